@@ -1,0 +1,48 @@
+"""`cab score EVIDENCE… [--model FILE] [--format text|json|markdown]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot import documents, render, risk_models
+from bot.models import EvidencePack
+from bot.scoring import score
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "score",
+        help="score evidence packs with the risk model and explain the result",
+        description="Score evidence packs. The model is --model, else the newest risk-model/vX.Y.yaml "
+        "under --root, else the model shipped with cab. Exit 0 when every pack scored, 2 on invalid input.",
+    )
+    parser.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE")
+    parser.add_argument("--model", type=Path, help="risk model file (default: newest in risk-model/)")
+    parser.add_argument("--root", type=Path, default=Path("."), help="repository root (default: .)")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    model = risk_models.resolve(args.model, args.root)
+    items = []
+    for path in args.evidence:
+        loaded = documents.load(path, EvidencePack)
+        pack: EvidencePack = loaded.model
+        items.append(
+            render.ScoredPack(
+                source=str(path),
+                change_id=pack.change_id,
+                title=pack.title,
+                evidence_sha256=loaded.sha256,
+                risk=score(pack, model.model, model.sha256),
+                missing=pack.missing_sections,
+            )
+        )
+    if args.format == "json":
+        print(render.as_json(items))
+    else:
+        show = render.markdown if args.format == "markdown" else render.text
+        print("\n\n".join(show(item) for item in items))
+    return 0

@@ -1,0 +1,15 @@
+"""Typed, strict models of every governed document kind."""
+
+from bot.models.decision import Decision
+from bot.models.evidence import EvidencePack
+from bot.models.exception_record import ExceptionRecord
+from bot.models.risk_model import RiskModel
+
+MODELS_BY_KIND: dict[str, type[EvidencePack | RiskModel | ExceptionRecord | Decision]] = {
+    "EvidencePack": EvidencePack,
+    "Exception": ExceptionRecord,
+    "RiskModel": RiskModel,
+    "Decision": Decision,
+}
+
+__all__ = ["MODELS_BY_KIND", "Decision", "EvidencePack", "ExceptionRecord", "RiskModel"]
