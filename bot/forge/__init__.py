@@ -1,0 +1,1 @@
+"""Code hosts behind one interface: the sandbox (local git) and GitHub."""

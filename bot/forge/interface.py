@@ -1,0 +1,166 @@
+"""What the lifecycle needs from a code host, and nothing more.
+
+Two implementations hold to this one contract: the sandbox forge (a local git repository, for
+`cab demo` and end-to-end tests) and the GitHub forge (PyGithub). The domain never knows which
+one it runs on. Values are frozen dataclasses so a policy evaluation sees one consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from bot.errors import CabError
+
+ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]
+FileStatus = Literal["added", "modified", "removed", "renamed"]
+
+
+class ForgeError(CabError):
+    """The code host failed or refused; message says what was being done."""
+
+    exit_code = 3
+
+
+class HeadMovedError(ForgeError):
+    """The PR head is no longer the sha we evaluated: re-sync, never merge blindly."""
+
+
+@dataclass(frozen=True)
+class User:
+    login: str
+    id: int
+    is_bot: bool = False  # GitHub `type == "Bot"` or a login ending in [bot]
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: User | None  # None when the commit email maps to no account
+    committer: User | None
+    author_email: str
+    committer_email: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    path: str
+    status: FileStatus
+    previous_path: str | None = None
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    title: str
+    author: User
+    head_sha: str
+    head_ref: str
+    base_sha: str
+    base_ref: str
+    state: Literal["open", "closed", "merged"]
+    labels: tuple[str, ...] = ()
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Review:
+    id: int
+    user: User
+    state: ReviewState
+    commit_id: str
+    submitted_at: dt.datetime
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    user: User
+    body: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Team:
+    slug: str  # "org/team", lower-case as GitHub normalizes it
+    id: int
+    members: tuple[User, ...] = field(default_factory=tuple)
+
+
+class Forge(Protocol):
+    """A code host seen through the eyes of a change-approval bot.
+
+    Reads take explicit shas so a decision is evaluated on one fixed snapshot. Every write is
+    idempotent: repeating it with the same arguments leaves the same state.
+    """
+
+    # --- reads -------------------------------------------------------------------------------
+    def pull_request(self, number: int) -> PullRequest: ...
+
+    def commits(self, number: int) -> Sequence[Commit]:
+        """Every commit of the PR (all pages), oldest first."""
+        ...
+
+    def changed_files(self, number: int) -> Sequence[ChangedFile]:
+        """Every file the PR changes relative to its merge base; fails closed if truncated."""
+        ...
+
+    def reviews(self, number: int) -> Sequence[Review]:
+        """Every review (all pages), in submission order."""
+        ...
+
+    def comments(self, number: int) -> Sequence[Comment]:
+        """Every issue comment on the PR (all pages), with each comment's current body."""
+        ...
+
+    def team(self, slug: str) -> Team | None:
+        """The team and its current members, or None if no such team exists."""
+        ...
+
+    def read_file(self, sha: str, path: str) -> bytes | None:
+        """A regular file's blob at a commit, or None if absent. Symlinks/submodules raise."""
+        ...
+
+    def list_files(self, sha: str, directory: str) -> Sequence[str]:
+        """Paths of all regular files under `directory` at a commit, recursively."""
+        ...
+
+    def branch_head(self, branch: str) -> str: ...
+
+    def latest_decision_sha256(self, sha: str) -> str | None:
+        """`Cab-Record-Sha256` trailer of the newest CAB merge reachable by first parents from `sha`."""
+        ...
+
+    # --- writes ------------------------------------------------------------------------------
+    def set_risk_label(self, number: int, label: str) -> None:
+        """Make `label` the PR's only `risk:*` label; other labels are left alone."""
+        ...
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> None:
+        """Create, or edit in place, the one bot comment that contains `marker`."""
+        ...
+
+    def set_status(self, sha: str, state: Literal["pending", "success", "failure"], description: str) -> None:
+        """The `cab/decision` commit status on a sha."""
+        ...
+
+    def commit_files(
+        self, number: int, expected_head: str, files: Mapping[str, bytes | None], message: str
+    ) -> str:
+        """Commit to the PR branch as the bot (None deletes). Raises HeadMovedError if the branch
+        is not at `expected_head`. Returns the new head sha; returns `expected_head` unchanged if
+        the files already have that content."""
+        ...
+
+    def merge(self, number: int, sha: str, title: str, message: str) -> str:
+        """Merge exactly `sha` (else HeadMovedError) with a merge commit; returns the merge sha."""
+        ...
+
+    def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:
+        """Open a PR from branch `head`, or return the number of the open one that exists."""
+        ...

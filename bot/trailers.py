@@ -1,0 +1,108 @@
+"""The decision as git trailers on the merge commit: written by the engine, read by the audit.
+
+Format and meaning are specified in docs/decision-records.md. Parsing follows git's rule that
+trailers are the `Key: value` lines of the message's last paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_TRAILER = re.compile(r"^(Cab-[A-Za-z0-9-]+): (.+)$")
+
+
+@dataclass(frozen=True)
+class DecisionTrailers:
+    decision: str
+    change: str
+    tier: str
+    risk_score: str
+    evidence_sha256: str
+    model: str  # "v1.0 sha256:<hex>"
+    record: str
+    record_sha256: str
+    previous: str  # record sha256 or "none"
+    approved_by: tuple[str, ...] = ()  # "login (id)"
+    exceptions: tuple[str, ...] = ()
+    correlation_id: str | None = None
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Cab-Decision: {self.decision}",
+            f"Cab-Change: {self.change}",
+            f"Cab-Tier: {self.tier}",
+            f"Cab-Risk-Score: {self.risk_score}",
+            f"Cab-Evidence-Sha256: {self.evidence_sha256}",
+            f"Cab-Model: {self.model}",
+        ]
+        out += [f"Cab-Approved-By: {who}" for who in self.approved_by]
+        out += [f"Cab-Exception: {exc}" for exc in self.exceptions]
+        if self.correlation_id:
+            out.append(f"Cab-Correlation-Id: {self.correlation_id}")
+        out += [
+            f"Cab-Record: {self.record}",
+            f"Cab-Record-Sha256: {self.record_sha256}",
+            f"Cab-Previous: {self.previous}",
+        ]
+        return out
+
+
+def merge_message(subject: str, rationale: str, trailers: DecisionTrailers) -> str:
+    body = rationale.strip().replace("\nCab-", "\n Cab-")  # a rationale can never forge a trailer
+    return f"{subject}\n\n{body}\n\n" + "\n".join(trailers.lines()) + "\n"
+
+
+def parse(message: str) -> dict[str, list[str]]:
+    """All `Cab-*` trailers of the message's last paragraph, in order, by key."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
+    if len(paragraphs) < 2:
+        return {}
+    found: dict[str, list[str]] = {}
+    for line in paragraphs[-1].splitlines():
+        match = _TRAILER.match(line.strip())
+        if match:
+            found.setdefault(match.group(1), []).append(match.group(2).strip())
+    return found
+
+
+def from_message(message: str) -> DecisionTrailers | None:
+    """The decision trailers of a merge message, or None if it carries no complete decision."""
+    found = parse(message)
+    required = (
+        "Cab-Decision",
+        "Cab-Change",
+        "Cab-Tier",
+        "Cab-Risk-Score",
+        "Cab-Evidence-Sha256",
+        "Cab-Model",
+        "Cab-Record",
+        "Cab-Record-Sha256",
+        "Cab-Previous",
+    )
+    if not all(len(found.get(key, [])) == 1 for key in required):
+        return None
+
+    def one(key: str) -> str:
+        return found[key][0]
+
+    def many(key: str) -> tuple[str, ...]:
+        values: Sequence[str] = found.get(key, [])
+        return tuple(values)
+
+    correlation = found.get("Cab-Correlation-Id")
+    return DecisionTrailers(
+        decision=one("Cab-Decision"),
+        change=one("Cab-Change"),
+        tier=one("Cab-Tier"),
+        risk_score=one("Cab-Risk-Score"),
+        evidence_sha256=one("Cab-Evidence-Sha256"),
+        model=one("Cab-Model"),
+        record=one("Cab-Record"),
+        record_sha256=one("Cab-Record-Sha256"),
+        previous=one("Cab-Previous"),
+        approved_by=many("Cab-Approved-By"),
+        exceptions=many("Cab-Exception"),
+        correlation_id=correlation[0] if correlation else None,
+    )
