@@ -130,6 +130,10 @@ class Forge(Protocol):
         """Paths of all regular files under `directory` at a commit, recursively."""
         ...
 
+    def diff_paths(self, base_sha: str, head_sha: str) -> Sequence[str]:
+        """Paths whose content differs between two commits (both sides of renames)."""
+        ...
+
     def branch_head(self, branch: str) -> str: ...
 
     def latest_decision_sha256(self, sha: str) -> str | None:

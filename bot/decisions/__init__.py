@@ -1,0 +1,1 @@
+"""Decision records: building, writing and hashing them (format: docs/decision-records.md)."""

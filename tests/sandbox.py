@@ -1,0 +1,86 @@
+"""Builders for end-to-end tests on the sandbox forge: a CAB repository with teams and people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.forge.sandbox import SandboxForge
+from bot.identity import BotIdentity
+from bot.lifecycle.engine import SyncResult, sync
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bot" / "data"
+EXAMPLES = DATA / "examples"
+BOT = BotIdentity("cab-bot", "cab-bot@users.noreply.github.com")
+T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+LOW = "evidence/2026-11/payments-api-7.4.2.yaml"
+MEDIUM = "evidence/2026-11/identity-gateway-3.0.0.yaml"
+HIGH = "evidence/2026-11/edge-proxy-hotfix.yaml"
+EXCEPTION = "exceptions/2026-11/edge-proxy-nghttp2.yaml"
+
+
+@dataclass
+class Clock:
+    now: dt.datetime = T0
+    step: dt.timedelta = field(default_factory=lambda: dt.timedelta(minutes=1))
+
+    def __call__(self) -> dt.datetime:
+        self.now += self.step
+        return self.now
+
+
+@dataclass
+class CabRepo:
+    """A sandbox CAB repository: requester alice-eng, CAB member bob-cab, security sec-sam."""
+
+    forge: SandboxForge
+    clock: Clock
+
+    def example(self, path: str) -> bytes:
+        return (EXAMPLES / path).read_bytes()
+
+    def submit(
+        self,
+        path: str,
+        *,
+        content: bytes | None = None,
+        author: str = "alice-eng",
+        branch: str | None = None,
+        extra: dict[str, bytes | None] | None = None,
+    ) -> int:
+        branch = branch or "change/" + Path(path).stem
+        files: dict[str, bytes | None] = {path: content if content is not None else self.example(path)}
+        files.update(extra or {})
+        self.forge.push(branch, files, author=author, message=f"Add {path}", start="main")
+        return self.forge.open_pr(branch, "main", f"Change {Path(path).stem}", author)
+
+    def push(self, number: int, files: dict[str, bytes | None], author: str = "alice-eng") -> str:
+        pr = self.forge.pull_request(number)
+        return self.forge.push(pr.head_ref, files, author=author, message="update")
+
+    def sync(self, number: int) -> SyncResult:
+        return sync(self.forge, number, now=self.clock(), identity=BOT)
+
+    def main_files(self, directory: str) -> list[str]:
+        return list(self.forge.list_files(self.forge.branch_head("main"), directory))
+
+
+def make_cab_repo(path: Path, *, with_exception: bool = False) -> CabRepo:
+    clock = Clock()
+    forge = SandboxForge.create(path, BOT, clock)
+    for login in ("alice-eng", "bob-cab", "carol-cab", "sec-sam", "mallory"):
+        forge.add_user(login)
+    forge.add_user("dependabot[bot]", bot=True)
+    forge.add_team("example/cab", ["bob-cab", "carol-cab", "dependabot[bot]"])
+    forge.add_team("example/security", ["sec-sam"])
+    files: dict[str, bytes | None] = {
+        ".github/CODEOWNERS": (DATA / "repo-template/.github/CODEOWNERS").read_bytes(),
+        "risk-model/v1.0.yaml": (DATA / "risk-model/v1.0.yaml").read_bytes(),
+    }
+    if with_exception:
+        files[EXCEPTION] = (EXAMPLES / EXCEPTION).read_bytes()
+    forge.push("main", files, author="sec-sam", message="Initial CAB repository")
+    return CabRepo(forge, clock)
