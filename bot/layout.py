@@ -20,11 +20,12 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "EvidencePack": re.compile(rf"^evidence/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "Exception": re.compile(rf"^exceptions/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "Decision": re.compile(rf"^decisions/(?P<tier>low|medium|high)/{_MONTH}/(?P<id>{_ID})\.yaml$"),
+    "ExceptionDecision": re.compile(rf"^decisions/exceptions/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "RiskModel": re.compile(r"^risk-model/v(?P<id>[0-9]+\.[0-9]+)\.yaml$"),
 }
 _DOCS = re.compile(r"^(?:evidence|exceptions|decisions|risk-model)/README\.md$")
 
-Kind = Literal["EvidencePack", "Exception", "Decision", "RiskModel"]
+Kind = Literal["EvidencePack", "Exception", "Decision", "ExceptionDecision", "RiskModel"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ def decision_path(change_id: str, tier: str, month: str) -> str:
 
 def exception_path(exception_id: str, month: str) -> str:
     return f"exceptions/{month}/{exception_id}.yaml"
+
+
+def exception_decision_path(exception_id: str, month: str) -> str:
+    return f"decisions/exceptions/{month}/{exception_id}.yaml"
 
 
 def _fold(text: str) -> str:

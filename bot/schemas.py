@@ -11,6 +11,7 @@ SCHEMA_FILES = {
     "Exception": "exception.schema.json",
     "RiskModel": "risk-model.schema.json",
     "Decision": "decision.schema.json",
+    "ExceptionDecision": "exception-decision.schema.json",
 }
 
 

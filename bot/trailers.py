@@ -49,7 +49,36 @@ class DecisionTrailers:
         return out
 
 
-def merge_message(subject: str, rationale: str, trailers: DecisionTrailers) -> str:
+@dataclass(frozen=True)
+class ExceptionTrailers:
+    """Trailers of the merge that approves (or rejects) an accepted-risk exception."""
+
+    decision: str
+    exception: str
+    exception_sha256: str
+    expires_at: str
+    record: str
+    record_sha256: str
+    previous: str
+    approved_by: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Cab-Decision: {self.decision}",
+            f"Cab-Exception-Decision: {self.exception}",
+            f"Cab-Exception-Sha256: {self.exception_sha256}",
+            f"Cab-Expires-At: {self.expires_at}",
+        ]
+        out += [f"Cab-Approved-By: {who}" for who in self.approved_by]
+        out += [
+            f"Cab-Record: {self.record}",
+            f"Cab-Record-Sha256: {self.record_sha256}",
+            f"Cab-Previous: {self.previous}",
+        ]
+        return out
+
+
+def merge_message(subject: str, rationale: str, trailers: DecisionTrailers | ExceptionTrailers) -> str:
     body = rationale.strip().replace("\nCab-", "\n Cab-")  # a rationale can never forge a trailer
     return f"{subject}\n\n{body}\n\n" + "\n".join(trailers.lines()) + "\n"
 

@@ -11,9 +11,10 @@ from typing import Any
 from bot import documents
 from bot.errors import InputError, Problem
 from bot.layout import GOVERNED_DIRS, GovernedPath, classify, is_documentation
-from bot.models import Decision, EvidencePack, ExceptionRecord, RiskModel
+from bot.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord, RiskModel
 
-_EXPECTED_KIND: dict[str, type[EvidencePack | ExceptionRecord | Decision | RiskModel]] = {
+_EXPECTED_KIND: dict[str, type[EvidencePack | ExceptionRecord | Decision | ExceptionDecision | RiskModel]] = {
+    "ExceptionDecision": ExceptionDecision,
     "EvidencePack": EvidencePack,
     "Exception": ExceptionRecord,
     "Decision": Decision,
@@ -34,8 +35,8 @@ class ValidationReport:
 def placement_problems(governed: GovernedPath, model: Any) -> list[str]:
     """Content must agree with the path: file name = id, month = submission month, tier dir = tier."""
     problems = []
-    own_id = (
-        getattr(model, "change_id", None) or getattr(model, "id", None) or getattr(model, "version", None)
+    own_id = next(
+        (getattr(model, a) for a in ("change_id", "exception_id", "id", "version") if hasattr(model, a)), None
     )
     if own_id != governed.id:
         problems.append(f"file name says {governed.id!r} but the document's id is {own_id!r}")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from bot import documents
 from bot.documents import Loaded
-from bot.layout import decision_path
-from bot.models import Decision, EvidencePack, ExceptionRecord
+from bot.layout import decision_path, exception_decision_path
+from bot.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
 from bot.models.decision import (
     Approval,
     EvidenceRef,
@@ -73,6 +73,41 @@ def build(
     )
 
 
+def exception_record_path(record: ExceptionRecord) -> str:
+    return exception_decision_path(record.id, record.requested_at.astimezone(dt.UTC).strftime("%Y-%m"))
+
+
+def build_exception(
+    *,
+    exception: Loaded[ExceptionRecord],
+    exception_path: str,
+    outcome: Literal["pending", "approved", "rejected"],
+    rationale: str,
+    approvals: Sequence[Approval] = (),
+    decided_at: dt.datetime | None = None,
+    decided_by: str | None = None,
+    pull_request: PullRequestRef | None = None,
+    previous: str | None = None,
+) -> ExceptionDecision:
+    return ExceptionDecision.model_validate(
+        {
+            "apiVersion": "cab/v1",
+            "kind": "ExceptionDecision",
+            "exception_id": exception.model.id,
+            "outcome": outcome,
+            "exception": {"path": exception_path, "sha256": exception.sha256},
+            "approvals": list(approvals),
+            "expires_at": exception.model.expires_at,
+            "rationale": rationale[:4000],
+            "decided_at": decided_at,
+            "decided_by": decided_by,
+            "pull_request": pull_request,
+            "previous": previous,
+        },
+        strict=False,
+    )
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items() if v is not None and v != []}
@@ -81,7 +116,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def render(record: Decision) -> bytes:
+def render(record: Decision | ExceptionDecision) -> bytes:
     """YAML text of a record; reading it back with the strict loader yields the same model."""
     data = _plain(record.model_dump(mode="python", by_alias=True))
     body = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=100)
@@ -95,4 +130,4 @@ def parse(raw: bytes, source: str) -> Loaded[Decision]:
 
 def record_sha256(raw: bytes, source: str = "<decision>") -> str:
     """The record's hash in the chain: the canonical content hash of what is committed."""
-    return parse(raw, source).sha256
+    return documents.parse(raw, source).sha256

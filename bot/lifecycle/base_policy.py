@@ -13,7 +13,7 @@ from bot.documents import Loaded
 from bot.errors import InputError
 from bot.forge.interface import Forge
 from bot.layout import classify
-from bot.models import ExceptionRecord, RiskModel
+from bot.models import ExceptionDecision, ExceptionRecord, RiskModel
 
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 
@@ -25,6 +25,7 @@ class BasePolicy:
     codeowners: str
     exceptions: tuple[Loaded[ExceptionRecord], ...]
     decided_change_ids: frozenset[str]
+    decided_exception_ids: frozenset[str]
     problems: tuple[str, ...]  # base-branch files that could not be read (reported, never trusted)
 
 
@@ -54,7 +55,29 @@ def load(forge: Forge, sha: str) -> BasePolicy:
             codeowners = raw.decode("utf-8", errors="replace")
             break
 
-    exceptions = []
+    approved_exceptions = set()
+    decided_exceptions = set()
+    decided = set()
+    for path in forge.list_files(sha, "decisions"):
+        governed = classify(path)
+        if governed is None:
+            continue
+        if governed.kind == "Decision":
+            decided.add(governed.id)
+            continue
+        if governed.kind != "ExceptionDecision":
+            continue
+        decided_exceptions.add(governed.id)
+        raw = forge.read_file(sha, path)
+        try:
+            record: ExceptionDecision = documents.parse(raw or b"", path, ExceptionDecision).model
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        if record.outcome == "approved":
+            approved_exceptions.add((record.exception_id, record.exception.sha256))
+
+    exceptions = []  # only those security approved, exactly as approved (same content hash)
     for path in forge.list_files(sha, "exceptions"):
         if classify(path) is None:
             continue
@@ -62,13 +85,18 @@ def load(forge: Forge, sha: str) -> BasePolicy:
         if raw is None:
             continue
         try:
-            exceptions.append(documents.parse(raw, path, ExceptionRecord))
+            loaded: Loaded[ExceptionRecord] = documents.parse(raw, path, ExceptionRecord)
         except InputError as exc:
             problems.append(str(exc))
-
-    decided = frozenset(
-        governed.id
-        for path in forge.list_files(sha, "decisions")
-        if (governed := classify(path)) is not None and governed.kind == "Decision"
+            continue
+        if (loaded.model.id, loaded.sha256) in approved_exceptions:
+            exceptions.append(loaded)
+    return BasePolicy(
+        sha,
+        model,
+        codeowners,
+        tuple(exceptions),
+        frozenset(decided),
+        frozenset(decided_exceptions),
+        tuple(problems),
     )
-    return BasePolicy(sha, model, codeowners, tuple(exceptions), decided, tuple(problems))

@@ -1,15 +1,16 @@
 """`sync`: the one idempotent step that moves a pull request through the CAB lifecycle.
 
 Each run reads a fresh snapshot (PR, files, commits, reviews, comments, base-branch policy),
-validates and scores the evidence, evaluates the approval policy, and converges the PR to the
-state that snapshot implies: one `risk:*` label, one bot comment, one decision record under the
-right tier, and, when the rule is met, the final record committed and exactly that head merged.
-Running it again with nothing changed changes nothing.
+validates the document the PR carries (an evidence pack, or an exception), evaluates the approval
+policy, and converges the PR to the state that snapshot implies: one `risk:*` label, one bot
+comment, one record under `decisions/`, and, when the rule is met, the final record committed and
+exactly that head merged. Running it again with nothing changed changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,18 +19,20 @@ from bot.codeowners import owners_for, team_slugs, user_logins
 from bot.decisions import records
 from bot.documents import Loaded
 from bot.errors import InputError, Problem
-from bot.forge.interface import Forge, PullRequest, Review
+from bot.forge.interface import ChangedFile, Forge, PullRequest, Review
 from bot.identity import BotIdentity
 from bot.layout import classify
 from bot.lifecycle import base_policy
+from bot.lifecycle.base_policy import BasePolicy
 from bot.lifecycle.comment import MARKER, decision_comment, problems_comment
-from bot.models import Decision, EvidencePack
+from bot.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
 from bot.models.decision import Approval, PullRequestRef, RiskAssessment
+from bot.models.exception_record import MAX_EXCEPTION_DAYS
 from bot.policy.approval import Owners, PolicyInput, PolicyResult, evaluate
 from bot.policy.exceptions import coverage
 from bot.policy.scope import Scope, classify_changes
 from bot.scoring import score
-from bot.trailers import DecisionTrailers, merge_message
+from bot.trailers import DecisionTrailers, ExceptionTrailers, merge_message
 from bot.validation import placement_problems
 
 SyncStatus = Literal["closed", "refused", "invalid", "pending", "merged"]
@@ -49,8 +52,24 @@ class SyncResult:
     problems: tuple[Problem, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What one sync run knows; passed between the steps instead of a dozen parameters."""
+
+    forge: Forge
+    pr: PullRequest
+    scope: Scope
+    base: BasePolicy
+    now: dt.datetime
+    identity: BotIdentity
+
+
 def _refuse(
-    forge: Forge, pr: PullRequest, title: str, reasons: list[Problem | str], status: SyncStatus
+    forge: Forge,
+    pr: PullRequest,
+    title: str,
+    reasons: Sequence[Problem | str],
+    status: SyncStatus = "refused",
 ) -> SyncResult:
     forge.upsert_comment(pr.number, MARKER, problems_comment(title, reasons))
     forge.set_status(pr.head_sha, "failure", title[:140])
@@ -73,26 +92,58 @@ def _owners(forge: Forge, codeowners: str, path: str) -> Owners:
     return Owners(teams=tuple(teams), unresolved=tuple(unresolved))
 
 
+def _is_own_record(path: str, record_id: str) -> bool:
+    governed = classify(path)
+    return (
+        governed is not None
+        and governed.kind in ("Decision", "ExceptionDecision")
+        and governed.id == record_id
+    )
+
+
 def _reviewable_shas(
-    forge: Forge, pr: PullRequest, pr_commits: set[str], reviews: list[Review], change_id: str
+    run: _Run, commits: set[str], reviews: Sequence[Review], record_id: str
 ) -> frozenset[str]:
     """The head, and each reviewed PR commit whose only difference from the head is our record."""
-    reviewable = {pr.head_sha}
+    reviewable = {run.pr.head_sha}
     for sha in {r.commit_id for r in reviews if r.state == "APPROVED"} - reviewable:
-        if sha not in pr_commits:
-            continue
-        changed = forge.diff_paths(sha, pr.head_sha)
-        if all(_is_own_record(path, change_id) for path in changed):
+        if sha in commits and all(
+            _is_own_record(p, record_id) for p in run.forge.diff_paths(sha, run.pr.head_sha)
+        ):
             reviewable.add(sha)
     return frozenset(reviewable)
 
 
-def _is_own_record(path: str, change_id: str) -> bool:
-    governed = classify(path)
-    return governed is not None and governed.kind == "Decision" and governed.id == change_id
+def _evaluate(
+    run: _Run,
+    tier: str,
+    record_path: str,
+    owned_path: str,
+    record_id: str,
+    requester: str,
+    exception_ids: tuple[str, ...] = (),
+    gaps: tuple[str, ...] = (),
+) -> PolicyResult:
+    reviews = list(run.forge.reviews(run.pr.number))
+    commits = list(run.forge.commits(run.pr.number))
+    return evaluate(
+        PolicyInput(
+            tier=tier,
+            pr=run.pr,
+            commits=commits,
+            reviews=reviews,
+            comments=list(run.forge.comments(run.pr.number)),
+            owners=_owners(run.forge, run.base.codeowners, owned_path),
+            reviewable_shas=_reviewable_shas(run, {c.sha for c in commits}, reviews, record_id),
+            bot=None,
+            requester=requester,
+            exception_ids=exception_ids,
+            exception_gaps=gaps,
+        )
+    )
 
 
-def _approvals(policy: PolicyResult, evidence_sha: str) -> list[Approval]:
+def _approvals(policy: PolicyResult, document_sha: str) -> list[Approval]:
     out = []
     for counted in policy.approvals:
         team = counted.team
@@ -106,130 +157,166 @@ def _approvals(policy: PolicyResult, evidence_sha: str) -> list[Approval]:
                 team_members=sorted(m.login for m in team.members),
                 review_id=counted.review.id,
                 reviewed_sha=counted.review.commit_id,
-                evidence_sha256=evidence_sha,
+                evidence_sha256=document_sha,
                 approved_at=counted.review.submitted_at,
             )
         )
     return out
 
 
-def _existing_final(forge: Forge, pr: PullRequest, path: str) -> tuple[bytes, Decision] | None:
-    raw = forge.read_file(pr.head_sha, path)
+def _reusable_final(
+    run: _Run, path: str, outcome: str, previous: str | None, approvals: list[Approval]
+) -> bytes | None:
+    """The final record already on the head from a run that crashed before merging, if still right."""
+    raw = run.forge.read_file(run.pr.head_sha, path)
     if raw is None:
         return None
     try:
-        record: Decision = records.parse(raw, path).model
+        record = documents.parse(raw, path).model
     except InputError:
         return None
-    return (raw, record) if record.outcome != "pending" else None
+    if not isinstance(record, Decision | ExceptionDecision) or record.outcome != outcome:
+        return None
+    same_reviews = [a.review_id for a in record.approvals] == [a.review_id for a in approvals]
+    return raw if record.previous == previous and same_reviews else None
+
+
+def _merge(
+    run: _Run,
+    path: str,
+    raw: bytes,
+    stale: dict[str, bytes | None],
+    subject: str,
+    rationale: str,
+    trailers: DecisionTrailers | ExceptionTrailers,
+) -> tuple[str, str]:
+    head = run.forge.commit_files(run.pr.number, run.pr.head_sha, {path: raw, **stale}, subject)
+    run.forge.set_status(head, "success", f"decision recorded: {trailers.decision}")
+    merged = run.forge.merge(run.pr.number, head, subject, merge_message(subject, rationale, trailers))
+    return head, merged
+
+
+def _pending(
+    run: _Run, path: str, raw: bytes, stale: dict[str, bytes | None], message: str, summary: str
+) -> str:
+    head = run.forge.commit_files(run.pr.number, run.pr.head_sha, {path: raw, **stale}, message)
+    run.forge.set_status(head, "pending", summary[:140])
+    return head
 
 
 def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) -> SyncResult:
     pr = forge.pull_request(number)
     if pr.state != "open":
         return SyncResult(number, "closed", f"pull request #{number} is {pr.state}; nothing to do")
-    files = forge.changed_files(number)
-    scope = classify_changes(files)
+    scope = classify_changes(forge.changed_files(number))
     if scope.refusals:
-        return _refuse(forge, pr, "This pull request cannot be decided", list(scope.refusals), "refused")
-    if not scope.evidence_paths:
+        return _refuse(forge, pr, "This pull request cannot be decided", scope.refusals)
+    if scope.evidence_paths and scope.exception_paths:
+        return _refuse(
+            forge,
+            pr,
+            "One decision per pull request",
+            ["submit the exception in its own pull request; security approves it separately"],
+        )
+    if not scope.evidence_paths and not scope.exception_paths:
         return _refuse(
             forge,
             pr,
             "No evidence pack",
             ["a CAB pull request adds or changes exactly one evidence/<yyyy-mm>/<change-id>.yaml"],
-            "refused",
         )
-    evidence_path = scope.evidence_paths[0]
-    raw = forge.read_file(pr.head_sha, evidence_path)
+    run = _Run(forge, pr, scope, base_policy.load(forge, forge.branch_head(pr.base_ref)), now, identity)
+    if scope.evidence_paths:
+        return _sync_change(run, scope.evidence_paths[0])
+    if len(scope.exception_paths) > 1:
+        return _refuse(forge, pr, "One exception per pull request", list(scope.exception_paths))
+    return _sync_exception(run, scope.exception_paths[0])
+
+
+def _load_document(
+    run: _Run, path: str, kind: type[EvidencePack] | type[ExceptionRecord]
+) -> Loaded[EvidencePack] | Loaded[ExceptionRecord] | SyncResult:
+    raw = run.forge.read_file(run.pr.head_sha, path)
     if raw is None:
-        return _refuse(forge, pr, "Evidence pack missing", [f"{evidence_path} is not in the head"], "refused")
+        return _refuse(run.forge, run.pr, "Document missing", [f"{path} is not in the head"])
     try:
-        evidence: Loaded[EvidencePack] = documents.parse(raw, evidence_path, EvidencePack)
+        loaded = documents.parse(raw, path, kind)
     except InputError as exc:
-        return _refuse(forge, pr, "The evidence pack is invalid", list(exc.problems), "invalid")
-    governed = classify(evidence_path)
+        return _refuse(run.forge, run.pr, f"The {kind.__name__} is invalid", exc.problems, "invalid")
+    governed = classify(path)
     assert governed is not None
-    misplaced = placement_problems(governed, evidence.model)
+    misplaced = placement_problems(governed, loaded.model)
     if misplaced:
         return _refuse(
-            forge,
-            pr,
-            "The evidence pack is misplaced",
-            [Problem(evidence_path, 1, 1, m) for m in misplaced],
+            run.forge,
+            run.pr,
+            f"The {kind.__name__} is misplaced",
+            [Problem(path, 1, 1, m) for m in misplaced],
             "invalid",
         )
+    return loaded
 
-    base_sha = forge.branch_head(pr.base_ref)
-    base = base_policy.load(forge, base_sha)
+
+def _foreign_records(run: _Run, own_id: str) -> SyncResult | None:
+    foreign = [p for p in run.scope.record_paths if not _is_own_record(p, own_id)]
+    if not foreign:
+        return None
+    return _refuse(
+        run.forge,
+        run.pr,
+        "Decision records touched",
+        [f"{p}: only the bot writes under decisions/, and only this pull request's record" for p in foreign],
+    )
+
+
+def _sync_change(run: _Run, evidence_path: str) -> SyncResult:
+    loaded = _load_document(run, evidence_path, EvidencePack)
+    if isinstance(loaded, SyncResult):
+        return loaded
+    assert isinstance(loaded.model, EvidencePack)
+    evidence: Loaded[EvidencePack] = loaded
     pack = evidence.model
-    if pack.change_id in base.decided_change_ids:
+    if pack.change_id in run.base.decided_change_ids:
         return _refuse(
-            forge,
-            pr,
+            run.forge,
+            run.pr,
             "Already decided",
             [
-                f"{pack.change_id} has a decision on {pr.base_ref}; decided evidence cannot be edited. "
+                f"{pack.change_id} has a decision on {run.pr.base_ref}; decided evidence cannot be edited. "
                 "Submit the change again under a new change id."
             ],
-            "refused",
         )
-    foreign = [p for p in scope.record_paths if not _is_own_record(p, pack.change_id)]
-    if foreign:
-        return _refuse(
-            forge,
-            pr,
-            "Decision records touched",
-            [f"{p}: only the bot writes under decisions/, and only this change's record" for p in foreign],
-            "refused",
-        )
-    return _decide(forge, pr, scope, evidence, evidence_path, base, now=now, identity=identity)
+    refused = _foreign_records(run, pack.change_id)
+    if refused:
+        return refused
 
-
-def _decide(
-    forge: Forge,
-    pr: PullRequest,
-    scope: Scope,
-    evidence: Loaded[EvidencePack],
-    evidence_path: str,
-    base: base_policy.BasePolicy,
-    *,
-    now: dt.datetime,
-    identity: BotIdentity,
-) -> SyncResult:
-    pack = evidence.model
-    risk: RiskAssessment = score(pack, base.model.model, base.model.sha256)
+    risk: RiskAssessment = score(pack, run.base.model.model, run.base.model.sha256)
     tier_note = None
-    if scope.touches_policy and risk.tier != "high":
+    if run.scope.touches_policy and risk.tier != "high":
         risk = risk.model_copy(update={"tier": "high", "tier_override": "policy_change"})
-        tier_note = "High tier because this PR changes policy: " + ", ".join(scope.policy_paths[:5])
+        tier_note = "High tier because this PR changes policy: " + ", ".join(run.scope.policy_paths[:5])
     path = records.record_path(pack, risk.tier)
-
-    reviews = list(forge.reviews(pr.number))
-    commits = list(forge.commits(pr.number))
-    owners = _owners(forge, base.codeowners, path)
-    cover = coverage(pack, base.exceptions, now)
-    policy = evaluate(
-        PolicyInput(
-            tier=risk.tier,
-            pr=pr,
-            commits=commits,
-            reviews=reviews,
-            comments=list(forge.comments(pr.number)),
-            owners=owners,
-            reviewable_shas=_reviewable_shas(forge, pr, {c.sha for c in commits}, reviews, pack.change_id),
-            bot=None,
-            exception_ids=tuple(e.model.id for e in cover.covering),
-            exception_gaps=cover.gaps,
-        )
+    cover = coverage(pack, run.base.exceptions, run.now)
+    policy = _evaluate(
+        run,
+        risk.tier,
+        path,
+        path,
+        pack.change_id,
+        pack.requester,
+        tuple(e.model.id for e in cover.covering),
+        cover.gaps,
     )
-    stale = {p: None for p in scope.record_paths if p != path}  # a record left under another tier
+    stale: dict[str, bytes | None] = {p: None for p in run.scope.record_paths if p != path}
     scored = render.ScoredPack(
         evidence_path, pack.change_id, pack.title, evidence.sha256, risk, pack.missing_sections
     )
-    coverage_notes = list(cover.reasons) if risk.tier == "high" else []
-    forge.set_risk_label(pr.number, f"risk:{risk.tier}")
-    forge.upsert_comment(pr.number, MARKER, decision_comment(scored, policy, coverage_notes, tier_note))
+    run.forge.set_risk_label(run.pr.number, f"risk:{risk.tier}")
+    run.forge.upsert_comment(
+        run.pr.number,
+        MARKER,
+        decision_comment(scored, policy, list(cover.reasons) if risk.tier == "high" else [], tier_note),
+    )
 
     if not policy.decided:
         pending = records.build(
@@ -239,15 +326,16 @@ def _decide(
             outcome="pending",
             rationale=policy.summary,
         )
-        head = forge.commit_files(
-            pr.number,
-            pr.head_sha,
-            {path: records.render(pending), **stale},
+        head = _pending(
+            run,
+            path,
+            records.render(pending),
+            stale,
             f"cab: pending decision for {pack.change_id} ({risk.tier}, {risk.score})",
+            policy.summary,
         )
-        forge.set_status(head, "pending", policy.summary[:140])
         return SyncResult(
-            pr.number,
+            run.pr.number,
             "pending",
             policy.summary,
             outcome="pending",
@@ -257,43 +345,32 @@ def _decide(
             record_path=path,
         )
 
-    covering = cover.covering if risk.tier == "high" else ()
     approvals = _approvals(policy, evidence.sha256)
-    previous = forge.latest_decision_sha256(base.sha)
-    existing = _existing_final(forge, pr, path)
-    if (
-        existing
-        and existing[1].outcome == policy.status
-        and existing[1].previous == previous
-        and [a.review_id for a in existing[1].approvals] == [a.review_id for a in approvals]
-    ):
-        raw, final = existing  # a re-run after a crash between commit and merge: keep what was written
-        reviewed_head = existing[1].pull_request.head_sha if existing[1].pull_request else pr.head_sha
-    else:
-        reviewed_head = pr.head_sha
-        final = records.build(
-            evidence=evidence,
-            evidence_path=evidence_path,
-            risk=risk,
-            outcome=policy.status,
-            rationale=policy.summary,
-            approvals=approvals,
-            exceptions=covering,
-            conditions=policy.conditions,
-            decided_at=now,
-            decided_by=identity.name,
-            previous=previous,
-            pull_request=PullRequestRef(
-                number=pr.number, head_sha=reviewed_head, base_sha=base.sha, author=pr.author.login
-            ),
+    previous = run.forge.latest_decision_sha256(run.base.sha)
+    raw = _reusable_final(run, path, policy.status, previous, approvals)
+    if raw is None:
+        raw = records.render(
+            records.build(
+                evidence=evidence,
+                evidence_path=evidence_path,
+                risk=risk,
+                outcome=policy.status,
+                rationale=policy.summary,
+                approvals=approvals,
+                exceptions=cover.covering if risk.tier == "high" else (),
+                conditions=policy.conditions,
+                decided_at=run.now,
+                decided_by=run.identity.name,
+                previous=previous,
+                pull_request=PullRequestRef(
+                    number=run.pr.number,
+                    head_sha=run.pr.head_sha,
+                    base_sha=run.base.sha,
+                    author=run.pr.author.login,
+                ),
+            )
         )
-        raw = records.render(final)
-    head = forge.commit_files(
-        pr.number,
-        pr.head_sha,
-        {path: raw, **stale},
-        f"cab: {policy.status} {pack.change_id} ({risk.tier}, {risk.score})",
-    )
+    final: Decision = records.parse(raw, path).model
     trailers = DecisionTrailers(
         decision=final.outcome,
         change=pack.change_id,
@@ -309,16 +386,119 @@ def _decide(
         correlation_id=pack.correlation_id,
     )
     subject = f"cab: {final.outcome} {pack.change_id} ({risk.tier}, {risk.score})"
-    forge.set_status(head, "success", f"decision recorded: {final.outcome}")
-    merge_sha = forge.merge(pr.number, head, subject, merge_message(subject, final.rationale, trailers))
+    head, merged = _merge(run, path, raw, stale, subject, final.rationale, trailers)
     return SyncResult(
-        pr.number,
+        run.pr.number,
         "merged",
         policy.summary,
         outcome=final.outcome,
         head_sha=head,
-        merge_sha=merge_sha,
+        merge_sha=merged,
         tier=risk.tier,
         score=risk.score,
+        record_path=path,
+    )
+
+
+def _exception_refusals(run: _Run, record: ExceptionRecord, change: ChangedFile | None) -> list[str]:
+    reasons = []
+    if record.id in run.base.decided_exception_ids or (change is not None and change.status != "added"):
+        reasons.append(
+            f"{record.id} exists already; exceptions are never edited. Renew with a new exception id."
+        )
+    if record.expires_at <= run.now:
+        reasons.append(f"expires_at {record.expires_at.isoformat()} is in the past")
+    elif record.expires_at - run.now > dt.timedelta(days=MAX_EXCEPTION_DAYS):
+        reasons.append(
+            f"expires_at is more than {MAX_EXCEPTION_DAYS} days after approval; request a shorter expiry"
+        )
+    return reasons
+
+
+def _sync_exception(run: _Run, exception_path: str) -> SyncResult:
+    loaded = _load_document(run, exception_path, ExceptionRecord)
+    if isinstance(loaded, SyncResult):
+        return loaded
+    assert isinstance(loaded.model, ExceptionRecord)
+    exception: Loaded[ExceptionRecord] = loaded
+    record = exception.model
+    refused = _foreign_records(run, record.id)
+    if refused:
+        return refused
+    change = next((f for f in run.forge.changed_files(run.pr.number) if f.path == exception_path), None)
+    reasons = _exception_refusals(run, record, change)
+    if reasons:
+        return _refuse(run.forge, run.pr, "This exception cannot be approved", reasons)
+
+    path = records.exception_record_path(record)
+    policy = _evaluate(run, "exception", path, exception_path, record.id, record.requested_by)
+    stale: dict[str, bytes | None] = {p: None for p in run.scope.record_paths if p != path}
+    run.forge.upsert_comment(
+        run.pr.number,
+        MARKER,
+        "\n".join(
+            [
+                MARKER,
+                "## CAB Bot: accepted-risk exception",
+                "",
+                f"`{record.id}`: {policy.summary}",
+                "",
+                f"Expires {record.expires_at.isoformat()}; "
+                f"{len(record.compensating_controls)} compensating control(s).",
+                f"Exception sha256 `{exception.sha256}`",
+                "",
+            ]
+        ),
+    )
+    if not policy.decided:
+        pending = records.build_exception(
+            exception=exception, exception_path=exception_path, outcome="pending", rationale=policy.summary
+        )
+        head = _pending(
+            run, path, records.render(pending), stale, f"cab: pending exception {record.id}", policy.summary
+        )
+        return SyncResult(
+            run.pr.number, "pending", policy.summary, outcome="pending", head_sha=head, record_path=path
+        )
+    outcome: Literal["approved", "rejected"] = "rejected" if policy.status == "rejected" else "approved"
+    approvals = _approvals(policy, exception.sha256)
+    previous = run.forge.latest_decision_sha256(run.base.sha)
+    raw = _reusable_final(run, path, outcome, previous, approvals) or records.render(
+        records.build_exception(
+            exception=exception,
+            exception_path=exception_path,
+            outcome=outcome,
+            rationale=policy.summary,
+            approvals=approvals,
+            decided_at=run.now,
+            decided_by=run.identity.name,
+            previous=previous,
+            pull_request=PullRequestRef(
+                number=run.pr.number,
+                head_sha=run.pr.head_sha,
+                base_sha=run.base.sha,
+                author=run.pr.author.login,
+            ),
+        )
+    )
+    trailers = ExceptionTrailers(
+        decision=outcome,
+        exception=record.id,
+        exception_sha256=exception.sha256,
+        expires_at=record.expires_at.isoformat(),
+        record=path,
+        record_sha256=records.record_sha256(raw, path),
+        previous=previous or "none",
+        approved_by=tuple(f"{a.login} ({a.user_id})" for a in approvals),
+    )
+    subject = f"cab: exception {record.id} {outcome}"
+    head, merged = _merge(run, path, raw, stale, subject, policy.summary, trailers)
+    return SyncResult(
+        run.pr.number,
+        "merged",
+        policy.summary,
+        outcome=outcome,
+        head_sha=head,
+        merge_sha=merged,
         record_path=path,
     )

@@ -2,14 +2,16 @@
 
 from bot.models.decision import Decision
 from bot.models.evidence import EvidencePack
+from bot.models.exception_decision import ExceptionDecision
 from bot.models.exception_record import ExceptionRecord
 from bot.models.risk_model import RiskModel
 
-MODELS_BY_KIND: dict[str, type[EvidencePack | RiskModel | ExceptionRecord | Decision]] = {
+MODELS_BY_KIND: dict[str, type[EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision]] = {
     "EvidencePack": EvidencePack,
     "Exception": ExceptionRecord,
     "RiskModel": RiskModel,
     "Decision": Decision,
+    "ExceptionDecision": ExceptionDecision,
 }
 
-__all__ = ["MODELS_BY_KIND", "Decision", "EvidencePack", "ExceptionRecord", "RiskModel"]
+__all__ = ["MODELS_BY_KIND", "Decision", "EvidencePack", "ExceptionDecision", "ExceptionRecord", "RiskModel"]

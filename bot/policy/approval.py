@@ -2,6 +2,8 @@
 
 Rules (DESIGN "The lifecycle on GitHub", THREATS "Approval bypass"):
 - low tier is auto-approved;
+- an exception (tier `exception`) needs one counting approval from the team owning its path
+  (security), never from its requester;
 - medium needs one counting approval from a team owning the decision path; high needs the same
   from the owning (security) team plus an active exception covering the change;
 - a review counts only if it is the reviewer's latest decisive review (APPROVED, CHANGES_REQUESTED
@@ -61,6 +63,7 @@ class PolicyInput:
     owners: Owners
     reviewable_shas: frozenset[str]  # head, plus earlier commits that differ only by the bot's record
     bot: User | None  # the bot's own account, when the forge knows it
+    requester: str | None = None  # login named in the document as requester: may not approve it
     exception_ids: tuple[str, ...] = ()  # active exceptions covering the change (high tier)
     exception_gaps: tuple[str, ...] = ()  # what no active exception covers
 
@@ -103,6 +106,13 @@ def _is_bot(user: User, bot: User | None) -> bool:
     return user.is_bot or user.login.lower().endswith("[bot]") or (bot is not None and user.id == bot.id)
 
 
+def _conflict(data: PolicyInput, user: User) -> str | None:
+    """Why this account may not approve or command on this change, if it may not."""
+    if data.requester and user.login.lower() == data.requester.lower():
+        return "is the requester"
+    return _conflicted_ids(data.pr, data.commits, data.bot).get(user.id)
+
+
 def _conflicted_ids(pr: PullRequest, commits: Sequence[Commit], bot: User | None) -> dict[int, str]:
     """Accounts that may not approve their own change, with the reason."""
     conflicted = {pr.author.id: "is the PR author"}
@@ -123,7 +133,6 @@ def _latest_decisive(reviews: Sequence[Review]) -> dict[int, Review]:
 
 def _tally(data: PolicyInput) -> _Tally:
     tally = _Tally()
-    conflicted = _conflicted_ids(data.pr, data.commits, data.bot)
     head = data.pr.head_sha
     for review in _latest_decisive(data.reviews).values():
         who = f"@{review.user.login}"
@@ -134,8 +143,8 @@ def _tally(data: PolicyInput) -> _Tally:
         reason = None
         if _is_bot(review.user, data.bot):
             reason = f"{who} is a bot; bots never approve"
-        elif review.user.id in conflicted:
-            reason = f"{who} {conflicted[review.user.id]}; nobody approves their own change"
+        elif conflict := _conflict(data, review.user):
+            reason = f"{who} {conflict}; nobody approves their own change"
         elif review.commit_id not in data.reviewable_shas:
             reason = f"{who}'s approval is stale: given on {review.commit_id[:7]}, head is {head[:7]}"
         elif not data.owners.owns(review.user):
@@ -149,10 +158,9 @@ def _tally(data: PolicyInput) -> _Tally:
 
 def _command(data: PolicyInput) -> tuple[str, str, Comment] | None:
     """The latest `/cab reject|conditions` from a counting owner, or None."""
-    conflicted = _conflicted_ids(data.pr, data.commits, data.bot)
     found = None
     for comment in data.comments:
-        if _is_bot(comment.user, data.bot) or comment.user.id in conflicted:
+        if _is_bot(comment.user, data.bot) or _conflict(data, comment.user):
             continue
         if not data.owners.owns(comment.user):
             continue
@@ -164,7 +172,7 @@ def _command(data: PolicyInput) -> tuple[str, str, Comment] | None:
 def evaluate(data: PolicyInput) -> PolicyResult:
     if data.tier == "low":
         return PolicyResult("auto_approved", "low risk: auto-approved")
-    if data.tier not in ("medium", "high"):
+    if data.tier not in ("medium", "high", "exception"):
         return PolicyResult("pending", f"unknown tier {data.tier!r}: not approved", missing=("a known tier",))
     if not data.owners.teams and not data.owners.users:
         missing = f"an owner for decisions/{data.tier}/ in CODEOWNERS"
