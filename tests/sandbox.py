@@ -64,11 +64,17 @@ class CabRepo:
     def sync(self, number: int) -> SyncResult:
         return sync(self.forge, number, now=self.clock(), identity=BOT)
 
+    def approve_exception(self, path: str = EXCEPTION, *, requester: str = "alice-eng") -> SyncResult:
+        """An exception through its own PR, approved by security: what makes it active."""
+        number = self.submit(path, author=requester)
+        self.forge.review(number, "sec-sam", "APPROVED")
+        return self.sync(number)
+
     def main_files(self, directory: str) -> list[str]:
         return list(self.forge.list_files(self.forge.branch_head("main"), directory))
 
 
-def make_cab_repo(path: Path, *, with_exception: bool = False) -> CabRepo:
+def make_cab_repo(path: Path) -> CabRepo:
     clock = Clock()
     forge = SandboxForge.create(path, BOT, clock)
     for login in ("alice-eng", "bob-cab", "carol-cab", "sec-sam", "mallory"):
@@ -80,7 +86,5 @@ def make_cab_repo(path: Path, *, with_exception: bool = False) -> CabRepo:
         ".github/CODEOWNERS": (DATA / "repo-template/.github/CODEOWNERS").read_bytes(),
         "risk-model/v1.0.yaml": (DATA / "risk-model/v1.0.yaml").read_bytes(),
     }
-    if with_exception:
-        files[EXCEPTION] = (EXAMPLES / EXCEPTION).read_bytes()
     forge.push("main", files, author="sec-sam", message="Initial CAB repository")
     return CabRepo(forge, clock)

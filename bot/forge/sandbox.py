@@ -35,6 +35,7 @@ from bot.forge.interface import (
     User,
 )
 from bot.identity import BotIdentity
+from bot.repository import GitBlobs, RepositoryError
 from bot.trailers import parse as parse_trailers
 
 STATE_FILE = "cab-sandbox.json"
@@ -61,6 +62,7 @@ class SandboxForge:
         self.identity = identity
         self.clock = clock
         self.repo = git.Repo(path)
+        self._blobs = GitBlobs(self.repo)
         self._state_path = Path(self.repo.git_dir) / STATE_FILE
         if not self._state_path.exists():
             raise ForgeError(
@@ -378,37 +380,14 @@ class SandboxForge:
                 return Team(team["slug"], team["id"], tuple(self.user(m) for m in team["members"]))
         return None
 
-    def _entry(self, sha: str, path: str) -> tuple[str, str] | None:
-        out = self.repo.git.ls_tree("-z", sha, "--", path)
-        if not out:
-            return None
-        meta, _, name = out.rstrip("\x00").partition("\t")
-        mode, kind, obj = meta.split(" ")
-        if name != path:
-            return None
-        if mode == "120000" or mode == "160000" or kind != "blob":
-            raise ForgeError(
-                f"{path} at {sha[:7]} is a {'symlink' if mode == '120000' else kind}; "
-                "governed files must be regular files"
-            )
-        return mode, obj
-
     def read_file(self, sha: str, path: str) -> bytes | None:
-        entry = self._entry(sha, path)
-        if entry is None:
-            return None
-        data: bytes = self.repo.odb.stream(bytes.fromhex(entry[1])).read()
-        return data
+        try:
+            return self._blobs.read_file(sha, path)
+        except RepositoryError as exc:
+            raise ForgeError(str(exc)) from None
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
-        out = self.repo.git.ls_tree("-r", "-z", sha, "--", directory.rstrip("/") + "/")
-        paths = []
-        for item in out.split("\x00"):
-            if item:
-                meta, _, name = item.partition("\t")
-                if meta.split(" ")[0] in ("100644", "100755"):
-                    paths.append(name)
-        return paths
+        return self._blobs.list_files(sha, directory)
 
     def diff_paths(self, base_sha: str, head_sha: str) -> Sequence[str]:
         out = self.repo.git.diff("--name-only", "--no-renames", "-z", base_sha, head_sha, "--")
