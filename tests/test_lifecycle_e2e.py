@@ -32,7 +32,8 @@ def test_low_risk_change_is_auto_approved_and_merged_with_trailers(cab: CabRepo)
     result = cab.sync(cab.submit(LOW))
     assert (result.status, result.outcome, result.tier) == ("merged", "auto_approved", "low")
     record = _record(cab, "decisions/low/2026-11/payments-api-7.4.2.yaml")
-    assert record.outcome == "auto_approved" and record.previous is None
+    assert record.outcome == "auto_approved"
+    assert record.previous is None
     trailers = from_message(_main_message(cab))
     assert trailers is not None
     assert (trailers.decision, trailers.change, trailers.tier, trailers.risk_score) == (
@@ -58,9 +59,11 @@ def test_medium_change_waits_with_pending_record_label_and_comment(cab: CabRepo)
     pr = cab.forge.pull_request(number)
     assert pr.labels == ("risk:medium",)
     raw = cab.forge.read_file(pr.head_sha, "decisions/medium/2026-11/identity-gateway-3.0.0.yaml")
-    assert raw is not None and records.parse(raw, "x").model.outcome == "pending"
+    assert raw is not None
+    assert records.parse(raw, "x").model.outcome == "pending"
     bodies = [c.body for c in cab.forge.comments(number)]
-    assert len(bodies) == 1 and "needs 1 approval from @example/cab" in bodies[0]
+    assert len(bodies) == 1
+    assert "needs 1 approval from @example/cab" in bodies[0]
     assert cab.forge.status(pr.head_sha) == {
         "context": "cab/decision",
         "state": "pending",
@@ -180,7 +183,8 @@ def test_decided_change_cannot_be_edited_by_a_new_pr(cab: CabRepo) -> None:
         content=cab.example(LOW).replace(b"affected_users: 80", b"affected_users: 90"),
     )
     result = cab.sync(again)
-    assert result.status == "refused" and "Already decided" in result.summary
+    assert result.status == "refused"
+    assert "Already decided" in result.summary
 
 
 def test_pr_touching_another_decision_record_is_refused(cab: CabRepo) -> None:
@@ -201,7 +205,8 @@ def test_invalid_evidence_is_reported_with_line_and_not_merged(cab: CabRepo) -> 
     )
     result = cab.sync(number)
     assert result.status == "invalid"
-    assert result.problems and result.problems[0].line > 1
+    assert result.problems
+    assert result.problems[0].line > 1
     assert "complexity" in result.problems[0].message
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot import render
 from bot.errors import Problem
+from bot.models import ExceptionRecord
 from bot.policy.approval import PolicyResult
 
 MARKER = "<!-- cab-bot:decision -->"
@@ -23,12 +24,8 @@ def _escape(text: str) -> str:
     return text.replace("<", "&lt;").replace("\n", " ")
 
 
-def decision_comment(
-    scored: render.ScoredPack, policy: PolicyResult, coverage_notes: Sequence[str], tier_note: str | None
-) -> str:
-    lines = [MARKER, "## CAB Bot", "", STATUS_LINE[policy.status], "", _escape(policy.summary), ""]
-    if tier_note:
-        lines += [f"> {tier_note}", ""]
+def _policy_lines(policy: PolicyResult) -> list[str]:
+    lines = [STATUS_LINE[policy.status], "", _escape(policy.summary), ""]
     if policy.approvals:
         lines.append("Approvals counted:")
         for a in policy.approvals:
@@ -39,11 +36,34 @@ def decision_comment(
         lines.append("Not counted:")
         lines += [f"- {_escape(d.reason)}" for d in policy.dismissed]
         lines.append("")
+    return lines
+
+
+def decision_comment(
+    scored: render.ScoredPack, policy: PolicyResult, coverage_notes: Sequence[str], tier_note: str | None
+) -> str:
+    lines = [MARKER, "## CAB Bot", "", *_policy_lines(policy)]
+    if tier_note:
+        lines += [f"> {tier_note}", ""]
     if coverage_notes:
         lines.append("Exceptions:")
         lines += [f"- {_escape(note)}" for note in coverage_notes]
         lines.append("")
     lines.append(render.markdown(scored))
+    return "\n".join(lines) + "\n"
+
+
+def exception_comment(record: ExceptionRecord, sha256: str, policy: PolicyResult) -> str:
+    lines = [MARKER, f"## CAB Bot: accepted-risk exception `{record.id}`", "", *_policy_lines(policy)]
+    lines += [
+        f"Expires {record.expires_at.isoformat()}; {len(record.compensating_controls)} compensating control(s):",
+        *[
+            f"- {_escape(c.control)} (verified by: {_escape(c.verification)})"
+            for c in record.compensating_controls
+        ],
+        "",
+        f"Exception sha256 `{sha256}`",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -24,7 +24,7 @@ from bot.identity import BotIdentity
 from bot.layout import classify
 from bot.lifecycle import base_policy
 from bot.lifecycle.base_policy import BasePolicy
-from bot.lifecycle.comment import MARKER, decision_comment, problems_comment
+from bot.lifecycle.comment import MARKER, decision_comment, exception_comment, problems_comment
 from bot.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
 from bot.models.decision import Approval, PullRequestRef, RiskAssessment
 from bot.models.exception_record import MAX_EXCEPTION_DAYS
@@ -433,23 +433,7 @@ def _sync_exception(run: _Run, exception_path: str) -> SyncResult:
     path = records.exception_record_path(record)
     policy = _evaluate(run, "exception", path, exception_path, record.id, record.requested_by)
     stale: dict[str, bytes | None] = {p: None for p in run.scope.record_paths if p != path}
-    run.forge.upsert_comment(
-        run.pr.number,
-        MARKER,
-        "\n".join(
-            [
-                MARKER,
-                "## CAB Bot: accepted-risk exception",
-                "",
-                f"`{record.id}`: {policy.summary}",
-                "",
-                f"Expires {record.expires_at.isoformat()}; "
-                f"{len(record.compensating_controls)} compensating control(s).",
-                f"Exception sha256 `{exception.sha256}`",
-                "",
-            ]
-        ),
-    )
+    run.forge.upsert_comment(run.pr.number, MARKER, exception_comment(record, exception.sha256, policy))
     if not policy.decided:
         pending = records.build_exception(
             exception=exception, exception_path=exception_path, outcome="pending", rationale=policy.summary
