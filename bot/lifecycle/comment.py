@@ -56,7 +56,7 @@ def decision_comment(
 def exception_comment(record: ExceptionRecord, sha256: str, policy: PolicyResult) -> str:
     lines = [MARKER, f"## CAB Bot: accepted-risk exception `{record.id}`", "", *_policy_lines(policy)]
     lines += [
-        f"Expires {record.expires_at.isoformat()}; {len(record.compensating_controls)} compensating control(s):",
+        f"Expires {record.expires_at.isoformat()}; compensating controls:",
         *[
             f"- {_escape(c.control)} (verified by: {_escape(c.verification)})"
             for c in record.compensating_controls
