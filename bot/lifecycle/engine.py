@@ -50,6 +50,7 @@ class SyncResult:
     head_sha: str | None = None
     merge_sha: str | None = None
     problems: tuple[Problem, ...] = ()
+    not_counted: tuple[str, ...] = ()  # reviews that did not count, with the reason
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,7 @@ def _sync_change(run: _Run, evidence_path: str) -> SyncResult:
             policy.summary,
             outcome="pending",
             head_sha=head,
+            not_counted=tuple(d.reason for d in policy.dismissed),
             tier=risk.tier,
             score=risk.score,
             record_path=path,

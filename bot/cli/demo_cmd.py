@@ -1,0 +1,35 @@
+"""`cab demo [DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from bot import demo
+from bot.identity import bot_identity
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the whole lifecycle offline in a sandbox repository",
+        description="Create a CAB repository with a sandbox forge in DIR (default: a new temporary "
+        "directory), take the three example changes through it (low auto-approved; medium approved "
+        "after a stale approval; high rejected, then approved after an exception) and print the "
+        "decisions and the git log with their trailers. Needs no network and no GitHub account.",
+    )
+    parser.add_argument("directory", nargs="?", type=Path, metavar="DIR")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    directory = args.directory or Path(tempfile.mkdtemp(prefix="cab-demo-")) / "cab-repo"
+    print(f"CAB demo repository: {directory}\n")
+    report = demo.run(directory, bot_identity(), say=print)
+    print("\nDecisions on main:\n")
+    print(demo.table(report.decisions))
+    print("\ngit log --first-parent --merges main (with trailers):\n")
+    print(report.log.rstrip())
+    print(f"\nExplore it: cd {directory} && git log --graph --format='%h %an %s' --all")
+    return 0

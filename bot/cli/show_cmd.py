@@ -1,0 +1,29 @@
+"""`cab show CHANGE-ID`: one decision, as recorded."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.decisions import records
+from bot.queries import find_decision
+from bot.repository import GitBlobs
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "show",
+        help="print the decision record of a change",
+        description="Print the decision record of CHANGE-ID on REF.",
+    )
+    parser.add_argument("change_id", metavar="CHANGE-ID")
+    parser.add_argument("--ref", default="HEAD")
+    parser.add_argument("--repo", type=Path, default=Path("."))
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    path, record = find_decision(GitBlobs.open(args.repo), args.ref, args.change_id)
+    print(f"# {path}")
+    print(records.render(record).decode("utf-8"), end="")
+    return 0

@@ -1,0 +1,151 @@
+"""`cab demo`, `init`, `status`, `show` and `verify`, driven through `main(argv)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from bot import demo
+from bot.cli import main
+from bot.decisions.verify import verify
+from bot.identity import BotIdentity
+from bot.queries import find_decision
+from bot.repository import GitBlobs
+
+BOT = BotIdentity("cab-bot", "cab-bot@users.noreply.github.com")
+
+
+@pytest.fixture(scope="module")
+def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("demo") / "repo"
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["demo", str(path)]) == 0
+    return path, out.getvalue()
+
+
+def test_demo_tells_each_tiers_story(demo_repo: tuple[Path, str]) -> None:
+    _, out = demo_repo
+    assert re.search(
+        r"sync #1: merged \(low, score 4\.00\): low risk: auto-approved → merged [0-9a-f]{7}", out
+    )
+    assert "not counted: @dana-cab's approval is stale" in out
+    assert re.search(r"sync #2: merged \(medium, score 58\.00\): approved by @bob-cab", out)
+    assert "sync #3: merged (high, score 86.50): rejected by @sec-sam: no accepted-risk exception" in out
+    assert "sync #4: merged: approved by @sec-sam" in out
+    assert re.search(r"sync #5: merged \(high, score 86\.50\): approved by @sec-sam", out)
+
+
+def test_demo_prints_decisions_table_and_trailers(demo_repo: tuple[Path, str]) -> None:
+    _, out = demo_repo
+    table = out.split("Decisions on main:")[1].split("git log")[0]
+    rows = [line.split() for line in table.strip().splitlines()[1:]]
+    assert [(r[0], r[2], r[4]) for r in rows] == [
+        ("payments-api-7.4.2", "low", "auto_approved"),
+        ("identity-gateway-3.0.0", "medium", "approved"),
+        ("edge-proxy-hotfix", "high", "rejected"),
+        ("edge-proxy-nghttp2", "exception", "approved"),
+        ("edge-proxy-hotfix-r2", "high", "approved"),
+    ]
+    assert "Cab-Exception: edge-proxy-nghttp2" in out
+    assert out.count("Cab-Decision: ") == 5
+
+
+def test_demo_refuses_a_non_empty_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    assert main(["demo", str(tmp_path)]) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_verify_passes_an_approved_change(
+    demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = demo_repo
+    assert main(["verify", "payments-api-7.4.2", "--repo", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("ok: payments-api-7.4.2 auto_approved")
+
+
+def test_verify_fails_a_rejected_change(
+    demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = demo_repo
+    assert main(["verify", "edge-proxy-hotfix", "--repo", str(path)]) == 1
+    assert "is rejected, not approved" in capsys.readouterr().out
+
+
+def test_verify_fails_an_unknown_change(
+    demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = demo_repo
+    assert main(["verify", "no-such-change", "--repo", str(path)]) == 1
+    assert "no decision for 'no-such-change'" in capsys.readouterr().err
+
+
+def test_verify_fails_when_the_exception_has_expired(demo_repo: tuple[Path, str]) -> None:
+    path, _ = demo_repo
+    blobs = GitBlobs.open(path)
+    _, record = find_decision(blobs, "HEAD", "edge-proxy-hotfix-r2")
+    expiry = record.exceptions[0].expires_at
+    assert verify(record, record.evidence.sha256, expiry - dt.timedelta(seconds=1)).ok
+    late = verify(record, record.evidence.sha256, expiry)
+    assert not late.ok and "exception edge-proxy-nghttp2 expired" in late.reason
+
+
+def test_verify_fails_when_evidence_changed_after_the_decision(demo_repo: tuple[Path, str]) -> None:
+    path, _ = demo_repo
+    _, record = find_decision(GitBlobs.open(path), "HEAD", "identity-gateway-3.0.0")
+    verdict = verify(record, "0" * 64, dt.datetime(2026, 11, 21, tzinfo=dt.UTC))
+    assert not verdict.ok and "changed after the decision" in verdict.reason
+
+
+def test_status_lists_decided_changes(
+    demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = demo_repo
+    assert main(["status", "--decided", "--repo", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Decided (5):" in out and "edge-proxy-hotfix-r2" in out
+
+
+def test_status_shows_pending_records_from_pr_branches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.sandbox import MEDIUM, make_cab_repo
+
+    cab = make_cab_repo(tmp_path / "repo")
+    cab.sync(cab.submit(MEDIUM))
+    assert main(["status", "--pending", "--repo", str(tmp_path / "repo"), "--ref", "main"]) == 0
+    out = capsys.readouterr().out
+    assert "Waiting for the CAB (1):" in out and "identity-gateway-3.0.0" in out
+
+
+def test_show_prints_the_record(demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = demo_repo
+    assert main(["show", "identity-gateway-3.0.0", "--repo", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# decisions/medium/2026-11/identity-gateway-3.0.0.yaml")
+    assert "outcome: approved" in out
+
+
+def test_init_scaffolds_and_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github/CODEOWNERS").write_text("* @mine/team\n")
+    assert main(["init", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "kept     .github/CODEOWNERS (exists)" in out
+    assert (tmp_path / ".github/CODEOWNERS").read_text() == "* @mine/team\n"
+    assert (tmp_path / "risk-model/v1.0.yaml").is_file()
+    assert main(["validate", "--root", str(tmp_path)]) == 0
+
+
+def test_demo_service_is_deterministic(tmp_path: Path) -> None:
+    first = demo.run(tmp_path / "a", BOT)
+    second = demo.run(tmp_path / "b", BOT)
+    assert first.log == second.log
