@@ -117,7 +117,9 @@ def _sniff_json(raw: bytes, body: bytes, source: str) -> Input:
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        hint = " (is the file truncated?)" if exc.pos >= len(text.rstrip()) else ""
+        # A string only stays unterminated when the input ends inside it.
+        at_end = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        hint = " (is the file truncated?)" if at_end else ""
         raise fail(source, f"not valid JSON: {exc.msg}{hint}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise fail(source, "JSON is nested too deeply to read") from None
