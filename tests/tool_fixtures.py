@@ -24,6 +24,7 @@ def collect_argv(root: Path, *extra: str, change_id: str = "demo-service-1.2.0")
     """The smallest valid `cab collect` command line, plus `extra` arguments."""
     artifact = root / "artifact.bin"
     if not artifact.exists():
+        root.mkdir(parents=True, exist_ok=True)
         artifact.write_bytes(b"release artifact bytes\n")
     return [
         "collect",
