@@ -218,3 +218,10 @@ def test_scan_time_is_the_oldest_any_report_states() -> None:
     older = ScanReport("trivy", None, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), (), "a.json")
     newer = ScanReport("trivy", None, dt.datetime(2026, 2, 1, tzinfo=dt.UTC), (), "b.json")
     assert collect.merge_scans([newer, older]).scanned_at == older.scanned_at
+
+
+def test_coverage_without_test_reports_warns_that_counts_default_to_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(tmp_path, "--coverage", str(tool("coverage/js-sample.lcov")))
+    assert "coverage without --tests" in capsys.readouterr().err
