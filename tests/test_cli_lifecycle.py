@@ -95,14 +95,16 @@ def test_verify_fails_when_the_exception_has_expired(demo_repo: tuple[Path, str]
     expiry = record.exceptions[0].expires_at
     assert verify(record, record.evidence.sha256, expiry - dt.timedelta(seconds=1)).ok
     late = verify(record, record.evidence.sha256, expiry)
-    assert not late.ok and "exception edge-proxy-nghttp2 expired" in late.reason
+    assert not late.ok
+    assert "exception edge-proxy-nghttp2 expired" in late.reason
 
 
 def test_verify_fails_when_evidence_changed_after_the_decision(demo_repo: tuple[Path, str]) -> None:
     path, _ = demo_repo
     _, record = find_decision(GitBlobs.open(path), "HEAD", "identity-gateway-3.0.0")
     verdict = verify(record, "0" * 64, dt.datetime(2026, 11, 21, tzinfo=dt.UTC))
-    assert not verdict.ok and "changed after the decision" in verdict.reason
+    assert not verdict.ok
+    assert "changed after the decision" in verdict.reason
 
 
 def test_status_lists_decided_changes(
@@ -111,7 +113,8 @@ def test_status_lists_decided_changes(
     path, _ = demo_repo
     assert main(["status", "--decided", "--repo", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Decided (5):" in out and "edge-proxy-hotfix-r2" in out
+    assert "Decided (5):" in out
+    assert "edge-proxy-hotfix-r2" in out
 
 
 def test_status_shows_pending_records_from_pr_branches(
@@ -123,7 +126,8 @@ def test_status_shows_pending_records_from_pr_branches(
     cab.sync(cab.submit(MEDIUM))
     assert main(["status", "--pending", "--repo", str(tmp_path / "repo"), "--ref", "main"]) == 0
     out = capsys.readouterr().out
-    assert "Waiting for the CAB (1):" in out and "identity-gateway-3.0.0" in out
+    assert "Waiting for the CAB (1):" in out
+    assert "identity-gateway-3.0.0" in out
 
 
 def test_show_prints_the_record(demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ from types import ModuleType
 
 from bot import __version__
 from bot.cli import (
+    collect_cmd,
     demo_cmd,
     init_cmd,
     schema_cmd,
@@ -31,6 +32,7 @@ COMMANDS: list[ModuleType] = [
     validate_cmd,
     score_cmd,
     schema_cmd,
+    collect_cmd,
     status_cmd,
     show_cmd,
     verify_cmd,

@@ -1,0 +1,47 @@
+"""CycloneDX and SPDX JSON: format, spec version, component count (nested included), file digest."""
+
+import hashlib
+
+import pytest
+
+from bot.importers import cyclonedx, spdx
+from bot.importers.interface import WrongFormatError
+from tests.tool_fixtures import tool
+
+
+@pytest.mark.parametrize(
+    ("fixture", "spec_version", "components"),
+    [
+        ("sbom/cyclonedx/laravel-7.12.0.cdx-1.4.json", "1.4", 62),
+        ("sbom/cyclonedx/trivy-npm.cdx-1.7.json", "1.7", 13),
+        ("sbom/cyclonedx/vex-cve-2020-25649.cdx-1.4.json", "1.4", 0),
+    ],
+)
+def test_cyclonedx_spec_version_and_component_count(fixture: str, spec_version: str, components: int) -> None:
+    summary = cyclonedx.load(tool(fixture))
+    assert (summary.format, summary.spec_version, summary.component_count) == (
+        "cyclonedx",
+        spec_version,
+        components,
+    )
+
+
+def test_cyclonedx_counts_nested_components_but_not_the_subject() -> None:
+    assert cyclonedx.load(tool("variants/cyclonedx-nested.cdx.json")).component_count == 5
+
+
+def test_digest_is_the_sha256_of_the_file_bytes() -> None:
+    path = tool("sbom/cyclonedx/laravel-7.12.0.cdx-1.4.json")
+    assert cyclonedx.load(path).digest == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_spdx_counts_packages_and_strips_the_version_prefix() -> None:
+    path = tool("sbom/spdx/SPDXJSONExample-v2.3.spdx.json")
+    summary = spdx.load(path)
+    assert (summary.format, summary.spec_version, summary.component_count) == ("spdx", "2.3", 4)
+    assert summary.digest == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_spdx_document_given_as_cyclonedx_says_what_it_is() -> None:
+    with pytest.raises(WrongFormatError, match=r"looks like an SPDX 2\.x SBOM \(JSON\)"):
+        cyclonedx.load(tool("sbom/spdx/SPDXJSONExample-v2.3.spdx.json"))
