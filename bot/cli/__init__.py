@@ -15,6 +15,7 @@ from bot import __version__
 from bot.cli import (
     collect_cmd,
     demo_cmd,
+    exceptions_cmd,
     init_cmd,
     schema_cmd,
     score_cmd,
@@ -33,6 +34,7 @@ COMMANDS: list[ModuleType] = [
     score_cmd,
     schema_cmd,
     collect_cmd,
+    exceptions_cmd,
     status_cmd,
     show_cmd,
     verify_cmd,

@@ -165,6 +165,10 @@ class Forge(Protocol):
         """Merge exactly `sha` (else HeadMovedError) with a merge commit; returns the merge sha."""
         ...
 
+    def upsert_issue(self, marker: str, title: str, body: str) -> int:
+        """Create, or edit in place, the one open bot issue whose body contains `marker`."""
+        ...
+
     def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:
         """Open a PR from branch `head`, or return the number of the open one that exists."""
         ...

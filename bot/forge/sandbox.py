@@ -487,5 +487,23 @@ class SandboxForge:
         self._save(state)
         return merge_sha
 
+    def upsert_issue(self, marker: str, title: str, body: str) -> int:
+        state = self._load()
+        issues = state.setdefault("issues", [])
+        for issue in issues:
+            if issue["state"] == "open" and marker in issue["body"]:
+                if (issue["title"], issue["body"]) != (title, body):
+                    issue["title"], issue["body"] = title, body
+                    self._save(state)
+                return int(issue["number"])
+        number = 10_000 + len(issues) + 1
+        issues.append({"number": number, "title": title, "body": body, "state": "open"})
+        self._save(state)
+        return number
+
+    def issues(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._load().get("issues", [])
+        return found
+
     def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:
         return self.open_pr(head, base, title, self.bot.login)

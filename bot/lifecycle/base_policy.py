@@ -6,14 +6,68 @@ pull request can never change the rules it is judged by.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot import documents
 from bot.documents import Loaded
 from bot.errors import InputError
-from bot.forge.interface import Forge
 from bot.layout import classify
 from bot.models import ExceptionDecision, ExceptionRecord, RiskModel
+
+
+class Blobs(Protocol):
+    """Files at a commit: a forge, or a local clone (bot.repository.GitBlobs)."""
+
+    def read_file(self, sha: str, path: str) -> bytes | None: ...
+
+    def list_files(self, sha: str, directory: str) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class ExceptionState:
+    """An exception file on a branch and the bot's decision on it, if any."""
+
+    exception: Loaded[ExceptionRecord]
+    decision: ExceptionDecision | None
+
+    @property
+    def approved(self) -> bool:
+        # Approved exactly as it stands: an edit after approval voids the approval.
+        d = self.decision
+        return d is not None and d.outcome == "approved" and d.exception.sha256 == self.exception.sha256
+
+
+def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) -> list[ExceptionState]:
+    decisions: dict[str, ExceptionDecision] = {}
+    for path in blobs.list_files(sha, "decisions/exceptions"):
+        governed = classify(path)
+        if governed is None or governed.kind != "ExceptionDecision":
+            continue
+        try:
+            decisions[governed.id] = documents.parse(
+                blobs.read_file(sha, path) or b"", path, ExceptionDecision
+            ).model
+        except InputError as exc:
+            if problems is not None:
+                problems.append(str(exc))
+    states = []
+    for path in blobs.list_files(sha, "exceptions"):
+        governed = classify(path)
+        if governed is None or governed.kind != "Exception":
+            continue
+        try:
+            loaded: Loaded[ExceptionRecord] = documents.parse(
+                blobs.read_file(sha, path) or b"", path, ExceptionRecord
+            )
+        except InputError as exc:
+            if problems is not None:
+                problems.append(str(exc))
+            continue
+        states.append(ExceptionState(loaded, decisions.get(loaded.model.id)))
+    return states
+
 
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 
@@ -39,7 +93,7 @@ def _newest_model_path(paths: list[str]) -> str | None:
     return max(versions)[1] if versions else None
 
 
-def load(forge: Forge, sha: str) -> BasePolicy:
+def load(forge: Blobs, sha: str) -> BasePolicy:
     problems: list[str] = []
     model_path = _newest_model_path(list(forge.list_files(sha, "risk-model")))
     if model_path is None:
@@ -55,42 +109,14 @@ def load(forge: Forge, sha: str) -> BasePolicy:
             codeowners = raw.decode("utf-8", errors="replace")
             break
 
-    approved_exceptions = set()
-    decided_exceptions = set()
-    decided = set()
-    for path in forge.list_files(sha, "decisions"):
-        governed = classify(path)
-        if governed is None:
-            continue
-        if governed.kind == "Decision":
-            decided.add(governed.id)
-            continue
-        if governed.kind != "ExceptionDecision":
-            continue
-        decided_exceptions.add(governed.id)
-        raw = forge.read_file(sha, path)
-        try:
-            record: ExceptionDecision = documents.parse(raw or b"", path, ExceptionDecision).model
-        except InputError as exc:
-            problems.append(str(exc))
-            continue
-        if record.outcome == "approved":
-            approved_exceptions.add((record.exception_id, record.exception.sha256))
-
-    exceptions = []  # only those security approved, exactly as approved (same content hash)
-    for path in forge.list_files(sha, "exceptions"):
-        if classify(path) is None:
-            continue
-        raw = forge.read_file(sha, path)
-        if raw is None:
-            continue
-        try:
-            loaded: Loaded[ExceptionRecord] = documents.parse(raw, path, ExceptionRecord)
-        except InputError as exc:
-            problems.append(str(exc))
-            continue
-        if (loaded.model.id, loaded.sha256) in approved_exceptions:
-            exceptions.append(loaded)
+    states = exception_states(forge, sha, problems)
+    exceptions = [state.exception for state in states if state.approved]
+    decided = {
+        governed.id
+        for path in forge.list_files(sha, "decisions")
+        if (governed := classify(path)) is not None and governed.kind == "Decision"
+    }
+    decided_exceptions = {state.exception.model.id for state in states if state.decision is not None}
     return BasePolicy(
         sha,
         model,

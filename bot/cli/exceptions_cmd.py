@@ -1,0 +1,95 @@
+"""`cab exceptions` and `cab expire`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+from bot.forge.sandbox import SandboxForge
+from bot.identity import bot_identity
+from bot.lifecycle import expiry
+from bot.lifecycle.base_policy import exception_states
+from bot.policy.expiry import statuses
+from bot.repository import GitBlobs
+
+
+def _when(text: str | None) -> dt.datetime:
+    if text is None:
+        return dt.datetime.now(dt.UTC)
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("--at needs a timezone, e.g. 2026-12-01T00:00:00Z")
+    return moment
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "exceptions",
+        help="list accepted-risk exceptions and where they stand",
+        description="List exceptions on REF: active, expiring (within DAYS, default 7), expired, "
+        "unapproved (no security approval on record) or rejected.",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--active", action="store_true")
+    which.add_argument("--expiring", type=int, metavar="DAYS")
+    which.add_argument("--expired", action="store_true")
+    parser.add_argument("--at", help="evaluate at this time (ISO 8601 with timezone; default now)")
+    parser.add_argument("--ref", default="HEAD")
+    parser.add_argument("--repo", type=Path, default=Path("."))
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(handler=handle_list)
+
+    sweep = subparsers.add_parser(
+        "expire",
+        help="the scheduled sweep: open or update the expiry tracking issue",
+        description="Open or update one tracking issue listing exceptions that expire within 7 days "
+        "or have expired. On GitHub `cab action` runs this on schedule; locally it runs against a "
+        "sandbox forge (--sandbox DIR, e.g. a `cab demo` repository).",
+    )
+    sweep.add_argument("--sandbox", type=Path, required=True, metavar="DIR")
+    sweep.add_argument("--branch", default="main")
+    sweep.add_argument("--at", help="evaluate at this time (ISO 8601 with timezone; default now)")
+    sweep.set_defaults(handler=handle_expire)
+
+
+def handle_list(args: argparse.Namespace) -> int:
+    blobs = GitBlobs.open(args.repo)
+    warn = args.expiring if args.expiring is not None else 7
+    found = statuses(exception_states(blobs, blobs.resolve(args.ref)), _when(args.at), warn)
+    if args.active:
+        found = [s for s in found if s.state in ("active", "expiring")]
+    elif args.expiring is not None:
+        found = [s for s in found if s.state == "expiring"]
+    elif args.expired:
+        found = [s for s in found if s.state == "expired"]
+    if args.format == "json":
+        rows = [
+            {
+                **dataclasses.asdict(s),
+                "expires_at": s.expires_at.isoformat(),
+                "remaining": None,
+                "days_left": s.days_left,
+            }
+            for s in found
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    for s in found:
+        print(
+            f"{s.state:<10} {s.id:<32} expires {s.expires_at.isoformat()}  "
+            f"approved by {', '.join(s.approved_by) or '-'}  ({s.scope})"
+        )
+    if not found:
+        print("no exceptions match")
+    return 0
+
+
+def handle_expire(args: argparse.Namespace) -> int:
+    identity = bot_identity()
+    forge = SandboxForge(args.sandbox, identity, lambda: dt.datetime.now(dt.UTC))
+    report = expiry.run(forge, now=_when(args.at), identity=identity, branch=args.branch)
+    print(report.summary() + (f"; tracking issue #{report.issue}" if report.issue else ""))
+    return 0
