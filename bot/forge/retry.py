@@ -20,11 +20,10 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from github.GithubRetry import GithubRetry
 from urllib3.exceptions import MaxRetryError, ResponseError
-from urllib3.util.retry import Retry
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], dt.datetime]
@@ -91,7 +90,7 @@ class ForgeRetry(GithubRetry):
         error: Exception | None = None,
         _pool: Any = None,
         _stacktrace: Any = None,
-    ) -> Retry:
+    ) -> ForgeRetry:
         status = getattr(response, "status", None)
         headers = getattr(response, "headers", None) or {}
         rate_limited = status in (403, 429) and (
@@ -108,7 +107,7 @@ class ForgeRetry(GithubRetry):
             retry_wait = max(wait, retry.get_backoff_time())
             retry.get_backoff_time = lambda: retry_wait  # type: ignore[method-assign]
             return retry
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        return cast(ForgeRetry, super().increment(method, url, response, error, _pool, _stacktrace))
 
     def _rate_limit_wait(self, headers: Any) -> float:
         """Seconds to wait: `Retry-After` if given, else until `X-RateLimit-Reset` (+1 s)."""
