@@ -346,7 +346,7 @@ def commit(
     the_sha: str,
     *,
     author: dict[str, Any] | None,
-    committer: dict[str, Any] | None = None,
+    committer: Any = ...,  # ... means "the same account as the author"; None means no account
     message: str = "change",
     parents: Iterable[str] = (),
     email: str = "dev@example.com",
@@ -368,7 +368,7 @@ def commit(
             "tree": {"sha": sha("t" + the_sha), "url": f"{API}/repos/{repo}/git/trees/x"},
         },
         "author": author,
-        "committer": committer if committer is not None else author,
+        "committer": author if committer is ... else committer,
         "parents": [{"sha": p, "url": f"{API}/repos/{repo}/commits/{p}"} for p in parents],
     }
 
@@ -421,3 +421,263 @@ def page_links(path: str, page: int, last: int) -> dict[str, str]:
 
 def error(message: str) -> dict[str, Any]:
     return {"message": message, "documentation_url": "https://docs.github.com/rest"}
+
+
+# --- a stateful fake: one repository, enough of GitHub to run a PR's whole lifecycle ------------
+class Crash(Exception):
+    """Raised by FakeGitHub in place of the N-th call: the process died right before it."""
+
+
+class FakeGitHub:
+    """Git objects, refs, one PR, its labels, comments and reviews, behind checked REST answers.
+
+    `crash_before(n)` makes the n-th call (1-based) fail before GitHub sees it, to prove that a
+    re-run converges. Every answer is checked against GitHub's schemas like `GitHubMock.add`.
+    """
+
+    def __init__(self, rsps: responses.RequestsMock, repo: str = REPO) -> None:
+        self.rsps = rsps
+        self.repo = repo
+        self.trees: dict[str, dict[str, bytes]] = {}
+        self.commits: dict[str, tuple[str, list[str], str]] = {}
+        self.refs: dict[str, str] = {}
+        self.labels: list[str] = []
+        self.comments: list[dict[str, Any]] = []
+        self.reviews: list[dict[str, Any]] = []
+        self.statuses: list[tuple[str, str]] = []
+        self.prs: dict[int, dict[str, Any]] = {}
+        self.log: list[str] = []
+        self._crash_at: int | None = None
+        self._lose_at: int | None = None
+        self.interleave: dict[int, Any] = {}  # call number -> what someone else does right before it
+        self._next_id = 1000
+        rsps.add_callback(responses.GET, re.compile(r".*"), callback=self._dispatch)
+        for verb in (responses.POST, responses.PATCH, responses.PUT, responses.DELETE):
+            rsps.add_callback(verb, re.compile(r".*"), callback=self._dispatch)
+
+    # -- setup --
+    def commit_tree(self, files: dict[str, bytes], parents: list[str], message: str = "seed") -> str:
+        tree_sha = sha(json.dumps(sorted((k, v.decode("latin-1")) for k, v in files.items())))
+        self.trees[tree_sha] = dict(files)
+        self._next_id += 1
+        commit_sha = sha(f"{tree_sha}{parents}{message}{self._next_id}")
+        self.commits[commit_sha] = (tree_sha, parents, message)
+        return commit_sha
+
+    def open_pr(
+        self, number: int, branch: str, base: str = "main", author: dict[str, Any] | None = None
+    ) -> None:
+        self.prs[number] = {"branch": branch, "base": base, "merged": False, "merge": None, "author": author}
+
+    def crash_before(self, call: int | None) -> None:
+        self._crash_at = None if call is None else len(self.log) + call
+
+    def lose_answer_of(self, call: int) -> None:
+        """The `call`-th call from now happens on GitHub, but its answer never arrives."""
+        self._lose_at = len(self.log) + call
+
+    # -- helpers --
+    def _id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _files(self, commit_sha: str) -> dict[str, bytes]:
+        return self.trees[self.commits[commit_sha][0]]
+
+    def _reply(
+        self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> Any:
+        check(method, path, status, body)
+        return (status, headers or {}, "" if body is None else json.dumps(body))
+
+    def _pr_body(self, number: int) -> dict[str, Any]:
+        pr = self.prs[number]
+        head = pr["head"] if pr["merged"] else self.refs[pr["branch"]]
+        body = pull_request(
+            number,
+            head=head,
+            base=self.refs[pr["base"]],
+            head_ref=pr["branch"],
+            labels=self.labels,
+            merged=pr["merged"],
+            state="closed" if pr["merged"] else "open",
+            merge_commit_sha=pr["merge"],
+            author=pr["author"],
+        )
+        return body
+
+    def _dispatch(self, request: Any) -> Any:
+        from urllib.parse import parse_qs, unquote, urlsplit
+
+        parts = urlsplit(request.url)
+        path, query = unquote(parts.path), parse_qs(parts.query)
+        method = request.method
+        self.log.append(f"{method} {path}")
+        if self._crash_at is not None and len(self.log) >= self._crash_at:
+            self._crash_at = None
+            raise Crash(f"crashed before {method} {path}")
+        if len(self.log) in self.interleave:
+            self.interleave.pop(len(self.log))()
+        answer = self._answer(request, method, path, query)
+        if self._lose_at is not None and len(self.log) >= self._lose_at:
+            self._lose_at = None
+            raise Crash(f"answer to {method} {path} lost")
+        return answer
+
+    def _answer(self, request: Any, method: str, path: str, query: dict[str, list[str]]) -> Any:
+        body = json.loads(request.body) if request.body else None
+        base = f"/repos/{self.repo}"
+        rel = path[len(base) :] if path.startswith(base) else path
+        m = re.fullmatch
+        if method == "GET" and (g := m(r"/pulls/(\d+)", rel)):
+            return self._reply(method, path, 200, self._pr_body(int(g[1])))
+        if method == "GET" and (g := m(r"/pulls/(\d+)/reviews", rel)):
+            return self._reply(method, path, 200, self.reviews)
+        if method == "GET" and (g := m(r"/pulls/(\d+)/commits", rel)):
+            pr = self.prs[int(g[1])]
+            chain, at = [], self.refs[pr["branch"]]
+            while at != self.refs[pr["base"]] and self.commits[at][1]:
+                chain.append(
+                    commit(at, author=pr["author"], message=self.commits[at][2], parents=self.commits[at][1])
+                )
+                at = self.commits[at][1][0]
+            return self._reply(method, path, 200, chain[::-1])
+        if method == "GET" and (g := m(r"/pulls/(\d+)/files", rel)):
+            pr = self.prs[int(g[1])]
+            old, new = self._files(self.refs[pr["base"]]), self._files(self.refs[pr["branch"]])
+            diff = [
+                diff_entry(p, "added" if p not in old else "modified") for p in new if old.get(p) != new[p]
+            ]
+            diff += [diff_entry(p, "removed") for p in old if p not in new]
+            return self._reply(method, path, 200, diff)
+        if method == "GET" and m(r"/issues/(\d+)/comments", rel):
+            return self._reply(method, path, 200, self.comments)
+        if method == "POST" and m(r"/issues/(\d+)/comments", rel):
+            item = comment(self._id(), user("github-actions[bot]", 41898282, "Bot"), body["body"])
+            self.comments.append(item)
+            return self._reply(method, path, 201, item)
+        if (g := m(r"/issues/comments/(\d+)", rel)) and method in ("PATCH", "DELETE"):
+            item = next(c for c in self.comments if c["id"] == int(g[1]))
+            if method == "DELETE":
+                self.comments.remove(item)
+                return self._reply(method, path, 204, None)
+            item["body"] = body["body"]
+            return self._reply(method, path, 200, item)
+        if method == "POST" and m(r"/issues/(\d+)/labels", rel):
+            self.labels += [name for name in body["labels"] if name not in self.labels]
+            return self._reply(method, path, 200, labels(*self.labels))
+        if method == "DELETE" and (g := m(r"/issues/(\d+)/labels/(.+)", rel)):
+            if g[2] not in self.labels:
+                return self._reply(method, path, 404, error("Label does not exist"))
+            self.labels.remove(g[2])
+            return self._reply(method, path, 200, labels(*self.labels))
+        if method == "POST" and (g := m(r"/statuses/([0-9a-f]{40})", rel)):
+            self.statuses.append((g[1], body["state"]))
+            return self._reply(method, path, 201, status(body["state"]))
+        if method == "GET" and (g := m(r"/git/ref/heads/(.+)", rel)):
+            if g[1] not in self.refs:
+                return self._reply(method, path, 404, error("Not Found"))
+            return self._reply(method, path, 200, git_ref(g[1], self.refs[g[1]], self.repo))
+        if method == "POST" and rel == "/git/refs":
+            branch = body["ref"].removeprefix("refs/heads/")
+            if branch in self.refs:
+                return self._reply(method, path, 422, error("Reference already exists"))
+            self.refs[branch] = body["sha"]
+            return self._reply(method, path, 201, git_ref(branch, body["sha"], self.repo))
+        if method == "PATCH" and (g := m(r"/git/refs/heads/(.+)", rel)):
+            new = body["sha"]
+            if not body.get("force") and self.refs[g[1]] not in self.commits[new][1]:
+                return self._reply(method, path, 422, error("Update is not a fast forward"))
+            self.refs[g[1]] = new
+            return self._reply(method, path, 200, git_ref(g[1], new, self.repo))
+        if method == "GET" and (g := m(r"/git/trees/([0-9a-f]{40})", rel)):
+            files = self._files(g[1])
+            listing = tree(g[1], {p: ("100644", c) for p, c in files.items()}, self.repo)
+            listing["sha"] = self.commits[g[1]][0]
+            return self._reply(method, path, 200, listing)
+        if method == "GET" and (g := m(r"/git/blobs/([0-9a-f]{40})", rel)):
+            content = next(c for t in self.trees.values() for c in t.values() if blob_sha(c) == g[1])
+            return self._reply(method, path, 200, blob(content, self.repo))
+        if method == "POST" and rel == "/git/trees":
+            files = dict(self.trees[body["base_tree"]])
+            for entry in body["tree"]:
+                if entry.get("content") is not None:
+                    files[entry["path"]] = entry["content"].encode()
+                elif entry.get("sha") is None:
+                    files.pop(entry["path"], None)
+            tree_sha = sha(json.dumps(sorted((k, v.decode("latin-1")) for k, v in files.items())))
+            self.trees[tree_sha] = files
+            listing = tree("x", {p: ("100644", c) for p, c in files.items()}, self.repo)
+            listing["sha"] = tree_sha
+            return self._reply(method, path, 201, listing)
+        if method == "POST" and rel == "/git/commits":
+            commit_sha = sha(f"{body['tree']}{body['parents']}{body['message']}{self._id()}")
+            self.commits[commit_sha] = (body["tree"], body["parents"], body["message"])
+            return self._reply(
+                method, path, 201, git_commit(commit_sha, body["tree"], body["parents"], body["message"])
+            )
+        if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
+            pr = self.prs[int(g[1])]
+            if pr["merged"]:
+                return self._reply(method, path, 405, {"message": "Pull Request is not mergeable"})
+            head = self.refs[pr["branch"]]
+            if body.get("sha") != head:
+                return self._reply(
+                    method,
+                    path,
+                    409,
+                    {"message": "Head branch was modified. Review and try the merge again."},
+                )
+            message = f"{body['commit_title']}\n\n{body['commit_message']}"
+            merge = self.commit_tree(self._files(head), [self.refs[pr["base"]], head], message)
+            self.refs[pr["base"]] = merge
+            pr.update(merged=True, merge=merge, head=head)
+            return self._reply(
+                method,
+                path,
+                200,
+                {"sha": merge, "merged": True, "message": "Pull Request successfully merged"},
+            )
+        if method == "GET" and rel == "/commits":
+            out, at = [], query["sha"][0]
+            seen: set[str] = set()
+            stack = [at]
+            while stack:  # date order is approximated by a walk of all parents
+                at = stack.pop(0)
+                if at in seen:
+                    continue
+                seen.add(at)
+                _, parents, message = self.commits[at]
+                bot = user("github-actions[bot]", 41898282, "Bot") if len(parents) == 2 else user("dev", 101)
+                out.append(commit(at, author=bot, message=message, parents=parents))
+                stack += parents
+            return self._reply(method, path, 200, out)
+        if method == "GET" and rel == "/pulls":
+            head = query["head"][0].split(":", 1)[1]
+            found = [
+                self._pr_body(n) for n, pr in self.prs.items() if pr["branch"] == head and not pr["merged"]
+            ]
+            simple = [{k: v for k, v in pr.items() if k in _SIMPLE_KEYS} for pr in found]
+            return self._reply(method, path, 200, simple)
+        if method == "POST" and rel == "/pulls":
+            number = max(self.prs, default=0) + 1
+            self.open_pr(number, body["head"], body["base"], user("ci", 300))
+            return self._reply(method, path, 201, self._pr_body(number))
+        raise AssertionError(f"FakeGitHub does not implement {method} {path}")
+
+
+_SIMPLE_KEYS = set(openapi()["components"]["examples"]["pull-request-simple-items"]["value"][0])
+
+
+def make_forge(repo: str = REPO, **kwargs: Any) -> Any:
+    """A GitHubForge as a test wants it: no throttling pause, retries that record instead of sleeping."""
+    from github import Auth
+
+    from bot.forge.github import GitHubForge
+    from bot.forge.retry import ForgeRetry
+    from bot.identity import BotIdentity
+
+    slept: list[float] = kwargs.pop("slept", [])
+    kwargs.setdefault("retry", ForgeRetry(sleep=slept.append))
+    kwargs.setdefault("identity", BotIdentity("cab-bot", "cab-bot@users.noreply.github.com"))
+    return GitHubForge(repo, auth=Auth.Token("test-token"), throttle=False, **kwargs)
