@@ -79,6 +79,12 @@ def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
         if not body.lstrip().startswith(COMMAND_PREFIX):
             return []
         return [Step("sync", _number(issue), f"issue_comment.{action}")]
+    if event_name == "workflow_run":  # relayed review: see .github/workflows/cab-review-relay.yml
+        run = payload.get("workflow_run") or {}
+        prs = run.get("pull_requests") or []
+        if action != "completed" or not prs:
+            return []
+        return [Step("sync", _number(prs[0]), f"workflow_run.{run.get('event', 'review')}")]
     if event_name == "schedule":
         return [Step("expire", None, "schedule")]
     if event_name == "workflow_dispatch":

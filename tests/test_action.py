@@ -194,3 +194,17 @@ def test_missing_engine_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(action.importlib, "import_module", missing)
     with pytest.raises(action.CabError, match="lifecycle engine is not available"):
         action.load_engine()
+
+
+def test_a_relayed_review_syncs_its_pr():
+    payload = {
+        "action": "completed",
+        "workflow_run": {"event": "pull_request_review", "pull_requests": [{"number": 9}]},
+    }
+    assert action.plan("workflow_run", payload) == [
+        action.Step("sync", 9, "workflow_run.pull_request_review")
+    ]
+
+
+def test_a_relayed_run_without_a_pr_does_nothing():
+    assert action.plan("workflow_run", {"action": "completed", "workflow_run": {"pull_requests": []}}) == []
