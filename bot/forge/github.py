@@ -30,6 +30,7 @@ from github.GithubException import GithubException
 from requests.utils import parse_header_links
 
 from bot import trailers
+from bot.errors import UsageError
 from bot.forge.interface import (
     ChangedFile,
     Comment,
@@ -88,7 +89,7 @@ def auth_from_env(environ: Mapping[str, str]) -> Auth.Auth:
         return Auth.AppAuth(app_id, key).get_installation_auth(int(installation))
     token = environ.get("GITHUB_TOKEN")
     if not token:
-        raise ForgeError(
+        raise UsageError(
             "no GitHub credentials: set GITHUB_TOKEN, or CAB_APP_ID, CAB_APP_PRIVATE_KEY and "
             "CAB_APP_INSTALLATION_ID for a GitHub App"
         )
