@@ -216,8 +216,10 @@ def pull_request(
     state: str = "open",
     head_repo: str = REPO,
     merge_commit_sha: str | None = None,
+    comments: int = 0,
 ) -> dict[str, Any]:
     pr = _example("pull-request")
+    pr["comments"] = comments
     pr.update(
         number=number, state=state, merged=merged, changed_files=changed_files, title=f"CAB change {number}"
     )
@@ -446,6 +448,7 @@ class FakeGitHub:
         self.reviews: list[dict[str, Any]] = []
         self.statuses: list[tuple[str, str]] = []
         self.prs: dict[int, dict[str, Any]] = {}
+        self.teams: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # slug -> (id, members)
         self.log: list[str] = []
         self._crash_at: int | None = None
         self._lose_at: int | None = None
@@ -503,6 +506,7 @@ class FakeGitHub:
             state="closed" if pr["merged"] else "open",
             merge_commit_sha=pr["merge"],
             author=pr["author"],
+            comments=len(self.comments),
         )
         return body
 
@@ -652,6 +656,11 @@ class FakeGitHub:
                 out.append(commit(at, author=bot, message=message, parents=parents))
                 stack += parents
             return self._reply(method, path, 200, out)
+        if method == "GET" and (g := m(r"/orgs/[^/]+/teams/([^/]+)(/members)?", path)):
+            if g[1] not in self.teams:
+                return self._reply(method, path, 404, error("Not Found"))
+            tid, members = self.teams[g[1]]
+            return self._reply(method, path, 200, members if g[2] else team(g[1], tid))
         if method == "GET" and rel == "/pulls":
             head = query["head"][0].split(":", 1)[1]
             found = [

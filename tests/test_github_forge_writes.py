@@ -231,3 +231,10 @@ def test_open_pull_request_is_idempotent(fake):
     again = gm.make_forge().open_pull_request("cab/new-change", "main", "t", "b")
     assert first == again
     assert [c for c in fake.log if c.startswith("POST")] == ["POST /repos/octo-org/cab/pulls"]
+
+
+def test_first_comment_on_a_pr_without_comments_skips_the_list_call(fake):
+    forge = gm.make_forge()
+    forge.pull_request(7)
+    forge.upsert_comment(7, MARKER, f"score 60 {MARKER}")
+    assert fake.log == ["GET /repos/octo-org/cab/pulls/7", "POST /repos/octo-org/cab/issues/7/comments"]

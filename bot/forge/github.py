@@ -283,6 +283,9 @@ class GitHubForge:
         return out
 
     def _raw_comments(self, number: int) -> list[dict[str, Any]]:
+        known = self._prs.get(number)
+        if number not in self._comments and known is not None and known.get("comments") == 0:
+            self._comments[number] = []  # the PR read this run says it has no comments: skip the list call
         if number not in self._comments:
             url = f"{self._repo}/issues/{number}/comments"
             self._comments[number] = list(self._pages(url, f"list comments of PR #{number}"))
