@@ -13,6 +13,7 @@ from types import ModuleType
 
 from bot import __version__
 from bot.cli import (
+    action_cmd,
     collect_cmd,
     demo_cmd,
     exceptions_cmd,
@@ -21,6 +22,7 @@ from bot.cli import (
     score_cmd,
     show_cmd,
     status_cmd,
+    submit_cmd,
     validate_cmd,
     verify_cmd,
 )
@@ -38,6 +40,8 @@ COMMANDS: list[ModuleType] = [
     status_cmd,
     show_cmd,
     verify_cmd,
+    submit_cmd,
+    action_cmd,
 ]
 
 

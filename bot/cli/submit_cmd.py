@@ -1,0 +1,43 @@
+"""`cab submit EVIDENCE --repo OWNER/NAME [--base main]` (token from GITHUB_TOKEN)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from bot import documents
+from bot.models import EvidencePack
+from bot.submit import submit
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "submit",
+        help="open (or update) the CAB pull request for an evidence pack",
+        description="Validate EVIDENCE, then create branch cab/<change-id> in the CAB repository, commit the "
+        "pack at evidence/<yyyy-mm>/<change-id>.yaml and open its PR. Safe to re-run. The token comes from "
+        "GITHUB_TOKEN (or a GitHub App: CAB_APP_ID, CAB_APP_PRIVATE_KEY, CAB_APP_INSTALLATION_ID); "
+        "GITHUB_API_URL selects GitHub Enterprise Server. Exit 0 done, 2 invalid input, 3 GitHub failed.",
+    )
+    parser.add_argument("evidence", type=Path, metavar="EVIDENCE")
+    parser.add_argument("--repo", required=True, metavar="OWNER/NAME", help="the CAB repository")
+    parser.add_argument("--base", default="main", help="branch to propose the change to (default: main)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from bot.forge.github import DEFAULT_API_URL, GitHubForge, auth_from_env
+    from bot.identity import bot_identity
+
+    documents.load(args.evidence, EvidencePack)  # invalid input fails before any credential or call
+    env = dict(os.environ)
+    forge = GitHubForge(
+        args.repo,
+        auth=auth_from_env(env),
+        identity=bot_identity(env),
+        base_url=env.get("GITHUB_API_URL", DEFAULT_API_URL),
+    )
+    done = submit(forge, args.evidence, base=args.base)
+    print(f"PR #{done.number}: {done.path} on {done.branch} at {done.head}")
+    return 0

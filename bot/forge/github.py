@@ -1,0 +1,712 @@
+"""The Forge on GitHub, through PyGithub's authenticated, retrying `Requester`.
+
+PyGithub gives us auth (token or App installation), `GITHUB_API_URL` for GitHub Enterprise Server,
+timeouts and retries. We call the REST endpoints through its `requester` with explicit URLs instead of
+its object graph, because the objects fetch lazily in ways that hide extra calls, and every value is
+immediately turned into the Forge's frozen dataclasses anyway: the number of HTTP calls per step is
+visible here, line by line (`benchmarks/bench_api_calls.py` counts them).
+
+One forge object serves one run: the PR, trees and comments it has read are cached for that run.
+Every write first compares with what is there, so a run repeated after a crash converges.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+import github
+import requests
+from github import Auth
+from github.GithubException import GithubException
+from requests.utils import parse_header_links
+
+from bot import trailers
+from bot.errors import UsageError
+from bot.forge.interface import (
+    ChangedFile,
+    Comment,
+    Commit,
+    FileStatus,
+    ForgeError,
+    HeadMovedError,
+    PullRequest,
+    Review,
+    Team,
+    User,
+)
+from bot.forge.retry import TIMEOUT, ForgeRetry
+from bot.identity import BotIdentity
+
+COMPARE_FILE_CAP = 300
+ISSUE_LABEL = "cab-expiry"
+DEFAULT_API_URL = "https://api.github.com"
+FILES_CAP = 3000  # GitHub lists at most 3,000 files of a PR
+PER_PAGE = 100
+STATUS_CONTEXT = "cab/decision"
+MODE_SYMLINK = "120000"
+MODE_SUBMODULE = "160000"
+_REVIEW_STATES = frozenset({"APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"})
+_FILE_STATUS: dict[str, FileStatus] = {
+    "added": "added",
+    "modified": "modified",
+    "changed": "modified",
+    "removed": "removed",
+    "renamed": "renamed",
+    "copied": "added",
+    "unchanged": "modified",
+}
+
+
+@dataclass(frozen=True)
+class _TreeEntry:
+    path: str
+    mode: str
+    type: str
+    sha: str
+
+
+def git_blob_sha(content: bytes) -> str:
+    """The sha git gives a blob with this content, so we can tell "already committed" without a call."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
+
+
+def auth_from_env(environ: Mapping[str, str]) -> Auth.Auth:
+    """`GITHUB_TOKEN`, or a GitHub App installation (`CAB_APP_ID`, `CAB_APP_PRIVATE_KEY`,
+    `CAB_APP_INSTALLATION_ID`), which lets the bot act under its own App identity."""
+    app_id = environ.get("CAB_APP_ID")
+    key = environ.get("CAB_APP_PRIVATE_KEY")
+    installation = environ.get("CAB_APP_INSTALLATION_ID")
+    if app_id and key and installation:
+        if not installation.isdigit():
+            raise ForgeError("CAB_APP_INSTALLATION_ID must be the numeric installation id")
+        return Auth.AppAuth(app_id, key).get_installation_auth(int(installation))
+    token = environ.get("GITHUB_TOKEN")
+    if not token:
+        raise UsageError(
+            "no GitHub credentials: set GITHUB_TOKEN, or CAB_APP_ID, CAB_APP_PRIVATE_KEY and "
+            "CAB_APP_INSTALLATION_ID for a GitHub App"
+        )
+    return Auth.Token(token)
+
+
+def _user(data: Mapping[str, Any] | None) -> User | None:
+    if not data:
+        return None
+    login = str(data["login"])
+    return User(login=login, id=int(data["id"]), is_bot=data.get("type") == "Bot" or login.endswith("[bot]"))
+
+
+def _required_user(data: Mapping[str, Any] | None, what: str) -> User:
+    user = _user(data)
+    if user is None:  # GitHub shows deleted accounts as "ghost"; never as null on these objects
+        raise ForgeError(f"GitHub returned no user for {what}")
+    return user
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+class GitHubForge:
+    """`bot.forge.interface.Forge` for one GitHub repository."""
+
+    def __init__(
+        self,
+        repository: str,
+        *,
+        auth: Auth.Auth,
+        identity: BotIdentity,
+        base_url: str = DEFAULT_API_URL,
+        retry: ForgeRetry | None = None,
+        timeout: int = TIMEOUT,
+        throttle: bool = True,
+        bot_login: str | None = None,
+        local_git: Path | None = None,
+    ) -> None:
+        """`bot_login`: the account the bot posts as (e.g. `github-actions[bot]`); when set, only its
+        comments are edited and only merges it authored count as decisions. `local_git`: a clone used to
+        list changed files when a PR has more than the API's 3,000; without it such PRs fail closed.
+        `throttle=False` drops PyGithub's pause between requests (tests and benchmarks)."""
+        if repository.count("/") != 1:
+            raise ForgeError(f"repository must be OWNER/NAME, got {repository!r}")
+        self.repository = repository
+        self.identity = identity
+        self.bot_login = bot_login
+        self.local_git = local_git
+        self._gh = github.Github(
+            auth=auth,
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            retry=retry or ForgeRetry(),
+            per_page=PER_PAGE,
+            seconds_between_requests=0.25 if throttle else None,
+            seconds_between_writes=1.0 if throttle else None,
+        )
+        self._requester = self._gh.requester
+        self._repo = f"/repos/{repository}"
+        self._prs: dict[int, dict[str, Any]] = {}
+        self._trees: dict[str, dict[str, _TreeEntry]] = {}
+        self._blobs: dict[str, bytes] = {}
+        self._comments: dict[int, list[dict[str, Any]]] = {}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> GitHubForge:
+        """Configured the way GitHub Actions configures a job."""
+        env = os.environ if environ is None else environ
+        repository = env.get("GITHUB_REPOSITORY")
+        if not repository:
+            raise ForgeError("GITHUB_REPOSITORY is not set (expected OWNER/NAME)")
+        from bot.identity import bot_identity
+
+        return cls(
+            repository,
+            auth=auth_from_env(env),
+            identity=bot_identity(dict(env)),
+            base_url=env.get("GITHUB_API_URL", DEFAULT_API_URL),
+            bot_login=env.get("CAB_BOT_LOGIN") or None,
+            **kwargs,
+        )
+
+    # --- transport ---------------------------------------------------------------------------
+    def _call(
+        self,
+        verb: str,
+        url: str,
+        doing: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> tuple[dict[str, Any], Any]:
+        try:
+            return self._requester.requestJsonAndCheck(verb, url, parameters=params, input=body)
+        except GithubException as exc:
+            raise ForgeError(f"GitHub refused to {doing}: {exc.status} {_message(exc)}") from exc
+        except requests.RequestException as exc:
+            raise ForgeError(f"could not reach GitHub to {doing}: {exc}") from exc
+
+    def _pages(self, url: str, doing: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
+        """Every item of a paginated list, following `Link: rel="next"` to the end."""
+        query: dict[str, Any] | None = {"per_page": PER_PAGE, **(params or {})}
+        next_url: str | None = url
+        while next_url:
+            headers, data = self._call("GET", next_url, doing, params=query)
+            yield from data
+            query = None  # the next link carries the query
+            next_url = _next_link(headers)
+
+    # --- reads -------------------------------------------------------------------------------
+    def _pr(self, number: int) -> dict[str, Any]:
+        if number not in self._prs:
+            _, data = self._call("GET", f"{self._repo}/pulls/{number}", f"read PR #{number}")
+            self._prs[number] = data
+        return self._prs[number]
+
+    def pull_request(self, number: int) -> PullRequest:
+        data = self._pr(number)
+        state: Literal["open", "closed", "merged"] = (
+            "merged" if data.get("merged") else "open" if data["state"] == "open" else "closed"
+        )
+        return PullRequest(
+            number=int(data["number"]),
+            title=str(data["title"]),
+            author=_required_user(data["user"], f"PR #{number}"),
+            head_sha=str(data["head"]["sha"]),
+            head_ref=str(data["head"]["ref"]),
+            base_sha=str(data["base"]["sha"]),
+            base_ref=str(data["base"]["ref"]),
+            state=state,
+            labels=tuple(str(label["name"]) for label in data.get("labels", [])),
+            body=str(data.get("body") or ""),
+        )
+
+    def commits(self, number: int) -> Sequence[Commit]:
+        out = []
+        for item in self._pages(f"{self._repo}/pulls/{number}/commits", f"list commits of PR #{number}"):
+            detail = item["commit"]
+            out.append(
+                Commit(
+                    sha=str(item["sha"]),
+                    author=_user(item.get("author")),
+                    committer=_user(item.get("committer")),
+                    author_email=str((detail.get("author") or {}).get("email") or ""),
+                    committer_email=str((detail.get("committer") or {}).get("email") or ""),
+                    message=str(detail["message"]),
+                )
+            )
+        return out
+
+    def changed_files(self, number: int) -> Sequence[ChangedFile]:
+        data = self._pr(number)
+        if int(data.get("changed_files", 0)) >= FILES_CAP:
+            if self.local_git is None:
+                raise ForgeError(
+                    f"PR #{number} changes {data['changed_files']} files; GitHub lists at most {FILES_CAP}, "
+                    "so the change cannot be checked completely (refusing; run with a local clone)"
+                )
+            return changed_files_from_git(self.local_git, data["base"]["sha"], data["head"]["sha"])
+        out = []
+        for item in self._pages(f"{self._repo}/pulls/{number}/files", f"list files of PR #{number}"):
+            out.append(
+                ChangedFile(
+                    path=str(item["filename"]),
+                    status=_FILE_STATUS.get(str(item["status"]), "modified"),
+                    previous_path=item.get("previous_filename"),
+                )
+            )
+        if len(out) >= FILES_CAP:
+            raise ForgeError(f"PR #{number}: GitHub's file list was cut at {FILES_CAP} files (refusing)")
+        return out
+
+    def reviews(self, number: int) -> Sequence[Review]:
+        out = []
+        for item in self._pages(f"{self._repo}/pulls/{number}/reviews", f"list reviews of PR #{number}"):
+            state = str(item["state"])
+            if state not in _REVIEW_STATES or not item.get("submitted_at") or not item.get("user"):
+                continue  # pending drafts have no submission time and count for nothing
+            out.append(
+                Review(
+                    id=int(item["id"]),
+                    user=_required_user(item["user"], f"review {item['id']}"),
+                    state=state,  # type: ignore[arg-type]
+                    commit_id=str(item.get("commit_id") or ""),
+                    submitted_at=_time(item["submitted_at"]),
+                    body=str(item.get("body") or ""),
+                )
+            )
+        return out
+
+    def _raw_comments(self, number: int) -> list[dict[str, Any]]:
+        known = self._prs.get(number)
+        if number not in self._comments and known is not None and known.get("comments") == 0:
+            self._comments[number] = []  # the PR read this run says it has no comments: skip the list call
+        if number not in self._comments:
+            url = f"{self._repo}/issues/{number}/comments"
+            self._comments[number] = list(self._pages(url, f"list comments of PR #{number}"))
+        return self._comments[number]
+
+    def comments(self, number: int) -> Sequence[Comment]:
+        return [
+            Comment(
+                id=int(item["id"]),
+                user=_required_user(item["user"], f"comment {item['id']}"),
+                body=str(item.get("body") or ""),
+                created_at=_time(item["created_at"]),
+                updated_at=_time(item["updated_at"]),
+            )
+            for item in self._raw_comments(number)
+            if item.get("user")
+        ]
+
+    def team(self, slug: str) -> Team | None:
+        org, _, name = slug.partition("/")
+        if not org or not name or "/" in name:
+            raise ForgeError(f"team must be written org/team, got {slug!r}")
+        base = f"/orgs/{quote(org, safe='')}/teams/{quote(name, safe='')}"
+        try:
+            _, data = self._requester.requestJsonAndCheck("GET", base)
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise ForgeError(f"GitHub refused to read team {slug}: {exc.status} {_message(exc)}") from exc
+        members = tuple(
+            _required_user(item, f"member of {slug}")
+            for item in self._pages(f"{base}/members", f"list members of {slug}")
+        )
+        return Team(slug=f"{org}/{data['slug']}".lower(), id=int(data["id"]), members=members)
+
+    def _tree(self, sha: str) -> dict[str, _TreeEntry]:
+        """The whole tree at a commit in one recursive call, cached per sha."""
+        if sha not in self._trees:
+            _, data = self._call(
+                "GET", f"{self._repo}/git/trees/{sha}", f"read the tree of {sha}", params={"recursive": "1"}
+            )
+            if data.get("truncated"):
+                raise ForgeError(f"the tree of {sha} is too large for one GitHub call (refusing)")
+            self._trees[sha] = {
+                str(e["path"]): _TreeEntry(str(e["path"]), str(e["mode"]), str(e["type"]), str(e["sha"]))
+                for e in data["tree"]
+            }
+            self._trees[sha][""] = _TreeEntry("", "040000", "tree", str(data["sha"]))
+        return self._trees[sha]
+
+    def _blob(self, sha: str, path: str) -> bytes:
+        if sha not in self._blobs:
+            _, data = self._call("GET", f"{self._repo}/git/blobs/{sha}", f"read {path}")
+            if data.get("encoding") != "base64":
+                raise ForgeError(f"GitHub returned {path} in an unexpected encoding {data.get('encoding')!r}")
+            self._blobs[sha] = base64.b64decode(data["content"])
+        return self._blobs[sha]
+
+    @staticmethod
+    def _refuse_links(entry: _TreeEntry) -> None:
+        if entry.mode == MODE_SYMLINK:
+            raise ForgeError(f"{entry.path} is a symlink; governed files must be regular files")
+        if entry.mode == MODE_SUBMODULE:
+            raise ForgeError(f"{entry.path} is a submodule; governed files must be regular files")
+
+    def read_file(self, sha: str, path: str) -> bytes | None:
+        tree = self._tree(sha)
+        parts = path.split("/")
+        for depth in range(1, len(parts)):  # a symlinked or submodule directory on the way
+            parent = tree.get("/".join(parts[:depth]))
+            if parent is not None:
+                self._refuse_links(parent)
+        entry = tree.get(path)
+        if entry is None:
+            return None
+        self._refuse_links(entry)
+        if entry.type != "blob":
+            raise ForgeError(f"{path} is a {entry.type}, not a file")
+        return self._blob(entry.sha, path)
+
+    def list_files(self, sha: str, directory: str) -> Sequence[str]:
+        prefix = directory.strip("/") + "/"
+        out = []
+        for path, entry in sorted(self._tree(sha).items()):
+            if path.startswith(prefix) or path == prefix[:-1]:
+                self._refuse_links(entry)
+                if entry.type == "blob":
+                    out.append(path)
+        return out
+
+    def diff_paths(self, base_sha: str, head_sha: str) -> Sequence[str]:
+        """One compare call; the API lists at most 300 files, so a full page fails closed."""
+        _, data = self._call("GET", f"{self._repo}/compare/{base_sha}...{head_sha}", "compare commits")
+        files = data.get("files") or []
+        if len(files) >= COMPARE_FILE_CAP:
+            raise ForgeError(
+                f"{base_sha[:7]}...{head_sha[:7]} changes {len(files)}+ files; too many to compare"
+            )
+        paths = []
+        for item in files:
+            paths.append(str(item["filename"]))
+            if item.get("previous_filename"):
+                paths.append(str(item["previous_filename"]))
+        return paths
+
+    def branch_head(self, branch: str) -> str:
+        _, data = self._call("GET", self._ref_url(branch), f"read branch {branch}")
+        return str(data["object"]["sha"])
+
+    def latest_decision_sha256(self, sha: str) -> str | None:
+        """Walk first parents from `sha` through the base branch's commit list (100 per call)."""
+        known: dict[str, dict[str, Any]] = {}
+        pages = self._pages(f"{self._repo}/commits", f"list commits of {sha}", {"sha": sha})
+        current: str | None = sha
+        while current:
+            while current not in known:
+                item = next(pages, None)
+                if item is None:
+                    raise ForgeError(f"commit {current} is not in the history of {sha}")
+                known[str(item["sha"])] = item
+            item = known[current]
+            parents = [str(p["sha"]) for p in item.get("parents", [])]
+            found = trailers.from_message(str(item["commit"]["message"])) if len(parents) == 2 else None
+            author = (item.get("author") or {}).get("login")
+            if found is not None and (self.bot_login is None or author == self.bot_login):
+                return found.record_sha256
+            current = parents[0] if parents else None
+        return None
+
+    # --- writes ------------------------------------------------------------------------------
+    def set_risk_label(self, number: int, label: str) -> None:
+        data = self._pr(number)
+        labels = [str(item["name"]) for item in data.get("labels", [])]
+        issue = f"{self._repo}/issues/{number}/labels"
+        for other in labels:
+            if other.startswith("risk:") and other != label:
+                try:
+                    self._requester.requestJsonAndCheck("DELETE", f"{issue}/{quote(other, safe='')}")
+                except GithubException as exc:
+                    if exc.status != 404:  # already gone: a re-run after a crash
+                        raise ForgeError(f"GitHub refused to remove label {other}: {_message(exc)}") from exc
+        if label not in labels:
+            self._call("POST", issue, f"label PR #{number}", body={"labels": [label]})
+        kept = [item for item in data.get("labels", []) if not str(item["name"]).startswith("risk:")]
+        data["labels"] = [*kept, {"name": label}]
+
+    def _is_mine(self, item: Mapping[str, Any]) -> bool:
+        user = item.get("user") or {}
+        if self.bot_login is not None:
+            return bool(user.get("login") == self.bot_login)
+        return bool(user.get("type") == "Bot")
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> None:
+        text = body if marker in body else f"{body}\n\n{marker}"
+        mine = [
+            c for c in self._raw_comments(number) if marker in str(c.get("body") or "") and self._is_mine(c)
+        ]
+        if not mine:
+            _, created = self._call(
+                "POST",
+                f"{self._repo}/issues/{number}/comments",
+                f"comment on PR #{number}",
+                body={"body": text},
+            )
+            self._comments[number].append(created)
+            return
+        keep, *extra = sorted(mine, key=lambda c: int(c["id"]))
+        for duplicate in extra:  # left by an earlier race; the oldest one stays
+            try:
+                self._requester.requestJsonAndCheck(
+                    "DELETE", f"{self._repo}/issues/comments/{duplicate['id']}"
+                )
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise ForgeError(f"GitHub refused to delete comment {duplicate['id']}") from exc
+            self._comments[number].remove(duplicate)
+        if keep.get("body") != text:
+            _, edited = self._call(
+                "PATCH",
+                f"{self._repo}/issues/comments/{keep['id']}",
+                "edit the CAB comment",
+                body={"body": text},
+            )
+            keep.update(edited)
+
+    def upsert_issue(self, marker: str, title: str, body: str) -> int:
+        text = body if marker in body else f"{body}\n\n{marker}"
+        params = {"state": "open", "labels": ISSUE_LABEL}
+        for item in self._pages(f"{self._repo}/issues", "list CAB issues", params):
+            if marker in str(item.get("body") or "") and self._is_mine(item) and "pull_request" not in item:
+                if (item.get("title"), item.get("body")) != (title, text):
+                    self._call(
+                        "PATCH",
+                        f"{self._repo}/issues/{item['number']}",
+                        "edit the CAB issue",
+                        body={"title": title, "body": text},
+                    )
+                return int(item["number"])
+        _, created = self._call(
+            "POST",
+            f"{self._repo}/issues",
+            "open the CAB issue",
+            body={"title": title, "body": text, "labels": [ISSUE_LABEL]},
+        )
+        return int(created["number"])
+
+    def set_status(self, sha: str, state: Literal["pending", "success", "failure"], description: str) -> None:
+        self._call(
+            "POST",
+            f"{self._repo}/statuses/{sha}",
+            f"set the {STATUS_CONTEXT} status",
+            body={"state": state, "context": STATUS_CONTEXT, "description": description[:140]},
+        )
+
+    def commit_files(
+        self, number: int, expected_head: str, files: Mapping[str, bytes | None], message: str
+    ) -> str:
+        data = self._pr(number)
+        head_repo = (data["head"].get("repo") or {}).get("full_name")
+        if head_repo != self.repository:
+            raise ForgeError(
+                f"PR #{number} comes from {head_repo or 'a deleted fork'}; the bot cannot write to it"
+            )
+        return self.commit_to_branch(str(data["head"]["ref"]), expected_head, files, message)
+
+    def commit_to_branch(
+        self, branch: str, expected_head: str, files: Mapping[str, bytes | None], message: str
+    ) -> str:
+        """Git-data commit: read ref, (tree), create tree, create commit, fast-forward the ref.
+
+        The ref update is never forced: if someone pushed after our read, GitHub refuses the
+        non-fast-forward and we raise HeadMovedError. A crash anywhere leaves only unreferenced
+        objects; the re-run finds the content already there, or builds the same commit again.
+        """
+        current = self.branch_head(branch)
+        if current != expected_head:
+            raise HeadMovedError(f"{branch} is at {current}, not the evaluated {expected_head}")
+        tree = self._tree(expected_head)
+        changes = {
+            path: content
+            for path, content in files.items()
+            if (
+                (content is None and path in tree)
+                or (content is not None and (path not in tree or tree[path].sha != git_blob_sha(content)))
+            )
+        }
+        if not changes:
+            return expected_head
+        entries = [self._tree_entry(path, content) for path, content in sorted(changes.items())]
+        _, new_tree = self._call(
+            "POST",
+            f"{self._repo}/git/trees",
+            f"write a tree for {branch}",
+            body={"base_tree": tree[""].sha, "tree": entries},
+        )
+        when = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        person = {"name": self.identity.name, "email": self.identity.email, "date": when}
+        _, commit = self._call(
+            "POST",
+            f"{self._repo}/git/commits",
+            f"write a commit for {branch}",
+            body={
+                "message": message,
+                "tree": new_tree["sha"],
+                "parents": [expected_head],
+                "author": person,
+                "committer": person,
+            },
+        )
+        try:
+            self._requester.requestJsonAndCheck(
+                "PATCH", self._ref_url(branch, single=False), input={"sha": commit["sha"], "force": False}
+            )
+        except GithubException as exc:
+            if exc.status == 422 and "fast forward" in _message(exc).lower():
+                raise HeadMovedError(f"{branch} moved while the bot was committing to it") from exc
+            raise ForgeError(f"GitHub refused to update {branch}: {exc.status} {_message(exc)}") from exc
+        return str(commit["sha"])
+
+    def _tree_entry(self, path: str, content: bytes | None) -> dict[str, Any]:
+        entry: dict[str, Any] = {"path": path, "mode": "100644", "type": "blob"}
+        if content is None:
+            entry["sha"] = None  # deletes the path from base_tree
+            return entry
+        try:
+            entry["content"] = content.decode("utf-8")  # inline: saves one call per file
+        except UnicodeDecodeError:
+            _, blob = self._call(
+                "POST",
+                f"{self._repo}/git/blobs",
+                f"write {path}",
+                body={"content": base64.b64encode(content).decode(), "encoding": "base64"},
+            )
+            entry["sha"] = blob["sha"]
+        return entry
+
+    def merge(self, number: int, sha: str, title: str, message: str) -> str:
+        data = self._pr(number)
+        if data.get("merged") and data["head"]["sha"] == sha and data.get("merge_commit_sha"):
+            return str(data["merge_commit_sha"])
+        try:
+            _, result = self._requester.requestJsonAndCheck(
+                "PUT",
+                f"{self._repo}/pulls/{number}/merge",
+                input={"sha": sha, "merge_method": "merge", "commit_title": title, "commit_message": message},
+            )
+        except GithubException as exc:
+            text = _message(exc)
+            if exc.status == 409 or (exc.status == 405 and "head branch was modified" in text.lower()):
+                raise HeadMovedError(f"PR #{number} moved past {sha}: {text}") from exc
+            if exc.status == 405:  # perhaps merged by our own earlier run whose answer was lost
+                self._prs.pop(number, None)
+                fresh = self._pr(number)
+                if fresh.get("merged") and fresh["head"]["sha"] == sha and fresh.get("merge_commit_sha"):
+                    return str(fresh["merge_commit_sha"])
+            raise ForgeError(f"GitHub refused to merge PR #{number}: {exc.status} {text}") from exc
+        except requests.RequestException as exc:
+            raise ForgeError(f"could not reach GitHub to merge PR #{number}: {exc}") from exc
+        if not result.get("merged"):
+            raise ForgeError(f"GitHub did not merge PR #{number}: {result.get('message')}")
+        data.update(merged=True, state="closed", merge_commit_sha=result["sha"])
+        return str(result["sha"])
+
+    def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:
+        owner = self.repository.split("/", 1)[0]
+
+        def existing() -> int | None:
+            for item in self._pages(
+                f"{self._repo}/pulls", f"look for a PR from {head}", {"head": f"{owner}:{head}", "base": base}
+            ):
+                if item["head"]["ref"] == head and item["state"] == "open":
+                    return int(item["number"])
+            return None
+
+        found = existing()
+        if found is not None:
+            return found
+        try:
+            _, data = self._requester.requestJsonAndCheck(
+                "POST",
+                f"{self._repo}/pulls",
+                input={"head": head, "base": base, "title": title, "body": body},
+            )
+        except GithubException as exc:
+            again = existing() if exc.status == 422 else None  # opened by a racing run
+            if again is not None:
+                return again
+            raise ForgeError(
+                f"GitHub refused to open a PR from {head}: {exc.status} {_message(exc)}"
+            ) from exc
+        return int(data["number"])
+
+    def ensure_branch(self, branch: str, from_sha: str) -> str:
+        """The branch's head, creating the branch at `from_sha` if it does not exist yet."""
+        try:
+            _, data = self._requester.requestJsonAndCheck("GET", self._ref_url(branch))
+            return str(data["object"]["sha"])
+        except GithubException as exc:
+            if exc.status != 404:
+                raise ForgeError(f"GitHub refused to read branch {branch}: {_message(exc)}") from exc
+        try:
+            _, data = self._requester.requestJsonAndCheck(
+                "POST", f"{self._repo}/git/refs", input={"ref": f"refs/heads/{branch}", "sha": from_sha}
+            )
+        except GithubException as exc:
+            if exc.status == 422:  # created by a racing run
+                return self.branch_head(branch)
+            raise ForgeError(f"GitHub refused to create branch {branch}: {_message(exc)}") from exc
+        return str(data["object"]["sha"])
+
+    def _ref_url(self, branch: str, *, single: bool = True) -> str:
+        kind = "ref" if single else "refs"
+        return f"{self._repo}/git/{kind}/heads/{quote(branch, safe='/')}"
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data
+    if isinstance(data, dict):
+        return str(data.get("message", ""))
+    return str(data or "")
+
+
+def _next_link(headers: Mapping[str, Any]) -> str | None:
+    link = next((v for k, v in headers.items() if k.lower() == "link"), None)
+    if not link:
+        return None
+    for item in parse_header_links(str(link)):
+        if item.get("rel") == "next":
+            return str(item["url"])
+    return None
+
+
+def changed_files_from_git(repo: Path, base_sha: str, head_sha: str) -> list[ChangedFile]:
+    """Changed files from a local clone (merge base to head), when the API list would be cut short."""
+    for sha in (base_sha, head_sha):
+        if len(sha) != 40 or any(c not in "0123456789abcdef" for c in sha):
+            raise ForgeError(f"not a commit sha: {sha!r}")
+    result = subprocess.run(
+        ["git", "-C", str(repo), "diff", "--name-status", "-z", "-M", f"{base_sha}...{head_sha}", "--"],
+        capture_output=True,
+        check=False,
+        env={**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"},
+    )
+    if result.returncode != 0:
+        raise ForgeError(f"git could not list the changed files: {result.stderr.decode(errors='replace')}")
+    fields = result.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    out: list[ChangedFile] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        code = fields[i]
+        if code[0] in "RC":  # rename or copy: score, old path, new path
+            kind: FileStatus = "renamed" if code[0] == "R" else "added"
+            out.append(ChangedFile(path=fields[i + 2], status=kind, previous_path=fields[i + 1]))
+            i += 3
+            continue
+        status: FileStatus = {"A": "added", "D": "removed"}.get(code[0], "modified")  # type: ignore[assignment]
+        out.append(ChangedFile(path=fields[i + 1], status=status))
+        i += 2
+    return out
+
+
+__all__ = ["GitHubForge", "auth_from_env", "changed_files_from_git", "git_blob_sha"]

@@ -1,0 +1,692 @@
+"""A `responses`-backed fake of the GitHub REST endpoints the forge uses, with checked bodies.
+
+Every body registered here is validated first against GitHub's own OpenAPI description (the subset
+in `fixtures/github/pr-bot-operations.openapi.json`) or, for endpoints outside that subset, against
+`fixtures/github/extra-schemas.json`. A mock that drifts from the real API fails the test that
+registers it, and an endpoint with no known schema cannot be mocked at all.
+
+Payload builders start from GitHub's own documented examples and override only what a test needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import responses
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+API = "https://api.github.com"
+FIXTURES = Path(__file__).parent / "fixtures" / "github"
+OPENAPI_URI = "https://cab.test/openapi.json"
+EXTRA_URI = "https://cab.test/extra.json"
+REPO = "octo-org/cab"
+
+
+def _nullable(node: Any) -> Any:
+    """OpenAPI 3.0 `nullable: true` to JSON Schema: allow null alongside the declared shape."""
+    if isinstance(node, list):
+        return [_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _nullable(value) for key, value in node.items()}
+    if out.pop("nullable", False) is True:
+        if isinstance(out.get("type"), str) and "enum" not in out:
+            out["type"] = [out["type"], "null"]
+        else:
+            out = {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+@functools.cache
+def openapi() -> dict[str, Any]:
+    return json.loads((FIXTURES / "pr-bot-operations.openapi.json").read_text())
+
+
+@functools.cache
+def _registry() -> Registry:
+    extra = json.loads((FIXTURES / "extra-schemas.json").read_text())
+    return Registry().with_resources(
+        [
+            (OPENAPI_URI, Resource.from_contents(_nullable(openapi()), default_specification=DRAFT202012)),
+            (EXTRA_URI, Resource.from_contents(extra, default_specification=DRAFT202012)),
+        ]
+    )
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"{OPENAPI_URI}#/components/schemas/{name}"}
+
+
+def _extra(name: str) -> dict[str, Any]:
+    return {"$ref": f"{EXTRA_URI}#/$defs/{name}"}
+
+
+def _array(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item}
+
+
+def _operation(path: str, method: str, status: int) -> dict[str, Any]:
+    """The response schema GitHub's description gives for one operation and status."""
+    response = openapi()["paths"][path][method.lower()]["responses"][str(status)]
+    if "$ref" in response:
+        response = openapi()["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return _rebase(response["content"]["application/json"]["schema"])
+
+
+def _rebase(schema: Any) -> Any:
+    """Point the operation schema's local `#/components` refs at the registered OpenAPI document."""
+    text = json.dumps(_nullable(schema)).replace('"#/components/', f'"{OPENAPI_URI}#/components/')
+    return json.loads(text)
+
+
+R = r"/repos/[^/]+/[^/]+"
+# (method, path pattern, schema for 2xx answers); error answers are checked against `basic-error`.
+ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
+    ("GET", re.compile(rf"^{R}/pulls/\d+$"), lambda: _ref("pull-request")),
+    ("GET", re.compile(rf"^{R}/pulls$"), lambda: _operation("/repos/{owner}/{repo}/pulls", "get", 200)),
+    ("POST", re.compile(rf"^{R}/pulls$"), lambda: _ref("pull-request")),
+    ("GET", re.compile(rf"^{R}/pulls/\d+/commits$"), lambda: _array(_extra("commit"))),
+    ("GET", re.compile(rf"^{R}/pulls/\d+/files$"), lambda: _array(_extra("diff-entry"))),
+    ("GET", re.compile(rf"^{R}/pulls/\d+/reviews$"), lambda: _array(_ref("pull-request-review"))),
+    ("PUT", re.compile(rf"^{R}/pulls/\d+/merge$"), lambda: _ref("pull-request-merge-result")),
+    ("GET", re.compile(rf"^{R}/issues/\d+/comments$"), lambda: _array(_ref("issue-comment"))),
+    ("POST", re.compile(rf"^{R}/issues/\d+/comments$"), lambda: _ref("issue-comment")),
+    ("PATCH", re.compile(rf"^{R}/issues/comments/\d+$"), lambda: _ref("issue-comment")),
+    ("DELETE", re.compile(rf"^{R}/issues/comments/\d+$"), lambda: None),
+    ("POST", re.compile(rf"^{R}/issues/\d+/labels$"), lambda: _array(_ref("label"))),
+    ("DELETE", re.compile(rf"^{R}/issues/\d+/labels/[^/]+$"), lambda: _array(_ref("label"))),
+    ("POST", re.compile(rf"^{R}/statuses/[0-9a-f]{{40}}$"), lambda: _ref("status")),
+    ("GET", re.compile(rf"^{R}/git/ref/heads/.+$"), lambda: _ref("git-ref")),
+    ("POST", re.compile(rf"^{R}/git/refs$"), lambda: _ref("git-ref")),
+    ("PATCH", re.compile(rf"^{R}/git/refs/heads/.+$"), lambda: _ref("git-ref")),
+    ("GET", re.compile(rf"^{R}/git/trees/[0-9a-f]{{40}}$"), lambda: _extra("git-tree")),
+    ("POST", re.compile(rf"^{R}/git/trees$"), lambda: _extra("git-tree")),
+    ("GET", re.compile(rf"^{R}/git/blobs/[0-9a-f]{{40}}$"), lambda: _extra("blob")),
+    ("POST", re.compile(rf"^{R}/git/blobs$"), lambda: _extra("short-blob")),
+    ("POST", re.compile(rf"^{R}/git/commits$"), lambda: _extra("git-commit")),
+    ("GET", re.compile(rf"^{R}/commits$"), lambda: _array(_extra("commit"))),
+    ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+$"), lambda: _ref("team")),
+    ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/members$"), lambda: _array(_ref("simple-user"))),
+]
+
+
+def check(method: str, path: str, status: int, body: Any) -> None:
+    """Fail if `body` is not what GitHub's description says this endpoint answers."""
+    route = next((r for r in ROUTES if r[0] == method and r[1].match(path)), None)
+    if route is None:
+        raise AssertionError(f"no GitHub schema known for {method} {path}: add the endpoint to ROUTES")
+    schema_of = route[2]
+    if status == 204 or body is None:
+        return
+    schema = schema_of() if status < 300 else _ref("basic-error")
+    if method == "PUT" and path.endswith("/merge") and status in (405, 409):
+        schema = _operation("/repos/{owner}/{repo}/pulls/{pull_number}/merge", "put", status)
+    if schema is None:
+        raise AssertionError(f"{method} {path} answers without a body, got one")
+    validator = jsonschema.Draft202012Validator(schema, registry=_registry())
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path)
+        raise AssertionError(
+            f"mock body for {method} {path} does not match GitHub's schema at {where}: {first.message}"
+        )
+
+
+class GitHubMock:
+    """Registers checked answers on a `responses.RequestsMock` and records what was called."""
+
+    def __init__(self, rsps: responses.RequestsMock, repo: str = REPO) -> None:
+        self.rsps = rsps
+        self.repo = repo
+
+    def add(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+        repeat: int | None = None,
+    ) -> None:
+        """`path` is relative to the API root; `{repo}` expands to this mock's repository."""
+        path = path.replace("{repo}", f"/repos/{self.repo}")
+        check(method, path.split("?", 1)[0], status, body)
+        kwargs: dict[str, Any] = {"status": status, "headers": headers or {}}
+        if body is not None:
+            kwargs["json"] = body
+        if query is not None:
+            kwargs["match"] = [responses.matchers.query_param_matcher(query, strict_match=False)]
+        # PyGithub spells the port out (https://api.github.com:443/...); GitHub's links do not.
+        url = re.compile(re.escape(API) + r"(?::443)?" + re.escape(path) + r"(?:\?.*)?$")
+        for _ in range(repeat or 1):
+            self.rsps.add(method, url, **kwargs)
+
+    def calls(self) -> list[str]:
+        return [f"{c.request.method} {c.request.path_url.split('?', 1)[0]}" for c in self.rsps.calls]
+
+    def writes(self) -> list[str]:
+        return [call for call in self.calls() if not call.startswith("GET ")]
+
+    def json_of(self, index: int) -> Any:
+        body = self.rsps.calls[index].request.body
+        return json.loads(body) if body else None
+
+
+# --- payload builders, from GitHub's documented examples --------------------------------------
+def _example(name: str) -> Any:
+    return copy.deepcopy(openapi()["components"]["examples"][name]["value"])
+
+
+def sha(seed: str) -> str:
+    return hashlib.sha1(seed.encode()).hexdigest()
+
+
+def user(login: str, uid: int, kind: str = "User") -> dict[str, Any]:
+    base = _example("pull-request")["user"]
+    base.update(login=login, id=uid, type=kind, node_id=f"U_{uid}")
+    for key, value in list(base.items()):
+        if isinstance(value, str) and "octocat" in value:
+            base[key] = value.replace("octocat", login)
+    return base
+
+
+def pull_request(
+    number: int = 7,
+    *,
+    head: str | None = None,
+    base: str | None = None,
+    head_ref: str = "cab/payments-api-7.4.2",
+    author: dict[str, Any] | None = None,
+    labels: Iterable[str] = (),
+    changed_files: int = 2,
+    merged: bool = False,
+    state: str = "open",
+    head_repo: str = REPO,
+    merge_commit_sha: str | None = None,
+    comments: int = 0,
+) -> dict[str, Any]:
+    pr = _example("pull-request")
+    pr["comments"] = comments
+    pr.update(
+        number=number, state=state, merged=merged, changed_files=changed_files, title=f"CAB change {number}"
+    )
+    pr["user"] = author or user("dev", 101)
+    # GitHub's own example predates `team-simple.type` becoming required; no reviewers requested here.
+    pr["requested_teams"] = []
+    pr["labels"] = [dict(_example("label-items")[0], name=name, id=900 + i) for i, name in enumerate(labels)]
+    pr["head"].update(sha=head or sha(f"head{number}"), ref=head_ref)
+    pr["head"]["repo"]["full_name"] = head_repo
+    pr["base"].update(sha=base or sha("base"), ref="main")
+    pr["merge_commit_sha"] = merge_commit_sha
+    return pr
+
+
+def review(rid: int, who: dict[str, Any], state: str, commit_id: str) -> dict[str, Any]:
+    item = _example("pull-request-review-items")[0]
+    item.update(id=rid, user=who, state=state, commit_id=commit_id, node_id=f"R_{rid}")
+    return item
+
+
+def comment(cid: int, who: dict[str, Any], body: str) -> dict[str, Any]:
+    item = _example("issue-comment")
+    item.update(id=cid, user=who, body=body, node_id=f"C_{cid}")
+    return item
+
+
+def labels(*names: str) -> list[dict[str, Any]]:
+    return [dict(_example("label-items")[0], name=name, id=900 + i) for i, name in enumerate(names)]
+
+
+def git_ref(branch: str, at: str, repo: str = REPO) -> dict[str, Any]:
+    return {
+        "ref": f"refs/heads/{branch}",
+        "node_id": "REF_1",
+        "url": f"{API}/repos/{repo}/git/refs/heads/{branch}",
+        "object": {"type": "commit", "sha": at, "url": f"{API}/repos/{repo}/git/commits/{at}"},
+    }
+
+
+def status(state: str) -> dict[str, Any]:
+    item = _example("status")
+    item.update(state=state, context="cab/decision")
+    return item
+
+
+def blob_sha(content: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+
+
+def tree(at: str, entries: dict[str, tuple[str, bytes | str]], repo: str = REPO) -> dict[str, Any]:
+    """A recursive tree: path -> (mode, content); directories are implied, mode 160000 is a submodule."""
+    items: list[dict[str, Any]] = []
+    dirs: set[str] = set()
+    for path, (mode, content) in sorted(entries.items()):
+        parts = path.split("/")
+        dirs.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        raw = content.encode() if isinstance(content, str) else content
+        kind = "commit" if mode == "160000" else "blob"
+        the_sha = sha(path) if kind == "commit" else blob_sha(raw)
+        item = {
+            "path": path,
+            "mode": mode,
+            "type": kind,
+            "sha": the_sha,
+            "url": f"{API}/repos/{repo}/git/blobs/{the_sha}",
+        }
+        if kind == "blob":
+            item["size"] = len(raw)
+        items.append(item)
+    items += [
+        {
+            "path": d,
+            "mode": "040000",
+            "type": "tree",
+            "sha": sha("tree:" + d),
+            "url": f"{API}/repos/{repo}/git/trees/x",
+        }
+        for d in sorted(dirs)
+    ]
+    return {
+        "sha": sha("root:" + at),
+        "url": f"{API}/repos/{repo}/git/trees/{at}",
+        "truncated": False,
+        "tree": items,
+    }
+
+
+def blob(content: bytes, repo: str = REPO) -> dict[str, Any]:
+    the_sha = blob_sha(content)
+    return {
+        "sha": the_sha,
+        "node_id": "B_1",
+        "size": len(content),
+        "url": f"{API}/repos/{repo}/git/blobs/{the_sha}",
+        "content": base64.b64encode(content).decode(),
+        "encoding": "base64",
+    }
+
+
+def git_commit(
+    the_sha: str, tree_sha: str, parents: list[str], message: str, repo: str = REPO
+) -> dict[str, Any]:
+    person = {"name": "cab-bot", "email": "cab-bot@users.noreply.github.com", "date": "2026-11-23T10:00:00Z"}
+    return {
+        "sha": the_sha,
+        "node_id": "GC_1",
+        "url": f"{API}/repos/{repo}/git/commits/{the_sha}",
+        "html_url": f"https://github.com/{repo}/commit/{the_sha}",
+        "author": person,
+        "committer": person,
+        "message": message,
+        "tree": {"sha": tree_sha, "url": f"{API}/repos/{repo}/git/trees/{tree_sha}"},
+        "parents": [
+            {
+                "sha": p,
+                "url": f"{API}/repos/{repo}/git/commits/{p}",
+                "html_url": f"https://github.com/{repo}/commit/{p}",
+            }
+            for p in parents
+        ],
+        "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None},
+    }
+
+
+def commit(
+    the_sha: str,
+    *,
+    author: dict[str, Any] | None,
+    committer: Any = ...,  # ... means "the same account as the author"; None means no account
+    message: str = "change",
+    parents: Iterable[str] = (),
+    email: str = "dev@example.com",
+    repo: str = REPO,
+) -> dict[str, Any]:
+    person = {"name": "someone", "email": email, "date": "2026-11-20T09:00:00Z"}
+    return {
+        "url": f"{API}/repos/{repo}/commits/{the_sha}",
+        "sha": the_sha,
+        "node_id": f"C_{the_sha[:6]}",
+        "html_url": f"https://github.com/{repo}/commit/{the_sha}",
+        "comments_url": f"{API}/repos/{repo}/commits/{the_sha}/comments",
+        "commit": {
+            "url": f"{API}/repos/{repo}/git/commits/{the_sha}",
+            "author": person,
+            "committer": person,
+            "message": message,
+            "comment_count": 0,
+            "tree": {"sha": sha("t" + the_sha), "url": f"{API}/repos/{repo}/git/trees/x"},
+        },
+        "author": author,
+        "committer": author if committer is ... else committer,
+        "parents": [{"sha": p, "url": f"{API}/repos/{repo}/commits/{p}"} for p in parents],
+    }
+
+
+def diff_entry(
+    path: str, status: str = "added", previous: str | None = None, repo: str = REPO
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "sha": blob_sha(path.encode()),
+        "filename": path,
+        "status": status,
+        "additions": 10,
+        "deletions": 0,
+        "changes": 10,
+        "blob_url": f"https://github.com/{repo}/blob/x/{path}",
+        "raw_url": f"https://github.com/{repo}/raw/x/{path}",
+        "contents_url": f"{API}/repos/{repo}/contents/{path}?ref=x",
+    }
+    if previous is not None:
+        item["previous_filename"] = previous
+    return item
+
+
+def team(slug: str, tid: int) -> dict[str, Any]:
+    return {
+        "id": tid,
+        "node_id": f"T_{tid}",
+        "url": f"{API}/organizations/1/team/{tid}",
+        "html_url": f"https://github.com/orgs/octo-org/teams/{slug}",
+        "members_url": f"{API}/organizations/1/team/{tid}/members{{/member}}",
+        "repositories_url": f"{API}/organizations/1/team/{tid}/repos",
+        "name": slug,
+        "slug": slug,
+        "description": None,
+        "privacy": "closed",
+        "permission": "pull",
+        "parent": None,
+        "type": "organization",
+    }
+
+
+def page_links(path: str, page: int, last: int) -> dict[str, str]:
+    """`Link` header of page `page` of `last`, as GitHub sends it."""
+    links = []
+    if page < last:
+        links.append(f'<{API}{path}?per_page=100&page={page + 1}>; rel="next"')
+        links.append(f'<{API}{path}?per_page=100&page={last}>; rel="last"')
+    return {"Link": ", ".join(links)} if links else {}
+
+
+def error(message: str) -> dict[str, Any]:
+    return {"message": message, "documentation_url": "https://docs.github.com/rest"}
+
+
+# --- a stateful fake: one repository, enough of GitHub to run a PR's whole lifecycle ------------
+class Crash(Exception):
+    """Raised by FakeGitHub in place of the N-th call: the process died right before it."""
+
+
+class FakeGitHub:
+    """Git objects, refs, one PR, its labels, comments and reviews, behind checked REST answers.
+
+    `crash_before(n)` makes the n-th call (1-based) fail before GitHub sees it, to prove that a
+    re-run converges. Every answer is checked against GitHub's schemas like `GitHubMock.add`.
+    """
+
+    def __init__(self, rsps: responses.RequestsMock, repo: str = REPO) -> None:
+        self.rsps = rsps
+        self.repo = repo
+        self.trees: dict[str, dict[str, bytes]] = {}
+        self.commits: dict[str, tuple[str, list[str], str]] = {}
+        self.refs: dict[str, str] = {}
+        self.labels: list[str] = []
+        self.comments: list[dict[str, Any]] = []
+        self.reviews: list[dict[str, Any]] = []
+        self.statuses: list[tuple[str, str]] = []
+        self.prs: dict[int, dict[str, Any]] = {}
+        self.teams: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # slug -> (id, members)
+        self.log: list[str] = []
+        self._crash_at: int | None = None
+        self._lose_at: int | None = None
+        self.interleave: dict[int, Any] = {}  # call number -> what someone else does right before it
+        self._next_id = 1000
+        rsps.add_callback(responses.GET, re.compile(r".*"), callback=self._dispatch)
+        for verb in (responses.POST, responses.PATCH, responses.PUT, responses.DELETE):
+            rsps.add_callback(verb, re.compile(r".*"), callback=self._dispatch)
+
+    # -- setup --
+    def commit_tree(self, files: dict[str, bytes], parents: list[str], message: str = "seed") -> str:
+        tree_sha = sha(json.dumps(sorted((k, v.decode("latin-1")) for k, v in files.items())))
+        self.trees[tree_sha] = dict(files)
+        self._next_id += 1
+        commit_sha = sha(f"{tree_sha}{parents}{message}{self._next_id}")
+        self.commits[commit_sha] = (tree_sha, parents, message)
+        return commit_sha
+
+    def open_pr(
+        self, number: int, branch: str, base: str = "main", author: dict[str, Any] | None = None
+    ) -> None:
+        self.prs[number] = {"branch": branch, "base": base, "merged": False, "merge": None, "author": author}
+
+    def crash_before(self, call: int | None) -> None:
+        self._crash_at = None if call is None else len(self.log) + call
+
+    def lose_answer_of(self, call: int) -> None:
+        """The `call`-th call from now happens on GitHub, but its answer never arrives."""
+        self._lose_at = len(self.log) + call
+
+    # -- helpers --
+    def _id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _files(self, commit_sha: str) -> dict[str, bytes]:
+        return self.trees[self.commits[commit_sha][0]]
+
+    def _reply(
+        self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> Any:
+        check(method, path, status, body)
+        return (status, headers or {}, "" if body is None else json.dumps(body))
+
+    def _pr_body(self, number: int) -> dict[str, Any]:
+        pr = self.prs[number]
+        head = pr["head"] if pr["merged"] else self.refs[pr["branch"]]
+        body = pull_request(
+            number,
+            head=head,
+            base=self.refs[pr["base"]],
+            head_ref=pr["branch"],
+            labels=self.labels,
+            merged=pr["merged"],
+            state="closed" if pr["merged"] else "open",
+            merge_commit_sha=pr["merge"],
+            author=pr["author"],
+            comments=len(self.comments),
+        )
+        return body
+
+    def _dispatch(self, request: Any) -> Any:
+        from urllib.parse import parse_qs, unquote, urlsplit
+
+        parts = urlsplit(request.url)
+        path, query = unquote(parts.path), parse_qs(parts.query)
+        method = request.method
+        self.log.append(f"{method} {path}")
+        if self._crash_at is not None and len(self.log) >= self._crash_at:
+            self._crash_at = None
+            raise Crash(f"crashed before {method} {path}")
+        if len(self.log) in self.interleave:
+            self.interleave.pop(len(self.log))()
+        answer = self._answer(request, method, path, query)
+        if self._lose_at is not None and len(self.log) >= self._lose_at:
+            self._lose_at = None
+            raise Crash(f"answer to {method} {path} lost")
+        return answer
+
+    def _answer(self, request: Any, method: str, path: str, query: dict[str, list[str]]) -> Any:
+        body = json.loads(request.body) if request.body else None
+        base = f"/repos/{self.repo}"
+        rel = path[len(base) :] if path.startswith(base) else path
+        m = re.fullmatch
+        if method == "GET" and (g := m(r"/pulls/(\d+)", rel)):
+            return self._reply(method, path, 200, self._pr_body(int(g[1])))
+        if method == "GET" and (g := m(r"/pulls/(\d+)/reviews", rel)):
+            return self._reply(method, path, 200, self.reviews)
+        if method == "GET" and (g := m(r"/pulls/(\d+)/commits", rel)):
+            pr = self.prs[int(g[1])]
+            chain, at = [], self.refs[pr["branch"]]
+            while at != self.refs[pr["base"]] and self.commits[at][1]:
+                chain.append(
+                    commit(at, author=pr["author"], message=self.commits[at][2], parents=self.commits[at][1])
+                )
+                at = self.commits[at][1][0]
+            return self._reply(method, path, 200, chain[::-1])
+        if method == "GET" and (g := m(r"/pulls/(\d+)/files", rel)):
+            pr = self.prs[int(g[1])]
+            old, new = self._files(self.refs[pr["base"]]), self._files(self.refs[pr["branch"]])
+            diff = [
+                diff_entry(p, "added" if p not in old else "modified") for p in new if old.get(p) != new[p]
+            ]
+            diff += [diff_entry(p, "removed") for p in old if p not in new]
+            return self._reply(method, path, 200, diff)
+        if method == "GET" and m(r"/issues/(\d+)/comments", rel):
+            return self._reply(method, path, 200, self.comments)
+        if method == "POST" and m(r"/issues/(\d+)/comments", rel):
+            item = comment(self._id(), user("github-actions[bot]", 41898282, "Bot"), body["body"])
+            self.comments.append(item)
+            return self._reply(method, path, 201, item)
+        if (g := m(r"/issues/comments/(\d+)", rel)) and method in ("PATCH", "DELETE"):
+            item = next(c for c in self.comments if c["id"] == int(g[1]))
+            if method == "DELETE":
+                self.comments.remove(item)
+                return self._reply(method, path, 204, None)
+            item["body"] = body["body"]
+            return self._reply(method, path, 200, item)
+        if method == "POST" and m(r"/issues/(\d+)/labels", rel):
+            self.labels += [name for name in body["labels"] if name not in self.labels]
+            return self._reply(method, path, 200, labels(*self.labels))
+        if method == "DELETE" and (g := m(r"/issues/(\d+)/labels/(.+)", rel)):
+            if g[2] not in self.labels:
+                return self._reply(method, path, 404, error("Label does not exist"))
+            self.labels.remove(g[2])
+            return self._reply(method, path, 200, labels(*self.labels))
+        if method == "POST" and (g := m(r"/statuses/([0-9a-f]{40})", rel)):
+            self.statuses.append((g[1], body["state"]))
+            return self._reply(method, path, 201, status(body["state"]))
+        if method == "GET" and (g := m(r"/git/ref/heads/(.+)", rel)):
+            if g[1] not in self.refs:
+                return self._reply(method, path, 404, error("Not Found"))
+            return self._reply(method, path, 200, git_ref(g[1], self.refs[g[1]], self.repo))
+        if method == "POST" and rel == "/git/refs":
+            branch = body["ref"].removeprefix("refs/heads/")
+            if branch in self.refs:
+                return self._reply(method, path, 422, error("Reference already exists"))
+            self.refs[branch] = body["sha"]
+            return self._reply(method, path, 201, git_ref(branch, body["sha"], self.repo))
+        if method == "PATCH" and (g := m(r"/git/refs/heads/(.+)", rel)):
+            new = body["sha"]
+            if not body.get("force") and self.refs[g[1]] not in self.commits[new][1]:
+                return self._reply(method, path, 422, error("Update is not a fast forward"))
+            self.refs[g[1]] = new
+            return self._reply(method, path, 200, git_ref(g[1], new, self.repo))
+        if method == "GET" and (g := m(r"/git/trees/([0-9a-f]{40})", rel)):
+            files = self._files(g[1])
+            listing = tree(g[1], {p: ("100644", c) for p, c in files.items()}, self.repo)
+            listing["sha"] = self.commits[g[1]][0]
+            return self._reply(method, path, 200, listing)
+        if method == "GET" and (g := m(r"/git/blobs/([0-9a-f]{40})", rel)):
+            content = next(c for t in self.trees.values() for c in t.values() if blob_sha(c) == g[1])
+            return self._reply(method, path, 200, blob(content, self.repo))
+        if method == "POST" and rel == "/git/trees":
+            files = dict(self.trees[body["base_tree"]])
+            for entry in body["tree"]:
+                if entry.get("content") is not None:
+                    files[entry["path"]] = entry["content"].encode()
+                elif entry.get("sha") is None:
+                    files.pop(entry["path"], None)
+            tree_sha = sha(json.dumps(sorted((k, v.decode("latin-1")) for k, v in files.items())))
+            self.trees[tree_sha] = files
+            listing = tree("x", {p: ("100644", c) for p, c in files.items()}, self.repo)
+            listing["sha"] = tree_sha
+            return self._reply(method, path, 201, listing)
+        if method == "POST" and rel == "/git/commits":
+            commit_sha = sha(f"{body['tree']}{body['parents']}{body['message']}{self._id()}")
+            self.commits[commit_sha] = (body["tree"], body["parents"], body["message"])
+            return self._reply(
+                method, path, 201, git_commit(commit_sha, body["tree"], body["parents"], body["message"])
+            )
+        if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
+            pr = self.prs[int(g[1])]
+            if pr["merged"]:
+                return self._reply(method, path, 405, {"message": "Pull Request is not mergeable"})
+            head = self.refs[pr["branch"]]
+            if body.get("sha") != head:
+                return self._reply(
+                    method,
+                    path,
+                    409,
+                    {"message": "Head branch was modified. Review and try the merge again."},
+                )
+            message = f"{body['commit_title']}\n\n{body['commit_message']}"
+            merge = self.commit_tree(self._files(head), [self.refs[pr["base"]], head], message)
+            self.refs[pr["base"]] = merge
+            pr.update(merged=True, merge=merge, head=head)
+            return self._reply(
+                method,
+                path,
+                200,
+                {"sha": merge, "merged": True, "message": "Pull Request successfully merged"},
+            )
+        if method == "GET" and rel == "/commits":
+            out, at = [], query["sha"][0]
+            seen: set[str] = set()
+            stack = [at]
+            while stack:  # date order is approximated by a walk of all parents
+                at = stack.pop(0)
+                if at in seen:
+                    continue
+                seen.add(at)
+                _, parents, message = self.commits[at]
+                bot = user("github-actions[bot]", 41898282, "Bot") if len(parents) == 2 else user("dev", 101)
+                out.append(commit(at, author=bot, message=message, parents=parents))
+                stack += parents
+            return self._reply(method, path, 200, out)
+        if method == "GET" and (g := m(r"/orgs/[^/]+/teams/([^/]+)(/members)?", path)):
+            if g[1] not in self.teams:
+                return self._reply(method, path, 404, error("Not Found"))
+            tid, members = self.teams[g[1]]
+            return self._reply(method, path, 200, members if g[2] else team(g[1], tid))
+        if method == "GET" and rel == "/pulls":
+            head = query["head"][0].split(":", 1)[1]
+            found = [
+                self._pr_body(n) for n, pr in self.prs.items() if pr["branch"] == head and not pr["merged"]
+            ]
+            simple = [{k: v for k, v in pr.items() if k in _SIMPLE_KEYS} for pr in found]
+            return self._reply(method, path, 200, simple)
+        if method == "POST" and rel == "/pulls":
+            number = max(self.prs, default=0) + 1
+            self.open_pr(number, body["head"], body["base"], user("ci", 300))
+            return self._reply(method, path, 201, self._pr_body(number))
+        raise AssertionError(f"FakeGitHub does not implement {method} {path}")
+
+
+_SIMPLE_KEYS = set(openapi()["components"]["examples"]["pull-request-simple-items"]["value"][0])
+
+
+def make_forge(repo: str = REPO, **kwargs: Any) -> Any:
+    """A GitHubForge as a test wants it: no throttling pause, retries that record instead of sleeping."""
+    from github import Auth
+
+    from bot.forge.github import GitHubForge
+    from bot.forge.retry import ForgeRetry
+    from bot.identity import BotIdentity
+
+    slept: list[float] = kwargs.pop("slept", [])
+    kwargs.setdefault("retry", ForgeRetry(sleep=slept.append))
+    kwargs.setdefault("identity", BotIdentity("cab-bot", "cab-bot@users.noreply.github.com"))
+    return GitHubForge(repo, auth=Auth.Token("test-token"), throttle=False, **kwargs)

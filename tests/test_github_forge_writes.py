@@ -1,0 +1,240 @@
+"""GitHubForge writes: guarded by the evaluated sha, idempotent, and convergent after a crash."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from bot import trailers
+from bot.forge.interface import HeadMovedError
+from tests import github_mock as gm
+
+EVIDENCE = "evidence/2026-11/payments-api-7.4.2.yaml"
+RECORD = "decisions/medium/2026-11/payments-api-7.4.2.yaml"
+MARKER = "<!-- cab-bot:summary -->"
+
+
+@pytest.fixture
+def fake():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = gm.FakeGitHub(rsps)
+        main = fake.commit_tree({"risk-model/v1.0.yaml": b"kind: RiskModel\n"}, [])
+        head = fake.commit_tree(
+            {"risk-model/v1.0.yaml": b"kind: RiskModel\n", EVIDENCE: b"kind: EvidencePack\n"}, [main]
+        )
+        fake.refs.update(main=main, **{"cab/payments-api-7.4.2": head})
+        fake.open_pr(7, "cab/payments-api-7.4.2", author=gm.user("dev", 101))
+        yield fake
+
+
+def head_of(fake) -> str:
+    return fake.refs["cab/payments-api-7.4.2"]
+
+
+def commit_record(fake, expected: str, content: bytes = b"outcome: pending\n") -> str:
+    return gm.make_forge().commit_files(7, expected, {RECORD: content}, "cab: pending decision")
+
+
+# --- commit_files ------------------------------------------------------------------------------
+def test_commit_files_adds_one_commit_on_the_evaluated_head(fake):
+    before = head_of(fake)
+    new = commit_record(fake, before)
+    assert head_of(fake) == new
+    assert fake.commits[new][1] == [before]
+    assert fake._files(new)[RECORD] == b"outcome: pending\n"
+
+
+def test_commit_files_is_a_no_op_when_the_content_is_already_there(fake):
+    first = commit_record(fake, head_of(fake))
+    writes_before = len([c for c in fake.log if not c.startswith("GET")])
+    assert commit_record(fake, first) == first
+    assert len([c for c in fake.log if not c.startswith("GET")]) == writes_before
+
+
+def test_commit_files_can_delete_a_file(fake):
+    new = gm.make_forge().commit_files(7, head_of(fake), {EVIDENCE: None}, "cab: remove")
+    assert EVIDENCE not in fake._files(new)
+
+
+def test_commit_files_refuses_a_stale_head_without_writing(fake):
+    with pytest.raises(HeadMovedError):
+        commit_record(fake, gm.sha("an older head"))
+    assert all(call.startswith("GET") for call in fake.log)
+
+
+def test_commit_files_never_forces_over_a_push_that_lands_mid_commit(fake):
+    before = head_of(fake)
+    pushed = fake.commit_tree({EVIDENCE: b"sneaky\n"}, [before])
+    # calls: pulls/7, git/ref, git/trees (read), git/trees (write), git/commits, then the ref update
+    fake.interleave[len(fake.log) + 6] = lambda: fake.refs.update({"cab/payments-api-7.4.2": pushed})
+    with pytest.raises(HeadMovedError):
+        commit_record(fake, before)
+    assert head_of(fake) == pushed
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 3, 4, 5, 6])
+def test_commit_files_rerun_after_a_crash_converges_to_one_commit(fake, crash_at):
+    start = head_of(fake)
+    fake.crash_before(crash_at)
+    with pytest.raises(gm.Crash):
+        commit_record(fake, start)
+    # the re-run starts from what GitHub now says the head is, as the engine does
+    forge = gm.make_forge()
+    final = forge.commit_files(
+        7, forge.pull_request(7).head_sha, {RECORD: b"outcome: pending\n"}, "cab: pending"
+    )
+    assert fake._files(final)[RECORD] == b"outcome: pending\n"
+    assert fake.commits[final][1] == [start]
+
+
+def test_commit_files_rerun_after_a_lost_answer_makes_no_second_commit(fake):
+    start = head_of(fake)
+    fake.lose_answer_of(6)  # the ref update happened, the answer did not arrive
+    with pytest.raises(gm.Crash):
+        commit_record(fake, start)
+    landed = head_of(fake)
+    forge = gm.make_forge()
+    assert (
+        forge.commit_files(7, forge.pull_request(7).head_sha, {RECORD: b"outcome: pending\n"}, "x") == landed
+    )
+
+
+# --- upsert_comment ----------------------------------------------------------------------------
+def test_upsert_comment_creates_then_edits_the_same_comment(fake):
+    gm.make_forge().upsert_comment(7, MARKER, f"score 60 {MARKER}")
+    gm.make_forge().upsert_comment(7, MARKER, f"score 80 {MARKER}")
+    assert [c["body"] for c in fake.comments] == [f"score 80 {MARKER}"]
+
+
+def test_upsert_comment_ignores_a_human_comment_that_quotes_the_marker(fake):
+    fake.comments.append(gm.comment(5, gm.user("mallory", 666), f"fake summary {MARKER}"))
+    gm.make_forge().upsert_comment(7, MARKER, f"score 60 {MARKER}")
+    assert [c["user"]["login"] for c in fake.comments] == ["mallory", "github-actions[bot]"]
+    assert fake.comments[0]["body"] == f"fake summary {MARKER}"
+
+
+def test_upsert_comment_leaves_an_unchanged_comment_alone(fake):
+    gm.make_forge().upsert_comment(7, MARKER, f"same {MARKER}")
+    calls = len(fake.log)
+    gm.make_forge().upsert_comment(7, MARKER, f"same {MARKER}")
+    assert fake.log[calls:] == ["GET /repos/octo-org/cab/issues/7/comments"]
+
+
+def test_upsert_comment_removes_duplicates_left_by_a_race(fake):
+    bot = gm.user("github-actions[bot]", 41898282, "Bot")
+    fake.comments += [gm.comment(1, bot, f"old {MARKER}"), gm.comment(2, bot, f"older race {MARKER}")]
+    gm.make_forge().upsert_comment(7, MARKER, f"new {MARKER}")
+    assert [(c["id"], c["body"]) for c in fake.comments] == [(1, f"new {MARKER}")]
+
+
+@pytest.mark.parametrize("lost", [True, False])
+def test_upsert_comment_rerun_after_a_crash_leaves_one_comment(fake, lost):
+    if lost:
+        fake.lose_answer_of(2)
+    else:
+        fake.crash_before(2)
+    with pytest.raises(gm.Crash):
+        gm.make_forge().upsert_comment(7, MARKER, f"score 60 {MARKER}")
+    gm.make_forge().upsert_comment(7, MARKER, f"score 60 {MARKER}")
+    assert [c["body"] for c in fake.comments] == [f"score 60 {MARKER}"]
+
+
+# --- labels and status -------------------------------------------------------------------------
+def test_set_risk_label_replaces_only_risk_labels(fake):
+    fake.labels += ["bug", "risk:high", "risk:low"]
+    gm.make_forge().set_risk_label(7, "risk:medium")
+    assert fake.labels == ["bug", "risk:medium"]
+
+
+def test_set_risk_label_makes_no_call_beyond_the_pr_read_when_already_set(fake):
+    fake.labels += ["risk:medium"]
+    gm.make_forge().set_risk_label(7, "risk:medium")
+    assert fake.log == ["GET /repos/octo-org/cab/pulls/7"]
+
+
+@pytest.mark.parametrize("crash_at", [2, 3, 4])
+def test_set_risk_label_rerun_after_a_crash_converges(fake, crash_at):
+    fake.labels += ["risk:high", "risk:low"]
+    fake.crash_before(crash_at)
+    with pytest.raises(gm.Crash):
+        gm.make_forge().set_risk_label(7, "risk:medium")
+    gm.make_forge().set_risk_label(7, "risk:medium")
+    assert fake.labels == ["risk:medium"]
+
+
+def test_set_status_posts_the_cab_decision_context(fake):
+    gm.make_forge().set_status(head_of(fake), "pending", "waiting for CAB approval")
+    assert fake.statuses == [(head_of(fake), "pending")]
+
+
+# --- merge -------------------------------------------------------------------------------------
+def decision_message() -> str:
+    found = trailers.DecisionTrailers(
+        decision="approved",
+        change="payments-api-7.4.2",
+        tier="medium",
+        risk_score="62.00",
+        evidence_sha256="e" * 64,
+        model="v1.0 sha256:" + "m" * 64,
+        record=RECORD,
+        record_sha256="r" * 64,
+        previous="none",
+        approved_by=("alice (11)",),
+    )
+    return trailers.merge_message("cab: approved payments-api-7.4.2 (medium, 62.00)", "CAB approved.", found)
+
+
+def test_merge_merges_exactly_the_evaluated_head_with_the_trailers(fake):
+    head, base = head_of(fake), fake.refs["main"]
+    title, _, rest = decision_message().partition("\n\n")
+    merge = gm.make_forge().merge(7, head, title, rest)
+    assert fake.commits[merge][1] == [base, head]
+    assert fake.refs["main"] == merge
+    assert trailers.from_message(fake.commits[merge][2]) is not None
+
+
+def test_merge_refuses_when_the_head_moved_and_does_not_retry(fake):
+    evaluated = head_of(fake)
+    fake.refs["cab/payments-api-7.4.2"] = fake.commit_tree({EVIDENCE: b"later push\n"}, [evaluated])
+    with pytest.raises(HeadMovedError, match="Head branch was modified"):
+        gm.make_forge().merge(7, evaluated, "t", "m")
+    assert [c for c in fake.log if c.startswith("PUT")] == ["PUT /repos/octo-org/cab/pulls/7/merge"]
+    assert not fake.prs[7]["merged"]
+
+
+def test_merge_rerun_after_a_lost_answer_returns_the_same_merge(fake):
+    head = head_of(fake)
+    fake.lose_answer_of(2)
+    with pytest.raises(gm.Crash):
+        gm.make_forge().merge(7, head, "t", "m")
+    merged = fake.prs[7]["merge"]
+    assert gm.make_forge().merge(7, head, "t", "m") == merged
+    assert len([c for c in fake.log if c.startswith("PUT")]) == 1
+
+
+def test_latest_decision_follows_first_parents_to_the_newest_cab_merge(fake):
+    head = head_of(fake)
+    title, _, rest = decision_message().partition("\n\n")
+    merge = gm.make_forge().merge(7, head, title, rest)
+    plain = fake.commit_tree(fake._files(merge), [merge], "docs: typo")
+    assert gm.make_forge().latest_decision_sha256(plain) == "r" * 64
+
+
+def test_latest_decision_is_none_before_the_first_decision(fake):
+    assert gm.make_forge().latest_decision_sha256(fake.refs["main"]) is None
+
+
+# --- open_pull_request -------------------------------------------------------------------------
+def test_open_pull_request_is_idempotent(fake):
+    fake.refs["cab/new-change"] = fake.refs["main"]
+    first = gm.make_forge().open_pull_request("cab/new-change", "main", "t", "b")
+    again = gm.make_forge().open_pull_request("cab/new-change", "main", "t", "b")
+    assert first == again
+    assert [c for c in fake.log if c.startswith("POST")] == ["POST /repos/octo-org/cab/pulls"]
+
+
+def test_first_comment_on_a_pr_without_comments_skips_the_list_call(fake):
+    forge = gm.make_forge()
+    forge.pull_request(7)
+    forge.upsert_comment(7, MARKER, f"score 60 {MARKER}")
+    assert fake.log == ["GET /repos/octo-org/cab/pulls/7", "POST /repos/octo-org/cab/issues/7/comments"]
