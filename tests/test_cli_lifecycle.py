@@ -153,3 +153,11 @@ def test_demo_service_is_deterministic(tmp_path: Path) -> None:
     first = demo.run(tmp_path / "a", BOT)
     second = demo.run(tmp_path / "b", BOT)
     assert first.log == second.log
+
+
+def test_init_writes_the_review_relay_exactly_as_this_repository_runs_it(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert main(["init", str(tmp_path)]) == 0
+    relay = ".github/workflows/cab-review-relay.yml"
+    assert (tmp_path / relay).read_bytes() == (root / relay).read_bytes()
+    assert "your-org/cab-bot@" in (tmp_path / ".github/workflows/cab.yml").read_text()

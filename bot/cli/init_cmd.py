@@ -26,5 +26,6 @@ def handle(args: argparse.Namespace) -> int:
         print(f"created  {name}")
     for name in report.kept:
         print(f"kept     {name} (exists)")
-    print("Next: replace @example/cab and @example/security in .github/CODEOWNERS with your teams.")
+    print("Next: replace @example/cab and @example/security in .github/CODEOWNERS with your teams,")
+    print("and pin your-org/cab-bot@<sha> in .github/workflows/ to the cab-bot release you trust.")
     return 0
