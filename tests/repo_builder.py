@@ -88,7 +88,9 @@ def evidence_text(tier: str, change_id: str, requester: str | None = None) -> st
     return text
 
 
-def exception_text(exception_id: str, change_ids: list[str], requested: dt.datetime, expires: dt.datetime) -> str:
+def exception_text(
+    exception_id: str, change_ids: list[str], requested: dt.datetime, expires: dt.datetime
+) -> str:
     return to_yaml(
         {
             "apiVersion": "cab/v1",
@@ -97,7 +99,9 @@ def exception_text(exception_id: str, change_ids: list[str], requested: dt.datet
             "title": "Accepted risk for the audit tests",
             "scope": {"change_ids": change_ids},
             "justification": "Needed to ship while the upstream fix is pending.",
-            "compensating_controls": [{"control": "WAF rule", "verification": "synthetic probe every 5 minutes"}],
+            "compensating_controls": [
+                {"control": "WAF rule", "verification": "synthetic probe every 5 minutes"}
+            ],
             "requested_by": "carol-eng",
             "requested_at": requested,
             "expires_at": expires,
@@ -152,7 +156,9 @@ class RepoBuilder:
         self.clock += dt.timedelta(minutes=minutes)
         return self.clock
 
-    def git(self, *args: str, who: Person | BotIdentity | None = None, when: dt.datetime | None = None) -> str:
+    def git(
+        self, *args: str, who: Person | BotIdentity | None = None, when: dt.datetime | None = None
+    ) -> str:
         name, email = ("tester", "tester@example.com")
         if isinstance(who, Person):
             name, email = who.login, who.email
@@ -203,11 +209,11 @@ class RepoBuilder:
             self.write(f"exceptions/{MONTH}/{exception_id}.yaml", self.exception(exception_id, change_ids))
         return self.commit("Initial CAB repository", who=CAB)
 
-    def exception(
-        self, exception_id: str, change_ids: list[str], expires: dt.datetime | None = None
-    ) -> str:
+    def exception(self, exception_id: str, change_ids: list[str], expires: dt.datetime | None = None) -> str:
         requested = dt.datetime(2026, 11, 19, 8, 0, tzinfo=dt.UTC)
-        return exception_text(exception_id, change_ids, requested, expires or requested + dt.timedelta(days=30))
+        return exception_text(
+            exception_id, change_ids, requested, expires or requested + dt.timedelta(days=30)
+        )
 
     def merge_pr(self, branch: str, files: dict[str, str], who: Person = SECURITY) -> str:
         """An ordinary reviewed PR (not a decision), merged with a merge commit by a human."""

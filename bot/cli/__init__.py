@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from bot import __version__
-from bot.cli import schema_cmd, score_cmd, validate_cmd
+from bot.cli import audit_cmd, schema_cmd, score_cmd, validate_cmd
 from bot.errors import CabError
 
 # Each command module has `register(subparsers)` which sets `handler` on its parser.
-COMMANDS: list[ModuleType] = [validate_cmd, score_cmd, schema_cmd]
+COMMANDS: list[ModuleType] = [validate_cmd, score_cmd, schema_cmd, audit_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
