@@ -1,9 +1,13 @@
-"""Who owns a path, per GitHub's CODEOWNERS rules (last matching line wins).
+"""Who owns a path according to a CODEOWNERS file, with GitHub's matching rules.
 
-Matching is the PyPI `codeowners` package (a port of hmarr/codeowners). It disagrees with GitHub
-on two measured cases (see shared FACTS): brackets, which GitHub treats literally (it has no
-character classes), and a trailing `/**/`, which GitHub matches against files below the
-directory. Both are fixed by rewriting the pattern before handing it over.
+Matching is delegated to the PyPI `codeowners` package (a port of hmarr/codeowners), which agrees
+with GitHub on all but two of hmarr's test vectors. We rewrite those two pattern shapes before
+handing the text over, rather than maintaining our own glob engine:
+
+- `foo/**/` must match everything below `foo/` (the package requires a further slash);
+- brackets are literal on GitHub (no character classes), so `/apps/[param]/file.ts` names a
+  directory called `[param]`; the package would read it as a class. GitHub has no `[section]`
+  headers either, which the package would otherwise skip as GitLab sections.
 """
 
 from __future__ import annotations
@@ -12,30 +16,39 @@ import re
 
 from codeowners import CodeOwners
 
+_UNESCAPED_BRACKET = re.compile(r"(?<!\\)([\[\]])")
+
 
 def _github_pattern(pattern: str) -> str:
-    pattern = re.sub(r"(?<!\\)([\[\]])", r"\\\1", pattern)
     if pattern.endswith("/**/"):
         pattern = pattern[:-1]
-    return pattern
+    return _UNESCAPED_BRACKET.sub(r"\\\1", pattern)
 
 
-def _rewrite(text: str) -> str:
-    lines = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            lines.append(line)
-            continue
-        pattern, _, rest = stripped.partition(" ")
-        lines.append(f"{_github_pattern(pattern)} {rest}".rstrip())
-    return "\n".join(lines)
+def _rewrite_line(line: str) -> str:
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
+        return line
+    # The pattern is the first token; `\ ` is an escaped space inside it.
+    match = re.match(r"((?:\\.|\S)+)(.*)$", stripped)
+    if match is None:  # pragma: no cover - a non-blank line always has a first token
+        return line
+    return _github_pattern(match.group(1)) + match.group(2)
 
 
 def owners_for(codeowners_text: str, path: str) -> list[str]:
-    """Owners of `path` as written (`@org/team`, `@user`, `email`); [] when nothing matches."""
-    matcher = CodeOwners(_rewrite(codeowners_text))
-    return [owner for _kind, owner in matcher.of(path)]
+    """Owners (`@user`, `@org/team` or e-mail, as written) of `path`; the last matching rule wins."""
+    rules = CodeOwners("\n".join(_rewrite_line(line) for line in codeowners_text.splitlines()))
+    return [owner for _kind, owner in rules.of(path)]
+
+
+# Where GitHub looks for the file, first found wins (GitHub does not read `.gitlab/`).
+LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+
+
+def locate(present: set[str]) -> str | None:
+    """Which of the present regular files GitHub would read as CODEOWNERS."""
+    return next((path for path in LOCATIONS if path in present), None)
 
 
 def team_slugs(owners: list[str]) -> list[str]:

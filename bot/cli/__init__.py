@@ -14,6 +14,7 @@ from types import ModuleType
 from bot import __version__
 from bot.cli import (
     action_cmd,
+    audit_cmd,
     collect_cmd,
     demo_cmd,
     exceptions_cmd,
@@ -42,6 +43,7 @@ COMMANDS: list[ModuleType] = [
     verify_cmd,
     submit_cmd,
     action_cmd,
+    audit_cmd,
 ]
 
 

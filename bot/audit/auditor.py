@@ -1,0 +1,101 @@
+"""Walk the first-parent chain (newest first, as git streams it) and collect findings. Pure.
+
+Order comes only from the commit graph: the chain check links each decision to the next older
+one seen in the stream, never to dates. Every per-commit check depends only on that commit and
+the objects it names, which is what makes caching by commit sha sound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.audit.checks import ChainLink, CommitResult, Memo, check_decision, is_decision_candidate
+from bot.audit.objects import LogEntry, ObjectStore
+from bot.audit.policy import change_findings, touches_governed
+from bot.audit.rules import Finding
+from bot.audit.stats import Stats
+from bot.identity import BotIdentity
+
+UNKNOWN: object = object()
+
+
+@dataclass
+class AuditResult:
+    """Findings oldest first, the newest decision's record sha, and chart aggregates."""
+
+    head: str | None = None
+    commits: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+    newest_record: str | None = None  # record sha256 of the newest decision, for chaining on
+    oldest_commit: str | None = None
+    oldest_first_parent: str | None = None  # where the walk stopped (None: reached the root)
+    has_decisions: bool = False
+
+
+def check_commit(entry: LogEntry, store: ObjectStore, bot: BotIdentity, memo: Memo) -> CommitResult:
+    """All findings of one first-parent commit."""
+    governed = [c for c in entry.changes if touches_governed(c)]
+    result = CommitResult()
+    if len(entry.parents) >= 2:
+        header = store.commit(entry.sha)
+        if is_decision_candidate(entry, header):
+            result = check_decision(entry, header, store, bot, memo)
+    for change in governed:
+        if change.status == "A" and change.path in result.accounted:
+            continue
+        finding = change_findings(entry, change)
+        if finding is not None:
+            result.findings.append(finding)
+    return result
+
+
+def audit(
+    entries: Iterable[LogEntry],
+    store: ObjectStore,
+    bot: BotIdentity,
+    *,
+    chain_start: str | object | None = None,
+) -> AuditResult:
+    """Audit first-parent entries given newest first.
+
+    `chain_start` is the record sha256 the oldest decision seen must point back to: None when the
+    walk reaches the root (the first decision ever has no previous), a cached newest record when
+    continuing an earlier audit, or UNKNOWN when the walk starts mid-history (`--since`).
+    """
+    out = AuditResult()
+    memo = Memo()
+    found: list[tuple[int, Finding]] = []  # (position from the newest commit, finding)
+    newer: tuple[int, str, ChainLink] | None = None  # the newer decision the next one must link to
+    for position, entry in enumerate(entries):
+        if out.head is None:
+            out.head = entry.sha
+        out.commits += 1
+        out.oldest_commit = entry.sha
+        out.oldest_first_parent = entry.parents[0] if entry.parents else None
+        result = check_commit(entry, store, bot, memo)
+        found += [(position, finding) for finding in result.findings]
+        if result.decision is not None:
+            out.stats.add(result.decision)
+        if result.link is not None:
+            out.has_decisions = True
+            if newer is None:
+                out.newest_record = result.link.record_sha256
+            else:
+                found += _link(newer, result.link.record_sha256)
+            newer = (position, entry.sha, result.link)
+    if newer is not None and chain_start is not UNKNOWN:
+        found += _link(newer, chain_start)  # type: ignore[arg-type]
+    found.sort(key=lambda item: -item[0])  # stable: a commit's findings keep their order
+    out.findings = [finding for _position, finding in found]
+    return out
+
+
+def _link(newer: tuple[int, str, ChainLink], older_record: str | None) -> list[tuple[int, Finding]]:
+    position, commit, link = newer
+    if link.previous == older_record:
+        return []
+    before = f"has record sha256 {older_record}" if older_record else "does not exist"
+    message = f"previous is {link.previous or 'none'} but the decision before it {before}"
+    return [(position, Finding("chain.broken", commit, None, message))]

@@ -1,0 +1,73 @@
+"""The audit's rules, by stable id, and the finding value every check returns.
+
+Rule ids are part of the JSON report's contract (docs/audit-report.md): add new ones, never
+rename or reuse one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RULES: dict[str, str] = {
+    "anchor.not-ancestor": "the recorded anchor commit is no longer an ancestor of the audited branch",
+    "chain.broken": "a decision's `previous` is not the record sha256 of the decision before it",
+    "governed.modified": "a governed file was modified outside a decision merge",
+    "governed.deleted": "a governed file was deleted",
+    "governed.renamed": "a governed file was renamed",
+    "governed.direct-push": "a governed file was added by a non-merge commit (a push that bypassed PRs)",
+    "governed.outside-decision": "evidence or a decision record was added outside its decision merge",
+    "governed.bad-path": "a file under a governed directory does not have a governed path shape",
+    "governed.bad-file": "a governed path is not a regular file (symlink, submodule, executable)",
+    "risk-model.edited": "a risk-model version file was edited after it was merged",
+    "merge.not-two-parents": "a decision merge does not have exactly two parents",
+    "merge.tree-mismatch": "the merge tree differs from the tree of the PR head it merged",
+    "merge.unreviewed-change": "the PR head differs from the reviewed commit by more than the record",
+    "identity.merge-not-bot": "the decision merge was not authored and committed by the bot",
+    "identity.record-commit-not-bot": "the final-record commit was not authored and committed by the bot",
+    "trailers.incomplete": "a decision merge lacks a complete, unambiguous set of Cab-* trailers",
+    "trailers.mismatch": "a merge trailer disagrees with the decision record",
+    "record.not-added": "the record named by the trailers is not added by the merge",
+    "record.unparseable": "the decision record cannot be parsed or breaks the schema",
+    "record.misplaced": "the record's path disagrees with its content (id, tier or month)",
+    "record.not-final": "a merged record is still pending or lacks its decision time",
+    "evidence.missing": "the evidence named by the record is absent at the deciding commit",
+    "evidence.not-in-decision": "the evidence was not added by its decision merge",
+    "evidence.unparseable": "the evidence pack cannot be parsed or breaks the schema",
+    "evidence.hash-mismatch": "the evidence at the deciding commit does not hash to the recorded sha256",
+    "evidence.misplaced": "the evidence's path disagrees with its content or the record",
+    "model.missing": "the recorded risk-model version is absent at the base commit",
+    "model.unparseable": "the risk model at the base commit cannot be parsed",
+    "model.hash-mismatch": "the risk model at the base commit does not hash to the recorded sha256",
+    "score.mismatch": "re-scoring the evidence gives a different score, tier or breakdown",
+    "outcome.invalid": "the outcome is not allowed for the tier (e.g. auto_approved above low)",
+    "approval.missing": "the tier requires an approval by an owner and none counts",
+    "approval.not-owner": "the approver's team does not own the record in the base commit's CODEOWNERS",
+    "approval.not-member": "the approver is not in the recorded membership of their team",
+    "approval.self": "the approver is the PR author or the change's requester",
+    "approval.bot": "the approver is a bot",
+    "approval.stale": "the approval was given on another commit or other evidence",
+    "approval.no-pull-request": "an approval is recorded but the record names no pull request",
+    "exception.missing": "a high-tier approval relies on no exception",
+    "exception.not-at-base": "an exception relied on does not exist in exceptions/ at the base commit",
+    "exception.unparseable": "an exception relied on cannot be parsed",
+    "exception.hash-mismatch": "the exception at the base commit differs from what the record cites",
+    "exception.expired": "an exception relied on expired before the decision",
+    "exception.not-covering": "an exception relied on does not cover this change",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violated rule, located at a commit and (when there is one) a file."""
+
+    rule: str
+    commit: str
+    path: str | None
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.rule not in RULES:
+            raise ValueError(f"unknown audit rule {self.rule!r}")
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"rule": self.rule, "commit": self.commit, "path": self.path, "message": self.message}

@@ -1,0 +1,132 @@
+"""The audit reads history as the object graph: clean histories pass; overlays and dates do not count."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.audit.history import AuditRefused, GitRepository
+from bot.cli import main
+from tests.audit_helpers import audit_repo, rules_of
+from tests.repo_builder import MONTH, OUTSIDER, RepoBuilder, Tweak, evidence_text, honest_history
+
+
+@pytest.fixture
+def honest(tmp_path: Path) -> RepoBuilder:
+    builder = RepoBuilder(tmp_path / "repo")
+    honest_history(builder)
+    return builder
+
+
+def test_a_clean_history_has_no_findings(honest: RepoBuilder) -> None:
+    report = audit_repo(honest.root)
+    assert report.findings == []
+    assert report.stats.decisions == 3
+    assert report.commits == 4
+
+
+def test_every_outcome_and_a_later_exception_pr_are_clean(tmp_path: Path) -> None:
+    b = RepoBuilder(tmp_path / "repo")
+    b.base()
+    b.decide("payments-api-1", "low")
+    b.merge_pr("exc", {f"exceptions/{MONTH}/later.yaml": b.exception("later", ["edge-proxy-1"])})
+    b.decide("identity-gw-1", "medium", Tweak(outcome="rejected", approvers=[]))
+    b.decide("identity-gw-2", "medium", Tweak(outcome="conditional"))
+    b.decide("edge-proxy-1", "high", Tweak(exceptions=["later"]))
+    assert audit_repo(b.root).findings == []
+
+
+def test_trailers_in_pr_commits_are_ignored(tmp_path: Path) -> None:
+    b = RepoBuilder(tmp_path / "repo")
+    b.base()
+
+    def planted(pr: RepoBuilder) -> None:
+        pr.write("notes.txt", "x")
+        pr.commit(
+            "Notes\n\nCab-Decision: approved\nCab-Change: payments-api-1\nCab-Tier: low\n", who=OUTSIDER
+        )
+
+    b.decide("payments-api-1", "low", Tweak(on_pr_branch=planted))
+    report = audit_repo(b.root)
+    assert report.findings == []
+    assert report.stats.decisions == 1
+
+
+def test_order_comes_from_the_graph_not_from_backdated_dates(tmp_path: Path) -> None:
+    b = RepoBuilder(tmp_path / "repo")
+    b.base()
+    b.decide("payments-api-1", "low")
+    b.clock = dt.datetime(2026, 11, 19, 23, 0, tzinfo=dt.UTC)  # later commits claim earlier dates
+    b.decide("payments-api-2", "low")
+    b.decide("payments-api-3", "low")
+    assert audit_repo(b.root).findings == []
+
+
+def test_replace_refs_are_ignored(honest: RepoBuilder) -> None:
+    path = f"evidence/{MONTH}/payments-api-1.yaml"
+    evidence = honest.git("rev-parse", f"HEAD:{path}")
+    forged = (honest.root / "forged.yaml").resolve()
+    forged.write_text(evidence_text("low", "payments-api-1").replace("7.4.2", "6.6.6"))
+    honest.git("replace", evidence, honest.git("hash-object", "-w", str(forged)))
+    forged.unlink()
+    assert "6.6.6" in honest.git("show", f"HEAD:{path}")  # git itself now shows the overlay
+    assert audit_repo(honest.root).findings == []
+
+
+def test_grafts_are_ignored(honest: RepoBuilder) -> None:
+    head = honest.head()
+    first_parent = honest.head("HEAD^1")
+    (honest.root / ".git" / "info").mkdir(exist_ok=True)
+    (honest.root / ".git" / "info" / "grafts").write_text(f"{head} {first_parent}\n")  # hide the PR side
+    assert honest.git("log", "-1", "--format=%P") == first_parent  # git itself now shows the overlay
+    assert audit_repo(honest.root).findings == []
+
+
+def test_a_shallow_clone_is_refused(
+    honest: RepoBuilder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shallow = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{honest.root}", str(shallow)],
+        check=True,
+        capture_output=True,
+    )
+    assert main(["audit", "--repo", str(shallow), "--no-cache"]) == 2
+    assert "shallow clone" in capsys.readouterr().err
+
+
+def test_an_anchor_that_is_still_an_ancestor_is_fine(honest: RepoBuilder) -> None:
+    assert audit_repo(honest.root, anchor=honest.head("HEAD~2")).findings == []
+
+
+def test_an_anchor_missing_from_the_repository_is_a_finding(honest: RepoBuilder) -> None:
+    report = audit_repo(honest.root, anchor="1" * 40)
+    assert rules_of(report.findings) == {"anchor.not-ancestor"}
+
+
+def test_since_checks_only_later_commits(honest: RepoBuilder) -> None:
+    honest.write(f"evidence/{MONTH}/payments-api-1.yaml", "edited before the boundary\n")
+    honest.commit("tamper", who=OUTSIDER)
+    boundary = honest.head()
+    honest.decide("payments-api-9", "low", Tweak(previous=None))  # chain across --since is not checked
+    report = audit_repo(honest.root, since=boundary)
+    assert report.commits == 1
+    assert report.findings == []
+
+
+def test_not_a_repository_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(AuditRefused, match="not a git repository"):
+        GitRepository(tmp_path)
+
+
+def test_an_unknown_ref_is_refused(honest: RepoBuilder, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--repo", str(honest.root), "--ref", "no-such-branch"]) == 2
+    assert "does not name a commit" in capsys.readouterr().err
+
+
+def test_option_like_revisions_are_refused(honest: RepoBuilder) -> None:
+    with GitRepository(honest.root) as repo, pytest.raises(AuditRefused):
+        repo.resolve("--output=/tmp/x")

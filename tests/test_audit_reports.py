@@ -1,0 +1,100 @@
+"""Reports: JSON follows its documented schema, HTML is self-contained, text and Markdown escape input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.audit import report_html, report_json, report_markdown, report_text
+from bot.audit.rules import RULES, Finding
+from bot.audit.service import AuditReport
+from bot.cli import main
+from tests.audit_helpers import audit_repo
+from tests.repo_builder import MONTH, OUTSIDER, RepoBuilder, honest_history
+
+
+@pytest.fixture(scope="module")
+def tampered(tmp_path_factory: pytest.TempPathFactory) -> RepoBuilder:
+    builder = RepoBuilder(tmp_path_factory.mktemp("reports") / "repo")
+    honest_history(builder)
+    builder.write(f"evidence/{MONTH}/payments-api-1.yaml", "tampered\n")
+    builder.commit("tamper", who=OUTSIDER)
+    return builder
+
+
+def test_json_report_has_the_documented_top_level_shape(tampered: RepoBuilder) -> None:
+    data = json.loads(report_json.render(audit_repo(tampered.root)))
+    assert data["schema"] == "cab-audit/v1"
+    assert set(data) == {"schema", "tool", "repository", "summary", "findings", "stats", "rules"}
+    assert data["summary"]["ok"] is False
+    assert data["summary"]["findings_by_rule"] == {"governed.modified": 1}
+    assert data["findings"][0] == {
+        "rule": "governed.modified",
+        "commit": tampered.head(),
+        "path": f"evidence/{MONTH}/payments-api-1.yaml",
+        "message": "modified outside a decision",
+    }
+    assert data["stats"]["decisions_per_month"] == {"2026-11": {"high": 1, "low": 1, "medium": 1}}
+    assert sum(data["stats"]["score_histogram"]) == 3
+
+
+def test_every_rule_is_documented() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "audit-report.md").read_text()
+    assert [rule for rule in RULES if f"`{rule}`" not in doc] == []
+
+
+def test_html_report_is_self_contained_with_four_charts(tampered: RepoBuilder) -> None:
+    html = report_html.render(audit_repo(tampered.root))
+    assert html.count("<svg") == 4
+    assert re.findall(r"(?:src|href)=", html) == []
+    assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "<script" not in html
+
+
+def _report_with(finding: Finding) -> AuditReport:
+    return AuditReport(head="a" * 40, since=None, anchor=None, commits=1, checked=1, findings=[finding])
+
+
+def test_html_escapes_repository_text() -> None:
+    html = report_html.render(_report_with(Finding("governed.bad-path", "a" * 40, "<script>x</script>", "m")))
+    assert "<script>x" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_text_report_escapes_terminal_control_characters() -> None:
+    text = report_text.render(
+        _report_with(Finding("governed.bad-path", "a" * 40, "evil\x1b[2J\u202e.yaml", "m"))
+    )
+    assert "\x1b" not in text
+    assert "\u202e" not in text
+    assert "\\u001b" in text
+
+
+def test_markdown_report_escapes_table_cells() -> None:
+    md = report_markdown.render(_report_with(Finding("governed.bad-path", "a" * 40, "a|b", "x|y")))
+    assert "a\\|b" in md
+    assert "x\\|y" in md
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html"])
+def test_cli_writes_each_format_and_exits_1_on_findings(
+    tampered: RepoBuilder, tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / f"report.{fmt}"
+    assert main(["audit", "--repo", str(tampered.root), "--no-cache", "--format", fmt, "-o", str(out)]) == 1
+    assert "governed.modified" in out.read_text()
+
+
+def test_cli_exits_0_on_a_clean_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    builder = RepoBuilder(tmp_path / "repo")
+    honest_history(builder)
+    assert main(["audit", "--repo", str(builder.root)]) == 0
+    assert "OK: every decision verified" in capsys.readouterr().out
+
+
+def test_online_is_a_clear_refusal(tampered: RepoBuilder, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--repo", str(tampered.root), "--online"]) == 2
+    assert "not implemented yet" in capsys.readouterr().err
