@@ -67,6 +67,11 @@ class Document:
 # Characters that make text display differently from what it is (Trojan Source, CVE-2021-42574),
 # or that hide content. Rejected anywhere in a governed document.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00]")
+# Double-quoted scalars can spell any character as an escape (`"\u202e"`, `"\0"`, `"\e"`), which the
+# raw-text check above never sees; their decoded value must not hide characters either.
+_ESCAPED_HIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 # YAML 1.2 core schema, plain scalars only. Everything else is a string.
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -93,6 +98,10 @@ def load_bytes(raw: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Docu
 def _decode(raw: bytes, source: str) -> str:
     if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         raise InputError.at(source, 1, 1, "file starts with a byte-order mark; save it as UTF-8 without BOM")
+    nul = raw.find(b"\x00")
+    if nul >= 0:  # UTF-16/32 without a BOM, or binary: say so rather than "invisible character"
+        line, column = raw.count(b"\n", 0, nul) + 1, nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+        raise InputError.at(source, line, column, "NUL byte; is this UTF-16 or binary? save it as UTF-8 text")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -219,6 +228,7 @@ class _Builder:
         if event.tag is not None and event.tag not in ("!", _STR_TAG):
             raise self.fail(event.start_mark, f"tag {event.tag!r} is not allowed on a key")
         key = event.value
+        self._check_escapes(event)
         if event.implicit[0] and key == "<<":
             raise self.fail(event.start_mark, "merge keys (<<) are not allowed; write the keys out")
         if key in frame[0]:
@@ -234,9 +244,19 @@ class _Builder:
             raise self.fail(event.start_mark, f"value longer than {self.limits.max_scalar_chars} characters")
         if event.tag is not None and event.tag not in ("!", _STR_TAG):
             raise self.fail(event.start_mark, f"tag {event.tag!r} is not allowed")
+        self._check_escapes(event)
         if not event.implicit[0] or event.tag == _STR_TAG:
             return text  # quoted or block scalar, or explicitly !!str: always a string
         return self._plain(text, event.start_mark)
+
+    def _check_escapes(self, event: Any) -> None:
+        if event.style == '"':
+            bad = _ESCAPED_HIDDEN.search(event.value)
+            if bad:
+                raise self.fail(
+                    event.start_mark,
+                    f"escaped control or invisible character U+{ord(bad.group()):04X} is not allowed",
+                )
 
     def _plain(self, text: str, mark: Any) -> Any:
         if _NULL.match(text):
