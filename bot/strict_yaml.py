@@ -140,6 +140,11 @@ class _Builder:
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             problem = exc.problem or exc.context or "malformed YAML"
             raise InputError([Problem(self.source, line, column, f"YAML syntax: {problem}")]) from None
+        except yaml.reader.ReaderError as exc:  # libyaml reports a byte offset into the UTF-8 text
+            before = text.encode("utf-8")[: exc.position].decode("utf-8", "replace")
+            line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+            character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+            raise InputError.at(self.source, line, column, f"character {character}: {exc.reason}") from None
         except yaml.YAMLError as exc:
             raise InputError.at(self.source, 1, 1, f"YAML syntax: {exc}") from None
         return doc
