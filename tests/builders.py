@@ -95,8 +95,7 @@ def evidence_pack(edits: Mapping[str, Any] | None = None, **fields: Any) -> dict
         "exceptions": [],
         "links": [{"title": "Release notes", "url": "https://example.com/payments/7.4.2"}],
     }
-    pack.update(fields)
-    return changed(pack, edits)
+    return changed(pack, {**fields, **(edits or {})})
 
 
 def exception_record(edits: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
@@ -116,8 +115,7 @@ def exception_record(edits: Mapping[str, Any] | None = None, **fields: Any) -> d
         "requested_at": dt.datetime(2026, 11, 19, 8, 0, tzinfo=UTC),
         "expires_at": dt.datetime(2026, 12, 19, 8, 0, tzinfo=UTC),
     }
-    record.update(fields)
-    return changed(record, edits)
+    return changed(record, {**fields, **(edits or {})})
 
 
 def decision_record(edits: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
@@ -161,8 +159,7 @@ def decision_record(edits: Mapping[str, Any] | None = None, **fields: Any) -> di
         "decided_by": "cab-bot",
         "previous": None,
     }
-    record.update(fields)
-    return changed(record, edits)
+    return changed(record, {**fields, **(edits or {})})
 
 
 def two_factor_model(weights: tuple[int, int], low_max: int = 50, medium_max: int = 75) -> dict[str, Any]:
