@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +85,13 @@ _TIMESTAMP = re.compile(
     r"(?:[ \t]*(?P<tz>Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?$"
 )
 _STR_TAG = "tag:yaml.org,2002:str"
+# A plain scalar starting with anything else is text in the core schema: skip the regexes.
+_MAYBE_NOT_TEXT = frozenset("~nNtTfF+-.0123456789")
+
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_DOCUMENT_START, _STREAM_END = yaml.DocumentStartEvent, yaml.StreamEndEvent
 
 
 def load_bytes(raw: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Document:
@@ -92,7 +99,7 @@ def load_bytes(raw: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Docu
     if len(raw) > limits.max_bytes:
         raise InputError.at(source, 1, 1, f"file is {len(raw)} bytes; the limit is {limits.max_bytes} bytes")
     text = _decode(raw, source)
-    return _Builder(source, limits).build(text)
+    return _Builder(source, limits).build(raw, text)
 
 
 def _decode(raw: bytes, source: str) -> str:
@@ -131,99 +138,103 @@ class _Builder:
     def fail(self, mark: Any, message: str) -> InputError:
         return InputError.at(self.source, mark.line + 1, mark.column + 1, message)
 
-    def build(self, text: str) -> Document:
+    def build(self, raw: bytes, text: str) -> Document:
+        """Parse `raw` (already checked to decode as `text`); libyaml reads the bytes directly."""
         doc = Document(self.source, None)
+        loader = _Loader(raw)
         try:
-            self._build(yaml.parse(text, Loader=_Loader), doc)
+            self._build(loader.get_event, doc)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             problem = exc.problem or exc.context or "malformed YAML"
             raise InputError([Problem(self.source, line, column, f"YAML syntax: {problem}")]) from None
         except yaml.reader.ReaderError as exc:  # libyaml reports a byte offset into the UTF-8 text
-            before = text.encode("utf-8")[: exc.position].decode("utf-8", "replace")
+            before = raw[: exc.position].decode("utf-8", "replace")
             line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
             character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
             raise InputError.at(self.source, line, column, f"character {character}: {exc.reason}") from None
         except yaml.YAMLError as exc:
             raise InputError.at(self.source, 1, 1, f"YAML syntax: {exc}") from None
+        finally:
+            loader.dispose()
         return doc
 
-    def _build(self, events: Iterator[Any], doc: Document) -> None:
-        # Stack frames: [container, path, pending_key, key_mark]; a mapping's pending_key is None
-        # while waiting for a key.
+    def _build(self, next_event: Callable[[], Any], doc: Document) -> None:
+        # This loop runs once per YAML event of every governed file, so it is written for speed:
+        # the most frequent events (scalars) come first and the stack frame is a plain list
+        # [container, path, pending_key, key_position, is_mapping]; a mapping's pending_key is
+        # None while it waits for a key.
         stack: list[list[Any]] = []
+        positions, key_positions, raw_scalars = doc.positions, doc.key_positions, doc.raw_scalars
+        max_items, max_depth = self.limits.max_collection_items, self.limits.max_depth
         documents = 0
         root_set = False
-
-        def attach(value: Any, mark: Any) -> Path:
-            nonlocal root_set
-            if not stack:
-                if root_set:  # pragma: no cover - libyaml ends the document first
-                    raise self.fail(mark, "only one top-level value is allowed")
-                doc.data = value
-                root_set = True
-                return ()
-            frame = stack[-1]
-            container, path = frame[0], frame[1]
-            if isinstance(container, list):
-                if len(container) >= self.limits.max_collection_items:
-                    raise self.fail(mark, f"more than {self.limits.max_collection_items} items in a list")
-                child: Path = (*path, len(container))
-                container.append(value)
-                return child
-            key = frame[2]
-            child = (*path, key)
-            container[key] = value
-            doc.key_positions[child] = frame[3]
-            frame[2] = None
-            return child
-
-        def note(path: Path, mark: Any) -> None:
-            doc.positions[path] = (mark.line + 1, mark.column + 1)
-
-        for event in events:
+        while True:
+            event = next_event()
             kind = type(event)
-            if kind is yaml.StreamStartEvent or kind is yaml.StreamEndEvent:
+            if kind is _SCALAR:
+                if event.anchor is not None:
+                    raise self.fail(event.start_mark, "anchors (&name) are not allowed; write the value out")
+                if stack:
+                    frame = stack[-1]
+                    if frame[4] and frame[2] is None:
+                        self._key(event, frame)
+                        continue
+                value = self._scalar(event)
+                mark = event.start_mark
+            elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+                mark = event.start_mark
+                if event.anchor is not None:
+                    raise self.fail(mark, "anchors (&name) are not allowed; write the value out")
+                if stack and stack[-1][4] and stack[-1][2] is None:
+                    raise self.fail(mark, "keys must be plain strings, not lists or mappings")
+                if event.tag is not None and not event.implicit:
+                    raise self.fail(mark, f"tag {event.tag!r} is not allowed")
+                if len(stack) >= max_depth:
+                    raise self.fail(mark, f"nesting deeper than {max_depth} levels")
+                value = {} if kind is _MAPPING_START else []
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+                stack.pop()
                 continue
-            if kind is yaml.DocumentStartEvent:
+            elif kind is _ALIAS:
+                raise self.fail(event.start_mark, "aliases (*name) are not allowed; write the value out")
+            elif kind is _DOCUMENT_START:
                 documents += 1
                 if documents > 1:
                     raise self.fail(event.start_mark, "only one YAML document per file is allowed")
                 continue
-            if kind is yaml.DocumentEndEvent:
+            elif kind is _STREAM_END or event is None:
+                break
+            else:  # stream start, document end
                 continue
-            if kind is yaml.AliasEvent:
-                raise self.fail(event.start_mark, "aliases (*name) are not allowed; write the value out")
-            if getattr(event, "anchor", None) is not None:
-                raise self.fail(event.start_mark, "anchors (&name) are not allowed; write the value out")
 
-            awaiting_key = bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][2] is None
-            if kind is yaml.ScalarEvent:
-                if awaiting_key:
-                    self._key(event, stack[-1])
-                    continue
-                value = self._scalar(event)
-                path = attach(value, event.start_mark)
-                note(path, event.start_mark)
+            # Attach the scalar or new container to its parent and note where it stood.
+            if stack:
+                frame = stack[-1]
+                container = frame[0]
+                if frame[4]:
+                    path: Path = (*frame[1], frame[2])
+                    container[frame[2]] = value
+                    key_positions[path] = frame[3]
+                    frame[2] = None
+                else:
+                    if len(container) >= max_items:
+                        raise self.fail(mark, f"more than {max_items} items in a list")
+                    path = (*frame[1], len(container))
+                    container.append(value)
+            else:
+                if root_set:  # pragma: no cover - libyaml ends the document first
+                    raise self.fail(mark, "only one top-level value is allowed")
+                doc.data = value
+                root_set = True
+                path = ()
+            positions[path] = (mark.line + 1, mark.column + 1)
+            if kind is _SCALAR:
                 if event.implicit[0]:
-                    doc.raw_scalars[path] = event.value
-                continue
-            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if awaiting_key:
-                    raise self.fail(event.start_mark, "keys must be plain strings, not lists or mappings")
-                if event.tag is not None and not event.implicit:
-                    raise self.fail(event.start_mark, f"tag {event.tag!r} is not allowed")
-                if len(stack) >= self.limits.max_depth:
-                    raise self.fail(event.start_mark, f"nesting deeper than {self.limits.max_depth} levels")
-                container: Any = {} if kind is yaml.MappingStartEvent else []
-                path = attach(container, event.start_mark)
-                note(path, event.start_mark)
-                stack.append([container, path, None, None])
-                continue
-            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                stack.pop()
-                continue
+                    raw_scalars[path] = event.value
+            else:
+                stack.append([value, path, None, None, kind is _MAPPING_START])
         if not root_set or doc.data is None:
             raise InputError.at(self.source, 1, 1, "document is empty")
         if not isinstance(doc.data, dict):
@@ -264,6 +275,8 @@ class _Builder:
                 )
 
     def _plain(self, text: str, mark: Any) -> Any:
+        if text and text[0] not in _MAYBE_NOT_TEXT:
+            return text
         if _NULL.match(text):
             return None
         if _BOOL.match(text):
