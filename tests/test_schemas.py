@@ -13,6 +13,7 @@ import pytest
 from bot import documents
 from bot.canonical import canonical_bytes
 from bot.cli import main
+from bot.models import RiskModel
 from bot.schemas import SCHEMA_FILES
 from tests.builders import evidence_pack
 
@@ -77,3 +78,15 @@ def test_json_schema_rejects_an_unknown_field_like_the_model() -> None:
     doc = json.loads(canonical_bytes(evidence_pack(approved_by="mallory")))
     with pytest.raises(jsonschema.ValidationError, match="approved_by"):
         jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_risk_model_readme_documents_every_factor_with_its_weight() -> None:
+    readme = (ROOT / "risk-model" / "README.md").read_text(encoding="utf-8")
+    model = documents.load(ROOT / "risk-model" / "v1.0.yaml", RiskModel).model
+    for factor in model.factors:
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{factor.name}` |")), "")
+        assert f"`{factor.measure}`" in row, factor.name
+        assert f"| {factor.weight} |" in row, factor.name
+        assert f"| {factor.rubric.missing}" in row or factor.measure == "missing_sections", factor.name
+    assert f"low_max: {model.thresholds.low_max}" in readme
+    assert f"medium_max: {model.thresholds.medium_max}" in readme
