@@ -80,7 +80,7 @@ def load(path: Path, expect: type[M] | None = None) -> Loaded[Any]:
 
 def _model_for(doc: Document) -> type[BaseModel]:
     kind = doc.data.get("kind")
-    if kind in MODELS_BY_KIND:
+    if isinstance(kind, str) and kind in MODELS_BY_KIND:
         return MODELS_BY_KIND[kind]
     line, column = doc.locate(("kind",))
     allowed = ", ".join(sorted(MODELS_BY_KIND))
@@ -154,4 +154,6 @@ def _explain(error: Any, path: tuple[str | int, ...], doc: Document) -> str:
         return f"expected true or false, got {raw!r}"
     if error["type"] == "int_type" and isinstance(value, str):
         return f"expected a whole number, got text {value!r}"
+    if error["type"] == "int_type" and raw is not None:  # e.g. 0755 or 1.0, read as a number
+        return f"expected a whole number, got {raw!r}"
     return message

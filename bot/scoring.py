@@ -126,7 +126,9 @@ def _display(raw: Any) -> str:
     if raw is None:
         return "missing"
     if isinstance(raw, Decimal):
-        return format(raw.normalize(_CONTEXT), "f")
+        text = format(raw.normalize(_CONTEXT), "f")
+        # 1e-300 is finite and allowed, but as fixed-point it is 300 characters: use exponent form.
+        return text if len(text) <= 40 else format(raw.normalize(_CONTEXT), "E")
     return str(raw)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +67,11 @@ class Document:
 # Characters that make text display differently from what it is (Trojan Source, CVE-2021-42574),
 # or that hide content. Rejected anywhere in a governed document.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00]")
+# Double-quoted scalars can spell any character as an escape (`"\u202e"`, `"\0"`, `"\e"`), which the
+# raw-text check above never sees; their decoded value must not hide characters either.
+_ESCAPED_HIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 # YAML 1.2 core schema, plain scalars only. Everything else is a string.
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -80,6 +85,13 @@ _TIMESTAMP = re.compile(
     r"(?:[ \t]*(?P<tz>Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?$"
 )
 _STR_TAG = "tag:yaml.org,2002:str"
+# A plain scalar starting with anything else is text in the core schema: skip the regexes.
+_MAYBE_NOT_TEXT = frozenset("~nNtTfF+-.0123456789")
+
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_DOCUMENT_START, _STREAM_END = yaml.DocumentStartEvent, yaml.StreamEndEvent
 
 
 def load_bytes(raw: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Document:
@@ -87,12 +99,16 @@ def load_bytes(raw: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Docu
     if len(raw) > limits.max_bytes:
         raise InputError.at(source, 1, 1, f"file is {len(raw)} bytes; the limit is {limits.max_bytes} bytes")
     text = _decode(raw, source)
-    return _Builder(source, limits).build(text)
+    return _Builder(source, limits).build(raw, text)
 
 
 def _decode(raw: bytes, source: str) -> str:
     if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         raise InputError.at(source, 1, 1, "file starts with a byte-order mark; save it as UTF-8 without BOM")
+    nul = raw.find(b"\x00")
+    if nul >= 0:  # UTF-16/32 without a BOM, or binary: say so rather than "invisible character"
+        line, column = raw.count(b"\n", 0, nul) + 1, nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+        raise InputError.at(source, line, column, "NUL byte; is this UTF-16 or binary? save it as UTF-8 text")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -122,94 +138,103 @@ class _Builder:
     def fail(self, mark: Any, message: str) -> InputError:
         return InputError.at(self.source, mark.line + 1, mark.column + 1, message)
 
-    def build(self, text: str) -> Document:
+    def build(self, raw: bytes, text: str) -> Document:
+        """Parse `raw` (already checked to decode as `text`); libyaml reads the bytes directly."""
         doc = Document(self.source, None)
+        loader = _Loader(raw)
         try:
-            self._build(yaml.parse(text, Loader=_Loader), doc)
+            self._build(loader.get_event, doc)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             problem = exc.problem or exc.context or "malformed YAML"
             raise InputError([Problem(self.source, line, column, f"YAML syntax: {problem}")]) from None
+        except yaml.reader.ReaderError as exc:  # libyaml reports a byte offset into the UTF-8 text
+            before = raw[: exc.position].decode("utf-8", "replace")
+            line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+            character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+            raise InputError.at(self.source, line, column, f"character {character}: {exc.reason}") from None
         except yaml.YAMLError as exc:
             raise InputError.at(self.source, 1, 1, f"YAML syntax: {exc}") from None
+        finally:
+            loader.dispose()
         return doc
 
-    def _build(self, events: Iterator[Any], doc: Document) -> None:
-        # Stack frames: [container, path, pending_key, key_mark]; a mapping's pending_key is None
-        # while waiting for a key.
+    def _build(self, next_event: Callable[[], Any], doc: Document) -> None:
+        # This loop runs once per YAML event of every governed file, so it is written for speed:
+        # the most frequent events (scalars) come first and the stack frame is a plain list
+        # [container, path, pending_key, key_position, is_mapping]; a mapping's pending_key is
+        # None while it waits for a key.
         stack: list[list[Any]] = []
+        positions, key_positions, raw_scalars = doc.positions, doc.key_positions, doc.raw_scalars
+        max_items, max_depth = self.limits.max_collection_items, self.limits.max_depth
         documents = 0
         root_set = False
-
-        def attach(value: Any, mark: Any) -> Path:
-            nonlocal root_set
-            if not stack:
-                if root_set:  # pragma: no cover - libyaml ends the document first
-                    raise self.fail(mark, "only one top-level value is allowed")
-                doc.data = value
-                root_set = True
-                return ()
-            frame = stack[-1]
-            container, path = frame[0], frame[1]
-            if isinstance(container, list):
-                if len(container) >= self.limits.max_collection_items:
-                    raise self.fail(mark, f"more than {self.limits.max_collection_items} items in a list")
-                child: Path = (*path, len(container))
-                container.append(value)
-                return child
-            key = frame[2]
-            child = (*path, key)
-            container[key] = value
-            doc.key_positions[child] = frame[3]
-            frame[2] = None
-            return child
-
-        def note(path: Path, mark: Any) -> None:
-            doc.positions[path] = (mark.line + 1, mark.column + 1)
-
-        for event in events:
+        while True:
+            event = next_event()
             kind = type(event)
-            if kind is yaml.StreamStartEvent or kind is yaml.StreamEndEvent:
+            if kind is _SCALAR:
+                if event.anchor is not None:
+                    raise self.fail(event.start_mark, "anchors (&name) are not allowed; write the value out")
+                if stack:
+                    frame = stack[-1]
+                    if frame[4] and frame[2] is None:
+                        self._key(event, frame)
+                        continue
+                value = self._scalar(event)
+                mark = event.start_mark
+            elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+                mark = event.start_mark
+                if event.anchor is not None:
+                    raise self.fail(mark, "anchors (&name) are not allowed; write the value out")
+                if stack and stack[-1][4] and stack[-1][2] is None:
+                    raise self.fail(mark, "keys must be plain strings, not lists or mappings")
+                if event.tag is not None and not event.implicit:
+                    raise self.fail(mark, f"tag {event.tag!r} is not allowed")
+                if len(stack) >= max_depth:
+                    raise self.fail(mark, f"nesting deeper than {max_depth} levels")
+                value = {} if kind is _MAPPING_START else []
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+                stack.pop()
                 continue
-            if kind is yaml.DocumentStartEvent:
+            elif kind is _ALIAS:
+                raise self.fail(event.start_mark, "aliases (*name) are not allowed; write the value out")
+            elif kind is _DOCUMENT_START:
                 documents += 1
                 if documents > 1:
                     raise self.fail(event.start_mark, "only one YAML document per file is allowed")
                 continue
-            if kind is yaml.DocumentEndEvent:
+            elif kind is _STREAM_END or event is None:
+                break
+            else:  # stream start, document end
                 continue
-            if kind is yaml.AliasEvent:
-                raise self.fail(event.start_mark, "aliases (*name) are not allowed; write the value out")
-            if getattr(event, "anchor", None) is not None:
-                raise self.fail(event.start_mark, "anchors (&name) are not allowed; write the value out")
 
-            awaiting_key = bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][2] is None
-            if kind is yaml.ScalarEvent:
-                if awaiting_key:
-                    self._key(event, stack[-1])
-                    continue
-                value = self._scalar(event)
-                path = attach(value, event.start_mark)
-                note(path, event.start_mark)
+            # Attach the scalar or new container to its parent and note where it stood.
+            if stack:
+                frame = stack[-1]
+                container = frame[0]
+                if frame[4]:
+                    path: Path = (*frame[1], frame[2])
+                    container[frame[2]] = value
+                    key_positions[path] = frame[3]
+                    frame[2] = None
+                else:
+                    if len(container) >= max_items:
+                        raise self.fail(mark, f"more than {max_items} items in a list")
+                    path = (*frame[1], len(container))
+                    container.append(value)
+            else:
+                if root_set:  # pragma: no cover - libyaml ends the document first
+                    raise self.fail(mark, "only one top-level value is allowed")
+                doc.data = value
+                root_set = True
+                path = ()
+            positions[path] = (mark.line + 1, mark.column + 1)
+            if kind is _SCALAR:
                 if event.implicit[0]:
-                    doc.raw_scalars[path] = event.value
-                continue
-            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if awaiting_key:
-                    raise self.fail(event.start_mark, "keys must be plain strings, not lists or mappings")
-                if event.tag is not None and not event.implicit:
-                    raise self.fail(event.start_mark, f"tag {event.tag!r} is not allowed")
-                if len(stack) >= self.limits.max_depth:
-                    raise self.fail(event.start_mark, f"nesting deeper than {self.limits.max_depth} levels")
-                container: Any = {} if kind is yaml.MappingStartEvent else []
-                path = attach(container, event.start_mark)
-                note(path, event.start_mark)
-                stack.append([container, path, None, None])
-                continue
-            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                stack.pop()
-                continue
+                    raw_scalars[path] = event.value
+            else:
+                stack.append([value, path, None, None, kind is _MAPPING_START])
         if not root_set or doc.data is None:
             raise InputError.at(self.source, 1, 1, "document is empty")
         if not isinstance(doc.data, dict):
@@ -219,6 +244,7 @@ class _Builder:
         if event.tag is not None and event.tag not in ("!", _STR_TAG):
             raise self.fail(event.start_mark, f"tag {event.tag!r} is not allowed on a key")
         key = event.value
+        self._check_escapes(event)
         if event.implicit[0] and key == "<<":
             raise self.fail(event.start_mark, "merge keys (<<) are not allowed; write the keys out")
         if key in frame[0]:
@@ -234,11 +260,23 @@ class _Builder:
             raise self.fail(event.start_mark, f"value longer than {self.limits.max_scalar_chars} characters")
         if event.tag is not None and event.tag not in ("!", _STR_TAG):
             raise self.fail(event.start_mark, f"tag {event.tag!r} is not allowed")
+        self._check_escapes(event)
         if not event.implicit[0] or event.tag == _STR_TAG:
             return text  # quoted or block scalar, or explicitly !!str: always a string
         return self._plain(text, event.start_mark)
 
+    def _check_escapes(self, event: Any) -> None:
+        if event.style == '"':
+            bad = _ESCAPED_HIDDEN.search(event.value)
+            if bad:
+                raise self.fail(
+                    event.start_mark,
+                    f"escaped control or invisible character U+{ord(bad.group()):04X} is not allowed",
+                )
+
     def _plain(self, text: str, mark: Any) -> Any:
+        if text and text[0] not in _MAYBE_NOT_TEXT:
+            return text
         if _NULL.match(text):
             return None
         if _BOOL.match(text):

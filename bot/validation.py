@@ -54,7 +54,8 @@ def discover(root: Path) -> Iterator[Path]:
     for top in GOVERNED_DIRS:
         directory = root / top
         if directory.is_dir():
-            yield from sorted(p for p in directory.rglob("*") if not p.is_dir())
+            # A symlinked directory is yielded (and refused when read), never silently skipped.
+            yield from sorted(p for p in directory.rglob("*") if p.is_symlink() or not p.is_dir())
 
 
 def validate(paths: Iterable[Path], root: Path) -> ValidationReport:

@@ -47,6 +47,13 @@ GitSha = Annotated[str, StringConstraints(pattern=GIT_SHA_PATTERN)]
 Login = Annotated[str, StringConstraints(pattern=LOGIN_PATTERN)]
 TeamSlug = Annotated[str, StringConstraints(pattern=TEAM_PATTERN)]
 VulnId = Annotated[str, StringConstraints(pattern=VULN_ID_PATTERN, max_length=100)]
+# A file inside the repository: relative, no `.`/`..` segments, no scheme, no option-like names.
+RelativePath = Annotated[
+    str,
+    StringConstraints(
+        max_length=500, pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$"
+    ),
+]
 Url = Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=2000)]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Percent = Annotated[float, Field(ge=0, le=100)]

@@ -23,7 +23,7 @@ Tier = Literal["low", "medium", "high"]
 Outcome = Literal["pending", "auto_approved", "approved", "conditional", "rejected"]
 FINAL_OUTCOMES: frozenset[str] = frozenset({"auto_approved", "approved", "conditional", "rejected"})
 APPROVING_OUTCOMES: frozenset[str] = frozenset({"auto_approved", "approved", "conditional"})
-ScoreText = Annotated[str, Field(pattern=r"^(?:100|[0-9]{1,2})\.[0-9]{2}$")]
+ScoreText = Annotated[str, Field(pattern=r"^(?:100\.00|[0-9]{1,2}\.[0-9]{2})$")]
 
 
 class FactorResult(CabModel):

@@ -18,6 +18,7 @@ from bot.models.base import (
     Login,
     Name,
     Percent,
+    RelativePath,
     Seconds,
     Sha256,
     Text,
@@ -50,7 +51,7 @@ class Sbom(CabModel):
     spec_version: Name | None = None
     component_count: Count
     digest: Sha256 | None = None
-    path: Name | None = None
+    path: RelativePath | None = None
 
 
 class SeverityCounts(CabModel):
