@@ -107,6 +107,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("POST", re.compile(rf"^{R}/issues/\d+/labels$"), lambda: _array(_ref("label"))),
     ("DELETE", re.compile(rf"^{R}/issues/\d+/labels/[^/]+$"), lambda: _array(_ref("label"))),
     ("POST", re.compile(rf"^{R}/statuses/[0-9a-f]{{40}}$"), lambda: _ref("status")),
+    ("GET", re.compile(rf"^{R}/commits/[0-9a-f]{{40}}/statuses$"), lambda: _array(_ref("status"))),
     ("GET", re.compile(rf"^{R}/git/ref/heads/.+$"), lambda: _ref("git-ref")),
     ("POST", re.compile(rf"^{R}/git/refs$"), lambda: _ref("git-ref")),
     ("PATCH", re.compile(rf"^{R}/git/refs/heads/.+$"), lambda: _ref("git-ref")),
@@ -301,9 +302,11 @@ def git_ref(branch: str, at: str, repo: str = REPO) -> dict[str, Any]:
     }
 
 
-def status(state: str) -> dict[str, Any]:
+def status(state: str, description: str | None = None, sid: int = 1) -> dict[str, Any]:
     item = _example("status")
-    item.update(state=state, context="cab/decision")
+    item.update(state=state, context="cab/decision", id=sid, node_id=f"S_{sid}")
+    if description is not None:
+        item["description"] = description
     return item
 
 
@@ -497,7 +500,8 @@ class FakeGitHub:
         self.commits: dict[str, tuple[str, list[str], str]] = {}
         self.authors: dict[str, dict[str, Any] | None] = {}  # commit sha -> GitHub account of its author
         self.refs: dict[str, str] = {}
-        self.statuses: list[tuple[str, str]] = []
+        self.statuses: list[tuple[str, str]] = []  # (sha, state) in the order they were set
+        self.status_items: dict[str, list[dict[str, Any]]] = {}  # sha -> statuses, newest first
         self.prs: dict[int, dict[str, Any]] = {}
         self.issues: dict[int, dict[str, Any]] = {}
         self.teams: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # slug -> (id, members)
@@ -874,7 +878,12 @@ class FakeGitHub:
         m = re.fullmatch
         if method == "POST" and (g := m(r"/statuses/([0-9a-f]{40})", rel)):
             self.statuses.append((g[1], body["state"]))
-            return self._reply(method, path, 201, status(body["state"]))
+            item = status(body["state"], body.get("description"), self._id())
+            item["context"] = body.get("context", "default")
+            self.status_items.setdefault(g[1], []).insert(0, item)  # GitHub lists the newest first
+            return self._reply(method, path, 201, item)
+        if method == "GET" and (g := m(r"/commits/([0-9a-f]{40})/statuses", rel)):
+            return self._reply(method, path, 200, self.status_items.get(g[1], []))
         if method == "GET" and (g := m(r"/compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})", rel)):
             return self._reply(method, path, 200, self._comparison(g[1], g[2]))
         if method == "GET" and rel == "/commits":  # date order is approximated by a walk of all parents
