@@ -48,8 +48,8 @@ class Cab(Protocol):
 
     def push(self, number: int, files: dict[str, bytes | None], author: str = "alice-eng") -> str: ...
 
-    def review(self, number: int, login: str, state: str = "APPROVED") -> int:
-        """A review on the PR's current head; returns its id."""
+    def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
+        """A review on commit `on` (default: the PR's current head); returns its id."""
         ...
 
     def comment(self, number: int, login: str, body: str) -> None: ...
@@ -84,8 +84,8 @@ class Cab(Protocol):
 
 
 class SandboxCab(CabRepo):
-    def review(self, number: int, login: str, state: str = "APPROVED") -> int:
-        return self.forge.review(number, login, state).id  # type: ignore[arg-type]
+    def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
+        return self.forge.review(number, login, state, commit_id=on).id  # type: ignore[arg-type]
 
     def comment(self, number: int, login: str, body: str) -> None:
         self.forge.comment(number, login, body)
@@ -181,8 +181,8 @@ class GitHubCab:
     def push(self, number: int, files: dict[str, bytes | None], author: str = "alice-eng") -> str:
         return self.fake.push(self.fake.prs[number]["branch"], files, self.people[author])
 
-    def review(self, number: int, login: str, state: str = "APPROVED") -> int:
-        head = self.fake.refs[self.fake.prs[number]["branch"]]
+    def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
+        head = on or self.fake.refs[self.fake.prs[number]["branch"]]
         return int(self.fake.add_review(number, self.people[login], state, head, self.clock())["id"])
 
     def comment(self, number: int, login: str, body: str) -> None:

@@ -90,6 +90,25 @@ def test_push_after_approval_makes_it_stale(cab: Cab) -> None:
     assert "approval is stale" in cab.comments(number)[0]
 
 
+def test_approval_given_before_the_bots_pending_record_still_counts(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    before_record = cab.pr(number).head_sha
+    cab.sync(number)
+    cab.review(number, "bob-cab", on=before_record)
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("merged", "approved")
+    assert record_of(cab, MEDIUM_RECORD).approvals[0].reviewed_sha == before_record
+
+
+def test_approval_given_before_a_human_push_is_stale(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    reviewed = cab.pr(number).head_sha
+    cab.push(number, {"docs/notes.md": b"later\n"})
+    cab.sync(number)
+    cab.review(number, "bob-cab", on=reviewed)
+    assert cab.sync(number).status == "pending"
+
+
 def test_approval_by_the_pr_author_does_not_count(cab: Cab) -> None:
     number = cab.submit(MEDIUM, author="bob-cab")
     cab.sync(number)
@@ -156,6 +175,22 @@ def test_pr_touching_another_decision_record_is_refused(cab: Cab) -> None:
     assert result.status == "refused"
     assert "only the bot writes under decisions/" in result.summary
     assert cab.status(cab.pr(number).head_sha) == "failure"
+
+
+def test_invalid_evidence_is_reported_with_its_line_and_not_merged(cab: Cab) -> None:
+    bad = cab.example(MEDIUM).replace(b"complexity: high", b"complexity: extreme")
+    number = cab.submit(MEDIUM, content=bad)
+    result = cab.sync(number)
+    assert result.status == "invalid"
+    assert result.problems[0].line > 1 and "complexity" in result.problems[0].message
+    assert cab.pr(number).state == "open"
+
+
+def test_policy_change_in_the_pr_forces_the_high_tier(cab: Cab) -> None:
+    number = cab.submit(LOW, extra={".github/CODEOWNERS": b"* @example/cab\n"})
+    result = cab.sync(number)
+    assert (result.status, result.tier) == ("pending", "high")
+    assert cab.pr(number).labels == ("risk:high",)
 
 
 def test_two_prs_decided_one_after_another_keep_the_hash_chain(cab: Cab) -> None:
