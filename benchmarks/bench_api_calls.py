@@ -1,93 +1,149 @@
-"""HTTP calls per Forge method and per lifecycle step, counted against the schema-checked fake GitHub.
+"""HTTP calls of one PR's full lifecycle per tier: the real engine on GitHubForge against the
+schema-checked fake GitHub (`tests/github_mock.FakeGitHub`), counted as `responses` sees them.
 
-The lifecycle engine decides which forge calls a sync makes; until it is wired in, this script plays
-the sequence one PR's sync needs (read PR, files, evidence at head, policy at base, label, comment,
-pending record; then reviews, commits, team, previous decision, final record, merge) and counts the
-HTTP requests each part sends. Run: `python benchmarks/bench_api_calls.py`.
+Each run is a new forge object, as each Action job is. Every call is attributed to the Forge method
+that sent it, and split into the issue's phases:
+- open+score+label+comment: the first run on the PR, up to and including the bot comment;
+- pending record: the rest of the first run (record commit and status) for medium and high;
+- decide+merge: for low, the first run after the comment; for medium and high, the whole run
+  triggered by the approving review (it must re-read the PR, policy and reviews: nothing carries
+  over between Action jobs).
+Run: `python -m benchmarks.bench_api_calls`.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import responses
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.lifecycle.engine import sync
 from tests import github_mock as gm
+from tests.both_forges import GitHubCab
+from tests.sandbox import BOT, HIGH, LOW, MEDIUM, Clock
 
-EVIDENCE = "evidence/2026-11/payments-api-7.4.2.yaml"
-MODEL = "risk-model/v1.0.yaml"
-RECORD = "decisions/medium/2026-11/payments-api-7.4.2.yaml"
-MARKER = "<!-- cab-bot:summary -->"
 TARGETS = {"open+score+label+comment": 8, "decide+merge": 6}
+FORGE_METHODS = (
+    "pull_request",
+    "commits",
+    "changed_files",
+    "reviews",
+    "comments",
+    "team",
+    "read_file",
+    "list_files",
+    "diff_paths",
+    "branch_head",
+    "latest_decision_sha256",
+    "set_risk_label",
+    "upsert_comment",
+    "set_status",
+    "commit_files",
+    "merge",
+)
+
+
+@dataclass
+class Run:
+    """The HTTP calls of one sync, each tagged with the outermost Forge method that sent it."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)  # (forge method, "VERB path")
+    comment_done_at: int | None = None  # number of calls when upsert_comment returned
+
+    def by_method(self) -> Counter[str]:
+        return Counter(method for method, _ in self.calls)
+
+    def writes(self) -> int:
+        return sum(1 for _, call in self.calls if not call.startswith("GET "))
+
+
+def counted_sync(cab: GitHubCab, rsps: responses.RequestsMock, number: int) -> tuple[Run, str]:
+    forge = gm.make_forge(identity=BOT)
+    run = Run()
+    active: list[str] = []
+
+    def wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            active.append(name)
+            seen = len(rsps.calls)
+            try:
+                return method(*args, **kwargs)
+            finally:
+                active.pop()
+                if not active:  # attribute this method's calls, unless an outer method will
+                    run.calls += [
+                        (name, f"{c.request.method} {c.request.path_url.split('?')[0]}")
+                        for c in list(rsps.calls)[seen:]
+                    ]
+                if name == "upsert_comment" and not active:
+                    run.comment_done_at = len(run.calls)
+
+        return counting
+
+    for name in FORGE_METHODS:
+        setattr(forge, name, wrap(name, getattr(forge, name)))
+    before = len(rsps.calls)
+    result = sync(forge, number, now=cab.clock(), identity=BOT)
+    assert len(rsps.calls) - before == len(run.calls), "a call outside the Forge methods"
+    return run, result.status
+
+
+@dataclass
+class Lifecycle:
+    tier: str
+    runs: list[tuple[str, Run]]  # (what triggered it, its calls)
+    phases: dict[str, Run]
+
+
+def lifecycle(tier: str) -> Lifecycle:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        cab = GitHubCab(gm.FakeGitHub(rsps), Clock())
+        if tier == "high":
+            cab.approve_exception()  # an active exception: its own PR, not counted here
+        number = cab.submit({"low": LOW, "medium": MEDIUM, "high": HIGH}[tier])
+        first, status = counted_sync(cab, rsps, number)
+        runs = [("PR opened", first)]
+        cut = first.comment_done_at or 0
+        phases = {"open+score+label+comment": Run(first.calls[:cut])}
+        if tier == "low":
+            assert status == "merged", status
+            phases["decide+merge"] = Run(first.calls[cut:])
+        else:
+            assert status == "pending", status
+            phases["pending record"] = Run(first.calls[cut:])
+            cab.review(number, "sec-sam" if tier == "high" else "bob-cab")
+            second, status = counted_sync(cab, rsps, number)
+            assert status == "merged", status
+            runs.append(("approving review", second))
+            phases["decide+merge"] = second
+        return Lifecycle(tier, runs, phases)
+
+
+def describe(counts: Counter[str]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def main() -> None:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = gm.FakeGitHub(rsps)
-        main_sha = fake.commit_tree({MODEL: b"kind: RiskModel\n", "CODEOWNERS": b"* @octo-org/cab\n"}, [])
-        head = fake.commit_tree({MODEL: b"kind: RiskModel\n", EVIDENCE: b"kind: EvidencePack\n"}, [main_sha])
-        fake.refs.update(main=main_sha, **{"cab/payments-api-7.4.2": head})
-        fake.open_pr(7, "cab/payments-api-7.4.2", author=gm.user("dev", 101))
-        fake.reviews.append(gm.review(1, gm.user("alice", 11), "APPROVED", head))
-        fake.teams["cab"] = (42, [gm.user("alice", 11)])
-
-        counts: dict[str, int] = {}
-
-        def step(name: str, run) -> object:
-            before = len(rsps.calls)
-            result = run()
-            counts[name] = len(rsps.calls) - before
-            return result
-
-        # run 1: the PR is opened
-        forge = gm.make_forge()
-        pr = step("pull_request", lambda: forge.pull_request(7))
-        step("changed_files", lambda: forge.changed_files(7))
-        step("read_file evidence @head (tree+blob)", lambda: forge.read_file(pr.head_sha, EVIDENCE))
-        step("read_file model @base (tree+blob)", lambda: forge.read_file(pr.base_sha, MODEL))
-        step("set_risk_label", lambda: forge.set_risk_label(7, "risk:medium"))
-        step(
-            "upsert_comment (new PR: create only)",
-            lambda: forge.upsert_comment(7, MARKER, f"score 62 {MARKER}"),
-        )
-        open_total = sum(counts.values())
-        pending = step(
-            "commit_files pending record",
-            lambda: forge.commit_files(7, pr.head_sha, {RECORD: b"outcome: pending\n"}, "cab: pending"),
-        )
-        step("set_status", lambda: forge.set_status(str(pending), "pending", "waiting for CAB approval"))
-
-        # run 2: the approval arrives (a new process, a new forge)
-        forge = gm.make_forge()
-        counts2_start = len(counts)
-        pr = step("pull_request (run 2)", lambda: forge.pull_request(7))
-        step("set_risk_label (tier changed: remove + add)", lambda: forge.set_risk_label(7, "risk:high"))
-        step("reviews", lambda: forge.reviews(7))
-        step("read_file CODEOWNERS @base (tree+blob)", lambda: forge.read_file(pr.base_sha, "CODEOWNERS"))
-        step("commits", lambda: forge.commits(7))
-        step("team (team + members)", lambda: forge.team("octo-org/cab"))
-        step("latest_decision_sha256", lambda: forge.latest_decision_sha256(pr.base_sha))
-        evaluate_total = sum(list(counts.values())[counts2_start:])
-        decide_start = len(counts)
-        final = step(
-            "commit_files final record",
-            lambda: forge.commit_files(7, pr.head_sha, {RECORD: b"outcome: approved\n"}, "cab: approved"),
-        )
-        step("merge", lambda: forge.merge(7, str(final), "cab: approved", "trailers"))
-        decide_total = sum(list(counts.values())[decide_start:])
-
-    width = max(len(name) for name in counts)
-    print("HTTP calls per forge call (schema-checked fake GitHub):")
-    for name, n in counts.items():
-        print(f"  {name:<{width}}  {n}")
-    print()
-    for name, total in (("open+score+label+comment", open_total), ("decide+merge", decide_total)):
-        target = TARGETS[name]
-        print(f"{name:<26} {total:>2} calls  target <= {target}  ratio {total / target:.2f}")
-    print(f"{'evaluate approvals (reads)':<26} {evaluate_total:>2} calls  (no target)")
+    print("HTTP calls per PR lifecycle, real engine on GitHubForge (schema-checked fake GitHub)\n")
+    for tier in ("low", "medium", "high"):
+        found = lifecycle(tier)
+        total = sum(len(run.calls) for _, run in found.runs)
+        print(f"{tier}: {total} calls in {len(found.runs)} run(s)")
+        for phase, run in found.phases.items():
+            target = TARGETS.get(phase)
+            verdict = f"target <= {target}  ratio {len(run.calls) / target:.2f}" if target else "(no target)"
+            print(f"  {phase:<26} {len(run.calls):>3} calls ({run.writes()} writes)  {verdict}")
+            print(f"    {describe(run.by_method())}")
+        print()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -106,6 +107,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("POST", re.compile(rf"^{R}/issues/\d+/labels$"), lambda: _array(_ref("label"))),
     ("DELETE", re.compile(rf"^{R}/issues/\d+/labels/[^/]+$"), lambda: _array(_ref("label"))),
     ("POST", re.compile(rf"^{R}/statuses/[0-9a-f]{{40}}$"), lambda: _ref("status")),
+    ("GET", re.compile(rf"^{R}/commits/[0-9a-f]{{40}}/statuses$"), lambda: _array(_ref("status"))),
     ("GET", re.compile(rf"^{R}/git/ref/heads/.+$"), lambda: _ref("git-ref")),
     ("POST", re.compile(rf"^{R}/git/refs$"), lambda: _ref("git-ref")),
     ("PATCH", re.compile(rf"^{R}/git/refs/heads/.+$"), lambda: _ref("git-ref")),
@@ -115,6 +117,10 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("POST", re.compile(rf"^{R}/git/blobs$"), lambda: _extra("short-blob")),
     ("POST", re.compile(rf"^{R}/git/commits$"), lambda: _extra("git-commit")),
     ("GET", re.compile(rf"^{R}/commits$"), lambda: _array(_extra("commit"))),
+    ("GET", re.compile(rf"^{R}/compare/[^/]+\.\.\.[^/]+$"), lambda: _extra("commit-comparison")),
+    ("GET", re.compile(rf"^{R}/issues$"), lambda: _array(_extra("issue"))),
+    ("POST", re.compile(rf"^{R}/issues$"), lambda: _extra("issue")),
+    ("PATCH", re.compile(rf"^{R}/issues/\d+$"), lambda: _extra("issue")),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+$"), lambda: _ref("team")),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/members$"), lambda: _array(_ref("simple-user"))),
 ]
@@ -234,16 +240,53 @@ def pull_request(
     return pr
 
 
-def review(rid: int, who: dict[str, Any], state: str, commit_id: str) -> dict[str, Any]:
+def review(
+    rid: int, who: dict[str, Any], state: str, commit_id: str, at: str | None = None
+) -> dict[str, Any]:
     item = _example("pull-request-review-items")[0]
     item.update(id=rid, user=who, state=state, commit_id=commit_id, node_id=f"R_{rid}")
+    if at is not None:
+        item["submitted_at"] = at
     return item
 
 
-def comment(cid: int, who: dict[str, Any], body: str) -> dict[str, Any]:
+def comment(cid: int, who: dict[str, Any], body: str, at: str | None = None) -> dict[str, Any]:
     item = _example("issue-comment")
     item.update(id=cid, user=who, body=body, node_id=f"C_{cid}")
+    if at is not None:
+        item.update(created_at=at, updated_at=at)
     return item
+
+
+def issue(
+    number: int, title: str, body: str, who: dict[str, Any], names: Iterable[str] = (), repo: str = REPO
+) -> dict[str, Any]:
+    """An issue as `GET/POST/PATCH /repos/{o}/{r}/issues` answer it (GitHub's "Issue" schema)."""
+    url = f"{API}/repos/{repo}/issues/{number}"
+    return {
+        "id": 5000 + number,
+        "node_id": f"I_{number}",
+        "url": url,
+        "repository_url": f"{API}/repos/{repo}",
+        "labels_url": f"{url}/labels{{/name}}",
+        "comments_url": f"{url}/comments",
+        "events_url": f"{url}/events",
+        "html_url": f"https://github.com/{repo}/issues/{number}",
+        "number": number,
+        "state": "open",
+        "title": title,
+        "body": body,
+        "user": who,
+        "labels": labels(*names),
+        "assignee": None,
+        "milestone": None,
+        "locked": False,
+        "comments": 0,
+        "closed_at": None,
+        "created_at": "2026-11-20T09:00:00Z",
+        "updated_at": "2026-11-20T09:00:00Z",
+        "author_association": "NONE",
+    }
 
 
 def labels(*names: str) -> list[dict[str, Any]]:
@@ -259,9 +302,11 @@ def git_ref(branch: str, at: str, repo: str = REPO) -> dict[str, Any]:
     }
 
 
-def status(state: str) -> dict[str, Any]:
+def status(state: str, description: str | None = None, sid: int = 1) -> dict[str, Any]:
     item = _example("status")
-    item.update(state=state, context="cab/decision")
+    item.update(state=state, context="cab/decision", id=sid, node_id=f"S_{sid}")
+    if description is not None:
+        item["description"] = description
     return item
 
 
@@ -425,16 +470,27 @@ def error(message: str) -> dict[str, Any]:
     return {"message": message, "documentation_url": "https://docs.github.com/rest"}
 
 
-# --- a stateful fake: one repository, enough of GitHub to run a PR's whole lifecycle ------------
+# --- a stateful fake: one repository, enough of GitHub to run PRs through their whole lifecycle ---
 class Crash(Exception):
     """Raised by FakeGitHub in place of the N-th call: the process died right before it."""
 
 
-class FakeGitHub:
-    """Git objects, refs, one PR, its labels, comments and reviews, behind checked REST answers.
+BOT_USER = ("github-actions[bot]", 41898282, "Bot")
 
-    `crash_before(n)` makes the n-th call (1-based) fail before GitHub sees it, to prove that a
-    re-run converges. Every answer is checked against GitHub's schemas like `GitHubMock.add`.
+
+def _stamp(moment: dt.datetime | None) -> str:
+    return (moment or dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class FakeGitHub:
+    """Git objects, refs, pull requests with their own labels, comments and reviews, issues, teams,
+    and commit authors, behind checked REST answers.
+
+    Humans act directly on the state (`add_review`, `add_comment`, `commit_tree(author=...)`); the
+    bot acts only through the REST calls its forge makes, which are logged. `crash_before(n)` makes
+    the n-th call from now (or the first call matching a pattern) fail before GitHub sees it, to
+    prove that a re-run converges. Every answer is checked against GitHub's schemas like
+    `GitHubMock.add`. Issue and PR numbers share one sequence, as on GitHub.
     """
 
     def __init__(self, rsps: responses.RequestsMock, repo: str = REPO) -> None:
@@ -442,15 +498,16 @@ class FakeGitHub:
         self.repo = repo
         self.trees: dict[str, dict[str, bytes]] = {}
         self.commits: dict[str, tuple[str, list[str], str]] = {}
+        self.authors: dict[str, dict[str, Any] | None] = {}  # commit sha -> GitHub account of its author
         self.refs: dict[str, str] = {}
-        self.labels: list[str] = []
-        self.comments: list[dict[str, Any]] = []
-        self.reviews: list[dict[str, Any]] = []
-        self.statuses: list[tuple[str, str]] = []
+        self.statuses: list[tuple[str, str]] = []  # (sha, state) in the order they were set
+        self.status_items: dict[str, list[dict[str, Any]]] = {}  # sha -> statuses, newest first
         self.prs: dict[int, dict[str, Any]] = {}
+        self.issues: dict[int, dict[str, Any]] = {}
         self.teams: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # slug -> (id, members)
+        self.emails: dict[str, dict[str, Any]] = {}  # commit email -> account, as GitHub links them
         self.log: list[str] = []
-        self._crash_at: int | None = None
+        self._crash_at: int | str | None = None
         self._lose_at: int | None = None
         self.interleave: dict[int, Any] = {}  # call number -> what someone else does right before it
         self._next_id = 1000
@@ -458,34 +515,153 @@ class FakeGitHub:
         for verb in (responses.POST, responses.PATCH, responses.PUT, responses.DELETE):
             rsps.add_callback(verb, re.compile(r".*"), callback=self._dispatch)
 
-    # -- setup --
-    def commit_tree(self, files: dict[str, bytes], parents: list[str], message: str = "seed") -> str:
+    # -- setup: what people and earlier history did --
+    def commit_tree(
+        self,
+        files: dict[str, bytes],
+        parents: list[str],
+        message: str = "seed",
+        author: dict[str, Any] | None = None,
+    ) -> str:
         tree_sha = sha(json.dumps(sorted((k, v.decode("latin-1")) for k, v in files.items())))
         self.trees[tree_sha] = dict(files)
         self._next_id += 1
         commit_sha = sha(f"{tree_sha}{parents}{message}{self._next_id}")
         self.commits[commit_sha] = (tree_sha, parents, message)
+        self.authors[commit_sha] = author
         return commit_sha
+
+    def push(
+        self, branch: str, files: dict[str, bytes | None], author: dict[str, Any], message: str = "update"
+    ) -> str:
+        """A `git push` of one commit by `author` on top of `branch` (None deletes a file)."""
+        parent = self.refs[branch]
+        content = dict(self._files(parent))
+        for path, data in files.items():
+            if data is None:
+                content.pop(path, None)
+            else:
+                content[path] = data
+        self.refs[branch] = self.commit_tree(content, [parent], message, author)
+        return self.refs[branch]
+
+    def add_user(self, login: str, uid: int, kind: str = "User", email: str | None = None) -> dict[str, Any]:
+        account = user(login, uid, kind)
+        self.emails[(email or f"{login}@example.com").lower()] = account
+        return account
+
+    def add_team(self, slug: str, tid: int, members: list[dict[str, Any]]) -> None:
+        self.teams[slug] = (tid, members)
+
+    def next_number(self) -> int:
+        return max([*self.prs, *self.issues], default=0) + 1
 
     def open_pr(
         self, number: int, branch: str, base: str = "main", author: dict[str, Any] | None = None
     ) -> None:
-        self.prs[number] = {"branch": branch, "base": base, "merged": False, "merge": None, "author": author}
+        self.prs[number] = {
+            "branch": branch,
+            "base": base,
+            "merged": False,
+            "merge": None,
+            "author": author,
+            "labels": [],
+            "comments": [],
+            "reviews": [],
+        }
 
-    def crash_before(self, call: int | None) -> None:
-        self._crash_at = None if call is None else len(self.log) + call
+    def add_review(
+        self, number: int, who: dict[str, Any], state: str, commit_id: str, at: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        item = review(self._id(), who, state, commit_id, _stamp(at))
+        self.prs[number]["reviews"].append(item)
+        return item
+
+    def add_comment(
+        self, number: int, who: dict[str, Any], body: str, at: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        item = comment(self._id(), who, body, _stamp(at))
+        self.prs[number]["comments"].append(item)
+        return item
+
+    # The first PR's lists, for tests that only ever have one PR.
+    def _only(self) -> dict[str, Any]:
+        assert self.prs, "open a PR first"
+        return self.prs[min(self.prs)]
+
+    @property
+    def labels(self) -> list[str]:
+        return self._only()["labels"]  # type: ignore[no-any-return]
+
+    @labels.setter
+    def labels(self, value: list[str]) -> None:
+        self._only()["labels"] = value
+
+    @property
+    def comments(self) -> list[dict[str, Any]]:
+        return self._only()["comments"]  # type: ignore[no-any-return]
+
+    @comments.setter
+    def comments(self, value: list[dict[str, Any]]) -> None:
+        self._only()["comments"] = value
+
+    @property
+    def reviews(self) -> list[dict[str, Any]]:
+        return self._only()["reviews"]  # type: ignore[no-any-return]
+
+    @reviews.setter
+    def reviews(self, value: list[dict[str, Any]]) -> None:
+        self._only()["reviews"] = value
+
+    def crash_before(self, call: int | str | None) -> None:
+        """Crash before the `call`-th call from now, or before the first call matching the regular
+        expression `call` (e.g. `"PUT .*/merge$"`)."""
+        self._crash_at = len(self.log) + call if isinstance(call, int) else call
 
     def lose_answer_of(self, call: int) -> None:
         """The `call`-th call from now happens on GitHub, but its answer never arrives."""
         self._lose_at = len(self.log) + call
 
-    # -- helpers --
+    def writes(self) -> list[str]:
+        return [entry for entry in self.log if not entry.startswith("GET ")]
+
+    # -- git helpers --
     def _id(self) -> int:
         self._next_id += 1
         return self._next_id
 
     def _files(self, commit_sha: str) -> dict[str, bytes]:
         return self.trees[self.commits[commit_sha][0]]
+
+    def _ancestry(self, start: str) -> list[str]:
+        """`start` and all its ancestors, nearest first (breadth first)."""
+        seen, order, queue = set(), [], [start]
+        while queue:
+            at = queue.pop(0)
+            if at in seen:
+                continue
+            seen.add(at)
+            order.append(at)
+            queue += self.commits[at][1]
+        return order
+
+    def merge_base(self, one: str, other: str) -> str:
+        ancestors = set(self._ancestry(one))
+        return next(at for at in self._ancestry(other) if at in ancestors)
+
+    def _between(self, base: str, head: str) -> list[str]:
+        """Commits reachable from `head` but not from `base`, oldest first (`git log base..head`)."""
+        excluded = set(self._ancestry(base))
+        return [at for at in reversed(self._ancestry(head)) if at not in excluded]
+
+    def _diff(self, old_sha: str, new_sha: str) -> list[dict[str, Any]]:
+        old, new = self._files(old_sha), self._files(new_sha)
+        diff = [diff_entry(p, "added" if p not in old else "modified") for p in new if old.get(p) != new[p]]
+        return diff + [diff_entry(p, "removed") for p in old if p not in new]
+
+    def _commit_item(self, at: str) -> dict[str, Any]:
+        _, parents, message = self.commits[at]
+        return commit(at, author=self.authors.get(at), message=message, parents=parents, repo=self.repo)
 
     def _reply(
         self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None
@@ -496,19 +672,20 @@ class FakeGitHub:
     def _pr_body(self, number: int) -> dict[str, Any]:
         pr = self.prs[number]
         head = pr["head"] if pr["merged"] else self.refs[pr["branch"]]
-        body = pull_request(
+        base = self.refs[pr["base"]]
+        return pull_request(
             number,
             head=head,
-            base=self.refs[pr["base"]],
+            base=base,
             head_ref=pr["branch"],
-            labels=self.labels,
+            labels=pr["labels"],
             merged=pr["merged"],
             state="closed" if pr["merged"] else "open",
             merge_commit_sha=pr["merge"],
             author=pr["author"],
-            comments=len(self.comments),
+            comments=len(pr["comments"]),
+            changed_files=len(self._diff(self.merge_base(base, head), head)),
         )
-        return body
 
     def _dispatch(self, request: Any) -> Any:
         from urllib.parse import parse_qs, unquote, urlsplit
@@ -517,7 +694,10 @@ class FakeGitHub:
         path, query = unquote(parts.path), parse_qs(parts.query)
         method = request.method
         self.log.append(f"{method} {path}")
-        if self._crash_at is not None and len(self.log) >= self._crash_at:
+        crash = self._crash_at
+        if (isinstance(crash, int) and len(self.log) >= crash) or (
+            isinstance(crash, str) and re.search(crash, self.log[-1])
+        ):
             self._crash_at = None
             raise Crash(f"crashed before {method} {path}")
         if len(self.log) in self.interleave:
@@ -532,52 +712,124 @@ class FakeGitHub:
         body = json.loads(request.body) if request.body else None
         base = f"/repos/{self.repo}"
         rel = path[len(base) :] if path.startswith(base) else path
+        for handler in (self._pulls, self._issues, self._git, self._other):
+            answer = handler(method, path, rel, query, body)
+            if answer is not None:
+                return answer
+        raise AssertionError(f"FakeGitHub does not implement {method} {path}")
+
+    def _pulls(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
         m = re.fullmatch
         if method == "GET" and (g := m(r"/pulls/(\d+)", rel)):
             return self._reply(method, path, 200, self._pr_body(int(g[1])))
         if method == "GET" and (g := m(r"/pulls/(\d+)/reviews", rel)):
-            return self._reply(method, path, 200, self.reviews)
-        if method == "GET" and (g := m(r"/pulls/(\d+)/commits", rel)):
+            return self._reply(method, path, 200, self.prs[int(g[1])]["reviews"])
+        if method == "GET" and (g := m(r"/pulls/(\d+)/(commits|files)", rel)):
             pr = self.prs[int(g[1])]
-            chain, at = [], self.refs[pr["branch"]]
-            while at != self.refs[pr["base"]] and self.commits[at][1]:
-                chain.append(
-                    commit(at, author=pr["author"], message=self.commits[at][2], parents=self.commits[at][1])
-                )
-                at = self.commits[at][1][0]
-            return self._reply(method, path, 200, chain[::-1])
-        if method == "GET" and (g := m(r"/pulls/(\d+)/files", rel)):
-            pr = self.prs[int(g[1])]
-            old, new = self._files(self.refs[pr["base"]]), self._files(self.refs[pr["branch"]])
-            diff = [
-                diff_entry(p, "added" if p not in old else "modified") for p in new if old.get(p) != new[p]
+            head = pr["head"] if pr["merged"] else self.refs[pr["branch"]]
+            if g[2] == "commits":
+                chain = [self._commit_item(at) for at in self._between(self.refs[pr["base"]], head)]
+                return self._reply(method, path, 200, chain)
+            return self._reply(
+                method, path, 200, self._diff(self.merge_base(self.refs[pr["base"]], head), head)
+            )
+        if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
+            return self._merge(method, path, int(g[1]), body)
+        if method == "GET" and rel == "/pulls":
+            head = query["head"][0].split(":", 1)[1]
+            found = [
+                self._pr_body(n) for n, pr in self.prs.items() if pr["branch"] == head and not pr["merged"]
             ]
-            diff += [diff_entry(p, "removed") for p in old if p not in new]
-            return self._reply(method, path, 200, diff)
-        if method == "GET" and m(r"/issues/(\d+)/comments", rel):
-            return self._reply(method, path, 200, self.comments)
-        if method == "POST" and m(r"/issues/(\d+)/comments", rel):
-            item = comment(self._id(), user("github-actions[bot]", 41898282, "Bot"), body["body"])
-            self.comments.append(item)
+            simple = [{k: v for k, v in pr.items() if k in _SIMPLE_KEYS} for pr in found]
+            return self._reply(method, path, 200, simple)
+        if method == "POST" and rel == "/pulls":
+            number = self.next_number()
+            self.open_pr(number, body["head"], body["base"], user("ci", 300))
+            return self._reply(method, path, 201, self._pr_body(number))
+        return None
+
+    def _merge(self, method: str, path: str, number: int, body: Any) -> Any:
+        """A merge commit of base and head: head's changes since the merge base on top of base."""
+        pr = self.prs[number]
+        if pr["merged"]:
+            return self._reply(method, path, 405, {"message": "Pull Request is not mergeable"})
+        head, base = self.refs[pr["branch"]], self.refs[pr["base"]]
+        if body.get("sha") != head:
+            return self._reply(
+                method, path, 409, {"message": "Head branch was modified. Review and try the merge again."}
+            )
+        ancestor = self._files(self.merge_base(base, head))
+        ours, theirs = self._files(base), self._files(head)
+        merged = dict(ours)
+        for name in set(ancestor) | set(theirs):
+            if theirs.get(name) == ancestor.get(name):
+                continue
+            if ours.get(name) not in (ancestor.get(name), theirs.get(name)):
+                return self._reply(method, path, 405, {"message": "Pull Request is not mergeable"})
+            if name in theirs:
+                merged[name] = theirs[name]
+            else:
+                merged.pop(name, None)
+        message = f"{body['commit_title']}\n\n{body['commit_message']}"
+        merge = self.commit_tree(merged, [base, head], message, user(*BOT_USER))
+        self.refs[pr["base"]] = merge
+        pr.update(merged=True, merge=merge, head=head)
+        answer = {"sha": merge, "merged": True, "message": "Pull Request successfully merged"}
+        return self._reply(method, path, 200, answer)
+
+    def _issues(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
+        m = re.fullmatch
+        if (g := m(r"/issues/(\d+)/comments", rel)) and method in ("GET", "POST"):
+            comments = self.prs[int(g[1])]["comments"]
+            if method == "GET":
+                return self._reply(method, path, 200, comments)
+            item = comment(self._id(), user(*BOT_USER), body["body"])
+            comments.append(item)
             return self._reply(method, path, 201, item)
         if (g := m(r"/issues/comments/(\d+)", rel)) and method in ("PATCH", "DELETE"):
-            item = next(c for c in self.comments if c["id"] == int(g[1]))
-            if method == "DELETE":
-                self.comments.remove(item)
-                return self._reply(method, path, 204, None)
-            item["body"] = body["body"]
-            return self._reply(method, path, 200, item)
-        if method == "POST" and m(r"/issues/(\d+)/labels", rel):
-            self.labels += [name for name in body["labels"] if name not in self.labels]
-            return self._reply(method, path, 200, labels(*self.labels))
+            for pr in self.prs.values():
+                for item in pr["comments"]:
+                    if item["id"] == int(g[1]):
+                        if method == "DELETE":
+                            pr["comments"].remove(item)
+                            return self._reply(method, path, 204, None)
+                        item["body"] = body["body"]
+                        return self._reply(method, path, 200, item)
+            return self._reply(method, path, 404, error("Not Found"))
+        if method == "POST" and (g := m(r"/issues/(\d+)/labels", rel)):
+            names = self.prs[int(g[1])]["labels"]
+            names += [name for name in body["labels"] if name not in names]
+            return self._reply(method, path, 200, labels(*names))
         if method == "DELETE" and (g := m(r"/issues/(\d+)/labels/(.+)", rel)):
-            if g[2] not in self.labels:
+            names = self.prs[int(g[1])]["labels"]
+            if g[2] not in names:
                 return self._reply(method, path, 404, error("Label does not exist"))
-            self.labels.remove(g[2])
-            return self._reply(method, path, 200, labels(*self.labels))
-        if method == "POST" and (g := m(r"/statuses/([0-9a-f]{40})", rel)):
-            self.statuses.append((g[1], body["state"]))
-            return self._reply(method, path, 201, status(body["state"]))
+            names.remove(g[2])
+            return self._reply(method, path, 200, labels(*names))
+        if method == "GET" and rel == "/issues":
+            state = query.get("state", ["open"])[0]
+            wanted = set(query["labels"][0].split(",")) if "labels" in query else set()
+            found = [
+                item
+                for item in self.issues.values()
+                if state in ("all", item["state"]) and wanted <= {lab["name"] for lab in item["labels"]}
+            ]
+            return self._reply(method, path, 200, found)
+        if method == "POST" and rel == "/issues":
+            number = self.next_number()
+            item = issue(
+                number, body["title"], body.get("body") or "", user(*BOT_USER), body.get("labels", [])
+            )
+            self.issues[number] = item
+            return self._reply(method, path, 201, item)
+        if method == "PATCH" and (g := m(r"/issues/(\d+)", rel)):
+            item = self.issues[int(g[1])]
+            item.update({key: body[key] for key in ("title", "body", "state") if key in body})
+            return self._reply(method, path, 200, item)
+        return None
+
+    def _git(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
+        m = re.fullmatch
         if method == "GET" and (g := m(r"/git/ref/heads/(.+)", rel)):
             if g[1] not in self.refs:
                 return self._reply(method, path, 404, error("Not Found"))
@@ -617,62 +869,57 @@ class FakeGitHub:
         if method == "POST" and rel == "/git/commits":
             commit_sha = sha(f"{body['tree']}{body['parents']}{body['message']}{self._id()}")
             self.commits[commit_sha] = (body["tree"], body["parents"], body["message"])
+            self.authors[commit_sha] = self.emails.get(str(body.get("author", {}).get("email", "")).lower())
+            answer = git_commit(commit_sha, body["tree"], body["parents"], body["message"])
+            return self._reply(method, path, 201, answer)
+        return None
+
+    def _other(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
+        m = re.fullmatch
+        if method == "POST" and (g := m(r"/statuses/([0-9a-f]{40})", rel)):
+            self.statuses.append((g[1], body["state"]))
+            item = status(body["state"], body.get("description"), self._id())
+            item["context"] = body.get("context", "default")
+            self.status_items.setdefault(g[1], []).insert(0, item)  # GitHub lists the newest first
+            return self._reply(method, path, 201, item)
+        if method == "GET" and (g := m(r"/commits/([0-9a-f]{40})/statuses", rel)):
+            return self._reply(method, path, 200, self.status_items.get(g[1], []))
+        if method == "GET" and (g := m(r"/compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})", rel)):
+            return self._reply(method, path, 200, self._comparison(g[1], g[2]))
+        if method == "GET" and rel == "/commits":  # date order is approximated by a walk of all parents
             return self._reply(
-                method, path, 201, git_commit(commit_sha, body["tree"], body["parents"], body["message"])
+                method, path, 200, [self._commit_item(at) for at in self._ancestry(query["sha"][0])]
             )
-        if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
-            pr = self.prs[int(g[1])]
-            if pr["merged"]:
-                return self._reply(method, path, 405, {"message": "Pull Request is not mergeable"})
-            head = self.refs[pr["branch"]]
-            if body.get("sha") != head:
-                return self._reply(
-                    method,
-                    path,
-                    409,
-                    {"message": "Head branch was modified. Review and try the merge again."},
-                )
-            message = f"{body['commit_title']}\n\n{body['commit_message']}"
-            merge = self.commit_tree(self._files(head), [self.refs[pr["base"]], head], message)
-            self.refs[pr["base"]] = merge
-            pr.update(merged=True, merge=merge, head=head)
-            return self._reply(
-                method,
-                path,
-                200,
-                {"sha": merge, "merged": True, "message": "Pull Request successfully merged"},
-            )
-        if method == "GET" and rel == "/commits":
-            out, at = [], query["sha"][0]
-            seen: set[str] = set()
-            stack = [at]
-            while stack:  # date order is approximated by a walk of all parents
-                at = stack.pop(0)
-                if at in seen:
-                    continue
-                seen.add(at)
-                _, parents, message = self.commits[at]
-                bot = user("github-actions[bot]", 41898282, "Bot") if len(parents) == 2 else user("dev", 101)
-                out.append(commit(at, author=bot, message=message, parents=parents))
-                stack += parents
-            return self._reply(method, path, 200, out)
         if method == "GET" and (g := m(r"/orgs/[^/]+/teams/([^/]+)(/members)?", path)):
             if g[1] not in self.teams:
                 return self._reply(method, path, 404, error("Not Found"))
             tid, members = self.teams[g[1]]
             return self._reply(method, path, 200, members if g[2] else team(g[1], tid))
-        if method == "GET" and rel == "/pulls":
-            head = query["head"][0].split(":", 1)[1]
-            found = [
-                self._pr_body(n) for n, pr in self.prs.items() if pr["branch"] == head and not pr["merged"]
-            ]
-            simple = [{k: v for k, v in pr.items() if k in _SIMPLE_KEYS} for pr in found]
-            return self._reply(method, path, 200, simple)
-        if method == "POST" and rel == "/pulls":
-            number = max(self.prs, default=0) + 1
-            self.open_pr(number, body["head"], body["base"], user("ci", 300))
-            return self._reply(method, path, 201, self._pr_body(number))
-        raise AssertionError(f"FakeGitHub does not implement {method} {path}")
+        return None
+
+    def _comparison(self, base: str, head: str) -> dict[str, Any]:
+        """`GET /compare/{base}...{head}`: commits and files from the merge base to head."""
+        ancestor = self.merge_base(base, head)
+        ahead, behind = self._between(ancestor, head), self._between(ancestor, base)
+        state = (
+            "identical" if base == head else "ahead" if not behind else "behind" if not ahead else "diverged"
+        )
+        web = f"https://github.com/{self.repo}/compare"
+        return {
+            "url": f"{API}/repos/{self.repo}/compare/{base}...{head}",
+            "html_url": f"{web}/{base}...{head}",
+            "permalink_url": f"{web}/{base}...{head}",
+            "diff_url": f"{web}/{base}...{head}.diff",
+            "patch_url": f"{web}/{base}...{head}.patch",
+            "base_commit": self._commit_item(base),
+            "merge_base_commit": self._commit_item(ancestor),
+            "status": state,
+            "ahead_by": len(ahead),
+            "behind_by": len(behind),
+            "total_commits": len(ahead),
+            "commits": [self._commit_item(at) for at in ahead],
+            "files": self._diff(ancestor, head),
+        }
 
 
 _SIMPLE_KEYS = set(openapi()["components"]["examples"]["pull-request-simple-items"]["value"][0])

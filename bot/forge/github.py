@@ -157,6 +157,7 @@ class GitHubForge:
         self._trees: dict[str, dict[str, _TreeEntry]] = {}
         self._blobs: dict[str, bytes] = {}
         self._comments: dict[int, list[dict[str, Any]]] = {}
+        self._created: set[str] = set()  # commits this run created
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> GitHubForge:
@@ -495,11 +496,27 @@ class GitHubForge:
         return int(created["number"])
 
     def set_status(self, sha: str, state: Literal["pending", "success", "failure"], description: str) -> None:
+        """Post the status unless the sha already shows exactly this one: GitHub appends every post
+        (up to 1,000 per sha and context), so a re-run must not add another."""
+        description = description[:140]
+        if sha not in self._created:  # a commit this run just made has no statuses yet
+            _, data = self._call(
+                "GET",
+                f"{self._repo}/commits/{sha}/statuses",
+                f"read the statuses of {sha}",
+                params={"per_page": PER_PAGE},
+            )
+            latest = next((item for item in data if item.get("context") == STATUS_CONTEXT), None)
+            if latest is not None and (latest.get("state"), latest.get("description")) == (
+                state,
+                description,
+            ):
+                return
         self._call(
             "POST",
             f"{self._repo}/statuses/{sha}",
             f"set the {STATUS_CONTEXT} status",
-            body={"state": state, "context": STATUS_CONTEXT, "description": description[:140]},
+            body={"state": state, "context": STATUS_CONTEXT, "description": description},
         )
 
     def commit_files(
@@ -565,6 +582,7 @@ class GitHubForge:
             if exc.status == 422 and "fast forward" in _message(exc).lower():
                 raise HeadMovedError(f"{branch} moved while the bot was committing to it") from exc
             raise ForgeError(f"GitHub refused to update {branch}: {exc.status} {_message(exc)}") from exc
+        self._created.add(str(commit["sha"]))
         return str(commit["sha"])
 
     def _tree_entry(self, path: str, content: bytes | None) -> dict[str, Any]:

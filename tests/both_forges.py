@@ -1,0 +1,251 @@
+"""One CAB repository API over either forge, so the same scenarios hold both to one behaviour.
+
+`SandboxCab` is `tests.sandbox.CabRepo` (a real git repository) with the few observations the
+scenarios make; `GitHubCab` builds the same repository, people and teams on `FakeGitHub` and runs
+the engine through `GitHubForge`, a fresh forge object per run as in one Action job. People act on
+the fake's state directly (a push, a review, a comment in the web UI); the bot acts only through
+the REST calls its forge makes, every answer checked against GitHub's schemas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import responses
+
+from bot.forge.github import GitHubForge
+from bot.forge.interface import PullRequest
+from bot.lifecycle import expiry
+from bot.lifecycle.engine import SyncResult, sync
+from bot.lifecycle.expiry import ExpiryReport
+from tests import github_mock as gm
+from tests.sandbox import BOT, DATA, EXAMPLES, EXCEPTION, CabRepo, Clock, make_cab_repo
+
+FORGES = ("sandbox", "github")
+MAIN = "main"
+
+
+class Cab(Protocol):
+    """A CAB repository with requester alice-eng, CAB members bob-cab and carol-cab (and a bot),
+    security reviewer sec-sam, and mallory, who owns nothing."""
+
+    clock: Clock
+
+    def example(self, path: str) -> bytes: ...
+
+    def submit(
+        self,
+        path: str,
+        *,
+        content: bytes | None = None,
+        author: str = "alice-eng",
+        branch: str | None = None,
+        extra: dict[str, bytes | None] | None = None,
+    ) -> int: ...
+
+    def push(self, number: int, files: dict[str, bytes | None], author: str = "alice-eng") -> str: ...
+
+    def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
+        """A review on commit `on` (default: the PR's current head); returns its id."""
+        ...
+
+    def comment(self, number: int, login: str, body: str) -> None: ...
+
+    def sync(self, number: int) -> SyncResult: ...
+
+    def approve_exception(self, path: str = EXCEPTION, *, requester: str = "alice-eng") -> SyncResult: ...
+
+    def sync_crashing_before_merge(self, number: int) -> None:
+        """A sync whose process dies after the final record is committed, right before the merge."""
+        ...
+
+    def sweep(self, now: dt.datetime) -> ExpiryReport: ...
+
+    def pr(self, number: int) -> PullRequest: ...
+
+    def comments(self, number: int) -> list[str]: ...
+
+    def status(self, sha: str) -> str | None: ...
+
+    def main_file(self, path: str) -> bytes | None: ...
+
+    def main_message(self) -> str: ...
+
+    def issues(self) -> list[tuple[int, str, str]]:
+        """Open issues: number, title, body."""
+        ...
+
+    def writes(self) -> object:
+        """A fingerprint of everything the bot can write: equal before and after means no write."""
+        ...
+
+
+class SandboxCab(CabRepo):
+    def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
+        return self.forge.review(number, login, state, commit_id=on).id  # type: ignore[arg-type]
+
+    def comment(self, number: int, login: str, body: str) -> None:
+        self.forge.comment(number, login, body)
+
+    def sync_crashing_before_merge(self, number: int) -> None:
+        def runner_dies(*_args: object) -> str:
+            raise RuntimeError("runner died")
+
+        self.forge.merge = runner_dies  # type: ignore[method-assign]
+        try:
+            self.sync(number)
+        except RuntimeError:
+            return
+        finally:
+            del self.forge.merge
+        raise AssertionError("the sync did not reach the merge")
+
+    def sweep(self, now: dt.datetime) -> ExpiryReport:
+        return expiry.run(self.forge, now=now, identity=BOT)
+
+    def pr(self, number: int) -> PullRequest:
+        return self.forge.pull_request(number)
+
+    def comments(self, number: int) -> list[str]:
+        return [c.body for c in self.forge.comments(number)]
+
+    def status(self, sha: str) -> str | None:
+        found = self.forge.status(sha)
+        return None if found is None else found["state"]
+
+    def main_file(self, path: str) -> bytes | None:
+        return self.forge.read_file(self.forge.branch_head(MAIN), path)
+
+    def main_message(self) -> str:
+        return str(self.forge.repo.commit(self.forge.branch_head(MAIN)).message)
+
+    def issues(self) -> list[tuple[int, str, str]]:
+        return [(i["number"], i["title"], i["body"]) for i in self.forge.issues() if i["state"] == "open"]
+
+    def writes(self) -> object:
+        return (self.forge._state_path.read_text(), self.forge.repo.git.for_each_ref())
+
+
+PEOPLE = {"alice-eng": 201, "bob-cab": 202, "carol-cab": 203, "sec-sam": 204, "mallory": 205}
+
+
+class GitHubCab:
+    """The same repository on the schema-checked fake GitHub, decided through `GitHubForge`."""
+
+    def __init__(self, fake: gm.FakeGitHub, clock: Clock) -> None:
+        self.fake = fake
+        self.clock = clock
+        self.people = {login: fake.add_user(login, uid) for login, uid in PEOPLE.items()}
+        self.people["dependabot[bot]"] = fake.add_user("dependabot[bot]", 49699333, "Bot")
+        cab = [self.people[login] for login in ("bob-cab", "carol-cab", "dependabot[bot]")]
+        fake.add_team("cab", 7001, cab)
+        fake.add_team("security", 7002, [self.people["sec-sam"]])
+        files = {
+            ".github/CODEOWNERS": (DATA / "repo-template/.github/CODEOWNERS").read_bytes(),
+            "risk-model/v1.0.yaml": (DATA / "risk-model/v1.0.yaml").read_bytes(),
+        }
+        fake.refs[MAIN] = fake.commit_tree(files, [], "Initial CAB repository", self.people["sec-sam"])
+
+    def forge(self) -> GitHubForge:
+        """A new forge per run: nothing cached from an earlier run, as in a new Action job."""
+        forge: GitHubForge = gm.make_forge(identity=BOT)
+        return forge
+
+    def example(self, path: str) -> bytes:
+        return (EXAMPLES / path).read_bytes()
+
+    def submit(
+        self,
+        path: str,
+        *,
+        content: bytes | None = None,
+        author: str = "alice-eng",
+        branch: str | None = None,
+        extra: dict[str, bytes | None] | None = None,
+    ) -> int:
+        branch = branch or "change/" + Path(path).stem
+        files: dict[str, bytes | None] = {path: content if content is not None else self.example(path)}
+        files.update(extra or {})
+        self.fake.refs.setdefault(branch, self.fake.refs[MAIN])
+        self.fake.push(branch, files, self.people[author], f"Add {path}")
+        for number, pr in self.fake.prs.items():
+            if pr["branch"] == branch and not pr["merged"]:
+                return number
+        number = self.fake.next_number()
+        self.fake.open_pr(number, branch, MAIN, self.people[author])
+        return number
+
+    def push(self, number: int, files: dict[str, bytes | None], author: str = "alice-eng") -> str:
+        return self.fake.push(self.fake.prs[number]["branch"], files, self.people[author])
+
+    def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
+        head = on or self.fake.refs[self.fake.prs[number]["branch"]]
+        return int(self.fake.add_review(number, self.people[login], state, head, self.clock())["id"])
+
+    def comment(self, number: int, login: str, body: str) -> None:
+        self.fake.add_comment(number, self.people[login], body, self.clock())
+
+    def sync(self, number: int) -> SyncResult:
+        return sync(self.forge(), number, now=self.clock(), identity=BOT)
+
+    def approve_exception(self, path: str = EXCEPTION, *, requester: str = "alice-eng") -> SyncResult:
+        number = self.submit(path, author=requester)
+        self.review(number, "sec-sam")
+        return self.sync(number)
+
+    def sync_crashing_before_merge(self, number: int) -> None:
+        self.fake.crash_before(r"^PUT .*/pulls/\d+/merge$")
+        try:
+            self.sync(number)
+        except gm.Crash:
+            return
+        finally:
+            self.fake.crash_before(None)
+        raise AssertionError("the sync did not reach the merge")
+
+    def sweep(self, now: dt.datetime) -> ExpiryReport:
+        return expiry.run(self.forge(), now=now, identity=BOT)
+
+    def pr(self, number: int) -> PullRequest:
+        return self.forge().pull_request(number)
+
+    def comments(self, number: int) -> list[str]:
+        return [c.body for c in self.forge().comments(number)]
+
+    def status(self, sha: str) -> str | None:
+        states = [state for at, state in self.fake.statuses if at == sha]
+        return states[-1] if states else None
+
+    def main_file(self, path: str) -> bytes | None:
+        forge = self.forge()
+        return forge.read_file(forge.branch_head(MAIN), path)
+
+    def main_message(self) -> str:
+        return self.fake.commits[self.fake.refs[MAIN]][2]
+
+    def issues(self) -> list[tuple[int, str, str]]:
+        return [(n, i["title"], i["body"]) for n, i in self.fake.issues.items() if i["state"] == "open"]
+
+    def writes(self) -> object:
+        return tuple(self.fake.writes())
+
+
+def make_cab(kind: str, tmp_path: Path) -> Iterator[Cab]:
+    """A fresh CAB repository on the named forge (a generator: the GitHub one needs its mock open)."""
+    if kind == "sandbox":
+        repo = make_cab_repo(tmp_path / "repo")
+        yield SandboxCab(repo.forge, repo.clock)
+        return
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield GitHubCab(gm.FakeGitHub(rsps), Clock())
+
+
+def record_of(cab: Cab, path: str) -> Any:
+    from bot.decisions import records
+
+    raw = cab.main_file(path)
+    assert raw is not None, f"{path} is not on main"
+    return records.parse(raw, path).model

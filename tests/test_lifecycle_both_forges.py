@@ -1,0 +1,238 @@
+"""The lifecycle scenarios, run on the sandbox forge and on the GitHub forge: one behaviour for both."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.decisions import records
+from bot.trailers import from_message
+from tests.both_forges import FORGES, Cab, make_cab, record_of
+from tests.sandbox import HIGH, LOW, MEDIUM
+
+LOW_RECORD = "decisions/low/2026-11/payments-api-7.4.2.yaml"
+MEDIUM_RECORD = "decisions/medium/2026-11/identity-gateway-3.0.0.yaml"
+HIGH_RECORD = "decisions/high/2026-11/edge-proxy-hotfix.yaml"
+EXPIRES = dt.datetime(2026, 12, 19, 8, 0, tzinfo=dt.UTC)  # edge-proxy-nghttp2's expires_at
+
+
+@pytest.fixture(params=FORGES)
+def cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
+    yield from make_cab(request.param, tmp_path)
+
+
+def test_low_change_is_auto_approved_and_merged_with_trailers(cab: Cab) -> None:
+    result = cab.sync(cab.submit(LOW))
+    assert (result.status, result.outcome, result.tier) == ("merged", "auto_approved", "low")
+    record = record_of(cab, LOW_RECORD)
+    assert (record.outcome, record.previous) == ("auto_approved", None)
+    trailers = from_message(cab.main_message())
+    assert trailers is not None
+    assert (trailers.decision, trailers.change, trailers.tier, trailers.risk_score) == (
+        "auto_approved",
+        "payments-api-7.4.2",
+        "low",
+        "4.00",
+    )
+    assert trailers.evidence_sha256 == record.evidence.sha256
+    assert trailers.record_sha256 == records.record_sha256(cab.main_file(LOW_RECORD) or b"")
+
+
+def test_medium_change_waits_with_one_risk_label_one_comment_and_a_pending_record(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    assert cab.sync(number).status == "pending"
+    pr = cab.pr(number)
+    assert pr.labels == ("risk:medium",)
+    [body] = cab.comments(number)
+    assert "needs 1 approval from @example/cab" in body
+    assert cab.status(pr.head_sha) == "pending"
+    raw = cab.main_file(MEDIUM_RECORD)
+    assert raw is None  # nothing decided on main yet
+    assert pr.state == "open"
+
+
+def test_sync_twice_writes_nothing_the_second_time(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    first = cab.sync(number)
+    before = cab.writes()
+    second = cab.sync(number)
+    assert (second.status, second.head_sha) == ("pending", first.head_sha)
+    assert cab.writes() == before
+
+
+def test_cab_approval_on_the_head_merges_with_the_approval_snapshot(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    reviewed = cab.sync(number).head_sha
+    review_id = cab.review(number, "bob-cab")
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("merged", "approved")
+    record = record_of(cab, MEDIUM_RECORD)
+    [approval] = record.approvals
+    assert (approval.login, approval.review_id, approval.reviewed_sha) == ("bob-cab", review_id, reviewed)
+    assert (approval.team, approval.team_members) == (
+        "example/cab",
+        ["bob-cab", "carol-cab", "dependabot[bot]"],
+    )
+    assert approval.evidence_sha256 == record.evidence.sha256
+    trailers = from_message(cab.main_message())
+    assert trailers is not None and trailers.approved_by == (f"bob-cab ({approval.user_id})",)
+
+
+def test_push_after_approval_makes_it_stale(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    cab.push(number, {MEDIUM: cab.example(MEDIUM).replace(b"coverage_percent: 64", b"coverage_percent: 66")})
+    assert cab.sync(number).status == "pending"
+    assert "approval is stale" in cab.comments(number)[0]
+
+
+def test_approval_given_before_the_bots_pending_record_still_counts(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    before_record = cab.pr(number).head_sha
+    cab.sync(number)
+    cab.review(number, "bob-cab", on=before_record)
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("merged", "approved")
+    assert record_of(cab, MEDIUM_RECORD).approvals[0].reviewed_sha == before_record
+
+
+def test_approval_given_before_a_human_push_is_stale(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    reviewed = cab.pr(number).head_sha
+    cab.push(number, {"docs/notes.md": b"later\n"})
+    cab.sync(number)
+    cab.review(number, "bob-cab", on=reviewed)
+    assert cab.sync(number).status == "pending"
+
+
+def test_approval_by_the_pr_author_does_not_count(cab: Cab) -> None:
+    number = cab.submit(MEDIUM, author="bob-cab")
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    assert cab.sync(number).status == "pending"
+    assert "is the PR author" in cab.comments(number)[0]
+
+
+def test_approval_by_an_author_of_one_of_the_prs_commits_does_not_count(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.push(number, {MEDIUM: cab.example(MEDIUM).replace(b"failed: 1", b"failed: 0")}, author="carol-cab")
+    cab.sync(number)
+    cab.review(number, "carol-cab")
+    assert cab.sync(number).status == "pending"
+    assert "is the author of commit" in cab.comments(number)[0]
+
+
+def test_a_bot_in_the_team_never_approves(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.review(number, "dependabot[bot]")
+    assert cab.sync(number).status == "pending"
+
+
+def test_high_change_needs_security_and_an_approved_exception(cab: Cab) -> None:
+    number = cab.submit(HIGH)
+    cab.sync(number)
+    cab.review(number, "sec-sam")
+    assert cab.sync(number).summary.startswith("needs an active exception")
+    exception = cab.approve_exception()
+    assert (exception.status, exception.outcome) == ("merged", "approved")
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("merged", "approved")
+    assert [e.id for e in record_of(cab, HIGH_RECORD).exceptions] == ["edge-proxy-nghttp2"]
+
+
+def test_reject_command_is_recorded_and_merged(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.comment(number, "carol-cab", "/cab reject rollback was never rehearsed")
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("merged", "rejected")
+    assert record_of(cab, MEDIUM_RECORD).rationale.endswith("rollback was never rehearsed")
+
+
+def test_reject_command_from_someone_outside_the_team_changes_nothing(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.comment(number, "mallory", "/cab reject no")
+    assert cab.sync(number).status == "pending"
+
+
+def test_decided_change_cannot_be_edited_by_a_new_pr(cab: Cab) -> None:
+    cab.sync(cab.submit(LOW))
+    edited = cab.example(LOW).replace(b"affected_users: 80", b"affected_users: 90")
+    result = cab.sync(cab.submit(LOW, branch="change/again", content=edited))
+    assert result.status == "refused"
+    assert "Already decided" in result.summary
+
+
+def test_pr_touching_another_decision_record_is_refused(cab: Cab) -> None:
+    number = cab.submit(MEDIUM, extra={"decisions/low/2026-11/other-change.yaml": b"forged"})
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert "only the bot writes under decisions/" in result.summary
+    assert cab.status(cab.pr(number).head_sha) == "failure"
+
+
+def test_invalid_evidence_is_reported_with_its_line_and_not_merged(cab: Cab) -> None:
+    bad = cab.example(MEDIUM).replace(b"complexity: high", b"complexity: extreme")
+    number = cab.submit(MEDIUM, content=bad)
+    result = cab.sync(number)
+    assert result.status == "invalid"
+    assert result.problems[0].line > 1 and "complexity" in result.problems[0].message
+    assert cab.pr(number).state == "open"
+
+
+def test_policy_change_in_the_pr_forces_the_high_tier(cab: Cab) -> None:
+    number = cab.submit(LOW, extra={".github/CODEOWNERS": b"* @example/cab\n"})
+    result = cab.sync(number)
+    assert (result.status, result.tier) == ("pending", "high")
+    assert cab.pr(number).labels == ("risk:high",)
+
+
+def test_two_prs_decided_one_after_another_keep_the_hash_chain(cab: Cab) -> None:
+    first, second = cab.submit(LOW), cab.submit(MEDIUM)
+    cab.sync(second)
+    cab.review(second, "bob-cab")
+    cab.sync(first)
+    assert cab.sync(second).status == "merged"
+    low = cab.main_file(LOW_RECORD)
+    assert low is not None
+    assert record_of(cab, MEDIUM_RECORD).previous == records.record_sha256(low)
+
+
+def test_rerun_after_a_crash_between_record_commit_and_merge_converges(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    cab.sync_crashing_before_merge(number)
+    crashed_head = cab.pr(number).head_sha
+    assert cab.pr(number).state == "open"
+    result = cab.sync(number)
+    assert (result.status, result.head_sha) == ("merged", crashed_head)  # the record is reused
+    assert cab.pr(number).state == "merged"
+
+
+def test_expiry_sweep_opens_one_issue_and_updates_it_on_rerun(cab: Cab) -> None:
+    cab.approve_exception()
+    first = cab.sweep(EXPIRES - dt.timedelta(days=3))
+    assert [s.id for s in first.expiring] == ["edge-proxy-nghttp2"]
+    [(number, _, body)] = cab.issues()
+    assert first.issue == number and "### Expiring within 7 days (1)" in body
+    second = cab.sweep(EXPIRES + dt.timedelta(days=1))
+    assert [s.id for s in second.expired] == ["edge-proxy-nghttp2"]
+    [(again, _, body)] = cab.issues()
+    assert second.issue == again == number
+    assert "### Expired (1)" in body
+
+
+def test_expiry_sweep_repeated_unchanged_writes_nothing(cab: Cab) -> None:
+    cab.approve_exception()
+    moment = EXPIRES - dt.timedelta(days=3)
+    cab.sweep(moment)
+    before = cab.writes()
+    cab.sweep(moment)
+    assert cab.writes() == before
