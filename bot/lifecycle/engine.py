@@ -118,13 +118,26 @@ def _reviewable_shas(
 def _evaluate(
     run: _Run,
     tier: str,
-    record_path: str,
     owned_path: str,
     record_id: str,
     requester: str,
     exception_ids: tuple[str, ...] = (),
     gaps: tuple[str, ...] = (),
 ) -> PolicyResult:
+    if tier == "low":  # auto-approved: no review, commit or owner can change that, so read none
+        return evaluate(
+            PolicyInput(
+                tier=tier,
+                pr=run.pr,
+                commits=(),
+                reviews=(),
+                comments=(),
+                owners=Owners(),
+                reviewable_shas=frozenset({run.pr.head_sha}),
+                bot=None,
+                requester=requester,
+            )
+        )
     reviews = list(run.forge.reviews(run.pr.number))
     commits = list(run.forge.commits(run.pr.number))
     return evaluate(
@@ -302,7 +315,6 @@ def _sync_change(run: _Run, evidence_path: str) -> SyncResult:
         run,
         risk.tier,
         path,
-        path,
         pack.change_id,
         pack.requester,
         tuple(e.model.id for e in cover.covering),
@@ -433,7 +445,7 @@ def _sync_exception(run: _Run, exception_path: str) -> SyncResult:
         return _refuse(run.forge, run.pr, "This exception cannot be approved", reasons)
 
     path = records.exception_record_path(record)
-    policy = _evaluate(run, "exception", path, exception_path, record.id, record.requested_by)
+    policy = _evaluate(run, "exception", exception_path, record.id, record.requested_by)
     stale: dict[str, bytes | None] = {p: None for p in run.scope.record_paths if p != path}
     run.forge.upsert_comment(run.pr.number, MARKER, exception_comment(record, exception.sha256, policy))
     if not policy.decided:
