@@ -182,6 +182,8 @@ def _reusable_final(
     run: _Run, path: str, outcome: str, previous: str | None, approvals: list[Approval]
 ) -> bytes | None:
     """The final record already on the head from a run that crashed before merging, if still right."""
+    if path not in run.scope.record_paths:
+        return None  # the PR carries no record at this path yet: nothing to reuse, no read needed
     raw = run.forge.read_file(run.pr.head_sha, path)
     if raw is None:
         return None
