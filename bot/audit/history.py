@@ -176,6 +176,14 @@ class GitRepository:
     def blob(self, oid: str) -> bytes:
         return self._read(oid, "blob")
 
+    def merge_base(self, a: str, b: str) -> str | None:
+        for sha in (a, b):
+            if not _SHA.match(sha):
+                raise KeyError(sha)
+        done = self._run("merge-base", a, b, check=False)
+        found = done.stdout.strip()
+        return found if done.returncode == 0 and _SHA.match(found) else None
+
     def close(self) -> None:
         if self._batch is not None:
             assert self._batch.stdin is not None

@@ -70,6 +70,10 @@ class ObjectStore(Protocol):
         """The blob's bytes; a blob larger than the document size limit may be truncated."""
         ...
 
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of two commits, or None when they share no history."""
+        ...
+
 
 def lookup(store: ObjectStore, tree: str, path: str) -> TreeEntry | None:
     """The entry at `path` below `tree`, walking tree objects (never the working tree)."""
