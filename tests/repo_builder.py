@@ -137,8 +137,10 @@ class ExceptionTweak:
     outcome: str = "approved"
     approvers: list[Person] | None = None
     pr_author: Person = AUTHOR
+    team: str = "example/security"
     record: Callable[[dict[str, Any]], None] | None = None  # edit the final record's data in place
     trailers: Callable[[ExceptionTrailers], ExceptionTrailers] | None = None
+    before_final: Callable[[RepoBuilder], None] | None = None  # staged with the final record
     in_merge: Callable[[RepoBuilder], None] | None = None  # staged into the merge commit
 
 
@@ -348,7 +350,7 @@ class RepoBuilder:
         reviewed = self.commit(f"cab: pending exception {exception_id}", who=self.bot)
         decided_at = self.tick()
         approvers = [SECURITY] if t.approvers is None and t.outcome == "approved" else t.approvers or []
-        team_id, members = TEAMS["example/security"]
+        team_id, members = TEAMS[t.team]
         record.update(
             outcome=t.outcome,
             decided_at=decided_at,
@@ -357,7 +359,7 @@ class RepoBuilder:
                 {
                     "login": person.login,
                     "user_id": person.user_id,
-                    "team": "example/security",
+                    "team": t.team,
                     "team_id": team_id,
                     "team_members": list(members),
                     "review_id": 7000 + i,
@@ -379,6 +381,8 @@ class RepoBuilder:
             t.record(record)
         raw = to_yaml(record).encode()
         self.write(record_path, raw)
+        if t.before_final:
+            t.before_final(self)
         head = self.commit(f"cab: exception {exception_id} {t.outcome}", who=self.bot)
         record_sha = documents.parse(raw, record_path).sha256
         trailers = ExceptionTrailers(
