@@ -19,12 +19,12 @@ from bot.audit.merges import (
     ExceptionUse,
     Memo,
     MergeCheck,
+    Reviewable,
     none_if_none,
     problems_text,
 )
 from bot.audit.merges import load as _load
 from bot.audit.objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
-from bot.audit.objects import diff_trees as tree_diff
 from bot.errors import InputError
 from bot.identity import BotIdentity
 from bot.layout import classify
@@ -80,7 +80,7 @@ class DecisionCheck(MergeCheck):
         base_tree = self.store.commit(base).tree
         if evidence is not None:
             self._rescore(record, evidence, base_tree)
-        self._policy_tier(record, record_path, base_tree)
+        self._policy_tier(record, record_path)
         reviewed = self.review_structure(record.change_id, record_path)
         self._approvals(record, record_path, evidence, base_tree, reviewed)
         uses = self._exceptions(record, evidence, base_tree)
@@ -238,10 +238,10 @@ class DecisionCheck(MergeCheck):
 
     # -- policy changes -------------------------------------------------------------------------
 
-    def _policy_tier(self, record: Decision, record_path: str, base_tree: str) -> None:
+    def _policy_tier(self, record: Decision, record_path: str) -> None:
         """A merge that changes policy is high tier, and only such a merge may claim the override."""
-        changed = [c for c in tree_diff(self.store, base_tree, self.header.tree) if is_policy_path(c.path)]
-        changed_paths = sorted({c.path for c in changed})
+        touched = {p for c in self.entry.changes for p in (c.path, c.old_path) if p is not None}
+        changed_paths = sorted(p for p in touched if is_policy_path(p))
         if record.risk.tier_override == POLICY_CHANGE and not changed_paths:
             self.find(
                 "score.override-unjustified",
@@ -263,7 +263,7 @@ class DecisionCheck(MergeCheck):
         record_path: str,
         pack: EvidencePack | None,
         base_tree: str,
-        reviewed: frozenset[str] | None,
+        reviewed: Reviewable | None,
     ) -> None:
         tier, outcome = record.risk.tier, record.outcome
         if outcome == "auto_approved" and tier != "low":

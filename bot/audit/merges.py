@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -95,20 +95,42 @@ def unexplained_merge_paths(store: ObjectStore, header: CommitHeader) -> list[st
     return sorted(p for p in introduced.keys() | proposed.keys() if introduced.get(p) != proposed.get(p))
 
 
-def reviewable(store: ObjectStore, head: CommitHeader, is_own: Callable[[str], bool]) -> frozenset[str]:
+class Reviewable(Collection[str]):
     """The head and the PR commits before it that differ from it only by this decision's record.
 
     The engine counts an approval given on any of these: writing the record invalidates nothing.
+    The head and the reviewed commit (its parent) are known; older commits are walked only when an
+    approval names one, since most approvals are given on the reviewed commit and low tier has none.
     """
-    out = {head.sha}
-    current = head
-    while len(current.parents) == 1 and len(out) < _WALK:
-        parent = store.commit(current.parents[0])
-        if not all(is_own(c.path) for c in tree_diff(store, parent.tree, head.tree)):
-            break
-        out.add(parent.sha)
-        current = parent
-    return frozenset(out)
+
+    def __init__(self, store: ObjectStore, head: CommitHeader, reviewed: str, is_own: Callable[[str], bool]):
+        self._store, self._head, self._is_own = store, head, is_own
+        self._known = {head.sha, reviewed}
+        self._walked = False
+
+    def _walk(self) -> None:
+        self._walked = True
+        current = self._store.commit(self._head.parents[0])
+        while len(current.parents) == 1 and len(self._known) < _WALK:
+            parent = self._store.commit(current.parents[0])
+            changes = tree_diff(self._store, parent.tree, self._head.tree)
+            if not all(self._is_own(c.path) for c in changes):
+                break
+            self._known.add(parent.sha)
+            current = parent
+
+    def __contains__(self, sha: object) -> bool:
+        if sha not in self._known and not self._walked:
+            self._walk()
+        return sha in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        if not self._walked:
+            self._walk()
+        return iter(sorted(self._known))
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
 
 
 @dataclass(frozen=True)
@@ -249,7 +271,7 @@ class MergeCheck:
     def added_records(self) -> list[str]:
         return [p for p in self.added if (g := classify(p)) is not None and g.kind == self.record_kind]
 
-    def review_structure(self, record_id: str, record_path: str) -> frozenset[str] | None:
+    def review_structure(self, record_id: str, record_path: str) -> Reviewable | None:
         """Check head vs reviewed commits vs merge; return the commits an approval may name."""
         head = self.store.commit(self.header.parents[1])
         if not (same(head.author, self.bot) and same(head.committer, self.bot)):
@@ -284,7 +306,7 @@ class MergeCheck:
                     change.path,
                     f"changed after the reviewed commit {reviewed.sha[:12]} (only the record may change)",
                 )
-        return reviewable(self.store, head, is_own)
+        return Reviewable(self.store, head, reviewed.sha, is_own)
 
     def owners(self, base_tree: str, path: str) -> list[str] | None:
         for location in codeowners.LOCATIONS:
