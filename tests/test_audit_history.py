@@ -139,3 +139,12 @@ def test_an_unknown_ref_is_refused(honest: RepoBuilder, capsys: pytest.CaptureFi
 def test_option_like_revisions_are_refused(honest: RepoBuilder) -> None:
     with GitRepository(honest.root) as repo, pytest.raises(AuditRefused):
         repo.resolve("--output=/tmp/x")
+
+
+def test_prefetched_objects_are_served_and_missing_ones_stay_missing(honest: RepoBuilder) -> None:
+    head = honest.head()
+    with GitRepository(honest.root) as repo:
+        repo.prefetch([head, "ab" * 20])
+        assert repo.commit(head).sha == head
+        with pytest.raises(KeyError):
+            repo.blob("ab" * 20)

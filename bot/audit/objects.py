@@ -7,6 +7,7 @@ Everything here is addressed by object id, so nothing can follow the working tre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -70,6 +71,10 @@ class ObjectStore(Protocol):
 
     def blob(self, oid: str) -> bytes:
         """The blob's bytes; a blob larger than the document size limit may be truncated."""
+        ...
+
+    def prefetch(self, oids: Iterable[str]) -> None:
+        """A hint that these objects are read next (one round trip for many); may do nothing."""
         ...
 
     def merge_base(self, a: str, b: str) -> str | None:
