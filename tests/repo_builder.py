@@ -27,7 +27,7 @@ from bot.errors import InputError
 from bot.identity import BotIdentity, bot_identity
 from bot.models import EvidencePack, RiskModel
 from bot.scoring import score
-from bot.trailers import DecisionTrailers, merge_message
+from bot.trailers import DecisionTrailers, ExceptionTrailers, merge_message
 
 PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLES = PROJECT / "bot" / "data" / "examples" / "evidence" / "2026-11"
@@ -128,6 +128,20 @@ class Tweak:
     in_merge: Callable[[RepoBuilder], None] | None = None  # staged into the merge commit
     merge_by: Person | None = None
     record_commit_by: Person | None = None
+
+
+@dataclass
+class ExceptionTweak:
+    """Hooks to tamper with one exception decision; the default plays it honestly."""
+
+    outcome: str = "approved"
+    approvers: list[Person] | None = None
+    pr_author: Person = AUTHOR
+    team: str = "example/security"
+    record: Callable[[dict[str, Any]], None] | None = None  # edit the final record's data in place
+    trailers: Callable[[ExceptionTrailers], ExceptionTrailers] | None = None
+    before_final: Callable[[RepoBuilder], None] | None = None  # staged with the final record
+    in_merge: Callable[[RepoBuilder], None] | None = None  # staged into the merge commit
 
 
 @dataclass(frozen=True)
@@ -306,6 +320,93 @@ class RepoBuilder:
         self.previous = record_sha
         return Decided(change_id, self.head(), head, reviewed, record_path, evidence_path, record_sha)
 
+    def approve_exception(
+        self,
+        exception_id: str,
+        change_ids: list[str],
+        expires: dt.datetime | None = None,
+        tweak: ExceptionTweak | None = None,
+    ) -> Decided:
+        """Play one exception pull request to the bot's ExceptionDecision merge, as the engine does."""
+        t = tweak or ExceptionTweak()
+        branch = f"exception/{exception_id}"
+        base_sha = self.head("main")
+        self.git("checkout", "-q", "-b", branch, "main")
+        path = f"exceptions/{MONTH}/{exception_id}.yaml"
+        self.write(path, self.exception(exception_id, change_ids, expires))
+        self.commit(f"Exception {exception_id}", who=t.pr_author)
+        loaded = documents.parse(self.read(path), path)
+        record_path = f"decisions/exceptions/{MONTH}/{exception_id}.yaml"
+        record: dict[str, Any] = {
+            "apiVersion": "cab/v1",
+            "kind": "ExceptionDecision",
+            "exception_id": exception_id,
+            "outcome": "pending",
+            "exception": {"path": path, "sha256": loaded.sha256},
+            "expires_at": loaded.model.expires_at,
+            "rationale": "Needs one approval from a team owning the exception.",
+        }
+        self.write(record_path, to_yaml(record))
+        reviewed = self.commit(f"cab: pending exception {exception_id}", who=self.bot)
+        decided_at = self.tick()
+        approvers = [SECURITY] if t.approvers is None and t.outcome == "approved" else t.approvers or []
+        team_id, members = TEAMS[t.team]
+        record.update(
+            outcome=t.outcome,
+            decided_at=decided_at,
+            decided_by=self.bot.name,
+            approvals=[
+                {
+                    "login": person.login,
+                    "user_id": person.user_id,
+                    "team": t.team,
+                    "team_id": team_id,
+                    "team_members": list(members),
+                    "review_id": 7000 + i,
+                    "reviewed_sha": reviewed,
+                    "evidence_sha256": loaded.sha256,
+                    "approved_at": decided_at - dt.timedelta(minutes=5),
+                }
+                for i, person in enumerate(approvers)
+            ],
+            pull_request={
+                "number": 2000 + len(exception_id),
+                "head_sha": reviewed,
+                "base_sha": base_sha,
+                "author": t.pr_author.login,
+            },
+            previous=self.previous,
+        )
+        if t.record:
+            t.record(record)
+        raw = to_yaml(record).encode()
+        self.write(record_path, raw)
+        if t.before_final:
+            t.before_final(self)
+        head = self.commit(f"cab: exception {exception_id} {t.outcome}", who=self.bot)
+        record_sha = documents.parse(raw, record_path).sha256
+        trailers = ExceptionTrailers(
+            decision=t.outcome,
+            exception=exception_id,
+            exception_sha256=loaded.sha256,
+            expires_at=loaded.model.expires_at.isoformat(),
+            record=record_path,
+            record_sha256=record_sha,
+            previous=self.previous or "none",
+            approved_by=tuple(f"{p.login} ({p.user_id})" for p in approvers),
+        )
+        if t.trailers:
+            trailers = t.trailers(trailers)
+        message = merge_message(f"cab: exception {exception_id} {t.outcome}", record["rationale"], trailers)
+        self.git("checkout", "-q", "main")
+        self.git("merge", "-q", "--no-ff", "--no-commit", branch, who=self.bot)
+        if t.in_merge:
+            t.in_merge(self)
+            self.git("add", "-A")
+        self.git("commit", "-q", "-m", message, who=self.bot, when=self.tick(1))
+        self.previous = record_sha
+        return Decided(exception_id, self.head(), head, reviewed, record_path, path, record_sha)
+
     def _record(
         self, change_id: str, evidence_path: str, evidence_sha: str, risk: dict[str, Any], t: Tweak
     ) -> dict[str, Any]:
@@ -352,8 +453,9 @@ class RepoBuilder:
 
 
 def honest_history(builder: RepoBuilder) -> list[Decided]:
-    """A clean history: one decision per tier, the high one relying on an exception."""
-    builder.base(exceptions={"edge-nghttp2": ["edge-proxy-1"]})
+    """A clean history: an approved exception, one decision per tier, the high one relying on it."""
+    builder.base()
+    builder.approve_exception("edge-nghttp2", ["edge-proxy-1"])
     return [
         builder.decide("payments-api-1", "low"),
         builder.decide("identity-gw-1", "medium"),
@@ -361,4 +463,4 @@ def honest_history(builder: RepoBuilder) -> list[Decided]:
     ]
 
 
-__all__ = ["RepoBuilder", "Tweak", "honest_history", "replace"]
+__all__ = ["ExceptionTweak", "RepoBuilder", "Tweak", "honest_history", "replace"]

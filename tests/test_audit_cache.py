@@ -22,7 +22,7 @@ def honest(tmp_path: Path) -> RepoBuilder:
 def test_a_rerun_on_the_same_tip_checks_nothing_again(honest: RepoBuilder) -> None:
     first = audit_repo(honest.root, cache=True)
     again = audit_repo(honest.root, cache=True)
-    assert (first.checked, again.checked) == (4, 0)
+    assert (first.checked, again.checked) == (5, 0)
     assert again.findings == first.findings == []
     assert again.stats.as_dict() == first.stats.as_dict()
 
@@ -32,7 +32,7 @@ def test_only_new_commits_are_checked_and_the_chain_links_onto_the_cache(honest:
     honest.decide("payments-api-2", "low")
     honest.decide("payments-api-3", "low")
     report = audit_repo(honest.root, cache=True)
-    assert (report.checked, report.commits) == (2, 6)
+    assert (report.checked, report.commits) == (2, 7)
     assert report.findings == []
     assert report.stats.decisions == 5
 
@@ -63,7 +63,7 @@ def test_a_cache_from_other_audit_code_is_not_used(honest: RepoBuilder) -> None:
     honest.write(f"evidence/{MONTH}/payments-api-1.yaml", "tampered\n")
     honest.commit("tamper", who=OUTSIDER)
     report = audit_repo(honest.root, cache=True)
-    assert report.checked == report.commits == 5
+    assert report.checked == report.commits == 6
     assert rules_of(report.findings) == {"governed.modified"}
 
 
@@ -73,7 +73,7 @@ def test_rewritten_history_falls_back_to_a_full_audit(honest: RepoBuilder) -> No
     honest.write(f"evidence/{MONTH}/identity-gw-1.yaml", "tampered\n")
     honest.commit("tamper", who=OUTSIDER)
     report = audit_repo(honest.root, cache=True)
-    assert report.checked == report.commits == 4
+    assert report.checked == report.commits == 5
     assert rules_of(report.findings) == {"governed.modified"}
 
 
@@ -86,4 +86,4 @@ def test_the_fingerprint_covers_the_bot_identity() -> None:
 def test_an_unreadable_cache_is_ignored(honest: RepoBuilder) -> None:
     (honest.root / ".git" / cache.CACHE_FILE).write_text("{not json")
     report = audit_repo(honest.root, cache=True)
-    assert report.checked == 4
+    assert report.checked == 5

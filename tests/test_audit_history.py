@@ -11,7 +11,15 @@ import pytest
 from bot.audit.history import AuditRefused, GitRepository
 from bot.cli import main
 from tests.audit_helpers import audit_repo, rules_of
-from tests.repo_builder import MONTH, OUTSIDER, RepoBuilder, Tweak, evidence_text, honest_history
+from tests.repo_builder import (
+    MONTH,
+    OUTSIDER,
+    ExceptionTweak,
+    RepoBuilder,
+    Tweak,
+    evidence_text,
+    honest_history,
+)
 
 
 @pytest.fixture
@@ -25,14 +33,15 @@ def test_a_clean_history_has_no_findings(honest: RepoBuilder) -> None:
     report = audit_repo(honest.root)
     assert report.findings == []
     assert report.stats.decisions == 3
-    assert report.commits == 4
+    assert report.commits == 5
 
 
 def test_every_outcome_and_a_later_exception_pr_are_clean(tmp_path: Path) -> None:
     b = RepoBuilder(tmp_path / "repo")
     b.base()
     b.decide("payments-api-1", "low")
-    b.merge_pr("exc", {f"exceptions/{MONTH}/later.yaml": b.exception("later", ["edge-proxy-1"])})
+    b.approve_exception("later", ["edge-proxy-1"])
+    b.approve_exception("refused", ["edge-proxy-1"], tweak=ExceptionTweak(outcome="rejected"))
     b.decide("identity-gw-1", "medium", Tweak(outcome="rejected", approvers=[]))
     b.decide("identity-gw-2", "medium", Tweak(outcome="conditional"))
     b.decide("edge-proxy-1", "high", Tweak(exceptions=["later"]))
@@ -130,3 +139,12 @@ def test_an_unknown_ref_is_refused(honest: RepoBuilder, capsys: pytest.CaptureFi
 def test_option_like_revisions_are_refused(honest: RepoBuilder) -> None:
     with GitRepository(honest.root) as repo, pytest.raises(AuditRefused):
         repo.resolve("--output=/tmp/x")
+
+
+def test_prefetched_objects_are_served_and_missing_ones_stay_missing(honest: RepoBuilder) -> None:
+    head = honest.head()
+    with GitRepository(honest.root) as repo:
+        repo.prefetch([head, "ab" * 20])
+        assert repo.commit(head).sha == head
+        with pytest.raises(KeyError):
+            repo.blob("ab" * 20)

@@ -15,6 +15,7 @@ from tests.repo_builder import (
     CODEOWNERS,
     MONTH,
     OUTSIDER,
+    ExceptionTweak,
     Person,
     RepoBuilder,
     Tweak,
@@ -108,8 +109,7 @@ def risk_model_edited_in_place(b: RepoBuilder) -> dict[str, str]:
 
 def exception_expired_before_decision(b: RepoBuilder) -> dict[str, str]:
     b.base()
-    expires = dt.datetime(2026, 11, 20, 9, 10, tzinfo=dt.UTC)
-    b.merge_pr("exc", {f"exceptions/{MONTH}/short.yaml": b.exception("short", ["edge-proxy-1"], expires)})
+    b.approve_exception("short", ["edge-proxy-1"], expires=b.clock + dt.timedelta(hours=1))
     b.tick(120)
     b.decide("edge-proxy-1", "high", Tweak(exceptions=["short"]))
     return {}
@@ -284,6 +284,97 @@ def trailers_planted_in_a_pr_commit(b: RepoBuilder) -> dict[str, str]:
     return {}
 
 
+def exception_arrived_without_its_decision(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    b.merge_pr("exc", {f"exceptions/{MONTH}/unreviewed.yaml": b.exception("unreviewed", ["edge-proxy-1"])})
+    b.decide("edge-proxy-1", "high", Tweak(exceptions=["unreviewed"]))
+    return {}
+
+
+def rejected_exception_relied_on(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    b.approve_exception("refused", ["edge-proxy-1"], tweak=ExceptionTweak(outcome="rejected"))
+    b.decide("edge-proxy-1", "high", Tweak(exceptions=["refused"]))
+    return {}
+
+
+def exception_decision_adds_another_file(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    b.approve_exception(
+        "edge-nghttp2",
+        ["edge-proxy-1"],
+        tweak=ExceptionTweak(before_final=lambda pr: pr.write("deploy/prod.yaml", "replicas: 50\n")),
+    )
+    return {}
+
+
+def exception_approved_by_its_requester(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    b.approve_exception(
+        "edge-nghttp2", ["edge-proxy-1"], tweak=ExceptionTweak(approvers=[Person("carol-eng", 102)])
+    )
+    return {}
+
+
+def exception_approved_by_a_non_owner(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    b.approve_exception(
+        "edge-nghttp2", ["edge-proxy-1"], tweak=ExceptionTweak(approvers=[CAB], team="example/cab")
+    )
+    return {}
+
+
+def exception_approved_after_it_expired(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    b.approve_exception("edge-nghttp2", ["edge-proxy-1"], expires=b.clock + dt.timedelta(minutes=10))
+    return {}
+
+
+def exception_trailers_disagree(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    b.approve_exception(
+        "edge-nghttp2",
+        ["edge-proxy-1"],
+        tweak=ExceptionTweak(trailers=lambda t: replace(t, expires_at="2027-06-01T00:00:00+00:00")),
+    )
+    return {}
+
+
+def exception_record_hash_forged(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+
+    def forge(record: dict[str, dict[str, str]]) -> None:
+        record["exception"]["sha256"] = "0" * 64
+
+    b.approve_exception("edge-nghttp2", ["edge-proxy-1"], tweak=ExceptionTweak(record=forge))  # type: ignore[arg-type]
+    return {}
+
+
+def exception_decision_dropped_from_chain(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    b.decide("payments-api-1", "low")
+    b.previous = "ab" * 32  # the exception decision claims a predecessor that is not there
+    b.approve_exception("edge-nghttp2", ["edge-proxy-1"])
+    return {}
+
+
+def policy_change_decided_below_high(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    wider = CODEOWNERS + "/docs/ @example/cab\n"
+    b.decide("payments-api-1", "low", Tweak(on_pr_branch=lambda pr: pr.write(".github/CODEOWNERS", wider)))
+    return {}
+
+
+def policy_override_without_a_policy_change(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+
+    def override(record: dict[str, dict[str, str]]) -> None:
+        record["risk"]["tier_override"] = "policy_change"
+
+    b.decide("payments-api-1", "low", Tweak(record=override))  # type: ignore[arg-type]
+    return {}
+
+
 SCENARIOS: list[tuple[Scenario, str]] = [
     (evidence_edited_after_approval, "governed.modified"),
     (decision_record_edited, "governed.modified"),
@@ -317,6 +408,17 @@ SCENARIOS: list[tuple[Scenario, str]] = [
     (symlink_as_evidence, "governed.bad-file"),
     (look_alike_governed_directory, "governed.bad-path"),
     (trailers_planted_in_a_pr_commit, "governed.outside-decision"),
+    (exception_arrived_without_its_decision, "exception.not-approved"),
+    (rejected_exception_relied_on, "exception.not-approved"),
+    (exception_decision_adds_another_file, "merge.unreviewed-change"),
+    (exception_approved_by_its_requester, "approval.self"),
+    (exception_approved_by_a_non_owner, "approval.not-owner"),
+    (exception_approved_after_it_expired, "exception-decision.expiry"),
+    (exception_trailers_disagree, "trailers.mismatch"),
+    (exception_record_hash_forged, "exception-decision.hash-mismatch"),
+    (exception_decision_dropped_from_chain, "chain.broken"),
+    (policy_change_decided_below_high, "score.policy-change-not-high"),
+    (policy_override_without_a_policy_change, "score.override-unjustified"),
 ]
 
 

@@ -39,6 +39,8 @@ def check_commit(entry: LogEntry, store: ObjectStore, bot: BotIdentity, memo: Me
     governed = [c for c in entry.changes if touches_governed(c)]
     result = CommitResult()
     if len(entry.parents) >= 2:
+        added = [c.new_oid for c in governed if c.status == "A"]
+        store.prefetch([entry.sha, *entry.parents[1:], *added])
         header = store.commit(entry.sha)
         if is_decision_candidate(entry, header):
             result = check_decision(entry, header, store, bot, memo)

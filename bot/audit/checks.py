@@ -6,130 +6,64 @@ decision was taken against; evidence and the record are read at the merge itself
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
-from bot import codeowners, documents
-from bot.audit.objects import REGULAR_FILE, TREE, Change, CommitHeader, LogEntry, ObjectStore, lookup
-from bot.audit.objects import diff_trees as tree_diff
-from bot.audit.rules import Finding
+from bot import documents
+from bot.audit.exception_checks import ExceptionDecisionCheck, approved_exception, locate
+from bot.audit.merges import (
+    ApprovalContext,
+    ChainLink,
+    CommitResult,
+    DecisionSummary,
+    ExceptionUse,
+    Memo,
+    MergeCheck,
+    Reviewable,
+    none_if_none,
+    problems_text,
+)
+from bot.audit.merges import load as _load
+from bot.audit.objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.errors import InputError
 from bot.identity import BotIdentity
 from bot.layout import classify
 from bot.models import Decision, EvidencePack, ExceptionRecord, RiskModel
-from bot.models.decision import APPROVING_OUTCOMES, Approval
+from bot.models.decision import APPROVING_OUTCOMES
+from bot.policy.scope import POLICY_PREFIXES
 from bot.scoring import score
 from bot.trailers import DecisionTrailers, from_message, parse
 from bot.validation import placement_problems
 
-T = TypeVar("T")
+__all__ = ["ChainLink", "CommitResult", "DecisionSummary", "Memo", "check_decision", "is_decision_candidate"]
 
-
-@dataclass(frozen=True)
-class ExceptionUse:
-    id: str
-    requested_at: dt.datetime
-    expires_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class DecisionSummary:
-    """What the reports chart about a verified decision."""
-
-    commit: str
-    change_id: str
-    tier: str
-    outcome: str
-    score: str
-    decided_at: dt.datetime | None
-    submitted_at: dt.datetime | None
-    exceptions: tuple[ExceptionUse, ...] = ()
-
-
-@dataclass(frozen=True)
-class ChainLink:
-    record_sha256: str
-    previous: str | None
-
-
-@dataclass
-class CommitResult:
-    findings: list[Finding] = field(default_factory=list)
-    decision: DecisionSummary | None = None
-    link: ChainLink | None = None
-    accounted: set[str] = field(default_factory=set)  # governed paths this decision explains
-
-
-class Memo:
-    """Parsed policy documents by blob id: a model or CODEOWNERS file is parsed once per version."""
-
-    def __init__(self, size: int = 512) -> None:
-        self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._size = size
-
-    def get(self, kind: str, oid: str, make: Callable[[], T]) -> T:
-        key = (kind, oid)
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]  # type: ignore[no-any-return]
-        value = make()
-        self._items[key] = value
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-        return value
+POLICY_CHANGE = "policy_change"
 
 
 def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
     """A first-parent merge that claims to be a decision (trailers) or adds a decision record."""
     claims = "Cab-Decision" in parse(header.message)
     adds = any(
-        c.status == "A" and (g := classify(c.path)) is not None and g.kind == "Decision"
+        c.status == "A"
+        and (g := classify(c.path)) is not None
+        and g.kind in ("Decision", "ExceptionDecision")
         for c in entry.changes
     )
     return claims or adds
 
 
-def _same(ident_a: Any, bot: BotIdentity) -> bool:
-    return bool(ident_a.name == bot.name and ident_a.email.lower() == bot.email.lower())
+def is_policy_path(path: str) -> bool:
+    """A path whose change forces a decision to the high tier (the engine's policy scope)."""
+    return any(path == p or path.startswith(p) for p in POLICY_PREFIXES)
 
 
-def _load(raw: bytes, source: str, model: type[Any]) -> documents.Loaded[Any]:
-    return documents.parse(raw, source, model)
-
-
-def _problems(exc: InputError) -> str:
-    return "; ".join(str(p) for p in exc.problems[:5])
-
-
-class DecisionCheck:
-    """The checks of one decision merge; `run()` fills `result`."""
-
-    def __init__(
-        self, entry: LogEntry, header: CommitHeader, store: ObjectStore, bot: BotIdentity, memo: Memo
-    ) -> None:
-        self.entry, self.header, self.store, self.bot, self.memo = entry, header, store, bot, memo
-        self.result = CommitResult()
-        self.added = {c.path: c for c in entry.changes if c.status == "A"}
-
-    def find(self, rule: str, path: str | None, message: str) -> None:
-        self.result.findings.append(Finding(rule, self.entry.sha, path, message))
+class DecisionCheck(MergeCheck):
+    """The checks of one change-decision merge; `run()` fills `result`."""
 
     def run(self) -> CommitResult:
         header = self.header
-        if len(header.parents) != 2:
-            self.find("merge.not-two-parents", None, f"decision merge has {len(header.parents)} parents")
+        if not self.check_shape():
             return self.result
-        if not (_same(header.author, self.bot) and _same(header.committer, self.bot)):
-            self.find(
-                "identity.merge-not-bot",
-                None,
-                f"author {header.author.name} <{header.author.email}>, committer {header.committer.name} "
-                f"<{header.committer.email}>; expected {self.bot.name} <{self.bot.email}>",
-            )
         trailers = from_message(header.message)
         record_path = trailers.record if trailers else self._record_path_from_changes()
         if trailers is None:
@@ -146,7 +80,8 @@ class DecisionCheck:
         base_tree = self.store.commit(base).tree
         if evidence is not None:
             self._rescore(record, evidence, base_tree)
-        reviewed = self._review_structure(record, record_path)
+        self._policy_tier(record, record_path)
+        reviewed = self.review_structure(record.change_id, record_path)
         self._approvals(record, record_path, evidence, base_tree, reviewed)
         uses = self._exceptions(record, evidence, base_tree)
         self.result.decision = DecisionSummary(
@@ -167,7 +102,7 @@ class DecisionCheck:
     # -- the record and its trailers ---------------------------------------------------------
 
     def _record_path_from_changes(self) -> str | None:
-        paths = [p for p in self.added if (g := classify(p)) is not None and g.kind == "Decision"]
+        paths = self.added_records()
         return paths[0] if len(paths) == 1 else None
 
     def _record(self, path: str, trailers: DecisionTrailers | None) -> Decision | None:
@@ -175,15 +110,15 @@ class DecisionCheck:
         if change is None or change.new_mode != REGULAR_FILE:
             self.find("record.not-added", path, "the merge does not add this record as a regular file")
             if trailers:
-                self.result.link = ChainLink(trailers.record_sha256, _none(trailers.previous))
+                self.result.link = ChainLink(trailers.record_sha256, none_if_none(trailers.previous))
             return None
         self.result.accounted.add(path)
         try:
             loaded = _load(self.store.blob(change.new_oid), f"{self.entry.sha[:12]}:{path}", Decision)
         except InputError as exc:
-            self.find("record.unparseable", path, _problems(exc))
+            self.find("record.unparseable", path, problems_text(exc))
             if trailers:
-                self.result.link = ChainLink(trailers.record_sha256, _none(trailers.previous))
+                self.result.link = ChainLink(trailers.record_sha256, none_if_none(trailers.previous))
             return None
         record: Decision = loaded.model
         self.result.link = ChainLink(loaded.sha256, record.previous)
@@ -244,7 +179,7 @@ class DecisionCheck:
         try:
             loaded = _load(self.store.blob(oid), f"{self.entry.sha[:12]}:{path}", EvidencePack)
         except InputError as exc:
-            self.find("evidence.unparseable", path, _problems(exc))
+            self.find("evidence.unparseable", path, problems_text(exc))
             return None
         if loaded.sha256 != record.evidence.sha256:
             self.find(
@@ -274,7 +209,7 @@ class DecisionCheck:
                 "model", found.oid, lambda: _load(self.store.blob(found.oid), path, RiskModel)
             )
         except InputError as exc:
-            self.find("model.unparseable", path, _problems(exc))
+            self.find("model.unparseable", path, problems_text(exc))
             return
         model: RiskModel = loaded.model
         if model.version != record.risk.model_version:
@@ -287,6 +222,8 @@ class DecisionCheck:
                 f"hashes to {loaded.sha256}, record says {record.risk.model_sha256}",
             )
         again = score(pack, model, loaded.sha256)
+        if record.risk.tier_override == POLICY_CHANGE and again.tier != "high":
+            again = again.model_copy(update={"tier": "high", "tier_override": POLICY_CHANGE})
         if (again.score, again.tier) != (record.risk.score, record.risk.tier):
             self.find(
                 "score.mismatch",
@@ -299,51 +236,26 @@ class DecisionCheck:
                 "score.mismatch", record.evidence.path, "the recorded breakdown differs from a re-score"
             )
 
-    # -- what was reviewed and merged ----------------------------------------------------------
+    # -- policy changes -------------------------------------------------------------------------
 
-    def _review_structure(self, record: Decision, record_path: str) -> str | None:
-        """Check head vs reviewed commit vs merge; return the reviewed commit's sha."""
-        head = self.store.commit(self.header.parents[1])
-        if not (_same(head.author, self.bot) and _same(head.committer, self.bot)):
+    def _policy_tier(self, record: Decision, record_path: str) -> None:
+        """A merge that changes policy is high tier, and only such a merge may claim the override."""
+        touched = {p for c in self.entry.changes for p in (c.path, c.old_path) if p is not None}
+        changed_paths = sorted(p for p in touched if is_policy_path(p))
+        if record.risk.tier_override == POLICY_CHANGE and not changed_paths:
             self.find(
-                "identity.record-commit-not-bot",
+                "score.override-unjustified",
                 record_path,
-                f"final-record commit {head.sha[:12]} by {head.author.name} <{head.author.email}>",
+                "tier_override policy_change but the merge changes no policy path",
             )
-        if head.tree != self.header.tree:
-            changed = tree_diff(self.store, head.tree, self.header.tree)
-            listed = ", ".join(c.path for c in changed[:5])
-            self.find("merge.tree-mismatch", None, f"the merge tree differs from the PR head in: {listed}")
-        if len(head.parents) != 1:
+        if changed_paths and record.risk.tier != "high":
             self.find(
-                "merge.unreviewed-change",
+                "score.policy-change-not-high",
                 record_path,
-                "the final-record commit is not a single-parent commit",
+                f"the merge changes policy ({', '.join(changed_paths[:5])}) at tier {record.risk.tier}",
             )
-            return None
-        reviewed = self.store.commit(head.parents[0])
-        for change in tree_diff(self.store, reviewed.tree, head.tree):
-            governed = classify(change.path)
-            if governed is None or governed.kind != "Decision" or governed.id != record.change_id:
-                self.find(
-                    "merge.unreviewed-change",
-                    change.path,
-                    f"changed after the reviewed commit {reviewed.sha[:12]} (only the record may change)",
-                )
-        return reviewed.sha
 
     # -- approvals -----------------------------------------------------------------------------
-
-    def _text(self, oid: str) -> str:
-        return self.store.blob(oid).decode("utf-8", "replace")
-
-    def _owners(self, base_tree: str, record_path: str) -> list[str] | None:
-        for location in codeowners.LOCATIONS:
-            found = lookup(self.store, base_tree, location)
-            if found is not None and found.mode == REGULAR_FILE:
-                text: str = self.memo.get("codeowners", found.oid, partial(self._text, found.oid))
-                return codeowners.owners_for(text, record_path)
-        return None
 
     def _approvals(
         self,
@@ -351,73 +263,34 @@ class DecisionCheck:
         record_path: str,
         pack: EvidencePack | None,
         base_tree: str,
-        reviewed: str | None,
+        reviewed: Reviewable | None,
     ) -> None:
         tier, outcome = record.risk.tier, record.outcome
         if outcome == "auto_approved" and tier != "low":
             self.find("outcome.invalid", record_path, f"auto_approved at tier {tier}")
-        owners = self._owners(base_tree, record_path) if record.approvals else []
-        counted = 0
-        for approval in record.approvals:
-            problems = self._approval_problems(approval, record, pack, owners, reviewed)
-            for rule, message in problems:
-                self.find(rule, record_path, f"{approval.login}: {message}")
-            counted += not problems
+        ctx = ApprovalContext(
+            bot=self.bot,
+            pr_author=record.pull_request.author if record.pull_request else None,
+            requester=pack.requester if pack else None,
+            owners=self.owners(base_tree, record_path) if record.approvals else [],
+            reviewable=reviewed,
+            document_sha256=record.evidence.sha256,
+            document="change",
+        )
+        counted = self.count_approvals(record.approvals, ctx, record_path)
         if outcome in APPROVING_OUTCOMES and tier != "low" and counted == 0:
             self.find(
                 "approval.missing", record_path, f"{outcome} at tier {tier} without a counting approval"
             )
 
-    def _approval_problems(
-        self,
-        approval: Approval,
-        record: Decision,
-        pack: EvidencePack | None,
-        owners: list[str] | None,
-        reviewed: str | None,
-    ) -> list[tuple[str, str]]:
-        login = approval.login.lower()
-        problems: list[tuple[str, str]] = []
-        if login.endswith("[bot]") or login == self.bot.name.lower():
-            problems.append(("approval.bot", "bots never count as approvers"))
-        if record.pull_request is None:
-            problems.append(("approval.no-pull-request", "no pull request recorded to check the author"))
-        elif login == record.pull_request.author.lower():
-            problems.append(("approval.self", "approved their own pull request"))
-        if pack is not None and login == pack.requester.lower():
-            problems.append(("approval.self", "approved their own change request"))
-        team = approval.team.lstrip("@").lower()
-        owned = {o.lstrip("@").lower() for o in owners or []}
-        if team not in owned and login not in owned:
-            why = "no CODEOWNERS at the base commit" if owners is None else f"owners are {sorted(owned)}"
-            problems.append(("approval.not-owner", f"team {approval.team} does not own the record ({why})"))
-        if login not in {m.lower() for m in approval.team_members}:
-            problems.append(("approval.not-member", f"not in the recorded members of {approval.team}"))
-        if reviewed is not None and approval.reviewed_sha != reviewed:
-            problems.append(("approval.stale", f"reviewed {approval.reviewed_sha[:12]}, not {reviewed[:12]}"))
-        if approval.evidence_sha256 != record.evidence.sha256:
-            problems.append(("approval.stale", "reviewed different evidence"))
-        return problems
-
     # -- exceptions ----------------------------------------------------------------------------
-
-    def _exception_path(self, base_tree: str, exception_id: str) -> tuple[str, str] | None:
-        top = lookup(self.store, base_tree, "exceptions")
-        if top is None or top.mode != TREE:
-            return None
-        for month in self.store.tree(top.oid):
-            if month.mode == TREE:
-                for item in self.store.tree(month.oid):
-                    if item.name == f"{exception_id}.yaml" and item.mode == REGULAR_FILE:
-                        return f"exceptions/{month.name}/{item.name}", item.oid
-        return None
 
     def _exceptions(self, record: Decision, pack: EvidencePack | None, base_tree: str) -> list[ExceptionUse]:
         if record.outcome in APPROVING_OUTCOMES and record.risk.tier == "high" and not record.exceptions:
             self.find("exception.missing", record.evidence.path, "high tier approved without an exception")
         uses = []
         for ref in record.exceptions:
-            located = self._exception_path(base_tree, ref.id)
+            located = locate(self.store, base_tree, "exceptions", ref.id)
             if located is None:
                 self.find(
                     "exception.not-at-base", None, f"exception {ref.id} is not in exceptions/ at the base"
@@ -427,7 +300,7 @@ class DecisionCheck:
             try:
                 loaded = self.memo.get("exception", oid, partial(self._parse, oid, path, ExceptionRecord))
             except InputError as exc:
-                self.find("exception.unparseable", path, _problems(exc))
+                self.find("exception.unparseable", path, problems_text(exc))
                 continue
             exc_record: ExceptionRecord = loaded.model
             uses.append(ExceptionUse(ref.id, exc_record.requested_at, exc_record.expires_at))
@@ -435,6 +308,9 @@ class DecisionCheck:
                 self.find(
                     "exception.hash-mismatch", path, "the exception at the base differs from the record's"
                 )
+            problem = approved_exception(self.store, self.memo, base_tree, ref.id, loaded.sha256)
+            if problem is not None:
+                self.find("exception.not-approved", path, problem)
             if record.decided_at is not None and exc_record.expires_at <= record.decided_at:
                 self.find(
                     "exception.expired",
@@ -454,13 +330,20 @@ def _covers(exception: ExceptionRecord, pack: EvidencePack) -> bool:
     return bool(found) and found <= set(scope.vulnerability_ids)
 
 
-def _none(previous: str) -> str | None:
-    return None if previous == "none" else previous
+def _decides_an_exception(entry: LogEntry, header: CommitHeader) -> bool:
+    trailers = parse(header.message)
+    if "Cab-Exception-Decision" in trailers:
+        return True
+    kinds = {g.kind for c in entry.changes if c.status == "A" and (g := classify(c.path)) is not None}
+    return "Cab-Change" not in trailers and "ExceptionDecision" in kinds and "Decision" not in kinds
 
 
 def check_decision(
     entry: LogEntry, header: CommitHeader, store: ObjectStore, bot: BotIdentity, memo: Memo
 ) -> CommitResult:
+    """The checks of a decision merge: an exception decision or a change decision."""
+    if _decides_an_exception(entry, header):
+        return ExceptionDecisionCheck(entry, header, store, bot, memo).run()
     return DecisionCheck(entry, header, store, bot, memo).run()
 
 

@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -62,6 +62,7 @@ class GitRepository:
         self._batch: subprocess.Popen[bytes] | None = None
         self._trees: OrderedDict[str, tuple[TreeEntry, ...]] = OrderedDict()
         self._commits: OrderedDict[str, CommitHeader] = OrderedDict()
+        self._ready: dict[str, tuple[str, bytes] | None] = {}
         inside = self._run("rev-parse", "--is-inside-work-tree", "--is-bare-repository", check=False)
         if inside.returncode != 0:
             raise AuditRefused(f"{root}: not a git repository")
@@ -131,9 +132,7 @@ class GitRepository:
 
     # -- objects (ObjectStore) ---------------------------------------------------------------
 
-    def _read(self, oid: str, expect: str) -> bytes:
-        if not _SHA.match(oid):
-            raise KeyError(oid)
+    def _process(self) -> subprocess.Popen[bytes]:
         if self._batch is None:
             self._batch = subprocess.Popen(
                 ["git", "-C", str(self.root), "--no-replace-objects", "cat-file", "--batch"],
@@ -141,18 +140,52 @@ class GitRepository:
                 stdout=subprocess.PIPE,
                 env=self._env,
             )
-        assert self._batch.stdin is not None
-        assert self._batch.stdout is not None
-        self._batch.stdin.write(oid.encode() + b"\n")
-        self._batch.stdin.flush()
-        header = self._batch.stdout.readline().decode().split()
+        return self._batch
+
+    def _response(self, stdout: IO[bytes]) -> tuple[str, bytes] | None:
+        """One `--batch` answer: (kind, data), or None for a missing object."""
+        header = stdout.readline().decode().split()
         if len(header) != 3:
-            raise KeyError(oid)
+            return None
         _, kind, size_text = header
         size = int(size_text)
         limit = DEFAULT_LIMITS.max_bytes + 1 if kind == "blob" else size
-        data = self._batch.stdout.read(min(size, limit))
-        _discard(self._batch.stdout, size - len(data) + 1)  # the rest, and the trailing newline
+        data = stdout.read(min(size, limit))
+        _discard(stdout, size - len(data) + 1)  # the rest, and the trailing newline
+        return kind, data
+
+    def prefetch(self, oids: Iterable[str]) -> None:
+        """Ask for several objects in one round trip; they are served by the next reads.
+
+        Earlier prefetched objects not read by now are dropped, so this holds one commit's worth.
+        """
+        self._ready.clear()
+        wanted = [o for o in dict.fromkeys(oids) if _SHA.match(o) and o not in self._commits]
+        if len(wanted) < 2:
+            return
+        process = self._process()
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(b"".join(o.encode() + b"\n" for o in wanted))
+        process.stdin.flush()
+        for oid in wanted:
+            self._ready[oid] = self._response(process.stdout)
+
+    def _read(self, oid: str, expect: str) -> bytes:
+        if not _SHA.match(oid):
+            raise KeyError(oid)
+        if oid in self._ready:
+            answer = self._ready.pop(oid)
+        else:
+            process = self._process()
+            assert process.stdin is not None
+            assert process.stdout is not None
+            process.stdin.write(oid.encode() + b"\n")
+            process.stdin.flush()
+            answer = self._response(process.stdout)
+        if answer is None:
+            raise KeyError(oid)
+        kind, data = answer
         if kind != expect:
             raise KeyError(f"{oid} is a {kind}, not a {expect}")
         return data
@@ -175,6 +208,14 @@ class GitRepository:
 
     def blob(self, oid: str) -> bytes:
         return self._read(oid, "blob")
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        for sha in (a, b):
+            if not _SHA.match(sha):
+                raise KeyError(sha)
+        done = self._run("merge-base", a, b, check=False)
+        found = done.stdout.strip()
+        return found if done.returncode == 0 and _SHA.match(found) else None
 
     def close(self) -> None:
         if self._batch is not None:
@@ -218,18 +259,15 @@ def parse_commit(sha: str, raw: bytes) -> CommitHeader:
     return CommitHeader(sha, tree, tuple(parents), author, committer, message.decode("utf-8", "replace"))
 
 
+_TREE_ENTRY = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.DOTALL)
+
+
 def parse_tree(raw: bytes) -> tuple[TreeEntry, ...]:
-    entries = []
-    position = 0
-    while position < len(raw):
-        space = raw.index(b" ", position)
-        nul = raw.index(b"\0", space)
-        oid = raw[nul + 1 : nul + 21].hex()
-        entries.append(
-            TreeEntry(raw[position:space].decode(), raw[space + 1 : nul].decode("utf-8", "replace"), oid)
-        )
-        position = nul + 21
-    return tuple(entries)
+    """Entries of a raw tree object, scanned by one regular expression (month shards are large)."""
+    return tuple(
+        TreeEntry(mode.decode(), name.decode("utf-8", "replace"), oid.hex())
+        for mode, name, oid in _TREE_ENTRY.findall(raw)
+    )
 
 
 def _unquote(path: str) -> str:

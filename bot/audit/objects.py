@@ -7,8 +7,9 @@ Everything here is addressed by object id, so nothing can follow the working tre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 REGULAR_FILE = "100644"
 TREE = "40000"
@@ -52,8 +53,10 @@ class CommitHeader:
     message: str
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
+    """A tuple, not a dataclass: trees of a month shard hold thousands of entries, and tuples are
+    built and hashed in C, which is what makes `diff_trees` a set difference."""
+
     mode: str
     name: str
     oid: str
@@ -68,6 +71,14 @@ class ObjectStore(Protocol):
 
     def blob(self, oid: str) -> bytes:
         """The blob's bytes; a blob larger than the document size limit may be truncated."""
+        ...
+
+    def prefetch(self, oids: Iterable[str]) -> None:
+        """A hint that these objects are read next (one round trip for many); may do nothing."""
+        ...
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of two commits, or None when they share no history."""
         ...
 
 
@@ -91,13 +102,13 @@ def diff_trees(store: ObjectStore, old: str, new: str, prefix: str = "") -> list
     """Paths that differ between two trees, descending only into subtrees whose ids differ."""
     if old == new:
         return []
-    before = {e.name: e for e in store.tree(old)} if old else {}
-    after = {e.name: e for e in store.tree(new)} if new else {}
+    old_entries = store.tree(old) if old else ()
+    new_entries = store.tree(new) if new else ()
+    before = {e.name: e for e in set(old_entries).difference(new_entries)}
+    after = {e.name: e for e in set(new_entries).difference(old_entries)}
     changes: list[Change] = []
     for name in sorted(before.keys() | after.keys()):
         a, b = before.get(name), after.get(name)
-        if a is not None and b is not None and a.mode == b.mode and a.oid == b.oid:
-            continue
         path = f"{prefix}{name}"
         a_tree = a is not None and a.mode == TREE
         b_tree = b is not None and b.mode == TREE

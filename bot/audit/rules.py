@@ -20,9 +20,14 @@ RULES: dict[str, str] = {
     "governed.bad-file": "a governed path is not a regular file (symlink, submodule, executable)",
     "risk-model.edited": "a risk-model version file was edited after it was merged",
     "merge.not-two-parents": "a decision merge does not have exactly two parents",
-    "merge.tree-mismatch": "the merge tree differs from the tree of the PR head it merged",
+    "merge.tree-mismatch": (
+        "the merge introduces, relative to its first parent, something other than what its PR head "
+        "changes relative to their merge base"
+    ),
     "merge.unreviewed-change": "the PR head differs from the reviewed commit by more than the record",
-    "identity.merge-not-bot": "the decision merge was not authored and committed by the bot",
+    "identity.merge-not-bot": (
+        "the decision merge was not authored by the bot, or not committed by the bot or GitHub's merge API"
+    ),
     "identity.record-commit-not-bot": "the final-record commit was not authored and committed by the bot",
     "trailers.incomplete": "a decision merge lacks a complete, unambiguous set of Cab-* trailers",
     "trailers.mismatch": "a merge trailer disagrees with the decision record",
@@ -39,6 +44,8 @@ RULES: dict[str, str] = {
     "model.unparseable": "the risk model at the base commit cannot be parsed",
     "model.hash-mismatch": "the risk model at the base commit does not hash to the recorded sha256",
     "score.mismatch": "re-scoring the evidence gives a different score, tier or breakdown",
+    "score.override-unjustified": "tier_override policy_change but the merge changes no policy path",
+    "score.policy-change-not-high": "the merge changes a policy path but the decision is not high tier",
     "outcome.invalid": "the outcome is not allowed for the tier (e.g. auto_approved above low)",
     "approval.missing": "the tier requires an approval by an owner and none counts",
     "approval.not-owner": "the approver's team does not own the record in the base commit's CODEOWNERS",
@@ -53,6 +60,12 @@ RULES: dict[str, str] = {
     "exception.hash-mismatch": "the exception at the base commit differs from what the record cites",
     "exception.expired": "an exception relied on expired before the decision",
     "exception.not-covering": "an exception relied on does not cover this change",
+    "exception.not-approved": "an exception relied on has no approved decision on that version at the base",
+    "exception-decision.exception-not-added": "an exception decision's merge does not add its exception",
+    "exception-decision.hash-mismatch": "the exception file differs from what its exception decision records",
+    "exception-decision.misplaced": "the exception's path disagrees with its content or its decision",
+    "exception-decision.unexpected-change": "the merge changes more than the exception and its record",
+    "exception-decision.expiry": "an approved exception expires before its decision or over 90 days after it",
 }
 
 

@@ -1,0 +1,236 @@
+"""The audit agrees with the real lifecycle engine: engine-made histories audit clean, tampering does not.
+
+Every clean history here is produced by `bot.lifecycle.engine.sync` on the sandbox forge (real git
+objects); each tamper variant then changes that history the way an attacker with push access could.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot import demo
+from bot.decisions import records
+from tests.audit_helpers import audit_repo, rules_of
+from tests.sandbox import BOT, EXCEPTION, HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
+
+
+@pytest.fixture
+def cab(tmp_path: Path) -> CabRepo:
+    return make_cab_repo(tmp_path / "repo")
+
+
+def _git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    done = subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**clean, "GIT_CONFIG_GLOBAL": os.devnull, **(env or {})},
+    )
+    return done.stdout.strip()
+
+
+def _who(name: str, email: str, role: str) -> dict[str, str]:
+    return {f"GIT_{role}_NAME": name, f"GIT_{role}_EMAIL": email, f"GIT_{role}_DATE": "2026-11-21T10:00:00Z"}
+
+
+def _recommit_main(
+    root: Path,
+    *,
+    author: tuple[str, str] = (BOT.name, BOT.email),
+    committer: tuple[str, str] = (BOT.name, BOT.email),
+    extra: tuple[str, bytes] | None = None,
+) -> None:
+    """Replace main's tip merge with one of the same parents and message, as someone else made it."""
+    tip = _git(root, "rev-parse", "main")
+    tree = _git(root, "rev-parse", "main^{tree}")
+    if extra is not None:
+        path, content = extra
+        blob = (
+            subprocess.run(
+                ["git", "-C", str(root), "hash-object", "-w", "--stdin"],
+                input=content,
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .strip()
+        )
+        index = {"GIT_INDEX_FILE": str(root / ".git" / "tamper-index")}
+        _git(root, "read-tree", tree, env=index)
+        _git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index)
+        tree = _git(root, "write-tree", env=index)
+    parents = _git(root, "rev-list", "--parents", "-n1", tip).split()[1:]
+    message = _git(root, "log", "-1", "--format=%B", tip)
+    env = {**_who(*author, "AUTHOR"), **_who(*committer, "COMMITTER")}
+    args = [arg for parent in parents for arg in ("-p", parent)]
+    new = _git(root, "commit-tree", tree, *args, "-m", message, env=env)
+    _git(root, "update-ref", "refs/heads/main", new, tip)
+
+
+def _direct_commit(root: Path, path: str, content: bytes) -> None:
+    """A push straight to main that edits one file (what branch protection should have stopped)."""
+    index = {"GIT_INDEX_FILE": str(root / ".git" / "tamper-index")}
+    blob = (
+        subprocess.run(
+            ["git", "-C", str(root), "hash-object", "-w", "--stdin"],
+            input=content,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    _git(root, "read-tree", "main", env=index)
+    _git(root, "update-index", "--cacheinfo", f"100644,{blob},{path}", env=index)
+    tree = _git(root, "write-tree", env=index)
+    env = {
+        **_who("mallory", "mallory@example.com", "AUTHOR"),
+        **_who("mallory", "mallory@example.com", "COMMITTER"),
+    }
+    new = _git(root, "commit-tree", tree, "-p", "main", "-m", "Fix a typo", env=env)
+    _git(root, "update-ref", "refs/heads/main", new)
+
+
+# -- the demo, end to end ---------------------------------------------------------------------
+
+
+def test_the_demo_history_audits_with_zero_findings(tmp_path: Path) -> None:
+    demo.run(tmp_path / "demo", BOT)
+    report = audit_repo(tmp_path / "demo")
+    assert report.findings == []
+    assert report.stats.decisions == 4
+
+
+def test_evidence_edited_on_main_after_the_demo_is_detected(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    demo.run(root, BOT)
+    edited = (root / demo.MEDIUM).read_bytes().replace(b"3.0.0", b"3.0.1")
+    _direct_commit(root, demo.MEDIUM, edited)
+    findings = audit_repo(root).findings
+    assert [(f.rule, f.path) for f in findings] == [("governed.modified", demo.MEDIUM)]
+
+
+# -- exception decisions ----------------------------------------------------------------------
+
+
+def test_an_engine_approved_exception_and_the_change_relying_on_it_audit_clean(cab: CabRepo) -> None:
+    assert cab.approve_exception().outcome == "approved"
+    number = cab.submit(HIGH)
+    cab.forge.review(number, "sec-sam", "APPROVED")
+    assert cab.sync(number).outcome == "approved"
+    assert audit_repo(cab.forge.path).findings == []
+
+
+def test_an_engine_rejected_exception_and_rejected_change_audit_clean(cab: CabRepo) -> None:
+    exception = cab.submit(EXCEPTION, author="carol-cab")
+    cab.forge.comment(exception, "sec-sam", "/cab reject the controls are not verified")
+    assert cab.sync(exception).outcome == "rejected"
+    change = cab.submit(HIGH)
+    cab.forge.comment(change, "sec-sam", "/cab reject no approved exception")
+    assert cab.sync(change).outcome == "rejected"
+    assert audit_repo(cab.forge.path).findings == []
+
+
+def test_an_exception_decision_merge_that_sneaks_in_a_file_is_detected(cab: CabRepo) -> None:
+    cab.approve_exception()
+    _recommit_main(cab.forge.path, extra=("deploy/prod.yaml", b"replicas: 50\n"))
+    rules = rules_of(audit_repo(cab.forge.path).findings)
+    assert {"exception-decision.unexpected-change", "merge.tree-mismatch"} <= rules
+
+
+# -- policy changes are forced to high ----------------------------------------------------------
+
+
+def _policy_change(cab: CabRepo) -> int:
+    """The low-risk example, plus a CODEOWNERS edit: the engine forces it to high."""
+    codeowners = cab.forge.read_file(cab.forge.branch_head("main"), ".github/CODEOWNERS")
+    assert codeowners is not None
+    return cab.submit(LOW, extra={".github/CODEOWNERS": codeowners + b"/docs/ @example/cab\n"})
+
+
+def _exception_for(cab: CabRepo, change_id: str) -> bytes:
+    """The example exception, renamed and scoped to one change id."""
+    text = cab.example(EXCEPTION).decode()
+    text = text.replace("id: edge-proxy-nghttp2", "id: policy-change-ok")
+    start, end = text.index("scope:"), text.index("justification:")
+    return (text[:start] + f"scope:\n  change_ids: [{change_id}]\n" + text[end:]).encode()
+
+
+def test_an_engine_policy_change_forced_to_high_audits_clean(cab: CabRepo) -> None:
+    exception = cab.submit(
+        "exceptions/2026-11/policy-change-ok.yaml",
+        content=_exception_for(cab, "payments-api-7.4.2"),
+        author="carol-cab",
+    )
+    cab.forge.review(exception, "sec-sam", "APPROVED")
+    assert cab.sync(exception).outcome == "approved"
+    number = _policy_change(cab)
+    cab.forge.review(number, "sec-sam", "APPROVED")
+    result = cab.sync(number)
+    assert (result.outcome, result.tier) == ("approved", "high")
+    raw = cab.forge.read_file(cab.forge.branch_head("main"), result.record_path or "")
+    assert raw is not None and records.parse(raw, "r").model.risk.tier_override == "policy_change"
+    assert audit_repo(cab.forge.path).findings == []
+
+
+def test_an_engine_policy_change_rejected_at_high_audits_clean(cab: CabRepo) -> None:
+    number = _policy_change(cab)
+    cab.forge.comment(number, "sec-sam", "/cab reject policy changes need their own review")
+    assert (cab.sync(number).outcome, cab.forge.labels(number)) == ("rejected", ("risk:high",))
+    assert audit_repo(cab.forge.path).findings == []
+
+
+# -- the base moved between opening and deciding ------------------------------------------------
+
+
+def test_two_prs_from_the_same_main_decided_one_after_the_other_audit_clean(cab: CabRepo) -> None:
+    first, second = cab.submit(LOW), cab.submit(MEDIUM)
+    assert cab.sync(first).status == "merged"
+    cab.sync(second)
+    cab.forge.review(second, "bob-cab", "APPROVED")
+    merged = cab.sync(second)
+    assert merged.status == "merged"
+    root = cab.forge.path
+    assert _git(root, "rev-parse", "main^{tree}") != _git(root, "rev-parse", "main^2^{tree}")
+    assert audit_repo(root).findings == []
+
+
+def test_a_moved_base_merge_that_sneaks_in_content_is_detected(cab: CabRepo) -> None:
+    first, second = cab.submit(LOW), cab.submit(MEDIUM)
+    cab.sync(first)
+    cab.sync(second)
+    cab.forge.review(second, "bob-cab", "APPROVED")
+    cab.sync(second)
+    _recommit_main(cab.forge.path, extra=("deploy/prod.yaml", b"replicas: 50\n"))
+    findings = audit_repo(cab.forge.path).findings
+    assert [f.rule for f in findings] == ["merge.tree-mismatch"]
+    assert "deploy/prod.yaml" in findings[0].message
+
+
+# -- merges made through GitHub's REST API ------------------------------------------------------
+
+
+def test_a_merge_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:
+    cab.sync(cab.submit(LOW))
+    _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com"))
+    assert audit_repo(cab.forge.path).findings == []
+
+
+def test_a_merge_committed_by_github_for_someone_else_is_detected(cab: CabRepo) -> None:
+    cab.sync(cab.submit(LOW))
+    _recommit_main(
+        cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
+    )
+    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot"}
+
+
+def test_a_committer_only_named_like_github_is_detected(cab: CabRepo) -> None:
+    cab.sync(cab.submit(LOW))
+    _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com.evil.example"))
+    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot"}
