@@ -64,6 +64,15 @@ class _Run:
     now: dt.datetime
     identity: BotIdentity
 
+    def pull_request_ref(self) -> PullRequestRef:
+        """What a final record says about the PR it decided."""
+        return PullRequestRef(
+            number=self.pr.number,
+            head_sha=self.pr.head_sha,
+            base_sha=self.base.sha,
+            author=self.pr.author.login,
+        )
+
 
 def _refuse(
     forge: Forge,
@@ -378,12 +387,7 @@ def _sync_change(run: _Run, evidence_path: str) -> SyncResult:
                 decided_at=run.now,
                 decided_by=run.identity.name,
                 previous=previous,
-                pull_request=PullRequestRef(
-                    number=run.pr.number,
-                    head_sha=run.pr.head_sha,
-                    base_sha=run.base.sha,
-                    author=run.pr.author.login,
-                ),
+                pull_request=run.pull_request_ref(),
             )
         )
     final: Decision = records.parse(raw, path).model
@@ -473,12 +477,7 @@ def _sync_exception(run: _Run, exception_path: str) -> SyncResult:
             decided_at=run.now,
             decided_by=run.identity.name,
             previous=previous,
-            pull_request=PullRequestRef(
-                number=run.pr.number,
-                head_sha=run.pr.head_sha,
-                base_sha=run.base.sha,
-                author=run.pr.author.login,
-            ),
+            pull_request=run.pull_request_ref(),
         )
     )
     trailers = ExceptionTrailers(
