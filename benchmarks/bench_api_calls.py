@@ -14,6 +14,8 @@ Run: `python -m benchmarks.bench_api_calls`.
 from __future__ import annotations
 
 import functools
+import json
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -62,7 +64,16 @@ class Run:
         return Counter(method for method, _ in self.calls)
 
     def writes(self) -> int:
-        return sum(1 for _, call in self.calls if not call.startswith("GET "))
+        return sum(1 for _, call in self.calls if not call.startswith("GET ") and " query " not in call)
+
+
+def describe_call(request: Any) -> str:
+    """`VERB path`, and for GraphQL the operation: `POST /graphql query CabSnapshot`."""
+    call = f"{request.method} {request.path_url.split('?')[0]}"
+    if call.endswith("/graphql"):
+        found = re.search(r"\b(query|mutation)\s+(\w+)", json.loads(request.body)["query"])
+        call += f" {found[1]} {found[2]}" if found else ""
+    return call
 
 
 def counted_sync(cab: GitHubCab, rsps: responses.RequestsMock, number: int) -> tuple[Run, str]:
@@ -80,10 +91,7 @@ def counted_sync(cab: GitHubCab, rsps: responses.RequestsMock, number: int) -> t
             finally:
                 active.pop()
                 if not active:  # attribute this method's calls, unless an outer method will
-                    run.calls += [
-                        (name, f"{c.request.method} {c.request.path_url.split('?')[0]}")
-                        for c in list(rsps.calls)[seen:]
-                    ]
+                    run.calls += [(name, describe_call(c.request)) for c in list(rsps.calls)[seen:]]
                 if name == "upsert_comment" and not active:
                     run.comment_done_at = len(run.calls)
 

@@ -58,3 +58,16 @@ def team_slugs(owners: list[str]) -> list[str]:
 
 def user_logins(owners: list[str]) -> list[str]:
     return [owner[1:] for owner in owners if owner.startswith("@") and "/" not in owner]
+
+
+def all_team_slugs(codeowners_text: str) -> list[str]:
+    """Every `org/team` the file names, in first-mention order: the teams a sync may need to read."""
+    seen: dict[str, None] = {}
+    for line in codeowners_text.splitlines():
+        match = re.match(r"\s*(?:\\.|[^\s#])+(.*)$", line)  # the pattern, then the owners
+        if match is None:
+            continue
+        owners = match.group(1).split("#", 1)[0].split()
+        for slug in team_slugs(owners):
+            seen.setdefault(slug, None)
+    return list(seen)

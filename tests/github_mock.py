@@ -506,6 +506,7 @@ class FakeGitHub:
         self.issues: dict[int, dict[str, Any]] = {}
         self.teams: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # slug -> (id, members)
         self.emails: dict[str, dict[str, Any]] = {}  # commit email -> account, as GitHub links them
+        self.missing_orgs: set[str] = set()  # organizations that do not exist (teams are keyed by slug)
         self.log: list[str] = []
         self._crash_at: int | str | None = None
         self._lose_at: int | None = None
@@ -623,7 +624,7 @@ class FakeGitHub:
         self._lose_at = len(self.log) + call
 
     def writes(self) -> list[str]:
-        return [entry for entry in self.log if not entry.startswith("GET ")]
+        return [entry for entry in self.log if not entry.startswith("GET ") and " query " not in entry]
 
     # -- git helpers --
     def _id(self) -> int:
@@ -693,7 +694,11 @@ class FakeGitHub:
         parts = urlsplit(request.url)
         path, query = unquote(parts.path), parse_qs(parts.query)
         method = request.method
-        self.log.append(f"{method} {path}")
+        if path.endswith("/graphql"):  # log which operation: `POST /graphql query CabSnapshot`
+            found = re.search(r"\b(query|mutation)\s+(\w+)", json.loads(request.body)["query"])
+            self.log.append(f"{method} {path} {found[1]} {found[2]}" if found else f"{method} {path}")
+        else:
+            self.log.append(f"{method} {path}")
         crash = self._crash_at
         if (isinstance(crash, int) and len(self.log) >= crash) or (
             isinstance(crash, str) and re.search(crash, self.log[-1])
@@ -710,6 +715,10 @@ class FakeGitHub:
 
     def _answer(self, request: Any, method: str, path: str, query: dict[str, list[str]]) -> Any:
         body = json.loads(request.body) if request.body else None
+        if method == "POST" and path.endswith("/graphql"):
+            from tests.github_graphql_fake import Schema
+
+            return (200, {}, json.dumps(Schema(self).execute(body["query"], body.get("variables"))))
         base = f"/repos/{self.repo}"
         rel = path[len(base) :] if path.startswith(base) else path
         for handler in (self._pulls, self._issues, self._git, self._other):

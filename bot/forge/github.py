@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import os
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,7 +29,11 @@ from github.GithubException import GithubException
 from requests.utils import parse_header_links
 
 from bot import trailers
+from bot.codeowners import LOCATIONS as CODEOWNERS_LOCATIONS
+from bot.codeowners import all_team_slugs
 from bot.errors import UsageError
+from bot.forge import github_graphql as gql
+from bot.forge.github_graphql import git_blob_sha
 from bot.forge.interface import (
     ChangedFile,
     Comment,
@@ -45,6 +48,7 @@ from bot.forge.interface import (
 )
 from bot.forge.retry import TIMEOUT, ForgeRetry
 from bot.identity import BotIdentity
+from bot.layout import classify
 
 COMPARE_FILE_CAP = 300
 ISSUE_LABEL = "cab-expiry"
@@ -54,6 +58,8 @@ PER_PAGE = 100
 STATUS_CONTEXT = "cab/decision"
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
+HEAD_FILES_MAX = 50  # governed files read at a PR head in one query; a PR with more is refused anyway
+TEAMS_MAX = 20  # teams read with them; more CODEOWNERS teams are read one by one when asked for
 _REVIEW_STATES = frozenset({"APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"})
 _FILE_STATUS: dict[str, FileStatus] = {
     "added": "added",
@@ -72,11 +78,6 @@ class _TreeEntry:
     mode: str
     type: str
     sha: str
-
-
-def git_blob_sha(content: bytes) -> str:
-    """The sha git gives a blob with this content, so we can tell "already committed" without a call."""
-    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
 def auth_from_env(environ: Mapping[str, str]) -> Auth.Auth:
@@ -158,6 +159,18 @@ class GitHubForge:
         self._blobs: dict[str, bytes] = {}
         self._comments: dict[int, list[dict[str, Any]]] = {}
         self._created: set[str] = set()  # commits this run created
+        # Filled by the GraphQL snapshot (see bot/forge/github_graphql.py); REST reads fill the gaps.
+        self._changed: dict[int, list[ChangedFile]] = {}
+        self._reviews: dict[int, list[Review]] = {}
+        self._pr_commits: dict[int, list[Commit]] = {}
+        self._leaves: dict[str, dict[str, gql.Leaf]] = {}  # commit sha -> path -> entry
+        self._listed: dict[str, set[str]] = {}  # commit sha -> paths known to be listed completely
+        self._heads: dict[str, str] = {}  # branch -> head sha, as the snapshot saw it
+        self._history: dict[str, tuple[list[tuple[str, list[str], str, str | None]], bool]] = {}
+        self._teams: dict[str, Team | None] = {}
+        self._statuses: dict[str, list[dict[str, Any]]] = {}  # sha -> its statuses, newest first
+        self._head_of: dict[str, int] = {}  # PR head sha -> PR number
+        self._head_loaded: set[int] = set()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> GitHubForge:
@@ -194,6 +207,18 @@ class GitHubForge:
         except requests.RequestException as exc:
             raise ForgeError(f"could not reach GitHub to {doing}: {exc}") from exc
 
+    def _graphql(
+        self, document: str, variables: dict[str, Any], doing: str
+    ) -> tuple[dict[str, Any], list[Any]]:
+        """One GraphQL request: its data, and the errors GitHub reported beside partial data."""
+        _, answer = self._call(
+            "POST", self._requester.graphql_url, doing, body={"query": document, "variables": variables}
+        )
+        errors = list(answer.get("errors") or [])
+        if answer.get("data") is None:
+            raise ForgeError(f"GitHub refused to {doing}: {_graphql_message(errors)}")
+        return answer["data"], errors
+
     def _pages(self, url: str, doing: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
         """Every item of a paginated list, following `Link: rel="next"` to the end."""
         query: dict[str, Any] | None = {"per_page": PER_PAGE, **(params or {})}
@@ -207,9 +232,147 @@ class GitHubForge:
     # --- reads -------------------------------------------------------------------------------
     def _pr(self, number: int) -> dict[str, Any]:
         if number not in self._prs:
-            _, data = self._call("GET", f"{self._repo}/pulls/{number}", f"read PR #{number}")
-            self._prs[number] = data
+            self._snapshot(number)
         return self._prs[number]
+
+    def _snapshot(self, number: int) -> None:
+        """The PR, its lists and the base branch's policy files in one GraphQL request."""
+        owner, name = self.repository.split("/")
+        data, errors = self._graphql(
+            gql.SNAPSHOT, {"owner": owner, "name": name, "number": number}, f"read PR #{number}"
+        )
+        pr = (data.get("repository") or {}).get("pullRequest")
+        if pr is None or errors:
+            raise ForgeError(
+                f"GitHub refused to read PR #{number}: {_graphql_message(errors) or 'not found'}"
+            )
+        head, base_ref = str(pr["headRefOid"]), pr.get("baseRef") or {}
+        state = "open" if pr["state"] == "OPEN" else "closed"
+        self._prs[number] = {
+            "number": int(pr["number"]),
+            "title": str(pr["title"]),
+            "body": str(pr.get("body") or ""),
+            "state": state,
+            "merged": bool(pr["merged"]),
+            "merge_commit_sha": (pr.get("mergeCommit") or {}).get("oid"),
+            "user": gql.rest_user(pr.get("author")),
+            "head": {
+                "sha": head,
+                "ref": str(pr["headRefName"]),
+                "repo": {"full_name": (pr.get("headRepository") or {}).get("nameWithOwner")},
+            },
+            "base": {"sha": str(pr["baseRefOid"]), "ref": str(pr["baseRefName"])},
+            "labels": [{"name": str(n["name"])} for n in pr["labels"]["nodes"]],
+            "changed_files": int(pr["changedFiles"]),
+        }
+        self._head_of[head] = number
+        complete = {key: not pr[key]["pageInfo"]["hasNextPage"] for key in ("files", "reviews", "commits")}
+        files = gql.changed_files(pr["files"]["nodes"])
+        if (
+            complete["files"]
+            and int(pr["changedFiles"]) < FILES_CAP
+            and not any(
+                f.status == "renamed"
+                for f in files  # GraphQL names no previous path: REST has it
+            )
+        ):
+            self._changed[number] = files
+        if complete["reviews"]:
+            self._reviews[number] = gql.reviews(pr["reviews"]["nodes"])
+        if complete["commits"]:
+            self._pr_commits[number] = gql.commits(pr["commits"]["nodes"])
+        if not pr["comments"]["pageInfo"]["hasNextPage"]:
+            self._comments[number] = gql.rest_comments(pr["comments"]["nodes"])
+        if pr["labels"]["pageInfo"]["hasNextPage"]:
+            self._prs[number]["labels"] = list(
+                self._pages(f"{self._repo}/issues/{number}/labels", f"list labels of PR #{number}")
+            )
+        for node in pr["latest"]["nodes"]:
+            contexts = (node["commit"].get("status") or {}).get("contexts") or []
+            self._statuses[str(node["commit"]["oid"])] = [dict(c) for c in contexts]
+        target = base_ref.get("target")
+        if target is None:
+            return  # the base branch is gone: policy reads go to REST and fail there with a message
+        base = str(target["oid"])
+        self._heads[str(base_ref["name"])] = base
+        history = target.get("history") or {"nodes": [], "pageInfo": {"hasNextPage": True}}
+        self._history[base] = (gql.history(history["nodes"]), not history["pageInfo"]["hasNextPage"])
+        for alias, path, _levels, _text in gql.BASE_DIRS:
+            self._remember_tree(base, path, target.get(alias))
+
+    def _remember_tree(self, sha: str, path: str, entry: Mapping[str, Any] | None) -> None:
+        leaves = self._leaves.setdefault(sha, {})
+        listed = self._listed.setdefault(sha, set())
+        if entry is None:  # no such path at that commit: nothing below it either
+            listed.add(path)
+            return
+        complete = True
+        for leaf, whole in gql.walk(entry):
+            known = leaves.get(leaf.path)
+            if known is None or known.text is None:  # a names-only listing keeps a text already read
+                leaves[leaf.path] = leaf
+            complete = complete and whole
+        if complete:
+            listed.add(path)
+
+    def _load_head(self, number: int) -> None:
+        """The governed files the PR changes, at its head, and every CODEOWNERS team: one request."""
+        if number in self._head_loaded:
+            return
+        self._head_loaded.add(number)
+        data = self._pr(number)
+        head = str(data["head"]["sha"])
+        paths = [
+            f.path
+            for f in self._changed.get(number, [])
+            if f.status != "removed" and classify(f.path) is not None
+        ][:HEAD_FILES_MAX]
+        base = self._heads.get(str(data["base"]["ref"]))
+        codeowners = ""
+        for location in CODEOWNERS_LOCATIONS if base else ():
+            leaf = self._leaves.get(base or "", {}).get(location)
+            if leaf is not None and leaf.text is not None:
+                codeowners = leaf.text.decode("utf-8", errors="replace")
+                break
+        slugs = [s for s in all_team_slugs(codeowners) if s not in self._teams][:TEAMS_MAX]
+        self._query_files_and_teams(head, paths, slugs)
+
+    def _query_files_and_teams(self, sha: str, paths: list[str], slugs: list[str]) -> None:
+        if not paths and not slugs:
+            return
+        owner, name = self.repository.split("/")
+        teams = [tuple(slug.split("/", 1)) for slug in slugs]
+        document, variables = gql.head_query(paths, teams)  # type: ignore[arg-type]
+        variables.update(owner=owner, name=name, head=sha)
+        data, errors = self._graphql(document, variables, f"read files at {sha[:7]} and CODEOWNERS teams")
+        missing_orgs = set()
+        for error in errors:
+            where = (error.get("path") or [""])[0]
+            if error.get("type") == "NOT_FOUND" and str(where).startswith("team"):
+                missing_orgs.add(where)  # no such organization: none of its teams exists
+                continue
+            raise ForgeError(
+                f"GitHub refused to read {where or 'files and teams'}: {_graphql_message([error])}"
+            )
+        commit = (data.get("repository") or {}).get("head") or {}
+        for i, path in enumerate(paths):
+            self._remember_tree(sha, path, commit.get(f"f{i}"))
+        for i, slug in enumerate(slugs):
+            found = None if f"team{i}" in missing_orgs else (data.get(f"team{i}") or {}).get("team")
+            self._teams[slug] = self._team_from(slug, found)
+
+    def _team_from(self, slug: str, found: Mapping[str, Any] | None) -> Team | None:
+        if found is None:
+            return None
+        members = found["members"]
+        if members["pageInfo"]["hasNextPage"]:
+            return self._rest_team(slug)
+        people = tuple(
+            User(str(m["login"]), int(m["databaseId"]), str(m["login"]).endswith("[bot]"))
+            for m in members["nodes"]
+        )
+        org = slug.split("/", 1)[0]
+        return Team(slug=f"{org}/{found['slug']}".lower(), id=int(found["databaseId"]), members=people)
 
     def pull_request(self, number: int) -> PullRequest:
         data = self._pr(number)
@@ -230,6 +393,9 @@ class GitHubForge:
         )
 
     def commits(self, number: int) -> Sequence[Commit]:
+        self._pr(number)
+        if number in self._pr_commits:
+            return self._pr_commits[number]
         out = []
         for item in self._pages(f"{self._repo}/pulls/{number}/commits", f"list commits of PR #{number}"):
             detail = item["commit"]
@@ -247,6 +413,8 @@ class GitHubForge:
 
     def changed_files(self, number: int) -> Sequence[ChangedFile]:
         data = self._pr(number)
+        if number in self._changed:
+            return self._changed[number]
         if int(data.get("changed_files", 0)) >= FILES_CAP:
             if self.local_git is None:
                 raise ForgeError(
@@ -268,6 +436,9 @@ class GitHubForge:
         return out
 
     def reviews(self, number: int) -> Sequence[Review]:
+        self._pr(number)
+        if number in self._reviews:
+            return self._reviews[number]
         out = []
         for item in self._pages(f"{self._repo}/pulls/{number}/reviews", f"list reviews of PR #{number}"):
             state = str(item["state"])
@@ -286,9 +457,7 @@ class GitHubForge:
         return out
 
     def _raw_comments(self, number: int) -> list[dict[str, Any]]:
-        known = self._prs.get(number)
-        if number not in self._comments and known is not None and known.get("comments") == 0:
-            self._comments[number] = []  # the PR read this run says it has no comments: skip the list call
+        self._pr(number)
         if number not in self._comments:
             url = f"{self._repo}/issues/{number}/comments"
             self._comments[number] = list(self._pages(url, f"list comments of PR #{number}"))
@@ -311,6 +480,15 @@ class GitHubForge:
         org, _, name = slug.partition("/")
         if not org or not name or "/" in name:
             raise ForgeError(f"team must be written org/team, got {slug!r}")
+        slug = slug.lower()
+        for number in list(self._prs):  # a sync reads its CODEOWNERS teams with the PR's head files
+            self._load_head(number)
+        if slug not in self._teams:
+            self._teams[slug] = self._rest_team(slug)
+        return self._teams[slug]
+
+    def _rest_team(self, slug: str) -> Team | None:
+        org, _, name = slug.partition("/")
         base = f"/orgs/{quote(org, safe='')}/teams/{quote(name, safe='')}"
         try:
             _, data = self._requester.requestJsonAndCheck("GET", base)
@@ -354,7 +532,38 @@ class GitHubForge:
         if entry.mode == MODE_SUBMODULE:
             raise ForgeError(f"{entry.path} is a submodule; governed files must be regular files")
 
+    def _known(self, sha: str, path: str) -> bool:
+        """Whether the cached listings say for sure what is (or is not) at `path`."""
+        if path in self._leaves.get(sha, {}):
+            return True
+        listed = self._listed.get(sha, set())
+        return any(path == d or path.startswith(d + "/") for d in listed)
+
     def read_file(self, sha: str, path: str) -> bytes | None:
+        if not self._known(sha, path) and sha in self._head_of:
+            self._load_head(self._head_of[sha])
+        if not self._known(sha, path) and sha not in self._trees:
+            self._query_files_and_teams(sha, [path], [])
+        if self._known(sha, path):
+            return self._cached_file(sha, path)
+        return self._rest_file(sha, path)
+
+    def _cached_file(self, sha: str, path: str) -> bytes | None:
+        leaves = self._leaves.get(sha, {})
+        parts = path.split("/")
+        for depth in range(1, len(parts)):  # a symlinked or submodule directory on the way
+            parent = leaves.get("/".join(parts[:depth]))
+            if parent is not None:
+                self._refuse_links(_TreeEntry(parent.path, parent.mode, parent.type, parent.oid))
+        leaf = leaves.get(path)
+        if leaf is None:
+            return None
+        self._refuse_links(_TreeEntry(leaf.path, leaf.mode, leaf.type, leaf.oid))
+        if leaf.type != "blob":
+            raise ForgeError(f"{path} is a {leaf.type}, not a file")
+        return leaf.text if leaf.text is not None else self._blob(leaf.oid, path)
+
+    def _rest_file(self, sha: str, path: str) -> bytes | None:
         tree = self._tree(sha)
         parts = path.split("/")
         for depth in range(1, len(parts)):  # a symlinked or submodule directory on the way
@@ -371,6 +580,14 @@ class GitHubForge:
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
         prefix = directory.strip("/") + "/"
+        if prefix[:-1] in self._listed.get(sha, set()):
+            out = []
+            for path, leaf in sorted(self._leaves[sha].items()):
+                if path.startswith(prefix) or path == prefix[:-1]:
+                    self._refuse_links(_TreeEntry(leaf.path, leaf.mode, leaf.type, leaf.oid))
+                    if leaf.type == "blob":
+                        out.append(path)
+            return out
         out = []
         for path, entry in sorted(self._tree(sha).items()):
             if path.startswith(prefix) or path == prefix[:-1]:
@@ -395,28 +612,51 @@ class GitHubForge:
         return paths
 
     def branch_head(self, branch: str) -> str:
+        """The branch's head as this run's PR snapshot saw it, or as GitHub says now."""
+        if branch in self._heads:
+            return self._heads[branch]
         _, data = self._call("GET", self._ref_url(branch), f"read branch {branch}")
         return str(data["object"]["sha"])
 
     def latest_decision_sha256(self, sha: str) -> str | None:
-        """Walk first parents from `sha` through the base branch's commit list (100 per call)."""
-        known: dict[str, dict[str, Any]] = {}
+        """Walk first parents from `sha`: through the snapshot's history page, else the REST list."""
+        if sha in self._history:
+            done, found = self._decision_on_first_parents(sha, iter(self._history[sha][0]))
+            if done:
+                return found
         pages = self._pages(f"{self._repo}/commits", f"list commits of {sha}", {"sha": sha})
+        rest = (
+            (
+                str(item["sha"]),
+                [str(p["sha"]) for p in item.get("parents", [])],
+                str(item["commit"]["message"]),
+                (item.get("author") or {}).get("login"),
+            )
+            for item in pages
+        )
+        done, found = self._decision_on_first_parents(sha, rest)
+        if not done:
+            raise ForgeError(f"the history of {sha} ended before its first-parent walk did")
+        return found
+
+    def _decision_on_first_parents(
+        self, sha: str, items: Iterator[tuple[str, list[str], str, str | None]]
+    ) -> tuple[bool, str | None]:
+        """(whether the walk finished within `items`, the record sha256 it found, if any)."""
+        known: dict[str, tuple[str, list[str], str, str | None]] = {}
         current: str | None = sha
         while current:
             while current not in known:
-                item = next(pages, None)
+                item = next(items, None)
                 if item is None:
-                    raise ForgeError(f"commit {current} is not in the history of {sha}")
-                known[str(item["sha"])] = item
-            item = known[current]
-            parents = [str(p["sha"]) for p in item.get("parents", [])]
-            found = trailers.from_message(str(item["commit"]["message"])) if len(parents) == 2 else None
-            author = (item.get("author") or {}).get("login")
+                    return False, None
+                known[item[0]] = item
+            _, parents, message, author = known[current]
+            found = trailers.from_message(message) if len(parents) == 2 else None
             if found is not None and (self.bot_login is None or author == self.bot_login):
-                return found.record_sha256
+                return True, found.record_sha256
             current = parents[0] if parents else None
-        return None
+        return True, None
 
     # --- writes ------------------------------------------------------------------------------
     def set_risk_label(self, number: int, label: str) -> None:
@@ -499,25 +739,29 @@ class GitHubForge:
         """Post the status unless the sha already shows exactly this one: GitHub appends every post
         (up to 1,000 per sha and context), so a re-run must not add another."""
         description = description[:140]
-        if sha not in self._created:  # a commit this run just made has no statuses yet
+        if sha in self._created:
+            self._statuses.setdefault(sha, [])  # a commit this run just made has no statuses yet
+        if sha not in self._statuses:
             _, data = self._call(
                 "GET",
                 f"{self._repo}/commits/{sha}/statuses",
                 f"read the statuses of {sha}",
                 params={"per_page": PER_PAGE},
             )
-            latest = next((item for item in data if item.get("context") == STATUS_CONTEXT), None)
-            if latest is not None and (latest.get("state"), latest.get("description")) == (
-                state,
-                description,
-            ):
-                return
+            self._statuses[sha] = list(data)
+        latest = next((item for item in self._statuses[sha] if item.get("context") == STATUS_CONTEXT), None)
+        if latest is not None and (str(latest.get("state")).lower(), latest.get("description")) == (
+            state,
+            description,
+        ):
+            return
         self._call(
             "POST",
             f"{self._repo}/statuses/{sha}",
             f"set the {STATUS_CONTEXT} status",
             body={"state": state, "context": STATUS_CONTEXT, "description": description},
         )
+        self._statuses[sha].insert(0, {"context": STATUS_CONTEXT, "state": state, "description": description})
 
     def commit_files(
         self, number: int, expected_head: str, files: Mapping[str, bytes | None], message: str
@@ -533,74 +777,48 @@ class GitHubForge:
     def commit_to_branch(
         self, branch: str, expected_head: str, files: Mapping[str, bytes | None], message: str
     ) -> str:
-        """Git-data commit: read ref, (tree), create tree, create commit, fast-forward the ref.
-
-        The ref update is never forced: if someone pushed after our read, GitHub refuses the
-        non-fast-forward and we raise HeadMovedError. A crash anywhere leaves only unreferenced
-        objects; the re-run finds the content already there, or builds the same commit again.
+        """One `createCommitOnBranch` call, which GitHub applies only if the branch is still at
+        `expected_head` (else HeadMovedError: re-sync, never force). The commit is authored by the
+        token's account and committed and signed by GitHub. A crash before the answer leaves either
+        nothing or the commit; the re-run finds the content already there, or commits it again.
         """
-        current = self.branch_head(branch)
-        if current != expected_head:
-            raise HeadMovedError(f"{branch} is at {current}, not the evaluated {expected_head}")
-        tree = self._tree(expected_head)
+        unknown = [path for path in files if not self._known(expected_head, path)]
+        if expected_head in self._head_of:
+            self._load_head(self._head_of[expected_head])
+            unknown = [path for path in unknown if not self._known(expected_head, path)]
+        if unknown:
+            self._query_files_and_teams(expected_head, unknown, [])
         changes = {
-            path: content
-            for path, content in files.items()
-            if (
-                (content is None and path in tree)
-                or (content is not None and (path not in tree or tree[path].sha != git_blob_sha(content)))
-            )
+            path: content for path, content in files.items() if self.read_file(expected_head, path) != content
         }
         if not changes:
             return expected_head
-        entries = [self._tree_entry(path, content) for path, content in sorted(changes.items())]
-        _, new_tree = self._call(
-            "POST",
-            f"{self._repo}/git/trees",
-            f"write a tree for {branch}",
-            body={"base_tree": tree[""].sha, "tree": entries},
-        )
-        when = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        person = {"name": self.identity.name, "email": self.identity.email, "date": when}
-        _, commit = self._call(
-            "POST",
-            f"{self._repo}/git/commits",
-            f"write a commit for {branch}",
-            body={
-                "message": message,
-                "tree": new_tree["sha"],
-                "parents": [expected_head],
-                "author": person,
-                "committer": person,
-            },
-        )
-        try:
-            self._requester.requestJsonAndCheck(
-                "PATCH", self._ref_url(branch, single=False), input={"sha": commit["sha"], "force": False}
-            )
-        except GithubException as exc:
-            if exc.status == 422 and "fast forward" in _message(exc).lower():
-                raise HeadMovedError(f"{branch} moved while the bot was committing to it") from exc
-            raise ForgeError(f"GitHub refused to update {branch}: {exc.status} {_message(exc)}") from exc
-        self._created.add(str(commit["sha"]))
-        return str(commit["sha"])
-
-    def _tree_entry(self, path: str, content: bytes | None) -> dict[str, Any]:
-        entry: dict[str, Any] = {"path": path, "mode": "100644", "type": "blob"}
-        if content is None:
-            entry["sha"] = None  # deletes the path from base_tree
-            return entry
-        try:
-            entry["content"] = content.decode("utf-8")  # inline: saves one call per file
-        except UnicodeDecodeError:
-            _, blob = self._call(
-                "POST",
-                f"{self._repo}/git/blobs",
-                f"write {path}",
-                body={"content": base64.b64encode(content).decode(), "encoding": "base64"},
-            )
-            entry["sha"] = blob["sha"]
-        return entry
+        headline, _, body = message.partition("\n")
+        file_changes = {
+            "additions": [
+                {"path": path, "contents": base64.b64encode(content).decode()}
+                for path, content in sorted(changes.items())
+                if content is not None
+            ],
+            "deletions": [{"path": path} for path, content in sorted(changes.items()) if content is None],
+        }
+        variables = {
+            "input": {
+                "branch": {"repositoryNameWithOwner": self.repository, "branchName": branch},
+                "expectedHeadOid": expected_head,
+                "message": {"headline": headline, "body": body.strip("\n")},
+                "fileChanges": file_changes,
+            }
+        }
+        data, errors = self._graphql(gql.COMMIT, variables, f"commit to {branch}")
+        if errors:
+            text = _graphql_message(errors)
+            if "expectedheadoid" in text.lower() or "expected branch to point to" in text.lower():
+                raise HeadMovedError(f"{branch} moved past {expected_head[:7]}: {text}")
+            raise ForgeError(f"GitHub refused to commit to {branch}: {text}")
+        new = str(data["createCommitOnBranch"]["commit"]["oid"])
+        self._created.add(new)
+        return new
 
     def merge(self, number: int, sha: str, title: str, message: str) -> str:
         data = self._pr(number)
@@ -686,6 +904,10 @@ def _message(exc: GithubException) -> str:
     if isinstance(data, dict):
         return str(data.get("message", ""))
     return str(data or "")
+
+
+def _graphql_message(errors: Sequence[Any]) -> str:
+    return "; ".join(str(e.get("message", e)) if isinstance(e, Mapping) else str(e) for e in errors)
 
 
 def _next_link(headers: Mapping[str, Any]) -> str | None:

@@ -34,8 +34,12 @@ BACKOFF_MAX = 30.0
 MAX_WAIT = 120.0  # the longest rate-limit wait we accept before failing the run
 TIMEOUT = 15  # seconds, connect and read, per request
 
-# POSTs that are content-addressed or declarative, so repeating them changes nothing.
-_REPEATABLE_POST = re.compile(r"/git/(?:blobs|trees|commits)$|/issues/[0-9]+/labels$|/statuses/[0-9a-f]+$")
+# POSTs that are content-addressed or declarative, so repeating them changes nothing. The bot's
+# GraphQL requests are reads, or `createCommitOnBranch` guarded by `expectedHeadOid`, which cannot
+# apply twice: a repeat after a lost answer fails as "head moved" and the next sync converges.
+_REPEATABLE_POST = re.compile(
+    r"/git/(?:blobs|trees|commits)$|/issues/[0-9]+/labels$|/statuses/[0-9a-f]+$|/graphql$"
+)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 
