@@ -136,6 +136,8 @@ class _Root:
             raise GitHubError("NOT_FOUND", f"Could not resolve to an Organization with the login of '{login}'.")
 
         def team(_info: Any, slug: str) -> dict[str, Any] | None:
+            if slug in fake.unreadable_teams:
+                raise GitHubError("FORBIDDEN", "Resource not accessible by integration")
             if slug not in fake.teams:
                 return None
             tid, members = fake.teams[slug]

@@ -507,6 +507,7 @@ class FakeGitHub:
         self.teams: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # slug -> (id, members)
         self.emails: dict[str, dict[str, Any]] = {}  # commit email -> account, as GitHub links them
         self.missing_orgs: set[str] = set()  # organizations that do not exist (teams are keyed by slug)
+        self.unreadable_teams: set[str] = set()  # teams the token may not read (a GITHUB_TOKEN)
         self.log: list[str] = []
         self._crash_at: int | str | None = None
         self._lose_at: int | None = None

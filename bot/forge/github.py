@@ -1,13 +1,17 @@
 """The Forge on GitHub, through PyGithub's authenticated, retrying `Requester`.
 
 PyGithub gives us auth (token or App installation), `GITHUB_API_URL` for GitHub Enterprise Server,
-timeouts and retries. We call the REST endpoints through its `requester` with explicit URLs instead of
-its object graph, because the objects fetch lazily in ways that hide extra calls, and every value is
-immediately turned into the Forge's frozen dataclasses anyway: the number of HTTP calls per step is
-visible here, line by line (`benchmarks/bench_api_calls.py` counts them).
+timeouts and retries. We send requests through its `requester` with explicit URLs and documents
+instead of its object graph, because the objects fetch lazily in ways that hide extra calls: the
+number of HTTP calls per step is visible here (`benchmarks/bench_api_calls.py` counts them).
 
-One forge object serves one run: the PR, trees and comments it has read are cached for that run.
-Every write first compares with what is there, so a run repeated after a crash converges.
+A sync reads in two GraphQL requests (`bot/forge/github_graphql.py`): the PR with everything on it
+and the base branch's policy, then the governed files at the head with the CODEOWNERS teams. REST
+serves what GraphQL cannot answer in one page (long lists, renames' old paths, large blobs) and the
+writes (labels, comment, status, merge); the record commit is one `createCommitOnBranch`.
+
+One forge object serves one run: what it has read is cached for that run. Every write first
+compares with what is there, so a run repeated after a crash converges.
 """
 
 from __future__ import annotations
@@ -168,6 +172,7 @@ class GitHubForge:
         self._heads: dict[str, str] = {}  # branch -> head sha, as the snapshot saw it
         self._history: dict[str, tuple[list[tuple[str, list[str], str, str | None]], bool]] = {}
         self._teams: dict[str, Team | None] = {}
+        self._team_refusals: dict[str, str] = {}  # teams the token may not read, with GitHub's words
         self._statuses: dict[str, list[dict[str, Any]]] = {}  # sha -> its statuses, newest first
         self._head_of: dict[str, int] = {}  # PR head sha -> PR number
         self._head_loaded: set[int] = set()
@@ -345,20 +350,23 @@ class GitHubForge:
         document, variables = gql.head_query(paths, teams)  # type: ignore[arg-type]
         variables.update(owner=owner, name=name, head=sha)
         data, errors = self._graphql(document, variables, f"read files at {sha[:7]} and CODEOWNERS teams")
-        missing_orgs = set()
+        team_errors: dict[str, dict[str, Any]] = {}
         for error in errors:
-            where = (error.get("path") or [""])[0]
-            if error.get("type") == "NOT_FOUND" and str(where).startswith("team"):
-                missing_orgs.add(where)  # no such organization: none of its teams exists
+            where = str((error.get("path") or [""])[0])
+            if where.startswith("team"):
+                team_errors[where] = error
                 continue
-            raise ForgeError(
-                f"GitHub refused to read {where or 'files and teams'}: {_graphql_message([error])}"
-            )
+            raise ForgeError(f"GitHub refused to read {where or 'files'}: {_graphql_message([error])}")
         commit = (data.get("repository") or {}).get("head") or {}
         for i, path in enumerate(paths):
             self._remember_tree(sha, path, commit.get(f"f{i}"))
         for i, slug in enumerate(slugs):
-            found = None if f"team{i}" in missing_orgs else (data.get(f"team{i}") or {}).get("team")
+            error = team_errors.get(f"team{i}")
+            if error is not None and error.get("type") != "NOT_FOUND":
+                # e.g. a GITHUB_TOKEN, which may not read teams: fail when the team is needed, not before
+                self._team_refusals[slug] = f"GitHub refused to read team {slug}: {_graphql_message([error])}"
+                continue
+            found = None if error is not None else (data.get(f"team{i}") or {}).get("team")
             self._teams[slug] = self._team_from(slug, found)
 
     def _team_from(self, slug: str, found: Mapping[str, Any] | None) -> Team | None:
@@ -483,6 +491,8 @@ class GitHubForge:
         slug = slug.lower()
         for number in list(self._prs):  # a sync reads its CODEOWNERS teams with the PR's head files
             self._load_head(number)
+        if slug in self._team_refusals:
+            raise ForgeError(self._team_refusals[slug])
         if slug not in self._teams:
             self._teams[slug] = self._rest_team(slug)
         return self._teams[slug]

@@ -1,0 +1,71 @@
+"""A sync on GitHub: what it reads in its two GraphQL requests, and how it fails when it may not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import responses
+
+from tests import github_mock as gm
+from tests.both_forges import GitHubCab
+from tests.sandbox import HIGH, LOW, MEDIUM, Clock
+
+
+@pytest.fixture
+def cab() -> Iterator[GitHubCab]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield GitHubCab(gm.FakeGitHub(rsps), Clock())
+
+
+def _reads(cab: GitHubCab, since: int) -> list[str]:
+    return [entry for entry in cab.fake.log[since:] if entry.startswith("GET ") or " query " in entry]
+
+
+def test_a_first_sync_reads_the_pr_policy_evidence_and_teams_in_two_requests(cab: GitHubCab) -> None:
+    number = cab.submit(MEDIUM)
+    before = len(cab.fake.log)
+    assert cab.sync(number).status == "pending"
+    assert _reads(cab, before)[:2] == ["POST /graphql query CabSnapshot", "POST /graphql query CabHead"]
+    assert not [entry for entry in _reads(cab, before) if entry.startswith("GET ")]
+
+
+def test_the_deciding_sync_reads_nothing_after_its_two_requests(cab: GitHubCab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    before = len(cab.fake.log)
+    assert cab.sync(number).status == "merged"
+    assert _reads(cab, before) == ["POST /graphql query CabSnapshot", "POST /graphql query CabHead"]
+
+
+def test_a_token_that_cannot_read_teams_still_auto_approves_low_risk(cab: GitHubCab) -> None:
+    cab.fake.unreadable_teams = {"cab", "security"}
+    assert cab.sync(cab.submit(LOW)).status == "merged"
+
+
+def test_a_token_that_cannot_read_teams_fails_a_medium_sync_with_githubs_words(cab: GitHubCab) -> None:
+    from bot.forge.interface import ForgeError
+
+    cab.fake.unreadable_teams = {"cab"}
+    with pytest.raises(ForgeError, match="read team example/cab: Resource not accessible by integration"):
+        cab.sync(cab.submit(MEDIUM))
+
+
+def test_a_team_in_a_missing_organization_has_no_approvers(cab: GitHubCab) -> None:
+    cab.fake.missing_orgs = {"example"}
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    result = cab.sync(number)
+    assert result.status == "pending"
+    assert "@example/cab not found" in result.summary
+
+
+def test_the_record_commit_is_one_guarded_mutation_authored_by_the_token(cab: GitHubCab) -> None:
+    number = cab.submit(HIGH)
+    before = len(cab.fake.log)
+    head = cab.sync(number).head_sha
+    assert head is not None
+    assert [e for e in cab.fake.log[before:] if "mutation" in e] == ["POST /graphql mutation CabCommit"]
+    assert cab.fake.authors[head] == gm.user(*gm.BOT_USER)
