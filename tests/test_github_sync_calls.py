@@ -69,3 +69,79 @@ def test_the_record_commit_is_one_guarded_mutation_authored_by_the_token(cab: Gi
     assert head is not None
     assert [e for e in cab.fake.log[before:] if "mutation" in e] == ["POST /graphql mutation CabCommit"]
     assert cab.fake.authors[head] == gm.user(*gm.BOT_USER)
+
+
+# --- a crash between any two calls, then a re-run --------------------------------------------
+LOW_SYNC_CALLS = 8  # snapshot, head, label, comment, file check, commit, status, merge
+DECIDING_SYNC_CALLS = 6  # snapshot, head, comment, commit, status, merge
+
+
+def _converged(cab: GitHubCab, number: int) -> None:
+    """Merged once, one label, one bot comment, and a further sync writes nothing."""
+    result = cab.sync(number)
+    assert result.status == "closed", result.summary
+    merges = [sha for sha, (_, parents, message) in cab.fake.commits.items() if "Cab-Decision:" in message]
+    assert len(merges) == 1
+    assert cab.fake.refs["main"] == merges[0]
+    pr = cab.fake.prs[number]
+    assert len([label for label in pr["labels"] if label.startswith("risk:")]) == 1
+    assert len([c for c in pr["comments"] if c["user"]["login"] == gm.BOT_USER[0]]) == 1
+    before = cab.fake.writes()
+    cab.sync(number)
+    assert cab.fake.writes() == before
+
+
+def _sync_until_merged(cab: GitHubCab, number: int) -> None:
+    result = cab.sync(number)  # one re-run finishes the job
+    assert result.status == "merged", result.summary
+
+
+def test_a_low_sync_makes_the_calls_the_crash_tests_cover(cab: GitHubCab) -> None:
+    number = cab.submit(LOW)
+    before = len(cab.fake.log)
+    cab.sync(number)
+    assert len(cab.fake.log) - before == LOW_SYNC_CALLS
+
+
+def test_a_deciding_sync_makes_the_calls_the_crash_tests_cover(cab: GitHubCab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    before = len(cab.fake.log)
+    cab.sync(number)
+    assert len(cab.fake.log) - before == DECIDING_SYNC_CALLS
+
+
+@pytest.mark.parametrize("crash_at", range(1, LOW_SYNC_CALLS + 1))
+def test_a_low_sync_crashing_before_any_call_converges_on_rerun(cab: GitHubCab, crash_at: int) -> None:
+    number = cab.submit(LOW)
+    cab.fake.crash_before(crash_at)
+    with pytest.raises(gm.Crash):
+        cab.sync(number)
+    _sync_until_merged(cab, number)
+    _converged(cab, number)
+
+
+@pytest.mark.parametrize("lost", range(1, LOW_SYNC_CALLS + 1))
+def test_a_low_sync_losing_any_answer_converges_on_rerun(cab: GitHubCab, lost: int) -> None:
+    number = cab.submit(LOW)
+    cab.fake.lose_answer_of(lost)
+    with pytest.raises(gm.Crash):
+        cab.sync(number)
+    if cab.fake.prs[number]["merged"]:
+        _converged(cab, number)
+        return
+    _sync_until_merged(cab, number)
+    _converged(cab, number)
+
+
+@pytest.mark.parametrize("crash_at", range(1, DECIDING_SYNC_CALLS + 1))
+def test_a_deciding_sync_crashing_before_any_call_converges_on_rerun(cab: GitHubCab, crash_at: int) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    cab.fake.crash_before(crash_at)
+    with pytest.raises(gm.Crash):
+        cab.sync(number)
+    _sync_until_merged(cab, number)
+    _converged(cab, number)
