@@ -42,7 +42,11 @@ class GitHubError(graphql.GraphQLError):
 
 
 def connection(
-    items: Sequence[Any], first: int | None = None, last: int | None = None, after: str | None = None, **_: Any
+    items: Sequence[Any],
+    first: int | None = None,
+    last: int | None = None,
+    after: str | None = None,
+    **_: Any,
 ) -> dict[str, Any]:
     for size in (first, last):
         if size is not None and not 0 <= size <= MAX_PAGE:
@@ -127,13 +131,17 @@ class _Root:
 
     def repository(self, _info: Any, owner: str, name: str, **_: Any) -> _Repository:
         if f"{owner}/{name}".lower() != self.fake.repo.lower():
-            raise GitHubError("NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'.")
+            raise GitHubError(
+                "NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'."
+            )
         return _Repository(self.fake)
 
     def organization(self, _info: Any, login: str) -> dict[str, Any]:
         fake = self.fake
         if fake.missing_orgs and login.lower() in fake.missing_orgs:
-            raise GitHubError("NOT_FOUND", f"Could not resolve to an Organization with the login of '{login}'.")
+            raise GitHubError(
+                "NOT_FOUND", f"Could not resolve to an Organization with the login of '{login}'."
+            )
 
         def team(_info: Any, slug: str) -> dict[str, Any] | None:
             if slug in fake.unreadable_teams:
@@ -151,11 +159,11 @@ class _Root:
 
         return _typed("Organization", login=login, team=team)
 
-    def createCommitOnBranch(self, _info: Any, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002, N802
+    def createCommitOnBranch(self, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
         fake, branch = self.fake, input["branch"]
         name, expected = branch.get("branchName"), input["expectedHeadOid"]
         if branch.get("repositoryNameWithOwner", "").lower() != fake.repo.lower() or name not in fake.refs:
-            raise GitHubError("NOT_FOUND", f"A ref named \"refs/heads/{name}\" does not exist.")
+            raise GitHubError("NOT_FOUND", f'A ref named "refs/heads/{name}" does not exist.')
         if fake.refs[name] != expected:
             raise GitHubError(
                 "STALE_DATA",
@@ -179,10 +187,10 @@ class _Repository:
     def __init__(self, fake: FakeGitHub) -> None:
         self.fake = fake
 
-    def nameWithOwner(self, _info: Any) -> str:  # noqa: N802
+    def nameWithOwner(self, _info: Any) -> str:
         return self.fake.repo
 
-    def pullRequest(self, _info: Any, number: int) -> _PullRequest:  # noqa: N802
+    def pullRequest(self, _info: Any, number: int) -> _PullRequest:
         if number not in self.fake.prs:
             raise GitHubError("NOT_FOUND", f"Could not resolve to a PullRequest with the number of {number}.")
         return _PullRequest(self.fake, number)
@@ -192,7 +200,7 @@ class _Repository:
             return _Commit(self.fake, oid)
         return None
 
-    def ref(self, _info: Any, qualifiedName: str) -> dict[str, Any] | None:  # noqa: N803
+    def ref(self, _info: Any, qualifiedName: str) -> dict[str, Any] | None:
         name = qualifiedName.removeprefix("refs/heads/")
         return _ref(self.fake, name) if name in self.fake.refs else None
 
@@ -222,31 +230,31 @@ class _PullRequest:
     def merged(self, _info: Any) -> bool:
         return bool(self.pr["merged"])
 
-    def changedFiles(self, _info: Any) -> int:  # noqa: N802
+    def changedFiles(self, _info: Any) -> int:
         return int(self.rest["changed_files"])
 
-    def mergeCommit(self, _info: Any) -> _Commit | None:  # noqa: N802
+    def mergeCommit(self, _info: Any) -> _Commit | None:
         return _Commit(self.fake, self.pr["merge"]) if self.pr["merge"] else None
 
     def author(self, _info: Any) -> dict[str, Any] | None:
         return actor(self.pr["author"])
 
-    def headRefName(self, _info: Any) -> str:  # noqa: N802
+    def headRefName(self, _info: Any) -> str:
         return str(self.pr["branch"])
 
-    def headRefOid(self, _info: Any) -> str:  # noqa: N802
+    def headRefOid(self, _info: Any) -> str:
         return self._head()
 
-    def baseRefName(self, _info: Any) -> str:  # noqa: N802
+    def baseRefName(self, _info: Any) -> str:
         return str(self.pr["base"])
 
-    def baseRefOid(self, _info: Any) -> str:  # noqa: N802
+    def baseRefOid(self, _info: Any) -> str:
         return str(self.rest["base"]["sha"])
 
-    def baseRef(self, _info: Any) -> dict[str, Any] | None:  # noqa: N802
+    def baseRef(self, _info: Any) -> dict[str, Any] | None:
         return _ref(self.fake, self.pr["base"]) if self.pr["base"] in self.fake.refs else None
 
-    def headRepository(self, _info: Any) -> _Repository:  # noqa: N802
+    def headRepository(self, _info: Any) -> _Repository:
         return _Repository(self.fake)
 
     def labels(self, _info: Any, **page: Any) -> dict[str, Any]:
@@ -254,7 +262,9 @@ class _PullRequest:
 
     def files(self, _info: Any, **page: Any) -> dict[str, Any]:
         kinds = {"added": "ADDED", "removed": "DELETED", "modified": "MODIFIED", "renamed": "RENAMED"}
-        diff = self.fake._diff(self.fake.merge_base(self.fake.refs[self.pr["base"]], self._head()), self._head())
+        diff = self.fake._diff(
+            self.fake.merge_base(self.fake.refs[self.pr["base"]], self._head()), self._head()
+        )
         return connection([{"path": d["filename"], "changeType": kinds[d["status"]]} for d in diff], **page)
 
     def reviews(self, _info: Any, **page: Any) -> dict[str, Any]:
@@ -265,7 +275,9 @@ class _PullRequest:
                 "state": r["state"],
                 "body": r.get("body") or "",
                 "submittedAt": r.get("submitted_at"),
-                "commit": _Commit(self.fake, r["commit_id"]) if r.get("commit_id") in self.fake.commits else None,
+                "commit": _Commit(self.fake, r["commit_id"])
+                if r.get("commit_id") in self.fake.commits
+                else None,
                 "author": actor(r.get("user")),
             }
             for r in self.pr["reviews"]
@@ -306,7 +318,9 @@ class _Commit:
         if account is None:
             return {"email": "someone@example.com", "name": "someone", "user": None}
         emails = [e for e, a in self.fake.emails.items() if a["login"] == account["login"]]
-        email = BOT_EMAIL if account.get("type") == "Bot" else (emails or [f"{account['login']}@example.com"])[0]
+        email = (
+            BOT_EMAIL if account.get("type") == "Bot" else (emails or [f"{account['login']}@example.com"])[0]
+        )
         return {"email": email, "name": account["login"], "user": git_user(account)}
 
     def author(self, _info: Any) -> dict[str, Any]:
@@ -367,8 +381,14 @@ def tree_entry(files: dict[str, bytes], path: str) -> dict[str, Any] | None:
             isTruncated=False,
             byteSize=len(content),
         )
-        return {"name": path.rsplit("/", 1)[-1], "path": path, "mode": MODES["blob"], "type": "blob",
-                "oid": blob["oid"], "object": blob}
+        return {
+            "name": path.rsplit("/", 1)[-1],
+            "path": path,
+            "mode": MODES["blob"],
+            "type": "blob",
+            "oid": blob["oid"],
+            "object": blob,
+        }
     prefix = f"{path}/" if path else ""
     below = [p for p in files if p.startswith(prefix)]
     if not below:
@@ -379,5 +399,11 @@ def tree_entry(files: dict[str, bytes], path: str) -> dict[str, Any] | None:
         e for child in children if (e := tree_entry(files, prefix + child)) is not None
     ]
     tree = _typed("Tree", oid=oid, entries=entries)
-    return {"name": path.rsplit("/", 1)[-1], "path": path, "mode": MODES["tree"], "type": "tree", "oid": oid,
-            "object": tree}
+    return {
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "mode": MODES["tree"],
+        "type": "tree",
+        "oid": oid,
+        "object": tree,
+    }
