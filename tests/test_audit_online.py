@@ -17,7 +17,8 @@ import pytest
 import responses
 from github import Auth
 
-from bot.audit.online import GitHubFacts
+from bot.audit import report_html, report_markdown
+from bot.audit.online import GitHubFacts, Note
 from bot.audit.service import AuditOptions, AuditReport, run
 from bot.cli import main
 from bot.forge.retry import ForgeRetry
@@ -250,6 +251,33 @@ def test_notes_are_listed_apart_from_findings_in_json(
     assert data["notes"][0]["path"] == record_path(cab)
 
 
+def test_a_reviewer_renamed_since_is_a_note_because_identity_is_the_user_id(
+    cab: CabRepo, gh: gm.GitHubMock
+) -> None:
+    number = approved(cab)
+    github = GitHubSide(cab, [number], [CAB_TEAM])
+    reviews = github.reviews[number]
+    assert reviews is not None
+    reviews[0]["user"]["login"] = "robert-cab"
+    github.serve(gh)
+    report = audit_online(cab)
+    assert report.findings == []
+    assert [(n.kind, n.message) for n in report.notes] == [
+        ("online.login-renamed", f"bob-cab (id {cab.forge.user('bob-cab').id}) is now called robert-cab")
+    ]
+
+
+def test_notes_are_escaped_and_set_apart_in_markdown_and_html() -> None:
+    note = Note("online.not-member-now", "a" * 40, "decisions/x|<script>.yaml", "<b>gone</b>")
+    report = AuditReport(head="a" * 40, since=None, anchor=None, commits=1, checked=1, notes=[note])
+    markdown, html = report_markdown.render(report), report_html.render(report)
+    assert "**Notes** (not findings):" in markdown
+    assert "x\\|&lt;script>.yaml" in markdown
+    assert "Notes (not findings)" in html
+    assert "<script>" not in html
+    assert "&lt;b&gt;gone&lt;/b&gt;" in html
+
+
 # -- what is asked of GitHub ---------------------------------------------------------------------
 
 
@@ -331,6 +359,19 @@ def test_github_out_of_reach_exits_3(
     assert "could not reach GitHub" in capsys.readouterr().err
 
 
+def test_a_token_that_cannot_read_teams_exits_3_saying_what_is_needed(
+    cab: CabRepo, gh: gm.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    number = approved(cab)
+    github = GitHubSide(cab, [number], [])
+    github.serve(gh)
+    gh.add("GET", "/orgs/example/teams/cab", gm.error("Resource not accessible by integration"), status=403)
+    assert main(["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]) == 3
+    err = capsys.readouterr().err
+    assert "403 Resource not accessible by integration" in err
+    assert "read:org" in err
+
+
 def test_online_without_a_token_is_a_usage_error(
     cab: CabRepo, env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -357,3 +398,10 @@ def test_github_repo_names_the_repository_instead_of_the_environment(
         args = ["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]
         assert main([*args, "--github-repo", "octo-org/elsewhere"]) == 0
     assert "0 findings, 0 notes" in capsys.readouterr().out
+
+
+def test_github_repo_without_online_is_a_usage_error(
+    cab: CabRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "--repo", str(cab.forge.path), "--github-repo", "octo-org/cab"]) == 2
+    assert "only used with --online" in capsys.readouterr().err
