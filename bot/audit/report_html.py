@@ -103,6 +103,13 @@ def render(report: AuditReport) -> str:
         if rows
         else ""
     )
+    notes = "".join(
+        f"<li><code>{escape(n.kind)}</code> <code>{escape(n.commit[:12])}</code> "
+        f"<code>{escape(n.path or '')}</code>: {escape(n.message)}</li>"
+        for n in report.notes
+    )
+    if notes:
+        table += f"<h2>Notes (not findings)</h2><ul>{notes}</ul>"
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>CAB audit {escape(report.head[:12])}</title><style>{_STYLE}</style></head><body>"

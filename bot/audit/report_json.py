@@ -26,8 +26,11 @@ def as_data(report: AuditReport) -> dict[str, Any]:
             "decisions": report.stats.decisions,
             "findings": len(report.findings),
             "findings_by_rule": dict(sorted(by_rule.items())),
+            "online": report.online,
+            "notes": len(report.notes),
         },
         "findings": [f.as_dict() for f in report.findings],
+        "notes": [n.as_dict() for n in report.notes],
         "stats": report.stats.as_dict(),
         "rules": {rule: RULES[rule] for rule in sorted(by_rule)},
     }

@@ -21,7 +21,8 @@ def render(report: AuditReport) -> str:
     out = [
         f"## CAB audit of `{report.head[:12]}`: {verdict}",
         "",
-        f"{report.commits} first-parent commits, {report.stats.decisions} decisions.",
+        f"{report.commits} first-parent commits, {report.stats.decisions} decisions"
+        + (", reviews and teams cross-checked with GitHub." if report.online else "."),
         "",
     ]
     if report.findings:
@@ -32,6 +33,10 @@ def render(report: AuditReport) -> str:
         out += ["", "<details><summary>Rules</summary>", ""]
         out += [f"- `{rule}`: {RULES[rule]}" for rule in sorted({f.rule for f in report.findings})]
         out += ["", "</details>"]
+    if report.notes:
+        out += ["", "**Notes** (not findings):", ""]
+        for n in report.notes:
+            out.append(f"- `{n.kind}` `{n.commit[:12]}` `{_cell(n.path or '-')}`: {_cell(n.message)}")
     out += ["", "| tier | decisions |", "|---|---|"]
     totals: dict[str, int] = {}
     for tiers in report.stats.per_month.values():

@@ -1,4 +1,5 @@
-"""The terminal report: a verdict line, then one line per finding (rule, commit, file, message)."""
+"""The terminal report: a verdict line, one line per finding (rule, commit, file, message), then
+one line per note (information from `--online` that is not a finding)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ def render(report: AuditReport) -> str:
     lines = [
         f"cab audit of {report.head[:12]}: {report.commits} first-parent commits "
         f"({report.checked} checked now), {report.stats.decisions} decisions, "
-        f"{len(report.findings)} findings",
+        f"{len(report.findings)} findings" + (f", {len(report.notes)} notes" if report.online else ""),
     ]
     for finding in report.findings:
         where = finding.path or "-"
         lines.append(
             f"{finding.rule}  {finding.commit[:12]}  {printable(where)}: {printable(finding.message)}"
         )
+    for note in report.notes:
+        where = note.path or "-"
+        lines.append(f"note {note.kind}  {note.commit[:12]}  {printable(where)}: {printable(note.message)}")
     lines.append("OK: every decision verified" if report.ok else "FAILED: see the findings above")
     return "\n".join(lines) + "\n"

@@ -66,6 +66,14 @@ RULES: dict[str, str] = {
     "exception-decision.misplaced": "the exception's path disagrees with its content or its decision",
     "exception-decision.unexpected-change": "the merge changes more than the exception and its record",
     "exception-decision.expiry": "an approved exception expires before its decision or over 90 days after it",
+    # --online: what the GitHub API says now contradicts the record
+    "online.pull-request-missing": "GitHub has no pull request with the number the record names",
+    "online.review-missing": "the recorded review id is not a review of the record's pull request on GitHub",
+    "online.review-other-user": "on GitHub the recorded review was given by another user id than recorded",
+    "online.review-not-approved": "on GitHub the recorded review is not in the APPROVED state",
+    "online.review-other-commit": "on GitHub the recorded review is on another commit than reviewed_sha",
+    "online.team-missing": "the approver's team no longer exists on GitHub (or the token cannot see it)",
+    "online.team-id-changed": "the approver's team slug now names a team with another id than recorded",
 }
 
 

@@ -6,6 +6,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.audit import cache
 from bot.audit.auditor import UNKNOWN, AuditResult, audit
@@ -13,6 +14,9 @@ from bot.audit.history import AuditRefused, GitRepository
 from bot.audit.rules import Finding
 from bot.audit.stats import Stats
 from bot.identity import BotIdentity
+
+if TYPE_CHECKING:  # the online module imports the GitHub client: only loaded for --online
+    from bot.audit.online import Facts, Note
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class AuditOptions:
     since: str | None = None
     anchor: str | None = None
     use_cache: bool = True
+    online: Facts | None = None  # cross-check reviews and teams with GitHub (`cab audit --online`)
 
 
 @dataclass
@@ -36,6 +41,8 @@ class AuditReport:
     checked: int  # of which checked in this run (the rest came from the cache)
     findings: list[Finding] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
+    notes: list[Note] = field(default_factory=list)  # information only; never affects `ok`
+    online: bool = False
 
     @property
     def ok(self) -> bool:
@@ -52,7 +59,21 @@ def run(options: AuditOptions) -> AuditReport:
         else:
             report = _cached_run(repo, head, options)
         report.findings += _anchor_findings(repo, head, options.anchor)
+        if options.online is not None:
+            _online(repo, head, options, report)
         return report
+
+
+def _online(repo: GitRepository, head: str, options: AuditOptions, report: AuditReport) -> None:
+    """After the offline audit (and its cache), the same range again for the GitHub cross-check."""
+    from bot.audit.online import cross_check
+
+    assert options.online is not None
+    stop = repo.resolve(options.since) if options.since is not None else None
+    result = cross_check(repo.first_parent_log(head, stop), repo, options.online)
+    report.findings += result.findings
+    report.notes += result.notes
+    report.online = True
 
 
 def _report(

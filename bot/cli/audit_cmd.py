@@ -1,15 +1,21 @@
-"""`cab audit [--since REV] [--anchor SHA] [--format text|json|markdown|html] [-o FILE] [--online]`."""
+"""`cab audit [--since REV] [--anchor SHA] [--format text|json|markdown|html] [-o FILE]
+[--online [--github-repo OWNER/NAME]]`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.audit import report_html, report_json, report_markdown, report_text
 from bot.audit.service import AuditOptions, run
 from bot.errors import UsageError
 from bot.identity import bot_identity
+
+if TYPE_CHECKING:
+    from bot.audit.online import GitHubFacts
 
 RENDERERS = {
     "text": report_text.render,
@@ -25,8 +31,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="re-verify every decision on the branch from git history alone",
         description="Walk the branch's first-parent history and re-verify every decision: evidence "
         "hashes, re-scoring, approvals against CODEOWNERS, exceptions, the hash chain, governed files "
-        "and merge trailers. Exit 0 with no findings, 1 with findings, 2 on usage errors or when the "
-        "repository cannot be audited (e.g. a shallow clone).",
+        "and merge trailers. With --online, also cross-check the recorded review ids and teams with the "
+        "GitHub API (GITHUB_TOKEN; GITHUB_REPOSITORY or --github-repo). Exit 0 with no findings, 1 with "
+        "findings, 2 on usage errors or when the repository cannot be audited (e.g. a shallow clone), "
+        "3 when GitHub cannot be read.",
     )
     parser.add_argument("--repo", type=Path, default=Path("."), help="repository to audit (default: .)")
     parser.add_argument("--ref", default="HEAD", help="branch to audit (default: HEAD)")
@@ -40,17 +48,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--online",
         action="store_true",
-        help="cross-check reviews and teams with GitHub (not implemented yet)",
+        help="also cross-check recorded review ids and teams with the GitHub API (needs GITHUB_TOKEN)",
+    )
+    parser.add_argument(
+        "--github-repo",
+        metavar="OWNER/NAME",
+        help="the GitHub repository for --online (default: $GITHUB_REPOSITORY)",
     )
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    if args.online:
-        raise UsageError(
-            "cab audit: --online (cross-checking review ids and team membership with the GitHub API) "
-            "is not implemented yet; run without --online for the offline audit"
-        )
+    online = _online_facts(args)
     report = run(
         AuditOptions(
             root=args.repo,
@@ -59,6 +68,7 @@ def handle(args: argparse.Namespace) -> int:
             since=args.since,
             anchor=args.anchor,
             use_cache=not args.no_cache,
+            online=online,
         )
     )
     text = RENDERERS[args.format](report)
@@ -70,3 +80,16 @@ def handle(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0 if report.ok else 1
+
+
+def _online_facts(args: argparse.Namespace) -> GitHubFacts | None:
+    """The GitHub reader for --online, checked before the (possibly long) offline audit starts."""
+    if not args.online:
+        if args.github_repo:
+            raise UsageError("cab audit: --github-repo is only used with --online")
+        return None
+    from bot.audit.online import GitHubFacts  # the GitHub client only when asked for
+
+    facts = GitHubFacts.from_env(os.environ, args.github_repo)
+    facts.check_access()
+    return facts
