@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,10 +73,14 @@ def _typed(kind: str, **fields: Any) -> dict[str, Any]:
 
 
 def actor(account: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A REST account as GraphQL's Actor (User or Bot)."""
+    """A REST account as GraphQL's Actor (User or Bot). GraphQL names a Bot without the `[bot]`
+    suffix REST gives its login: `github-actions`, not `github-actions[bot]`."""
     if account is None:
         return None
-    return _typed(account.get("type", "User"), login=account["login"], databaseId=account["id"])
+    kind = account.get("type", "User")
+    login = str(account["login"])
+    login = login.removesuffix("[bot]") if kind == "Bot" else login
+    return _typed(kind, login=login, databaseId=account["id"])
 
 
 def git_user(account: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -92,32 +97,44 @@ class Schema:
         self.fake = fake
 
     def execute(self, document: str, variables: dict[str, Any] | None) -> dict[str, Any]:
-        parsed = graphql.parse(document)
-        invalid = graphql.validate(schema(), parsed)
-        assert not invalid, f"GitHub would reject this GraphQL document: {invalid}"
-        result = graphql.execute_sync(
-            schema(),
-            parsed,
-            root_value=_Root(self.fake),
-            variable_values=variables or {},
-            type_resolver=_type_name,
-        )
-        answer: dict[str, Any] = {"data": result.data}
-        errors = result.errors or []
-        unexpected = [e for e in errors if not isinstance(e.original_error, GitHubError)]
-        if unexpected:
-            raise AssertionError(f"fake GraphQL failed: {unexpected}") from unexpected[0].original_error
-        if errors:
-            answer["errors"] = [
-                {
-                    "type": e.original_error.kind,  # type: ignore[union-attr]
-                    "path": e.path,
-                    "locations": [{"line": loc.line, "column": loc.column} for loc in e.locations or []],
-                    "message": e.message,
-                }
-                for e in errors
-            ]
-        return answer
+        return execute(document, variables, _Root(self.fake))
+
+
+def validate(document: str) -> graphql.DocumentNode:
+    """The parsed document; fails the test if GitHub's schema would reject it."""
+    parsed = graphql.parse(document)
+    invalid = graphql.validate(schema(), parsed)
+    assert not invalid, f"GitHub would reject this GraphQL document: {invalid}"
+    return parsed
+
+
+def execute(document: str, variables: dict[str, Any] | None, root: Any) -> dict[str, Any]:
+    """GitHub's answer to a validated `document` over `root` (an object or dicts whose attributes or
+    keys are named like the fields, callables taking `(info, **arguments)`): `data`, and beside
+    partial data the `errors` that resolvers raised as `GitHubError`, in GitHub's shape."""
+    result = graphql.execute_sync(
+        schema(),
+        validate(document),
+        root_value=root,
+        variable_values=variables or {},
+        type_resolver=_type_name,
+    )
+    answer: dict[str, Any] = {"data": result.data}
+    errors = result.errors or []
+    unexpected = [e for e in errors if not isinstance(e.original_error, GitHubError)]
+    if unexpected:
+        raise AssertionError(f"fake GraphQL failed: {unexpected}") from unexpected[0].original_error
+    if errors:
+        answer["errors"] = [
+            {
+                "type": e.original_error.kind,  # type: ignore[union-attr]
+                "path": e.path,
+                "locations": [{"line": loc.line, "column": loc.column} for loc in e.locations or []],
+                "message": e.message,
+            }
+            for e in errors
+        ]
+    return answer
 
 
 def _type_name(value: Any, *_: Any) -> str:
@@ -268,18 +285,9 @@ class _PullRequest:
         return connection([{"path": d["filename"], "changeType": kinds[d["status"]]} for d in diff], **page)
 
     def reviews(self, _info: Any, **page: Any) -> dict[str, Any]:
+        commits = self.fake.commits
         nodes = [
-            {
-                "fullDatabaseId": str(r["id"]),
-                "databaseId": r["id"],
-                "state": r["state"],
-                "body": r.get("body") or "",
-                "submittedAt": r.get("submitted_at"),
-                "commit": _Commit(self.fake, r["commit_id"])
-                if r.get("commit_id") in self.fake.commits
-                else None,
-                "author": actor(r.get("user")),
-            }
+            review_node(r, _Commit(self.fake, r["commit_id"]) if r.get("commit_id") in commits else None)
             for r in self.pr["reviews"]
         ]
         return connection(nodes, **page)
@@ -289,18 +297,32 @@ class _PullRequest:
         return connection([{"commit": _Commit(self.fake, at)} for at in chain], **page)
 
     def comments(self, _info: Any, **page: Any) -> dict[str, Any]:
-        nodes = [
-            {
-                "fullDatabaseId": str(c["id"]),
-                "databaseId": c["id"],
-                "body": c.get("body") or "",
-                "createdAt": c["created_at"],
-                "updatedAt": c["updated_at"],
-                "author": actor(c.get("user")),
-            }
-            for c in self.pr["comments"]
-        ]
-        return connection(nodes, **page)
+        return connection([comment_node(c) for c in self.pr["comments"]], **page)
+
+
+def review_node(review: dict[str, Any], commit: Any) -> dict[str, Any]:
+    """A REST review as a PullRequestReview node; `commit` is the Commit object it was made on."""
+    return {
+        "fullDatabaseId": str(review["id"]),
+        "databaseId": review["id"],
+        "state": review["state"],
+        "body": review.get("body") or "",
+        "submittedAt": review.get("submitted_at"),
+        "commit": commit,
+        "author": actor(review.get("user")),
+    }
+
+
+def comment_node(comment: dict[str, Any]) -> dict[str, Any]:
+    """A REST issue comment as an IssueComment node."""
+    return {
+        "fullDatabaseId": str(comment["id"]),
+        "databaseId": comment["id"],
+        "body": comment.get("body") or "",
+        "createdAt": comment["created_at"],
+        "updatedAt": comment["updated_at"],
+        "author": actor(comment.get("user")),
+    }
 
 
 class _Commit:
@@ -365,29 +387,63 @@ def _blob_sha(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
 
 
-def tree_entry(files: dict[str, bytes], path: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Entry:
+    """A tree entry that is not a plain file GitHub inlines: a symlink (mode 0o120000, `content` its
+    target) or a submodule (0o160000), or a blob whose `text` GitHub gives differently from its bytes
+    (None for binary, cut short with `truncated`, or decoded lossily)."""
+
+    content: bytes
+    mode: int = 0o100644
+    text: str | None = None
+    truncated: bool = False
+    binary: bool = False
+
+
+def _blob(content: bytes) -> tuple[int, str, dict[str, Any]]:
+    """(mode, type, object) of a plain file: GitHub inlines UTF-8 text and flags anything else binary."""
+    try:
+        text: str | None = content.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    blob = _typed(
+        "Blob",
+        oid=_blob_sha(content),
+        text=text,
+        isBinary=text is None,
+        isTruncated=False,
+        byteSize=len(content),
+    )
+    return MODES["blob"], "blob", blob
+
+
+def _special(entry: Entry) -> tuple[int, str, dict[str, Any] | None]:
+    if entry.mode == 0o160000:  # a commit of another repository: GitHub resolves no object for it
+        return entry.mode, "commit", None
+    blob = _typed(
+        "Blob",
+        oid=_blob_sha(entry.content),
+        text=entry.text,
+        isBinary=entry.binary,
+        isTruncated=entry.truncated,
+        byteSize=len(entry.content),
+    )
+    return entry.mode, "blob", blob
+
+
+def tree_entry(files: Mapping[str, bytes | Entry], path: str) -> dict[str, Any] | None:
     """The TreeEntry at `path` in a flat {path: content} snapshot (directories are implied)."""
     if path in files:
-        content = files[path]
-        try:
-            text: str | None = content.decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-        blob = _typed(
-            "Blob",
-            oid=_blob_sha(content),
-            text=text,
-            isBinary=text is None,
-            isTruncated=False,
-            byteSize=len(content),
-        )
+        value = files[path]
+        mode, kind, obj = _special(value) if isinstance(value, Entry) else _blob(value)
+        oid = obj["oid"] if obj is not None else hashlib.sha1(f"submodule {path}".encode()).hexdigest()
         return {
             "name": path.rsplit("/", 1)[-1],
             "path": path,
-            "mode": MODES["blob"],
-            "type": "blob",
-            "oid": blob["oid"],
-            "object": blob,
+            "mode": mode,
+            "type": kind,
+            "oid": oid,
+            "object": obj,
         }
     prefix = f"{path}/" if path else ""
     below = [p for p in files if p.startswith(prefix)]

@@ -26,7 +26,10 @@ import responses
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests import github_graphql_fake as gqlf
+
 API = "https://api.github.com"
+GRAPHQL = f"{API}/graphql"
 FIXTURES = Path(__file__).parent / "fixtures" / "github"
 OPENAPI_URI = "https://cab.test/openapi.json"
 EXTRA_URI = "https://cab.test/extra.json"
@@ -149,6 +152,25 @@ def check(method: str, path: str, status: int, body: Any) -> None:
         )
 
 
+def describe(method: str, path: str, body: Any) -> str:
+    """A call as the logs show it; GraphQL calls name their operation: `POST /graphql query CabSnapshot`."""
+    if path.endswith("/graphql") and body:
+        found = re.search(r"\b(query|mutation)\s+(\w+)", json.loads(body)["query"])
+        if found:
+            return f"{method} {path} {found[1]} {found[2]}"
+    return f"{method} {path}"
+
+
+def _matches(when: int | str, call: str) -> bool:
+    return isinstance(when, str) and re.search(when, call) is not None
+
+
+def _check_error(body: Any) -> None:
+    validator = jsonschema.Draft202012Validator(_ref("basic-error"), registry=_registry())
+    for problem in validator.iter_errors(body):
+        raise AssertionError(f"mock error body does not match GitHub's schema: {problem.message}")
+
+
 class GitHubMock:
     """Registers checked answers on a `responses.RequestsMock` and records what was called."""
 
@@ -180,11 +202,51 @@ class GitHubMock:
         for _ in range(repeat or 1):
             self.rsps.add(method, url, **kwargs)
 
+    def graphql(
+        self,
+        root: Any = None,
+        *,
+        status: int = 200,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        repeat: int | None = None,
+        raises: Exception | None = None,
+        url: str = GRAPHQL,
+    ) -> None:
+        """Answer the next POST to GitHub's GraphQL endpoint. Every document sent is validated against
+        GitHub's schema (the subset in `fixtures/github/graphql/`); then it is executed over `root`
+        (see `gql_root`) as GitHub would, or answered with `status` and a REST-style error `body`
+        (a gateway error, a rate limit), or the request fails with `raises` (a timeout)."""
+        if root is None and raises is None:
+            _check_error(body)
+
+        def answer(request: Any) -> Any:
+            sent = json.loads(request.body)
+            gqlf.validate(sent["query"])
+            if raises is not None:
+                raise raises
+            if root is None:
+                return (status, headers or {}, json.dumps(body))
+            return (
+                status,
+                headers or {},
+                json.dumps(gqlf.execute(sent["query"], sent.get("variables"), root)),
+            )
+
+        scheme, _, rest = url.partition("://")
+        host, _, path = rest.partition("/")
+        pattern = re.compile(re.escape(f"{scheme}://{host}") + r"(?::443)?" + re.escape(f"/{path}") + "$")
+        for _ in range(repeat or 1):
+            self.rsps.add_callback("POST", pattern, callback=answer)
+
     def calls(self) -> list[str]:
-        return [f"{c.request.method} {c.request.path_url.split('?', 1)[0]}" for c in self.rsps.calls]
+        return [
+            describe(str(c.request.method), c.request.path_url.split("?", 1)[0], c.request.body)
+            for c in self.rsps.calls
+        ]
 
     def writes(self) -> list[str]:
-        return [call for call in self.calls() if not call.startswith("GET ")]
+        return [call for call in self.calls() if not call.startswith("GET ") and " query " not in call]
 
     def json_of(self, index: int) -> Any:
         body = self.rsps.calls[index].request.body
@@ -470,6 +532,139 @@ def error(message: str) -> dict[str, Any]:
     return {"message": message, "documentation_url": "https://docs.github.com/rest"}
 
 
+# --- GraphQL answers: roots that `github_graphql_fake.execute` runs each document over ---------
+# For shapes FakeGitHub does not make: more than a page, renames, links, blobs GitHub does not inline.
+Entry = gqlf.Entry
+
+
+def symlink(target: str) -> gqlf.Entry:
+    return gqlf.Entry(target.encode(), mode=0o120000, text=target)
+
+
+def submodule() -> gqlf.Entry:
+    return gqlf.Entry(b"", mode=0o160000)
+
+
+def refused(kind: str, message: str) -> gqlf.GitHubError:
+    """An error GitHub reports beside partial data, e.g. `refused("FORBIDDEN", "Resource not ...")`."""
+    return gqlf.GitHubError(kind, message)
+
+
+def gql_page(items: Iterable[Any], *, more: bool = False) -> Any:
+    """A connection field over `items`; `more`: GitHub has further items beyond these."""
+    listed = list(items)
+
+    def resolve(_info: Any, **page: Any) -> dict[str, Any]:
+        answer = gqlf.connection(listed, **page)
+        answer["pageInfo"]["hasNextPage"] = answer["pageInfo"]["hasNextPage"] or more
+        return answer
+
+    return resolve
+
+
+def gql_commit(
+    oid: str,
+    files: dict[str, bytes | gqlf.Entry] | None = None,
+    *,
+    message: str = "change",
+    parents: Iterable[str] = (),
+) -> dict[str, Any]:
+    """A Commit with its files (a flat {path: content}); its history is itself alone."""
+    person = {"email": "dev@example.com", "name": "someone", "user": None}
+    commit: dict[str, Any] = {
+        "__typename": "Commit",
+        "oid": oid,
+        "message": message,
+        "author": person,
+        "committer": person,
+        "status": None,
+        "parents": gql_page([{"__typename": "Commit", "oid": p} for p in parents]),
+        "file": lambda _info, path: gqlf.tree_entry(files or {}, path.strip("/")),
+    }
+    commit["history"] = gql_page([commit])
+    return commit
+
+
+def gql_pull_request(
+    number: int = 7,
+    *,
+    head: str | None = None,
+    author: dict[str, Any] | None = None,
+    labels: Iterable[str] = (),
+    files: Iterable[tuple[str, str]] = (),
+    changed_files: int | None = None,
+    reviews: Iterable[dict[str, Any]] = (),
+    commits: Iterable[dict[str, Any]] | None = None,
+    comments: Iterable[dict[str, Any]] = (),
+    more: Iterable[str] = (),
+    base: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A PullRequest as the snapshot reads it. `files`: (path, changeType); `reviews`, `comments`:
+    REST items (`review`, `comment`); `commits`: `gql_commit`s (the head alone by default); `more`:
+    the connections ("files", "reviews", ...) that have more than GitHub's one page; `base`: the
+    base branch head (`gql_commit`, empty by default)."""
+    head = head or sha(f"head{number}")
+    base = base or gql_commit(sha("base"))
+    changes = list(files)
+    chain = list(commits) if commits is not None else [gql_commit(head)]
+    return {
+        "number": number,
+        "title": f"CAB change {number}",
+        "body": "",
+        "state": "OPEN",
+        "merged": False,
+        "mergeCommit": None,
+        "changedFiles": len(changes) if changed_files is None else changed_files,
+        "author": gqlf.actor(author or user("dev", 101)),
+        "headRefName": "cab/payments-api-7.4.2",
+        "headRefOid": head,
+        "baseRefName": "main",
+        "baseRefOid": base["oid"],
+        "baseRef": {"name": "main", "target": base},
+        "headRepository": {"nameWithOwner": REPO},
+        "labels": gql_page([{"name": name} for name in labels], more="labels" in more),
+        "files": gql_page([{"path": p, "changeType": kind} for p, kind in changes], more="files" in more),
+        "reviews": gql_page(
+            [gqlf.review_node(r, {"__typename": "Commit", "oid": r["commit_id"]}) for r in reviews],
+            more="reviews" in more,
+        ),
+        "commits": gql_page([{"commit": c} for c in chain], more="commits" in more),
+        "comments": gql_page([gqlf.comment_node(c) for c in comments], more="comments" in more),
+        "_objects": [base, *chain],  # not a field: the commits `gql_root` lets `object(oid:)` find
+    }
+
+
+def gql_root(
+    pull_request: dict[str, Any] | Exception | None = None,
+    *,
+    commits: Iterable[dict[str, Any]] = (),
+    repo: str = REPO,
+) -> dict[str, Any]:
+    """GitHub's GraphQL root for one repository: its pull request (or the error GitHub gives for it)
+    and the commits `object(oid:)` finds (the PR's base and commits too)."""
+    found = {c["oid"]: c for c in commits}
+    for commit in pull_request.get("_objects", []) if isinstance(pull_request, dict) else []:
+        found.setdefault(commit["oid"], commit)
+
+    def pull(_info: Any, number: int) -> dict[str, Any]:
+        if isinstance(pull_request, Exception):
+            raise pull_request
+        if pull_request is None or pull_request["number"] != number:
+            raise refused("NOT_FOUND", f"Could not resolve to a PullRequest with the number of {number}.")
+        return pull_request
+
+    def repository(_info: Any, owner: str, name: str, **_: Any) -> dict[str, Any]:
+        if f"{owner}/{name}".lower() != repo.lower():
+            raise refused("NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'.")
+        return {
+            "nameWithOwner": repo,
+            "pullRequest": pull,
+            "object": lambda _info, oid=None, expression=None: found.get(oid),
+        }
+
+    return {"repository": repository}
+
+
 # --- a stateful fake: one repository, enough of GitHub to run PRs through their whole lifecycle ---
 class Crash(Exception):
     """Raised by FakeGitHub in place of the N-th call: the process died right before it."""
@@ -510,8 +705,11 @@ class FakeGitHub:
         self.unreadable_teams: set[str] = set()  # teams the token may not read (a GITHUB_TOKEN)
         self.log: list[str] = []
         self._crash_at: int | str | None = None
-        self._lose_at: int | None = None
-        self.interleave: dict[int, Any] = {}  # call number -> what someone else does right before it
+        self._lose_at: int | str | None = None
+        self._lost_as: int | None = None
+        # call number, or a pattern of the call (e.g. "mutation CabCommit") -> what someone else does
+        # right before GitHub handles it
+        self.interleave: dict[int | str, Any] = {}
         self._next_id = 1000
         rsps.add_callback(responses.GET, re.compile(r".*"), callback=self._dispatch)
         for verb in (responses.POST, responses.PATCH, responses.PUT, responses.DELETE):
@@ -620,9 +818,11 @@ class FakeGitHub:
         expression `call` (e.g. `"PUT .*/merge$"`)."""
         self._crash_at = len(self.log) + call if isinstance(call, int) else call
 
-    def lose_answer_of(self, call: int) -> None:
-        """The `call`-th call from now happens on GitHub, but its answer never arrives."""
-        self._lose_at = len(self.log) + call
+    def lose_answer_of(self, call: int | str, status: int | None = None) -> None:
+        """The `call`-th call from now (or the first matching the regular expression `call`) happens
+        on GitHub, but its answer never arrives; with `status`, a gateway error arrives instead."""
+        self._lose_at = len(self.log) + call if isinstance(call, int) else call
+        self._lost_as = status
 
     def writes(self) -> list[str]:
         return [entry for entry in self.log if not entry.startswith("GET ") and " query " not in entry]
@@ -695,22 +895,23 @@ class FakeGitHub:
         parts = urlsplit(request.url)
         path, query = unquote(parts.path), parse_qs(parts.query)
         method = request.method
-        if path.endswith("/graphql"):  # log which operation: `POST /graphql query CabSnapshot`
-            found = re.search(r"\b(query|mutation)\s+(\w+)", json.loads(request.body)["query"])
-            self.log.append(f"{method} {path} {found[1]} {found[2]}" if found else f"{method} {path}")
-        else:
-            self.log.append(f"{method} {path}")
+        self.log.append(describe(method, path, request.body))
         crash = self._crash_at
         if (isinstance(crash, int) and len(self.log) >= crash) or (
             isinstance(crash, str) and re.search(crash, self.log[-1])
         ):
             self._crash_at = None
             raise Crash(f"crashed before {method} {path}")
-        if len(self.log) in self.interleave:
-            self.interleave.pop(len(self.log))()
+        for when in [w for w in self.interleave if w == len(self.log) or _matches(w, self.log[-1])]:
+            self.interleave.pop(when)()
         answer = self._answer(request, method, path, query)
-        if self._lose_at is not None and len(self.log) >= self._lose_at:
+        lose = self._lose_at
+        if (isinstance(lose, int) and len(self.log) >= lose) or (
+            isinstance(lose, str) and re.search(lose, self.log[-1])
+        ):
             self._lose_at = None
+            if self._lost_as is not None:  # GitHub did it, but its gateway answered with an error
+                return (self._lost_as, {}, json.dumps(error("Server Error")))
             raise Crash(f"answer to {method} {path} lost")
         return answer
 

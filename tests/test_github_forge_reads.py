@@ -1,12 +1,26 @@
-"""GitHubForge reads: GitHub-shaped answers become the Forge's values, all pages, failing closed."""
+"""GitHubForge reads: a sync's snapshot comes in two GraphQL requests; REST fills in what GraphQL
+cannot answer (lists past one page, renames, blobs it did not inline, deep listings); GitHub-shaped
+answers become the Forge's values, and anything odd fails closed."""
 
 from __future__ import annotations
 
 import pytest
 import responses
 
-from bot.forge.interface import ForgeError
+from bot.forge.interface import ChangedFile, ForgeError, User
 from tests import github_mock as gm
+
+SNAPSHOT = "POST /graphql query CabSnapshot"
+HEAD = "POST /graphql query CabHead"
+BRANCH = "cab/payments-api-7.4.2"
+EVIDENCE = "evidence/2026-11/payments-api-7.4.2.yaml"
+MODEL = b"kind: RiskModel\n"
+EXCEPTION = "exceptions/2026-11/db-freeze.yaml"
+BASE_FILES = {
+    "risk-model/v1.0.yaml": MODEL,
+    EXCEPTION: b"kind: Exception\n",
+    ".github/CODEOWNERS": b"evidence/ @octo-org/cab\n",
+}
 
 
 @pytest.fixture
@@ -15,27 +29,73 @@ def gh():
         yield gm.GitHubMock(rsps)
 
 
-def test_pull_request_maps_head_base_author_and_labels(gh):
-    gh.add("GET", "{repo}/pulls/7", gm.pull_request(7, head=gm.sha("h"), labels=["risk:low", "bug"]))
+@pytest.fixture
+def fake():
+    """PR #7 adds an evidence pack on top of a base with a risk model, an exception and CODEOWNERS."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = gm.FakeGitHub(rsps)
+        main = fake.commit_tree(BASE_FILES, [])
+        head = fake.commit_tree({**BASE_FILES, EVIDENCE: b"kind: EvidencePack\n"}, [main])
+        fake.refs.update(main=main, **{BRANCH: head})
+        fake.open_pr(7, BRANCH, author=gm.user("dev", 101))
+        fake.add_team("cab", 42, [gm.user("alice", 11), gm.user("bob", 12)])
+        yield fake
+
+
+def snapshot_of(gh, pr: dict) -> None:
+    gh.graphql(gm.gql_root(pr))
+
+
+# --- the pull request and its lists --------------------------------------------------------------
+def test_pull_request_maps_head_base_author_and_labels(fake):
+    fake.labels += ["risk:low", "bug"]
     pr = gm.make_forge().pull_request(7)
-    assert (pr.number, pr.head_sha, pr.base_ref, pr.state) == (7, gm.sha("h"), "main", "open")
+    assert (pr.number, pr.head_sha, pr.base_sha, pr.base_ref, pr.state) == (
+        7,
+        fake.refs[BRANCH],
+        fake.refs["main"],
+        "main",
+        "open",
+    )
     assert pr.labels == ("risk:low", "bug")
-    assert pr.author.login == "dev"
-    assert pr.author.id == 101
-    assert not pr.author.is_bot
+    assert pr.author == User("dev", 101, is_bot=False)
 
 
-def test_pull_request_is_read_once_per_run(gh):
-    gh.add("GET", "{repo}/pulls/7", gm.pull_request(7))
+def test_pull_request_is_read_once_per_run(fake):
     forge = gm.make_forge()
     forge.pull_request(7)
     forge.pull_request(7)
-    assert gh.calls() == ["GET /repos/octo-org/cab/pulls/7"]
+    assert fake.log == [SNAPSHOT]
 
 
-def test_reviews_on_page_three_are_read(gh):
-    path = "/repos/octo-org/cab/pulls/7/reviews"
+def test_a_pr_github_does_not_have_is_a_forge_error_naming_it(fake):
+    with pytest.raises(ForgeError, match="read PR #8: Could not resolve to a PullRequest"):
+        gm.make_forge().pull_request(8)
+
+
+def test_a_syncs_lists_base_policy_head_files_and_teams_come_in_two_requests(fake):
+    """Replaces "read_file uses one tree call and one blob call": all a sync reads is two requests."""
+    forge = gm.make_forge()
+    pr = forge.pull_request(7)
+    base = forge.branch_head("main")
+    assert (forge.reviews(7), forge.commits(7)[0].sha, forge.comments(7)) == ([], pr.head_sha, [])
+    assert forge.changed_files(7) == [ChangedFile(EVIDENCE, "added")]
+    assert forge.read_file(base, "risk-model/v1.0.yaml") == MODEL
+    assert forge.read_file(base, "risk-model/v9.9.yaml") is None
+    assert forge.list_files(base, "exceptions") == [EXCEPTION]
+    assert forge.latest_decision_sha256(base) is None
+    assert forge.read_file(pr.head_sha, EVIDENCE) == b"kind: EvidencePack\n"
+    team = forge.team("octo-org/cab")
+    assert team is not None
+    assert [(u.login, u.id) for u in team.members] == [("alice", 11), ("bob", 12)]
+    assert fake.log == [SNAPSHOT, HEAD]
+
+
+def test_reviews_past_one_graphql_page_are_read_from_every_rest_page(gh):
     head = gm.sha("head")
+    first = [gm.review(1000 + i, gm.user(f"u1{i}", 100 + i), "COMMENTED", head) for i in range(3)]
+    snapshot_of(gh, gm.gql_pull_request(7, head=head, reviews=first, more={"reviews"}))
+    path = "/repos/octo-org/cab/pulls/7/reviews"
     for page in (1, 2, 3):
         items = [
             gm.review(page * 1000 + i, gm.user(f"u{page}{i}", page * 100 + i), "COMMENTED", head)
@@ -54,15 +114,30 @@ def test_reviews_on_page_three_are_read(gh):
     assert len(reviews) == 10
     approved = [r for r in reviews if r.state == "APPROVED"]
     assert [(r.user.login, r.user.id, r.commit_id, r.id) for r in approved] == [("cab-lead", 777, head, 3999)]
+    assert gh.calls() == [SNAPSHOT, f"GET {path}", f"GET {path}", f"GET {path}"]
 
 
-def test_review_by_an_app_is_marked_bot(gh):
-    bot = gm.user("dependabot[bot]", 49699333, "Bot")
-    gh.add("GET", "{repo}/pulls/7/reviews", [gm.review(1, bot, "APPROVED", gm.sha("h"))])
+def test_review_by_an_app_is_marked_bot(fake):
+    fake.add_review(7, gm.user("dependabot[bot]", 49699333, "Bot"), "APPROVED", fake.refs[BRANCH])
     assert gm.make_forge().reviews(7)[0].user.is_bot
 
 
+def test_an_app_keeps_the_login_rest_gives_it(fake):
+    """GraphQL names an App `dependabot`; REST, CODEOWNERS and `CAB_BOT_LOGIN` say `dependabot[bot]`."""
+    app = gm.user("dependabot[bot]", 49699333, "Bot")
+    fake.prs[7]["author"] = app
+    fake.add_review(7, app, "COMMENTED", fake.refs[BRANCH])
+    fake.add_comment(7, app, "hello")
+    forge = gm.make_forge()
+    expected = User("dependabot[bot]", 49699333, is_bot=True)
+    assert forge.pull_request(7).author == expected
+    assert forge.reviews(7)[0].user == expected
+    assert forge.comments(7)[0].user == expected
+
+
 def test_commit_user_is_bot_from_type_not_name(gh):
+    """Past one GraphQL page, PR commits come from REST, whose accounts say their type."""
+    snapshot_of(gh, gm.gql_pull_request(7, more={"commits"}))
     app = gm.user("renovate", 2740337, "Bot")
     gh.add("GET", "{repo}/pulls/7/commits", [gm.commit(gm.sha("c"), author=app, committer=None)])
     (commit,) = gm.make_forge().commits(7)
@@ -72,13 +147,22 @@ def test_commit_user_is_bot_from_type_not_name(gh):
     assert commit.author_email == "dev@example.com"
 
 
+def test_a_commit_by_an_app_has_no_account_in_graphql_but_keeps_its_email(fake):
+    """GraphQL links commits to Users only: an App's commit names no account (so it conflicts no one)."""
+    fake.push(BRANCH, {EVIDENCE: b"bumped\n"}, gm.user("renovate[bot]", 2740337, "Bot"))
+    commit = gm.make_forge().commits(7)[-1]
+    assert (commit.author, commit.committer) == (None, None)
+    assert commit.author_email.endswith("[bot]@users.noreply.github.com")
+
+
 def test_changed_files_keep_renames_with_their_old_path(gh):
+    """GraphQL gives a rename no old path: the list is read from REST."""
+    snapshot_of(gh, gm.gql_pull_request(7, files=[("evidence/2026-11/b.yaml", "RENAMED")]))
     gh.add(
         "GET",
         "{repo}/pulls/7/files",
         [gm.diff_entry("evidence/2026-11/b.yaml", "renamed", previous="evidence/2026-11/a.yaml")],
     )
-    gh.add("GET", "{repo}/pulls/7", gm.pull_request(7, changed_files=1))
     (changed,) = gm.make_forge().changed_files(7)
     assert (changed.path, changed.status, changed.previous_path) == (
         "evidence/2026-11/b.yaml",
@@ -88,12 +172,14 @@ def test_changed_files_keep_renames_with_their_old_path(gh):
 
 
 def test_changed_files_over_the_api_cap_fail_closed_without_a_clone(gh):
-    gh.add("GET", "{repo}/pulls/7", gm.pull_request(7, changed_files=3000))
+    files = [(f"evidence/2026-11/c{i}.yaml", "ADDED") for i in range(100)]
+    snapshot_of(gh, gm.gql_pull_request(7, files=files, changed_files=3000, more={"files"}))
     with pytest.raises(ForgeError, match="at most 3000"):
         gm.make_forge().changed_files(7)
-    assert gh.calls() == ["GET /repos/octo-org/cab/pulls/7"]
+    assert gh.calls() == [SNAPSHOT]
 
 
+# --- teams -------------------------------------------------------------------------------------
 def test_team_members_are_matched_by_numeric_id(gh):
     gh.add("GET", "/orgs/octo-org/teams/cab", gm.team("cab", 42))
     gh.add("GET", "/orgs/octo-org/teams/cab/members", [gm.user("alice", 11), gm.user("bob", 12)])
@@ -109,63 +195,129 @@ def test_unknown_team_is_none(gh):
     assert gm.make_forge().team("octo-org/ghosts") is None
 
 
-def test_read_file_uses_one_tree_call_and_one_blob_call(gh):
-    at = gm.sha("base")
-    files = {
-        "risk-model/v1.0.yaml": ("100644", "kind: RiskModel\n"),
-        "evidence/2026-11/a.yaml": ("100644", "x: 1\n"),
-    }
-    gh.add("GET", f"{{repo}}/git/trees/{at}", gm.tree(at, files))
-    model = b"kind: RiskModel\n"
-    gh.add("GET", f"{{repo}}/git/blobs/{gm.blob_sha(model)}", gm.blob(model))
+def test_a_codeowners_team_in_a_missing_organization_is_none_without_a_rest_call(fake):
+    fake.missing_orgs = {"octo-org"}
     forge = gm.make_forge()
-    assert forge.read_file(at, "risk-model/v1.0.yaml") == model
-    assert forge.read_file(at, "risk-model/v9.9.yaml") is None
-    assert forge.list_files(at, "evidence") == ["evidence/2026-11/a.yaml"]
-    assert len(gh.calls()) == 2
+    forge.pull_request(7)
+    assert forge.team("octo-org/cab") is None
+    assert fake.log == [SNAPSHOT, HEAD]
 
 
-@pytest.mark.parametrize(("mode", "what"), [("120000", "symlink"), ("160000", "submodule")])
-def test_governed_links_are_refused(gh, mode, what):
-    at = gm.sha("base")
-    gh.add(
-        "GET",
-        f"{{repo}}/git/trees/{at}",
-        gm.tree(at, {"exceptions/2026-11/x.yaml": (mode, "../../etc/passwd")}),
-    )
+def test_a_codeowners_team_past_one_page_of_members_is_read_through_rest(fake):
+    fake.add_team("cab", 42, [gm.user(f"member{i}", 1000 + i) for i in range(101)])
+    forge = gm.make_forge()
+    forge.pull_request(7)
+    team = forge.team("octo-org/cab")
+    assert team is not None
+    assert len(team.members) == 101
+    assert "GET /orgs/octo-org/teams/cab/members" in fake.log
+
+
+# --- files ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("content", "given"),
+    [
+        (b"\x00\x01 binary", gm.Entry(b"\x00\x01 binary", binary=True)),
+        (b"kind: RiskModel\n" * 4, gm.Entry(b"kind: RiskModel\n" * 4, text="kind: Ri", truncated=True)),
+        (b"owner: Jos\xe9\n", gm.Entry(b"owner: Jos\xe9\n", text="owner: Jos\ufffd\n")),
+    ],
+    ids=["binary", "truncated", "decoded-lossily"],
+)
+def test_a_blob_github_did_not_inline_as_its_bytes_is_read_once_through_rest(gh, content, given):
+    base = gm.gql_commit(gm.sha("base"), {"risk-model/v1.0.yaml": given})
+    snapshot_of(gh, gm.gql_pull_request(7, base=base))
+    blob = gm.blob_sha(content)
+    gh.add("GET", f"{{repo}}/git/blobs/{blob}", gm.blob(content))
+    forge = gm.make_forge()
+    forge.pull_request(7)
+    assert forge.read_file(base["oid"], "risk-model/v1.0.yaml") == content
+    assert forge.read_file(base["oid"], "risk-model/v1.0.yaml") == content
+    assert gh.calls() == [SNAPSHOT, f"GET /repos/octo-org/cab/git/blobs/{blob}"]
+
+
+def link(what: str) -> gm.Entry:
+    return gm.symlink("../../etc/passwd") if what == "symlink" else gm.submodule()
+
+
+@pytest.mark.parametrize("what", ["symlink", "submodule"])
+def test_governed_links_are_refused(gh, what):
+    base = gm.gql_commit(gm.sha("base"), {EXCEPTION: link(what)})
+    snapshot_of(gh, gm.gql_pull_request(7, base=base))
+    forge = gm.make_forge()
+    forge.pull_request(7)
+    with pytest.raises(ForgeError, match=what):
+        forge.read_file(base["oid"], EXCEPTION)
+    with pytest.raises(ForgeError, match=what):
+        forge.list_files(base["oid"], "exceptions")
+
+
+@pytest.mark.parametrize("what", ["symlink", "submodule"])
+def test_a_governed_link_in_the_pr_is_refused(gh, what):
+    head = gm.gql_commit(gm.sha("head"), {EVIDENCE: link(what)})
+    snapshot_of(gh, gm.gql_pull_request(7, head=head["oid"], commits=[head], files=[(EVIDENCE, "ADDED")]))
+    gh.graphql(gm.gql_root(commits=[head]))
     forge = gm.make_forge()
     with pytest.raises(ForgeError, match=what):
-        forge.read_file(at, "exceptions/2026-11/x.yaml")
-    with pytest.raises(ForgeError, match=what):
-        forge.list_files(at, "exceptions")
+        forge.read_file(forge.pull_request(7).head_sha, EVIDENCE)
+    assert gh.calls() == [SNAPSHOT, HEAD]
 
 
-def test_a_symlinked_directory_on_the_way_is_refused(gh):
-    at = gm.sha("base")
-    gh.add("GET", f"{{repo}}/git/trees/{at}", gm.tree(at, {"risk-model": ("120000", "elsewhere")}))
+def test_a_symlinked_directory_on_the_way_is_refused_on_the_base(gh):
+    base = gm.gql_commit(gm.sha("base"), {"risk-model": gm.symlink("elsewhere")})
+    snapshot_of(gh, gm.gql_pull_request(7, base=base))
+    forge = gm.make_forge()
+    forge.pull_request(7)
     with pytest.raises(ForgeError, match="symlink"):
-        gm.make_forge().read_file(at, "risk-model/v1.0.yaml")
+        forge.read_file(base["oid"], "risk-model/v1.0.yaml")
+
+
+def test_a_symlinked_directory_on_the_way_is_refused_at_any_commit(gh):
+    at = gm.gql_commit(gm.sha("elsewhere"), {"risk-model": gm.symlink("elsewhere")})
+    gh.graphql(gm.gql_root(commits=[at]))
+    with pytest.raises(ForgeError, match="symlink"):
+        gm.make_forge().read_file(at["oid"], "risk-model/v1.0.yaml")
+
+
+def test_reading_at_a_commit_github_does_not_have_fails_rather_than_finding_nothing(gh):
+    gh.graphql(gm.gql_root())
+    with pytest.raises(ForgeError, match=f"no commit {gm.sha('gone')}"):
+        gm.make_forge().read_file(gm.sha("gone"), "risk-model/v1.0.yaml")
+
+
+def test_a_directory_deeper_than_the_snapshot_expands_is_listed_through_rest(fake):
+    deep = "exceptions/2026-11/nested/too-deep.yaml"
+    fake.refs["main"] = fake.commit_tree({**BASE_FILES, deep: b"x: 1\n"}, [fake.refs["main"]])
+    forge = gm.make_forge()
+    forge.pull_request(7)
+    base = forge.branch_head("main")
+    assert forge.list_files(base, "exceptions") == [EXCEPTION, deep]
+    assert fake.log == [SNAPSHOT, f"GET /repos/octo-org/cab/git/trees/{base}"]
 
 
 def test_truncated_tree_fails_closed(gh):
     at = gm.sha("big")
-    listing = gm.tree(at, {"a.txt": ("100644", "a")})
+    listing = gm.tree(at, {"evidence/a.yaml": ("100644", "a")})
     listing["truncated"] = True
     gh.add("GET", f"{{repo}}/git/trees/{at}", listing)
     with pytest.raises(ForgeError, match="too large"):
-        gm.make_forge().read_file(at, "a.txt")
+        gm.make_forge().list_files(at, "evidence")
 
 
-def test_api_url_is_honoured_for_enterprise_server():
-    with responses.RequestsMock() as rsps:
-        rsps.add(
-            "GET", "https://ghe.example.com:443/api/v3/repos/octo-org/cab/pulls/7", json=gm.pull_request(7)
-        )
-        pr = gm.make_forge(base_url="https://ghe.example.com/api/v3").pull_request(7)
+# --- where GitHub is, and when it refuses ---------------------------------------------------------
+def test_api_url_is_honoured_for_enterprise_server(gh):
+    gh.graphql(gm.gql_root(gm.gql_pull_request(7)), url="https://ghe.example.com/api/graphql")
+    pr = gm.make_forge(base_url="https://ghe.example.com/api/v3").pull_request(7)
     assert pr.number == 7
+    assert gh.calls() == ["POST /api/graphql query CabSnapshot"]
 
 
-def test_forbidden_read_becomes_a_forge_error_naming_the_step(gh):
-    gh.add("GET", "{repo}/pulls/7", gm.error("Resource not accessible by integration"), status=403)
+def test_a_forbidden_answer_becomes_a_forge_error_naming_the_step(gh):
+    gh.graphql(status=403, body=gm.error("Resource not accessible by integration"))
     with pytest.raises(ForgeError, match="read PR #7: 403 Resource not accessible"):
+        gm.make_forge().pull_request(7)
+
+
+def test_a_forbidden_graphql_error_becomes_a_forge_error_naming_the_step(gh):
+    gh.graphql(gm.gql_root(gm.refused("FORBIDDEN", "Resource not accessible by integration")))
+    with pytest.raises(ForgeError, match="read PR #7: Resource not accessible by integration"):
         gm.make_forge().pull_request(7)

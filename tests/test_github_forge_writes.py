@@ -12,6 +12,8 @@ from tests import github_mock as gm
 EVIDENCE = "evidence/2026-11/payments-api-7.4.2.yaml"
 RECORD = "decisions/medium/2026-11/payments-api-7.4.2.yaml"
 MARKER = "<!-- cab-bot:summary -->"
+SNAPSHOT = "POST /graphql query CabSnapshot"
+COMMIT = "POST /graphql mutation CabCommit"
 
 
 @pytest.fixture
@@ -46,9 +48,9 @@ def test_commit_files_adds_one_commit_on_the_evaluated_head(fake):
 
 def test_commit_files_is_a_no_op_when_the_content_is_already_there(fake):
     first = commit_record(fake, head_of(fake))
-    writes_before = len([c for c in fake.log if not c.startswith("GET")])
+    writes_before = fake.writes()
     assert commit_record(fake, first) == first
-    assert len([c for c in fake.log if not c.startswith("GET")]) == writes_before
+    assert fake.writes() == writes_before
 
 
 def test_commit_files_can_delete_a_file(fake):
@@ -56,47 +58,76 @@ def test_commit_files_can_delete_a_file(fake):
     assert EVIDENCE not in fake._files(new)
 
 
-def test_commit_files_refuses_a_stale_head_without_writing(fake):
+def test_commit_files_writes_with_one_mutation(fake):
+    """Replaces the REST blob, tree, commit and ref calls: one `createCommitOnBranch`."""
+    commit_record(fake, head_of(fake))
+    assert fake.writes() == [COMMIT]
+
+
+def test_commit_files_refuses_a_head_github_does_not_have_without_writing(fake):
     with pytest.raises(HeadMovedError):
         commit_record(fake, gm.sha("an older head"))
-    assert all(call.startswith("GET") for call in fake.log)
+    assert fake.writes() == []
+
+
+def test_commit_files_refuses_a_head_that_moved_with_one_attempt(fake):
+    """STALE_DATA from `createCommitOnBranch` is HeadMovedError: re-sync, never retry or force."""
+    before = head_of(fake)
+    pushed = fake.push("cab/payments-api-7.4.2", {EVIDENCE: b"later push\n"}, gm.user("dev", 101))
+    with pytest.raises(HeadMovedError, match="Expected branch to point to"):
+        commit_record(fake, before)
+    assert fake.writes() == [COMMIT]
+    assert head_of(fake) == pushed
 
 
 def test_commit_files_never_forces_over_a_push_that_lands_mid_commit(fake):
     before = head_of(fake)
     pushed = fake.commit_tree({EVIDENCE: b"sneaky\n"}, [before])
-    # calls: pulls/7, git/ref, git/trees (read), git/trees (write), git/commits, then the ref update
-    fake.interleave[len(fake.log) + 6] = lambda: fake.refs.update({"cab/payments-api-7.4.2": pushed})
+    fake.interleave["mutation CabCommit"] = lambda: fake.refs.update({"cab/payments-api-7.4.2": pushed})
     with pytest.raises(HeadMovedError):
         commit_record(fake, before)
     assert head_of(fake) == pushed
 
 
-@pytest.mark.parametrize("crash_at", [1, 2, 3, 4, 5, 6])
-def test_commit_files_rerun_after_a_crash_converges_to_one_commit(fake, crash_at):
+def rerun_commit(fake) -> str:
+    """The re-run starts from what GitHub now says the head is, as the engine does."""
+    forge = gm.make_forge()
+    return forge.commit_files(7, forge.pull_request(7).head_sha, {RECORD: b"outcome: pending\n"}, "x")
+
+
+@pytest.mark.parametrize("step", ["query CabSnapshot", "query CabHead", "mutation CabCommit"])
+def test_commit_files_rerun_after_a_crash_converges_to_one_commit(fake, step):
     start = head_of(fake)
-    fake.crash_before(crash_at)
+    fake.crash_before(step)
     with pytest.raises(gm.Crash):
         commit_record(fake, start)
-    # the re-run starts from what GitHub now says the head is, as the engine does
-    forge = gm.make_forge()
-    final = forge.commit_files(
-        7, forge.pull_request(7).head_sha, {RECORD: b"outcome: pending\n"}, "cab: pending"
-    )
+    final = rerun_commit(fake)
     assert fake._files(final)[RECORD] == b"outcome: pending\n"
     assert fake.commits[final][1] == [start]
 
 
 def test_commit_files_rerun_after_a_lost_answer_makes_no_second_commit(fake):
     start = head_of(fake)
-    fake.lose_answer_of(6)  # the ref update happened, the answer did not arrive
+    fake.lose_answer_of("mutation CabCommit")  # the commit landed, the answer did not arrive
     with pytest.raises(gm.Crash):
         commit_record(fake, start)
     landed = head_of(fake)
-    forge = gm.make_forge()
-    assert (
-        forge.commit_files(7, forge.pull_request(7).head_sha, {RECORD: b"outcome: pending\n"}, "x") == landed
-    )
+    assert fake.commits[landed][1] == [start]
+    assert rerun_commit(fake) == landed
+    assert fake.writes() == [COMMIT]
+
+
+def test_commit_files_retried_after_a_gateway_error_that_landed_fails_as_moved_then_converges(fake):
+    """A 502 on the mutation is retried; if the first attempt had landed, the guard refuses the
+    second, and the next sync finds the record there."""
+    start = head_of(fake)
+    fake.lose_answer_of("mutation CabCommit", status=502)
+    with pytest.raises(HeadMovedError):
+        commit_record(fake, start)
+    landed = head_of(fake)
+    assert fake.commits[landed][1] == [start]
+    assert fake.writes() == [COMMIT, COMMIT]
+    assert rerun_commit(fake) == landed
 
 
 # --- upsert_comment ----------------------------------------------------------------------------
@@ -117,7 +148,14 @@ def test_upsert_comment_leaves_an_unchanged_comment_alone(fake):
     gm.make_forge().upsert_comment(7, MARKER, f"same {MARKER}")
     calls = len(fake.log)
     gm.make_forge().upsert_comment(7, MARKER, f"same {MARKER}")
-    assert fake.log[calls:] == ["GET /repos/octo-org/cab/issues/7/comments"]
+    assert fake.log[calls:] == [SNAPSHOT]
+
+
+def test_upsert_comment_edits_its_own_comment_under_a_configured_bot_login(fake):
+    """GraphQL names the bot `github-actions`; `CAB_BOT_LOGIN` says `github-actions[bot]`."""
+    gm.make_forge(bot_login="github-actions[bot]").upsert_comment(7, MARKER, f"score 60 {MARKER}")
+    gm.make_forge(bot_login="github-actions[bot]").upsert_comment(7, MARKER, f"score 80 {MARKER}")
+    assert [c["body"] for c in fake.comments] == [f"score 80 {MARKER}"]
 
 
 def test_upsert_comment_removes_duplicates_left_by_a_race(fake):
@@ -149,7 +187,7 @@ def test_set_risk_label_replaces_only_risk_labels(fake):
 def test_set_risk_label_makes_no_call_beyond_the_pr_read_when_already_set(fake):
     fake.labels += ["risk:medium"]
     gm.make_forge().set_risk_label(7, "risk:medium")
-    assert fake.log == ["GET /repos/octo-org/cab/pulls/7"]
+    assert fake.log == [SNAPSHOT]
 
 
 @pytest.mark.parametrize("crash_at", [2, 3, 4])
@@ -237,4 +275,4 @@ def test_first_comment_on_a_pr_without_comments_skips_the_list_call(fake):
     forge = gm.make_forge()
     forge.pull_request(7)
     forge.upsert_comment(7, MARKER, f"score 60 {MARKER}")
-    assert fake.log == ["GET /repos/octo-org/cab/pulls/7", "POST /repos/octo-org/cab/issues/7/comments"]
+    assert fake.log == [SNAPSHOT, "POST /repos/octo-org/cab/issues/7/comments"]

@@ -15,8 +15,8 @@ from bot.forge.retry import ATTEMPTS, TIMEOUT, ForgeRetry
 from tests import github_mock as gm
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
-PR = "{repo}/pulls/7"
 URL = "https://api.github.com/repos/octo-org/cab/pulls/7"
+GRAPHQL = "https://api.github.com/graphql"
 
 
 @pytest.fixture
@@ -33,23 +33,28 @@ def policy(slept: list[float]) -> ForgeRetry:
     return ForgeRetry(sleep=slept.append, clock=lambda: NOW)
 
 
-# --- through PyGithub and HTTP ----------------------------------------------------------------
+def then_the_pr(gh) -> None:
+    """GitHub's answer to the snapshot query once it answers."""
+    gh.graphql(gm.gql_root(gm.gql_pull_request(7)))
+
+
+# --- through PyGithub and HTTP: a sync's reads are POSTs to GraphQL -------------------------------
 def test_server_errors_are_retried_until_an_answer(gh):
-    gh.add("GET", PR, gm.error("Server Error"), status=502, repeat=2)
-    gh.add("GET", PR, gm.pull_request(7))
+    gh.graphql(status=502, body=gm.error("Server Error"), repeat=2)
+    then_the_pr(gh)
     assert gm.make_forge().pull_request(7).number == 7
     assert len(gh.calls()) == 3
 
 
 def test_server_errors_are_retried_a_bounded_number_of_times(gh):
-    gh.add("GET", PR, gm.error("Server Error"), status=503, repeat=ATTEMPTS + 1)
+    gh.graphql(status=503, body=gm.error("Server Error"), repeat=ATTEMPTS + 1)
     with pytest.raises(ForgeError, match="503"):
         gm.make_forge().pull_request(7)
     assert len(gh.calls()) == ATTEMPTS + 1
 
 
 def test_a_comment_is_not_posted_twice_after_a_server_error(gh):
-    gh.add("GET", "{repo}/issues/7/comments", [])
+    then_the_pr(gh)  # no comments yet
     gh.add("POST", "{repo}/issues/7/comments", gm.error("Server Error"), status=502)
     with pytest.raises(ForgeError, match="502"):
         gm.make_forge().upsert_comment(7, "<!-- m -->", "hello <!-- m -->")
@@ -57,8 +62,8 @@ def test_a_comment_is_not_posted_twice_after_a_server_error(gh):
 
 
 def test_too_many_requests_is_retried(gh):
-    gh.add("GET", PR, gm.error("Too many requests"), status=429, headers={"Retry-After": "1"})
-    gh.add("GET", PR, gm.pull_request(7))
+    gh.graphql(status=429, body=gm.error("Too many requests"), headers={"Retry-After": "1"})
+    then_the_pr(gh)
     assert gm.make_forge().pull_request(7).number == 7
     assert len(gh.calls()) == 2
 
@@ -66,8 +71,8 @@ def test_too_many_requests_is_retried(gh):
 def test_primary_rate_limit_is_retried_after_reset(gh):
     reset = str(int(dt.datetime.now(dt.UTC).timestamp()) + 5)
     limited = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
-    gh.add("GET", PR, gm.error("API rate limit exceeded for installation ID 1."), status=403, headers=limited)
-    gh.add("GET", PR, gm.pull_request(7))
+    gh.graphql(status=403, body=gm.error("API rate limit exceeded for installation ID 1."), headers=limited)
+    then_the_pr(gh)
     assert gm.make_forge().pull_request(7).number == 7
     assert len(gh.calls()) == 2
 
@@ -75,45 +80,42 @@ def test_primary_rate_limit_is_retried_after_reset(gh):
 def test_primary_rate_limit_resetting_too_late_fails_at_once(gh):
     reset = str(int(dt.datetime.now(dt.UTC).timestamp()) + 3600)
     limited = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
-    gh.add("GET", PR, gm.error("API rate limit exceeded for installation ID 1."), status=403, headers=limited)
+    gh.graphql(status=403, body=gm.error("API rate limit exceeded for installation ID 1."), headers=limited)
     with pytest.raises(ForgeError, match="403 API rate limit exceeded"):
         gm.make_forge().pull_request(7)
     assert len(gh.calls()) == 1
 
 
 def test_secondary_rate_limit_is_retried(gh):
-    gh.add(
-        "GET",
-        PR,
-        gm.error("You have exceeded a secondary rate limit. Please wait a few minutes before you try again."),
+    gh.graphql(
         status=403,
+        body=gm.error(
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+        ),
         headers={"Retry-After": "3"},
     )
-    gh.add("GET", PR, gm.pull_request(7))
+    then_the_pr(gh)
     assert gm.make_forge().pull_request(7).number == 7
     assert len(gh.calls()) == 2
 
 
 def test_a_plain_forbidden_is_not_retried(gh):
-    gh.add("GET", PR, gm.error("Resource not accessible by integration"), status=403)
+    gh.graphql(status=403, body=gm.error("Resource not accessible by integration"))
     with pytest.raises(ForgeError, match="403"):
         gm.make_forge().pull_request(7)
     assert len(gh.calls()) == 1
 
 
 def test_requests_carry_a_timeout(gh):
-    gh.add("GET", PR, gm.pull_request(7))
+    then_the_pr(gh)
     gm.make_forge().pull_request(7)
     assert gh.rsps.calls[0].request.req_kwargs["timeout"] == TIMEOUT
 
 
-def test_a_timeout_becomes_a_forge_error_naming_the_step():
-    with responses.RequestsMock() as rsps:
-        rsps.add(
-            "GET", URL.replace(".com", ".com:443"), body=requests.exceptions.ReadTimeout("read timed out")
-        )
-        with pytest.raises(ForgeError, match="could not reach GitHub to read PR #7"):
-            gm.make_forge().pull_request(7)
+def test_a_timeout_becomes_a_forge_error_naming_the_step(gh):
+    gh.graphql(raises=requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(ForgeError, match="could not reach GitHub to read PR #7"):
+        gm.make_forge().pull_request(7)
 
 
 # --- the policy's waits, without sleeping -----------------------------------------------------
@@ -153,6 +155,13 @@ def test_read_timeouts_are_not_retried_for_comment_posts():
     timeout = ReadTimeoutError(None, URL, "read timed out")  # type: ignore[arg-type]
     with pytest.raises(MaxRetryError):
         policy([]).increment("POST", URL.replace("pulls/7", "issues/7/comments"), error=timeout)
+
+
+def test_read_timeouts_are_retried_for_graphql_posts():
+    """Reads, or a commit whose `expectedHeadOid` guard cannot let it apply twice."""
+    timeout = ReadTimeoutError(None, GRAPHQL, "read timed out")  # type: ignore[arg-type]
+    retry = policy([]).increment("POST", GRAPHQL, error=timeout)
+    assert retry.total == ATTEMPTS - 1
 
 
 def test_read_timeouts_are_retried_for_content_addressed_posts():

@@ -84,6 +84,10 @@ class _TreeEntry:
     sha: str
 
 
+class _NoSuchCommit(ForgeError):
+    """GitHub does not have the commit a read named."""
+
+
 def auth_from_env(environ: Mapping[str, str]) -> Auth.Auth:
     """`GITHUB_TOKEN`, or a GitHub App installation (`CAB_APP_ID`, `CAB_APP_PRIVATE_KEY`,
     `CAB_APP_INSTALLATION_ID`), which lets the bot act under its own App identity."""
@@ -347,6 +351,10 @@ class GitHubForge:
             return
         owner, name = self.repository.split("/")
         teams = [tuple(slug.split("/", 1)) for slug in slugs]
+        # and the directories on the way: GitHub finds nothing under a symlink, which must be refused
+        known = self._leaves.get(sha, {})
+        ways = {"/".join(p.split("/")[:depth]) for p in paths for depth in range(1, p.count("/") + 1)}
+        paths = paths + sorted(way for way in ways if way not in known and way not in paths)
         document, variables = gql.head_query(paths, teams)  # type: ignore[arg-type]
         variables.update(owner=owner, name=name, head=sha)
         data, errors = self._graphql(document, variables, f"read files at {sha[:7]} and CODEOWNERS teams")
@@ -358,6 +366,8 @@ class GitHubForge:
                 continue
             raise ForgeError(f"GitHub refused to read {where or 'files'}: {_graphql_message([error])}")
         commit = (data.get("repository") or {}).get("head") or {}
+        if paths and not commit:
+            raise _NoSuchCommit(f"GitHub has no commit {sha}")
         for i, path in enumerate(paths):
             self._remember_tree(sha, path, commit.get(f"f{i}"))
         for i, slug in enumerate(slugs):
@@ -797,7 +807,10 @@ class GitHubForge:
             self._load_head(self._head_of[expected_head])
             unknown = [path for path in unknown if not self._known(expected_head, path)]
         if unknown:
-            self._query_files_and_teams(expected_head, unknown, [])
+            try:
+                self._query_files_and_teams(expected_head, unknown, [])
+            except _NoSuchCommit as exc:  # so the branch cannot be at it
+                raise HeadMovedError(f"{branch} is not at {expected_head[:7]}: {exc}") from exc
         changes = {
             path: content for path, content in files.items() if self.read_file(expected_head, path) != content
         }

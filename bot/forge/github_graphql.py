@@ -151,11 +151,16 @@ _CHANGE: dict[str, FileStatus] = {
 
 
 def account(data: Mapping[str, Any] | None) -> User | None:
-    """An `Actor` (or a `GitActor.user`) as the Forge's User; None for ghosts and unlinked emails."""
+    """An `Actor` (or a `GitActor.user`) as the Forge's User; None for ghosts and unlinked emails.
+    GraphQL names an App's bot `dependabot` where REST, CODEOWNERS and `CAB_BOT_LOGIN` say
+    `dependabot[bot]`: the REST login is kept, so both APIs give the same account."""
     if not data or data.get("databaseId") is None:
         return None
     login = str(data["login"])
-    return User(login, int(data["databaseId"]), data.get("__typename") == "Bot" or login.endswith("[bot]"))
+    bot = data.get("__typename") == "Bot"
+    if bot and not login.endswith("[bot]"):
+        login += "[bot]"
+    return User(login, int(data["databaseId"]), bot or login.endswith("[bot]"))
 
 
 def rest_user(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
