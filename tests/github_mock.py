@@ -562,23 +562,17 @@ def gql_page(items: Iterable[Any], *, more: bool = False) -> Any:
     return resolve
 
 
-def gql_commit(
-    oid: str,
-    files: dict[str, bytes | gqlf.Entry] | None = None,
-    *,
-    message: str = "change",
-    parents: Iterable[str] = (),
-) -> dict[str, Any]:
-    """A Commit with its files (a flat {path: content}); its history is itself alone."""
+def gql_commit(oid: str, files: dict[str, bytes | gqlf.Entry] | None = None) -> dict[str, Any]:
+    """A root Commit with its files (a flat {path: content}); its history is itself alone."""
     person = {"email": "dev@example.com", "name": "someone", "user": None}
     commit: dict[str, Any] = {
         "__typename": "Commit",
         "oid": oid,
-        "message": message,
+        "message": "change",
         "author": person,
         "committer": person,
         "status": None,
-        "parents": gql_page([{"__typename": "Commit", "oid": p} for p in parents]),
+        "parents": gql_page([]),
         "file": lambda _info, path: gqlf.tree_entry(files or {}, path.strip("/")),
     }
     commit["history"] = gql_page([commit])

@@ -4,6 +4,8 @@ answers become the Forge's values, and anything odd fails closed."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import responses
 
@@ -176,6 +178,32 @@ def test_changed_files_over_the_api_cap_fail_closed_without_a_clone(gh):
     snapshot_of(gh, gm.gql_pull_request(7, files=files, changed_files=3000, more={"files"}))
     with pytest.raises(ForgeError, match="at most 3000"):
         gm.make_forge().changed_files(7)
+    assert gh.calls() == [SNAPSHOT]
+
+
+def test_changed_files_over_the_api_cap_come_from_the_local_clone(gh, tmp_path):
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("config", "user.email", "dev@example.com")
+    git("config", "user.name", "dev")
+    (tmp_path / "evidence").mkdir()
+    (tmp_path / "evidence" / "a.yaml").write_text("kind: EvidencePack\nid: a\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    base = git("rev-parse", "HEAD")
+    git("mv", "evidence/a.yaml", "evidence/b.yaml")
+    (tmp_path / "evidence" / "c.yaml").write_text("new\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "head")
+    pr = gm.gql_pull_request(7, head=git("rev-parse", "HEAD"), base=gm.gql_commit(base), changed_files=3000)
+    snapshot_of(gh, pr)
+    assert sorted(gm.make_forge(local_git=tmp_path).changed_files(7), key=lambda f: f.path) == [
+        ChangedFile("evidence/b.yaml", "renamed", previous_path="evidence/a.yaml"),
+        ChangedFile("evidence/c.yaml", "added"),
+    ]
     assert gh.calls() == [SNAPSHOT]
 
 

@@ -165,6 +165,16 @@ def test_upsert_comment_removes_duplicates_left_by_a_race(fake):
     assert [(c["id"], c["body"]) for c in fake.comments] == [(1, f"new {MARKER}")]
 
 
+def test_upsert_comment_finds_its_comment_past_one_graphql_page(fake):
+    for i in range(100):
+        fake.add_comment(7, gm.user(f"reviewer{i}", 2000 + i), "looks fine")
+    mine = fake.add_comment(7, gm.user(*gm.BOT_USER), f"score 60 {MARKER}")
+    gm.make_forge().upsert_comment(7, MARKER, f"score 80 {MARKER}")
+    assert mine["body"] == f"score 80 {MARKER}"
+    assert fake.writes() == [f"PATCH /repos/octo-org/cab/issues/comments/{mine['id']}"]
+    assert "GET /repos/octo-org/cab/issues/7/comments" in fake.log
+
+
 @pytest.mark.parametrize("lost", [True, False])
 def test_upsert_comment_rerun_after_a_crash_leaves_one_comment(fake, lost):
     if lost:
@@ -260,6 +270,35 @@ def test_latest_decision_follows_first_parents_to_the_newest_cab_merge(fake):
 
 def test_latest_decision_is_none_before_the_first_decision(fake):
     assert gm.make_forge().latest_decision_sha256(fake.refs["main"]) is None
+
+
+def decide_then_open_pr_8(fake, plain_commits: int) -> None:
+    """PR #7 merged as a decision, `plain_commits` pushed on main after it, then PR #8 opened."""
+    title, _, rest = decision_message().partition("\n\n")
+    gm.make_forge().merge(7, head_of(fake), title, rest)
+    for i in range(plain_commits):
+        fake.push("main", {f"docs/{i}.md": b"typo\n"}, gm.user("dev", 101), "docs: typo")
+    main = fake.refs["main"]
+    fake.refs["cab/next"] = fake.commit_tree(fake._files(main), [main], "next change")
+    fake.open_pr(8, "cab/next", author=gm.user("dev", 101))
+
+
+def test_latest_decision_on_the_base_is_found_in_the_snapshots_history(fake):
+    decide_then_open_pr_8(fake, plain_commits=3)
+    forge = gm.make_forge()
+    forge.pull_request(8)
+    before = len(fake.log)
+    assert forge.latest_decision_sha256(forge.branch_head("main")) == "r" * 64
+    assert fake.log[before:] == []
+
+
+def test_latest_decision_past_the_snapshots_history_page_is_walked_through_rest(fake):
+    decide_then_open_pr_8(fake, plain_commits=100)
+    forge = gm.make_forge()
+    forge.pull_request(8)
+    before = len(fake.log)
+    assert forge.latest_decision_sha256(forge.branch_head("main")) == "r" * 64
+    assert fake.log[before:] == ["GET /repos/octo-org/cab/commits"]
 
 
 # --- open_pull_request -------------------------------------------------------------------------
