@@ -73,6 +73,37 @@ def _recommit_main(
     _git(root, "update-ref", "refs/heads/main", new, tip)
 
 
+def _recommit_record_commit(root: Path, *, author: tuple[str, str], committer: tuple[str, str]) -> None:
+    """Replace the final-record commit (main's tip merge's PR head) as someone else made it, and
+    the merge on top of it; trees, parents and messages stay the same."""
+    tip, record_commit = _git(root, "rev-parse", "main", "main^2").split()
+    env = {**_who(*author, "AUTHOR"), **_who(*committer, "COMMITTER")}
+    new_head = _git(
+        root,
+        "commit-tree",
+        _git(root, "rev-parse", "main^2^{tree}"),
+        "-p",
+        _git(root, "rev-parse", "main^2^1"),
+        "-m",
+        _git(root, "log", "-1", "--format=%B", record_commit),
+        env=env,
+    )
+    bot = {**_who(BOT.name, BOT.email, "AUTHOR"), **_who(BOT.name, BOT.email, "COMMITTER")}
+    new = _git(
+        root,
+        "commit-tree",
+        _git(root, "rev-parse", "main^{tree}"),
+        "-p",
+        _git(root, "rev-parse", "main^1"),
+        "-p",
+        new_head,
+        "-m",
+        _git(root, "log", "-1", "--format=%B", tip),
+        env=bot,
+    )
+    _git(root, "update-ref", "refs/heads/main", new, tip)
+
+
 def _direct_commit(root: Path, path: str, content: bytes) -> None:
     """A push straight to main that edits one file (what branch protection should have stopped)."""
     index = {"GIT_INDEX_FILE": str(root / ".git" / "tamper-index")}
@@ -234,3 +265,27 @@ def test_a_committer_only_named_like_github_is_detected(cab: CabRepo) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com.evil.example"))
     assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot"}
+
+
+def test_a_record_commit_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:
+    cab.sync(cab.submit(LOW))
+    _recommit_record_commit(
+        cab.forge.path, author=(BOT.name, BOT.email), committer=("GitHub", "noreply@github.com")
+    )
+    assert audit_repo(cab.forge.path).findings == []
+
+
+def test_a_record_commit_committed_by_github_for_someone_else_is_detected(cab: CabRepo) -> None:
+    cab.sync(cab.submit(LOW))
+    _recommit_record_commit(
+        cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
+    )
+    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.record-commit-not-bot"}
+
+
+def test_a_record_commit_by_the_bot_committed_by_someone_else_is_detected(cab: CabRepo) -> None:
+    cab.sync(cab.submit(LOW))
+    _recommit_record_commit(
+        cab.forge.path, author=(BOT.name, BOT.email), committer=("mallory", "mallory@example.com")
+    )
+    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.record-commit-not-bot"}

@@ -25,8 +25,9 @@ from bot.models.decision import Approval
 
 T = TypeVar("T")
 
-# GitHub's REST merge endpoint cannot set the committer: a merge made through it is authored by
-# the token's account and committed by GitHub itself. Only this exact identity is accepted.
+# GitHub's REST merge endpoint and GraphQL `createCommitOnBranch` cannot set the committer: a merge
+# or final-record commit made through them is authored by the token's account and committed by
+# GitHub itself. Only this exact identity is accepted, and only as committer.
 GITHUB_COMMITTER = Ident("GitHub", "noreply@github.com")
 _WALK = 16  # PR commits followed before asking the store for a merge base
 
@@ -35,13 +36,18 @@ def same(ident: Ident, bot: BotIdentity) -> bool:
     return ident.name == bot.name and ident.email.lower() == bot.email.lower()
 
 
+def is_github(ident: Ident) -> bool:
+    return ident.name == GITHUB_COMMITTER.name and ident.email.lower() == GITHUB_COMMITTER.email
+
+
+def made_by_bot(header: CommitHeader, bot: BotIdentity) -> bool:
+    """Authored by the bot, and committed by the bot or by GitHub on the bot's behalf."""
+    return same(header.author, bot) and (same(header.committer, bot) or is_github(header.committer))
+
+
 def merge_identity_problem(header: CommitHeader, bot: BotIdentity) -> str | None:
     """None when the bot made the merge: author and committer the bot, or committer GitHub's merge API."""
-    committer_ok = same(header.committer, bot) or (
-        header.committer.name == GITHUB_COMMITTER.name
-        and header.committer.email.lower() == GITHUB_COMMITTER.email
-    )
-    if same(header.author, bot) and committer_ok:
+    if made_by_bot(header, bot):
         return None
     return (
         f"author {header.author.name} <{header.author.email}>, committer {header.committer.name} "
@@ -274,11 +280,12 @@ class MergeCheck:
     def review_structure(self, record_id: str, record_path: str) -> Reviewable | None:
         """Check head vs reviewed commits vs merge; return the commits an approval may name."""
         head = self.store.commit(self.header.parents[1])
-        if not (same(head.author, self.bot) and same(head.committer, self.bot)):
+        if not made_by_bot(head, self.bot):
             self.find(
                 "identity.record-commit-not-bot",
                 record_path,
-                f"final-record commit {head.sha[:12]} by {head.author.name} <{head.author.email}>",
+                f"final-record commit {head.sha[:12]} authored by {head.author.name} <{head.author.email}>, "
+                f"committed by {head.committer.name} <{head.committer.email}>",
             )
         differing = unexplained_merge_paths(self.store, self.header)
         if differing is None:

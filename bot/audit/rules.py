@@ -28,7 +28,10 @@ RULES: dict[str, str] = {
     "identity.merge-not-bot": (
         "the decision merge was not authored by the bot, or not committed by the bot or GitHub's merge API"
     ),
-    "identity.record-commit-not-bot": "the final-record commit was not authored and committed by the bot",
+    "identity.record-commit-not-bot": (
+        "the final-record commit was not authored by the bot, or not committed by the bot or by GitHub "
+        "(createCommitOnBranch)"
+    ),
     "trailers.incomplete": "a decision merge lacks a complete, unambiguous set of Cab-* trailers",
     "trailers.mismatch": "a merge trailer disagrees with the decision record",
     "record.not-added": "the record named by the trailers is not added by the merge",
