@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.audit import history
 from bot.audit.history import AuditRefused, GitRepository
 from bot.cli import main
 from tests.audit_helpers import audit_repo, rules_of
@@ -148,3 +149,94 @@ def test_prefetched_objects_are_served_and_missing_ones_stay_missing(honest: Rep
         assert repo.commit(head).sha == head
         with pytest.raises(KeyError):
             repo.blob("ab" * 20)
+
+
+# -- the object store: pipelined reads and git's own diffs ---------------------------------------
+
+
+@pytest.fixture
+def awkward(tmp_path: Path) -> RepoBuilder:
+    """A commit that adds, deletes, re-modes and nests awkward names (a newline, a "." line)."""
+    b = RepoBuilder(tmp_path / "awkward")
+    b.write("keep.txt", "keep\n")
+    b.write("gone.txt", "gone\n")
+    b.write("tool.sh", "echo\n")
+    b.write("dir/old.txt", "old\n")
+    b.commit("before", who=OUTSIDER)
+    b.git("rm", "-q", "gone.txt")
+    (b.root / "tool.sh").chmod(0o755)
+    b.write("dir/old.txt", "changed\n")
+    b.write("odd/we ird\n.\nname", "x\n")
+    b.write("odd/ü.yaml", "y\n")
+    b.commit("after", who=OUTSIDER)
+    return b
+
+
+def _git_diff_tree(b: RepoBuilder, *args: str) -> set[tuple[str, str, str, str]]:
+    out = b.git("diff-tree", "-r", "-z", "--no-abbrev", "--no-renames", *args)
+    fields = out.split("\0")
+    found = set()
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        if meta.startswith(":"):
+            _, new_mode, _, new_oid, status = meta[1:].split(" ")
+            found.add((status, path, new_mode, new_oid))
+    return found
+
+
+def test_a_commits_changes_are_gits_own_diff_awkward_names_included(awkward: RepoBuilder) -> None:
+    head, parent = awkward.head(), awkward.head("HEAD^")
+    with GitRepository(awkward.root) as repo:
+        changes = repo.commit_changes(head)
+        between = repo.diff(repo.commit(parent).tree, repo.commit(head).tree)
+    got = {(c.status, c.path, c.new_mode, c.new_oid) for c in changes}
+    assert got == _git_diff_tree(awkward, parent, head)
+    assert {c.path for c in changes} == {
+        "gone.txt",
+        "tool.sh",
+        "dir/old.txt",
+        "odd/we ird\n.\nname",
+        "odd/ü.yaml",
+    }
+    assert [(c.status, c.path) for c in between] == [(c.status, c.path) for c in changes]
+
+
+def test_identical_trees_differ_nowhere_and_unknown_ones_are_missing(awkward: RepoBuilder) -> None:
+    with GitRepository(awkward.root) as repo:
+        tree = repo.commit(awkward.head()).tree
+        assert repo.diff(tree, tree) == []
+        with pytest.raises(KeyError):
+            repo.diff(tree, "ab" * 20)
+        assert repo.commit_changes(awkward.head()) != []  # the process still answers afterwards
+
+
+def test_only_a_single_parent_commits_changes_are_given(honest: RepoBuilder) -> None:
+    root = honest.git("rev-list", "--max-parents=0", "HEAD")
+    with GitRepository(honest.root) as repo:
+        for sha in (honest.head(), root):  # a merge, the root commit
+            with pytest.raises(ValueError, match="not a single-parent commit"):
+                repo.commit_changes(sha)
+
+
+@pytest.mark.parametrize("bounds", [None, (8, 16)], ids=["default", "tight"])
+def test_many_requests_in_flight_are_each_answered_with_their_own_object(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bounds: tuple[int, int] | None
+) -> None:
+    if bounds is not None:  # answers read ahead are dropped and asked for again
+        monkeypatch.setattr(history, "_IN_FLIGHT", bounds[0])
+        monkeypatch.setattr(history, "_READY", bounds[1])
+    b = RepoBuilder(tmp_path / "many")
+    b.commit("root", who=OUTSIDER)
+    for n in range(700):  # more than the requests kept in flight at once
+        b.write(f"f/{n:04d}.txt", f"file {n}\n")
+    b.commit("many", who=OUTSIDER)
+    listing = [line.split() for line in b.git("ls-tree", "-r", "HEAD").splitlines()]
+    oids = {line[3]: line[2] for line in listing}
+    missing = ["cd" * 20, "ef" * 20]
+    with GitRepository(b.root) as repo:
+        repo.prefetch([*oids.values(), *missing], changes_of=[b.head()])
+        for path in sorted(oids, reverse=True):  # read in another order than asked
+            assert repo.blob(oids[path]) == f"file {int(path[2:6])}\n".encode()
+        for oid in missing:
+            with pytest.raises(KeyError):
+                repo.blob(oid)
+        assert len(repo.commit_changes(b.head())) == 700

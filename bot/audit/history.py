@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Generic, TypeVar
 
 from bot.audit.objects import Change, CommitHeader, Ident, LogEntry, TreeEntry
 from bot.errors import CabError
@@ -23,6 +23,11 @@ from bot.strict_yaml import DEFAULT_LIMITS
 _SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 _MARK = "\x01"
 V = TypeVar("V")
+A = TypeVar("A")
+_IN_FLIGHT = 256  # requests written but not yet answered: < 64 KiB, so a write never blocks
+_READY = 2048  # answers read ahead and not yet used, at most
+_READY_BYTES = 64 << 20  # and their size
+_DELTA_CACHE = "core.deltaBaseCacheLimit=16m"  # git's default, 96 MiB, would make its memory grow
 _IDENT = re.compile(r"^(?P<name>.*?) <(?P<email>[^>]*)> [0-9]+ [-+][0-9]{4}$")
 
 
@@ -59,10 +64,10 @@ class GitRepository:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._env = git_env()
-        self._batch: subprocess.Popen[bytes] | None = None
+        self._cat: _Pipe[tuple[str, bytes] | None] | None = None
+        self._diff_tree: _Pipe[list[Change] | None] | None = None
         self._trees: OrderedDict[str, tuple[TreeEntry, ...]] = OrderedDict()
         self._commits: OrderedDict[str, CommitHeader] = OrderedDict()
-        self._ready: dict[str, tuple[str, bytes] | None] = {}
         inside = self._run("rev-parse", "--is-inside-work-tree", "--is-bare-repository", check=False)
         if inside.returncode != 0:
             raise AuditRefused(f"{root}: not a git repository")
@@ -131,58 +136,49 @@ class GitRepository:
                 raise AuditRefused(f"git log failed: {stderr.strip()}")
 
     # -- objects (ObjectStore) ---------------------------------------------------------------
+    #
+    # Reads are pipelined: `prefetch` writes requests without waiting, and an answer is read only
+    # when it (or a request written after it) is needed; answers read early wait in `_ready`,
+    # which is bounded. Many requests can so be in flight at once instead of one round trip each.
 
-    def _process(self) -> subprocess.Popen[bytes]:
-        if self._batch is None:
-            self._batch = subprocess.Popen(
-                ["git", "-C", str(self.root), "--no-replace-objects", "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env=self._env,
+    def _objects(self) -> _Pipe[tuple[str, bytes] | None]:
+        if self._cat is None:
+            self._cat = _Pipe(
+                self._git_process("cat-file", "--batch"), _object_answer, lambda a: len(a[1]) if a else 0
             )
-        return self._batch
+        return self._cat
 
-    def _response(self, stdout: IO[bytes]) -> tuple[str, bytes] | None:
-        """One `--batch` answer: (kind, data), or None for a missing object."""
-        header = stdout.readline().decode().split()
-        if len(header) != 3:
-            return None
-        _, kind, size_text = header
-        size = int(size_text)
-        limit = DEFAULT_LIMITS.max_bytes + 1 if kind == "blob" else size
-        data = stdout.read(min(size, limit))
-        _discard(stdout, size - len(data) + 1)  # the rest, and the trailing newline
-        return kind, data
+    def _diffs(self) -> _Pipe[list[Change] | None]:
+        if self._diff_tree is None:
+            command = (
+                "diff-tree", "--stdin", "-r", "-z", "--no-abbrev", "--no-renames", "--always",
+                "--ignore-submodules=none", "--no-ext-diff", "--no-textconv",
+            )  # fmt: skip
+            self._diff_tree = _Pipe(
+                self._git_process(*command), _diff_answer, lambda a: 200 * len(a or ()), sentinel=True
+            )
+        return self._diff_tree
 
-    def prefetch(self, oids: Iterable[str]) -> None:
-        """Ask for several objects in one round trip; they are served by the next reads.
+    def _git_process(self, *args: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            ["git", "-C", str(self.root), "--no-replace-objects", "-c", _DELTA_CACHE, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=self._env,
+        )  # fmt: skip
 
-        Earlier prefetched objects not read by now are dropped, so this holds one commit's worth.
-        """
-        self._ready.clear()
-        wanted = [o for o in dict.fromkeys(oids) if _SHA.match(o) and o not in self._commits]
-        if len(wanted) < 2:
-            return
-        process = self._process()
-        assert process.stdin is not None
-        assert process.stdout is not None
-        process.stdin.write(b"".join(o.encode() + b"\n" for o in wanted))
-        process.stdin.flush()
-        for oid in wanted:
-            self._ready[oid] = self._response(process.stdout)
+    def prefetch(self, oids: Iterable[str], changes_of: Iterable[str] = ()) -> None:
+        """Ask for objects (and single-parent commits' changes) now; later reads use the answers."""
+        known = self._commits.keys() | self._trees.keys()
+        wanted = [o for o in dict.fromkeys(oids) if _SHA.match(o) and o not in known]
+        self._objects().ask(wanted)
+        self._diffs().ask([c for c in dict.fromkeys(changes_of) if _SHA.match(c)])
 
     def _read(self, oid: str, expect: str) -> bytes:
         if not _SHA.match(oid):
             raise KeyError(oid)
-        if oid in self._ready:
-            answer = self._ready.pop(oid)
-        else:
-            process = self._process()
-            assert process.stdin is not None
-            assert process.stdout is not None
-            process.stdin.write(oid.encode() + b"\n")
-            process.stdin.flush()
-            answer = self._response(process.stdout)
+        answer = self._objects().get(oid)
         if answer is None:
             raise KeyError(oid)
         kind, data = answer
@@ -201,13 +197,34 @@ class GitRepository:
         cached = self._trees.get(oid)
         if cached is None:
             cached = parse_tree(self._read(oid, "tree"))
-            _remember(self._trees, oid, cached, 4096)
+            _remember(self._trees, oid, cached, 512)
         else:
             self._trees.move_to_end(oid)
         return cached
 
     def blob(self, oid: str) -> bytes:
         return self._read(oid, "blob")
+
+    def commit_changes(self, sha: str) -> list[Change]:
+        """What a single-parent commit changes against its parent (`git diff-tree -r`)."""
+        if len(self.commit(sha).parents) != 1:
+            raise ValueError(f"{sha} is not a single-parent commit")
+        answer = self._diffs().get(sha)
+        if answer is None:
+            raise KeyError(sha)
+        return answer
+
+    def diff(self, old_tree: str, new_tree: str) -> list[Change]:
+        """Paths whose entries differ between two trees, recursively, without rename detection."""
+        if old_tree == new_tree:
+            return []
+        for oid in (old_tree, new_tree):
+            if not _SHA.match(oid):
+                raise KeyError(oid)
+        answer = self._diffs().get(f"{old_tree} {new_tree}")
+        if answer is None:
+            raise KeyError(f"{old_tree} {new_tree}")
+        return answer
 
     def merge_base(self, a: str, b: str) -> str | None:
         for sha in (a, b):
@@ -218,11 +235,10 @@ class GitRepository:
         return found if done.returncode == 0 and _SHA.match(found) else None
 
     def close(self) -> None:
-        if self._batch is not None:
-            assert self._batch.stdin is not None
-            self._batch.stdin.close()
-            self._batch.wait()
-            self._batch = None
+        for pipe in (self._cat, self._diff_tree):
+            if pipe is not None:
+                pipe.close()
+        self._cat = self._diff_tree = None
 
     def __enter__(self) -> GitRepository:
         return self
@@ -237,9 +253,144 @@ def _remember(cache: OrderedDict[str, V], key: str, value: V, size: int) -> None
         cache.popitem(last=False)
 
 
-def _discard(stream: IO[bytes], count: int) -> None:
-    while count > 0:
-        count -= len(stream.read(min(count, 1 << 16)) or b"\0" * count)
+class _Reader:
+    """Buffered reads from a pipe by delimiter or count (BufferedReader has no `until(b"\\0")`)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._fd = stream.fileno()
+        self._buffer = b""
+        self._at = 0
+
+    def _fill(self) -> None:
+        chunk = os.read(self._fd, 1 << 16)
+        if not chunk:
+            raise AuditRefused("git stopped answering object requests")
+        self._buffer = self._buffer[self._at :] + chunk
+        self._at = 0
+
+    def peek(self) -> int:
+        if self._at >= len(self._buffer):
+            self._fill()
+        return self._buffer[self._at]
+
+    def until(self, delimiter: bytes) -> bytes:
+        """The bytes up to the delimiter, which is consumed and not returned."""
+        while (end := self._buffer.find(delimiter, self._at)) < 0:
+            self._fill()
+        data = self._buffer[self._at : end]
+        self._at = end + len(delimiter)
+        return data
+
+    def take(self, count: int) -> bytes:
+        while len(self._buffer) - self._at < count:
+            self._fill()
+        data = self._buffer[self._at : self._at + count]
+        self._at += count
+        return data
+
+    def skip(self, count: int) -> None:
+        while count > 0:
+            step = min(count, len(self._buffer) - self._at)
+            self._at += step
+            count -= step
+            if count:
+                self._fill()
+
+
+def _object_answer(stdout: _Reader, request: str) -> tuple[str, bytes] | None:
+    """One `--batch` answer: (kind, data), or None for a missing object."""
+    header = stdout.until(b"\n").decode().split()
+    if len(header) != 3:
+        return None
+    _, kind, size_text = header
+    size = int(size_text)
+    limit = DEFAULT_LIMITS.max_bytes + 1 if kind == "blob" else size
+    data = stdout.take(min(size, limit))
+    stdout.skip(size - len(data) + 1)  # the rest, and the trailing newline
+    return kind, data
+
+
+class _Pipe(Generic[A]):
+    """A long-lived git process answering one request per line, in order; requests are pipelined.
+
+    `ask` writes requests without reading; `get` returns a request's answer, reading (and keeping,
+    up to a bound) the answers of earlier requests first. Outstanding requests are bounded too, so
+    neither side can fill a pipe the other is not draining.
+    """
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        answer: Callable[[_Reader, str], A],
+        weigh: Callable[[A], int],
+        sentinel: bool = False,
+    ):
+        assert process.stdin is not None
+        assert process.stdout is not None
+        self._process, self._stdin, self._answer = process, process.stdin, answer
+        self._reader = _Reader(process.stdout)
+        self._sentinel = sentinel  # diff-tree echoes a non-id line: it ends each answer
+        self._pending: deque[str] = deque()
+        self._asked: set[str] = set()
+        self._ready: OrderedDict[str, A] = OrderedDict()
+        self._weigh = weigh
+        self._weight = 0  # of the answers in `_ready`, in bytes
+
+    def ask(self, requests: Iterable[str]) -> None:
+        fresh = [r for r in requests if r not in self._asked and r not in self._ready]
+        if not fresh:
+            return
+        while len(self._pending) + len(fresh) > _IN_FLIGHT and self._pending:
+            self._receive()
+        suffix = b"\n.\n" if self._sentinel else b"\n"
+        self._stdin.write(b"".join(r.encode() + suffix for r in fresh))
+        self._stdin.flush()
+        self._pending.extend(fresh)
+        self._asked.update(fresh)
+
+    def _receive(self) -> None:
+        request = self._pending.popleft()
+        self._asked.discard(request)
+        answer = self._answer(self._reader, request)
+        self._ready[request] = answer
+        self._weight += self._weigh(answer)
+        while (len(self._ready) > _READY or self._weight > _READY_BYTES) and len(self._ready) > 1:
+            self._weight -= self._weigh(self._ready.popitem(last=False)[1])
+
+    def get(self, request: str) -> A:
+        if request not in self._ready:
+            if request not in self._asked:
+                self.ask([request])
+            while request not in self._ready:
+                self._receive()
+        answer = self._ready.pop(request)
+        self._weight -= self._weigh(answer)
+        return answer
+
+    def close(self) -> None:
+        self._stdin.close()
+        self._process.wait()
+
+
+def _diff_answer(stream: _Reader, request: str) -> list[Change] | None:
+    """One `diff-tree --stdin -z` answer up to its echoed "." line; None when git printed no header."""
+    changes: list[Change] | None = None
+    while True:
+        first = stream.peek()
+        if first == ord("."):
+            stream.take(2)
+            return changes
+        if first == ord(":"):
+            meta = stream.until(b"\0").decode()
+            path = stream.until(b"\0").decode("utf-8", "surrogateescape")
+            old_mode, new_mode, old_oid, new_oid, status = meta[1:].split(" ")
+            if changes is not None:
+                changes.append(Change(status[0], path, None, old_mode, new_mode, old_oid, new_oid))
+            continue
+        header = stream.until(b"\n" if " " in request else b"\0")  # "old new\n" or "commit\0"
+        if header != request.encode():
+            raise AuditRefused(f"unexpected git diff-tree output {header[:90]!r}")
+        changes = []
 
 
 def parse_commit(sha: str, raw: bytes) -> CommitHeader:

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from bot import codeowners, documents
 from bot.audit.objects import REGULAR_FILE, Change, CommitHeader, Ident, LogEntry, ObjectStore, lookup
-from bot.audit.objects import diff_trees as tree_diff
 from bot.audit.rules import Finding
 from bot.errors import InputError
 from bot.identity import BotIdentity
@@ -29,7 +28,7 @@ T = TypeVar("T")
 # or final-record commit made through them is authored by the token's account and committed by
 # GitHub itself. Only this exact identity is accepted, and only as committer.
 GITHUB_COMMITTER = Ident("GitHub", "noreply@github.com")
-_WALK = 16  # PR commits followed before asking the store for a merge base
+WALK = 16  # PR commits followed before asking the store for a merge base
 
 
 def same(ident: Ident, bot: BotIdentity) -> bool:
@@ -68,7 +67,7 @@ def own_record(kind: str, record_id: str) -> Callable[[str], bool]:
 def _merge_base(store: ObjectStore, first: str, second: str) -> str | None:
     """The merge base; cheap in the common case where the PR started from the merge's first parent."""
     sha = second
-    for _ in range(_WALK):
+    for _ in range(WALK):
         commit = store.commit(sha)
         if first in commit.parents:
             return first
@@ -95,9 +94,9 @@ def unexplained_merge_paths(store: ObjectStore, header: CommitHeader) -> list[st
     if base is None:
         return None
     if base == first:
-        return [c.path for c in tree_diff(store, head.tree, header.tree)]
-    introduced = _as_map(tree_diff(store, store.commit(first).tree, header.tree))
-    proposed = _as_map(tree_diff(store, store.commit(base).tree, head.tree))
+        return [c.path for c in store.diff(head.tree, header.tree)]
+    introduced = _as_map(store.diff(store.commit(first).tree, header.tree))
+    proposed = _as_map(store.diff(store.commit(base).tree, head.tree))
     return sorted(p for p in introduced.keys() | proposed.keys() if introduced.get(p) != proposed.get(p))
 
 
@@ -117,9 +116,9 @@ class Reviewable(Collection[str]):
     def _walk(self) -> None:
         self._walked = True
         current = self._store.commit(self._head.parents[0])
-        while len(current.parents) == 1 and len(self._known) < _WALK:
+        while len(current.parents) == 1 and len(self._known) < WALK:
             parent = self._store.commit(current.parents[0])
-            changes = tree_diff(self._store, parent.tree, self._head.tree)
+            changes = self._store.diff(parent.tree, self._head.tree)
             if not all(self._is_own(c.path) for c in changes):
                 break
             self._known.add(parent.sha)
@@ -305,15 +304,15 @@ class MergeCheck:
             )
             return None
         is_own = own_record(self.record_kind, record_id)
-        reviewed = self.store.commit(head.parents[0])
-        for change in tree_diff(self.store, reviewed.tree, head.tree):
+        reviewed = head.parents[0]
+        for change in self.store.commit_changes(head.sha):
             if not is_own(change.path):
                 self.find(
                     "merge.unreviewed-change",
                     change.path,
-                    f"changed after the reviewed commit {reviewed.sha[:12]} (only the record may change)",
+                    f"changed after the reviewed commit {reviewed[:12]} (only the record may change)",
                 )
-        return Reviewable(self.store, head, reviewed.sha, is_own)
+        return Reviewable(self.store, head, reviewed, is_own)
 
     def owners(self, base_tree: str, path: str) -> list[str] | None:
         for location in codeowners.LOCATIONS:

@@ -54,8 +54,7 @@ class CommitHeader:
 
 
 class TreeEntry(NamedTuple):
-    """A tuple, not a dataclass: trees of a month shard hold thousands of entries, and tuples are
-    built and hashed in C, which is what makes `diff_trees` a set difference."""
+    """A tuple, not a dataclass: a tree of a month shard holds thousands of entries."""
 
     mode: str
     name: str
@@ -73,8 +72,19 @@ class ObjectStore(Protocol):
         """The blob's bytes; a blob larger than the document size limit may be truncated."""
         ...
 
-    def prefetch(self, oids: Iterable[str]) -> None:
-        """A hint that these objects are read next (one round trip for many); may do nothing."""
+    def commit_changes(self, sha: str) -> list[Change]:
+        """What a single-parent commit changes against its parent, recursively, without renames."""
+        ...
+
+    def diff(self, old_tree: str, new_tree: str) -> list[Change]:
+        """Paths whose entries differ between two trees, recursively, without rename detection."""
+        ...
+
+    def prefetch(self, oids: Iterable[str], changes_of: Iterable[str] = ()) -> None:
+        """A hint that these objects (and these commits' changes) are read soon; may do nothing.
+
+        Asking for many at once lets them be served without a round trip each.
+        """
         ...
 
     def merge_base(self, a: str, b: str) -> str | None:
@@ -96,41 +106,3 @@ def lookup(store: ObjectStore, tree: str, path: str) -> TreeEntry | None:
             return None
         current = found.oid
     return None  # pragma: no cover - the loop always returns
-
-
-def diff_trees(store: ObjectStore, old: str, new: str, prefix: str = "") -> list[Change]:
-    """Paths that differ between two trees, descending only into subtrees whose ids differ."""
-    if old == new:
-        return []
-    old_entries = store.tree(old) if old else ()
-    new_entries = store.tree(new) if new else ()
-    before = {e.name: e for e in set(old_entries).difference(new_entries)}
-    after = {e.name: e for e in set(new_entries).difference(old_entries)}
-    changes: list[Change] = []
-    for name in sorted(before.keys() | after.keys()):
-        a, b = before.get(name), after.get(name)
-        path = f"{prefix}{name}"
-        a_tree = a is not None and a.mode == TREE
-        b_tree = b is not None and b.mode == TREE
-        if a_tree or b_tree:
-            changes += diff_trees(
-                store, a.oid if a_tree and a else "", b.oid if b_tree and b else "", path + "/"
-            )
-            if a is not None and not a_tree:
-                changes.append(Change("D", path, None, a.mode, "000000", a.oid, ""))
-            if b is not None and not b_tree:
-                changes.append(Change("A", path, None, "000000", b.mode, "", b.oid))
-            continue
-        status = "A" if a is None else "D" if b is None else "M"
-        changes.append(
-            Change(
-                status,
-                path,
-                None,
-                a.mode if a else "000000",
-                b.mode if b else "000000",
-                a.oid if a else "",
-                b.oid if b else "",
-            )
-        )
-    return changes
