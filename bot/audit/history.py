@@ -27,7 +27,13 @@ A = TypeVar("A")
 _IN_FLIGHT = 256  # requests written but not yet answered: < 64 KiB, so a write never blocks
 _READY = 2048  # answers read ahead and not yet used, at most
 _READY_BYTES = 64 << 20  # and their size
-_DELTA_CACHE = "core.deltaBaseCacheLimit=16m"  # git's default, 96 MiB, would make its memory grow
+# git's defaults (a 96 MiB delta base cache, pack windows mapped up to GiBs) let the long-running
+# git processes grow with the repository; these bounds keep them flat at no cost in speed.
+_BOUNDED_MEMORY = (
+    "-c", "core.deltaBaseCacheLimit=16m",
+    "-c", "core.packedGitLimit=16m",
+    "-c", "core.packedGitWindowSize=1m",
+)  # fmt: skip
 _IDENT = re.compile(r"^(?P<name>.*?) <(?P<email>[^>]*)> [0-9]+ [-+][0-9]{4}$")
 
 
@@ -122,7 +128,7 @@ class GitRepository:
                 raise AuditRefused(f"{sha!r} is not a resolved commit id")
         revs = [head] + ([f"^{stop}"] if stop else [])
         command = [
-            "git", "-C", str(self.root), "--no-replace-objects",
+            "git", "-C", str(self.root), "--no-replace-objects", *_BOUNDED_MEMORY,
             "-c", "core.quotePath=false", "-c", "diff.renameLimit=0", "-c", "log.showSignature=false",
             "log", "--first-parent", "--diff-merges=first-parent", "--raw", "--no-abbrev", "-M",
             "--root", "--no-color", "--no-ext-diff", "--no-textconv", f"--format={_MARK}%H %P",
@@ -161,7 +167,7 @@ class GitRepository:
 
     def _git_process(self, *args: str) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            ["git", "-C", str(self.root), "--no-replace-objects", "-c", _DELTA_CACHE, *args],
+            ["git", "-C", str(self.root), "--no-replace-objects", *_BOUNDED_MEMORY, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
