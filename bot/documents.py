@@ -65,12 +65,16 @@ def parse(
     raw: bytes, source: str, expect: type[M] | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Loaded[Any]:
     """Parse and validate one document; `expect` pins the kind, otherwise `kind:` chooses."""
-    doc = load_bytes(raw, source, limits)
-    model_type = expect or _model_for(doc)
+    # Positions are only needed to explain a problem: parse without them, and again with them
+    # (the same bytes give the same document) when there is something to explain.
+    doc = load_bytes(raw, source, limits, positions=False)
+    model_type = expect or MODELS_BY_KIND.get(_kind(doc))
+    if model_type is None:
+        raise _kind_error(load_bytes(raw, source, limits))
     try:
         model = model_type.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(_problems(exc, doc)) from None
+        raise InputError(_problems(exc, load_bytes(raw, source, limits))) from None
     return Loaded(model=model, sha256=content_sha256(doc.data), source=source, data=doc.data)
 
 
@@ -78,15 +82,18 @@ def load(path: Path, expect: type[M] | None = None) -> Loaded[Any]:
     return parse(read_file_bytes(path), str(path), expect)
 
 
-def _model_for(doc: Document) -> type[BaseModel]:
+def _kind(doc: Document) -> str:
     kind = doc.data.get("kind")
-    if isinstance(kind, str) and kind in MODELS_BY_KIND:
-        return MODELS_BY_KIND[kind]
+    return kind if isinstance(kind, str) else ""
+
+
+def _kind_error(doc: Document) -> InputError:
+    kind = doc.data.get("kind")
     line, column = doc.locate(("kind",))
     allowed = ", ".join(sorted(MODELS_BY_KIND))
     if kind is None:
-        raise InputError.at(doc.source, line, column, f"missing 'kind' (one of: {allowed})")
-    raise InputError.at(doc.source, line, column, f"unknown kind {kind!r} (one of: {allowed})")
+        return InputError.at(doc.source, line, column, f"missing 'kind' (one of: {allowed})")
+    return InputError.at(doc.source, line, column, f"unknown kind {kind!r} (one of: {allowed})")
 
 
 def _problems(exc: ValidationError, doc: Document) -> list[Problem]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -267,3 +268,30 @@ def test_locate_falls_back_to_the_deepest_known_parent() -> None:
 def test_raw_text_of_plain_scalars_is_kept_for_messages() -> None:
     doc = load_bytes(b"v: 1.10\nq: '1.10'\n", "doc.yaml")
     assert doc.raw_scalars == {("v",): "1.10"}
+
+
+# --- loading without positions: the same document and the same refusals, only no position tables
+
+_ROOT = Path(__file__).resolve().parent.parent
+_CORPUS = sorted((_ROOT / "tests" / "fixtures" / "bad").glob("*.yaml")) + sorted(
+    p for top in ("evidence", "risk-model", "bot/data/examples") for p in (_ROOT / top).rglob("*.yaml")
+)
+
+
+def _outcome(raw: bytes, positions: bool) -> tuple[str, Any]:
+    try:
+        return "ok", load_bytes(raw, "doc.yaml", positions=positions).data
+    except InputError as exc:
+        return "refused", [str(p) for p in exc.problems]
+
+
+@pytest.mark.parametrize("path", _CORPUS, ids=[str(p.relative_to(_ROOT)) for p in _CORPUS])
+def test_without_positions_the_same_documents_load_and_the_same_ones_are_refused(path: Path) -> None:
+    raw = path.read_bytes()
+    assert _outcome(raw, positions=False) == _outcome(raw, positions=True)
+
+
+def test_without_positions_the_position_tables_stay_empty() -> None:
+    doc = load_bytes(b"a:\n  b: [1, {c: x}]\n", "doc.yaml", positions=False)
+    assert doc.data == {"a": {"b": [1, {"c": "x"}]}}
+    assert (doc.positions, doc.key_positions, doc.raw_scalars) == ({}, {}, {})
