@@ -2,7 +2,8 @@
 
 Order comes only from the commit graph: the chain check links each decision to the next older
 one seen in the stream, never to dates. Every per-commit check depends only on that commit and
-the objects it names, which is what makes caching by commit sha sound.
+the objects it names, which is what makes caching by commit sha sound. Commits are checked one
+by one, but the objects a batch of them will read are asked for together first (`warm`).
 """
 
 from __future__ import annotations
@@ -147,7 +148,10 @@ def warm(batch: list[LogEntry], store: ObjectStore) -> None:
         wanted: list[str] = []
         going = []
         for stage in stages:
-            step = next(stage, None)
+            try:
+                step = next(stage, None)
+            except KeyError:  # a missing object: the checks themselves will meet it
+                step = None
             if step is not None:
                 wanted += step
                 going.append(stage)
@@ -156,7 +160,7 @@ def warm(batch: list[LogEntry], store: ObjectStore) -> None:
 
 
 def _base_trees(entry: LogEntry, store: ObjectStore) -> Iterator[list[str]]:
-    """The base commit's tree, then its policy directories (read for CODEOWNERS, model, exceptions)."""
+    """The base commit's tree, then the directories the checks look up there (model, CODEOWNERS)."""
     base = store.commit(entry.parents[0])
     yield [base.tree]
     yield [e.oid for e in store.tree(base.tree) if e.mode == TREE and e.name in _POLICY_DIRECTORIES]

@@ -1,4 +1,5 @@
-"""The git adapter of the audit: one streamed `git log` and one `git cat-file --batch` process.
+"""The git adapter of the audit: one streamed `git log`, one `git cat-file --batch` process for
+objects and one `git diff-tree --stdin` process for what a commit changes.
 
 Every git call runs with replace refs and grafts disabled, so what is audited is the object
 graph itself, not a local overlay; a shallow clone is refused because its history is

@@ -73,7 +73,10 @@ class ObjectStore(Protocol):
         ...
 
     def commit_changes(self, sha: str) -> list[Change]:
-        """What a single-parent commit changes against its parent, recursively, without renames."""
+        """What a single-parent commit changes against its parent, recursively, without renames.
+
+        ValueError for a commit without exactly one parent.
+        """
         ...
 
     def diff(self, old_tree: str, new_tree: str) -> list[Change]:
