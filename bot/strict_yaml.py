@@ -175,6 +175,7 @@ class _Builder:
         stack: list[list[Any]] = []
         positions, key_positions, raw_scalars = doc.positions, doc.key_positions, doc.raw_scalars
         max_items, max_depth = self.limits.max_collection_items, self.limits.max_depth
+        max_chars = self.limits.max_scalar_chars
         documents = 0
         root_set = False
         path: Path | None = None
@@ -184,12 +185,25 @@ class _Builder:
             if kind is _SCALAR:
                 if event.anchor is not None:
                     raise self.fail(event.start_mark, "anchors (&name) are not allowed; write the value out")
+                text = event.value
+                # The common case inline: no tag, not double-quoted (no escapes), not too long.
+                simple = event.tag is None and event.style != '"' and len(text) <= max_chars
                 if stack:
                     frame = stack[-1]
-                    if frame[4] and frame[2] is None:
-                        self._key(event, frame, track)
+                    if frame[4] and frame[2] is None:  # a key
+                        if simple and text != "<<" and text not in frame[0] and len(frame[0]) < max_items:
+                            frame[2] = text
+                            if track:
+                                frame[3] = (event.start_mark.line + 1, event.start_mark.column + 1)
+                        else:
+                            self._key(event, frame, track)
                         continue
-                value = self._scalar(event)
+                if not simple:
+                    value = self._scalar(event)
+                elif event.implicit[0] and (not text or text[0] in _MAYBE_NOT_TEXT):
+                    value = self._plain(text, event.start_mark)
+                else:
+                    value = text
             elif kind is _MAPPING_START or kind is _SEQUENCE_START:
                 if event.anchor is not None:
                     raise self.fail(event.start_mark, "anchors (&name) are not allowed; write the value out")

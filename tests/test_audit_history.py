@@ -11,6 +11,7 @@ import pytest
 from bot.audit import history
 from bot.audit.history import AuditRefused, GitRepository
 from bot.cli import main
+from bot.strict_yaml import DEFAULT_LIMITS
 from tests.audit_helpers import audit_repo, rules_of
 from tests.repo_builder import (
     MONTH,
@@ -240,3 +241,16 @@ def test_many_requests_in_flight_are_each_answered_with_their_own_object(
             with pytest.raises(KeyError):
                 repo.blob(oid)
         assert len(repo.commit_changes(b.head())) == 700
+
+
+def test_an_oversized_blob_is_cut_at_the_limit_and_the_next_answers_stay_in_step(tmp_path: Path) -> None:
+    b = RepoBuilder(tmp_path / "big")
+    b.write("big.yaml", b"x" * (3 * DEFAULT_LIMITS.max_bytes))
+    b.write("small.yaml", b"small\n")
+    b.commit("sizes", who=OUTSIDER)
+    big, small = (b.git("rev-parse", f"HEAD:{name}") for name in ("big.yaml", "small.yaml"))
+    with GitRepository(b.root) as repo:
+        repo.prefetch([big, small])
+        assert len(repo.blob(big)) == DEFAULT_LIMITS.max_bytes + 1  # enough to refuse it as too large
+        assert repo.blob(small) == b"small\n"
+        assert len(repo.blob(big)) == DEFAULT_LIMITS.max_bytes + 1  # read again, without prefetching
