@@ -94,3 +94,24 @@ def test_cli_exits_0_on_a_clean_history(tmp_path: Path, capsys: pytest.CaptureFi
     honest_history(builder)
     assert main(["audit", "--repo", str(builder.root)]) == 0
     assert "OK: every decision verified" in capsys.readouterr().out
+
+
+def test_an_approved_exception_no_change_uses_is_charted_from_approval_to_expiry(tmp_path: Path) -> None:
+    from bot import documents
+    from bot.models import ExceptionDecision
+    from tests.sandbox import make_cab_repo
+
+    cab = make_cab_repo(tmp_path / "repo")
+    path = cab.approve_exception().record_path
+    assert path is not None
+    raw = cab.forge.read_file(cab.forge.branch_head("main"), path) or b""
+    record = documents.parse(raw, path, ExceptionDecision).model
+    assert record.decided_at is not None
+    stats = audit_repo(cab.forge.path).stats
+    assert stats.exceptions == {
+        record.exception_id: (
+            record.decided_at.isoformat().replace("+00:00", "Z"),
+            record.expires_at.isoformat().replace("+00:00", "Z"),
+        )
+    }
+    assert stats.exceptions_active()[record.expires_at.strftime("%Y-%m")] == 1

@@ -84,6 +84,8 @@ def audit(
         found += [(position, finding) for finding in result.findings]
         if result.decision is not None:
             out.stats.add(result.decision)
+        if result.approved_exception is not None:
+            out.stats.add_exception(result.approved_exception)
         if result.link is not None:
             out.has_decisions = True
             if newer is None:

@@ -18,6 +18,7 @@ from bot.audit.merges import (
     ApprovalContext,
     ChainLink,
     CommitResult,
+    ExceptionUse,
     Memo,
     MergeCheck,
     load,
@@ -140,6 +141,10 @@ class ExceptionDecisionCheck(MergeCheck):
         counted = self.count_approvals(record.approvals, ctx, record_path)
         if record.outcome == "approved" and counted == 0:
             self.find("approval.missing", record_path, "exception approved without a counting approval")
+        if record.outcome == "approved" and record.decided_at is not None:
+            self.result.approved_exception = ExceptionUse(
+                record.exception_id, record.decided_at, record.expires_at
+            )
         return self.result
 
     def _record(

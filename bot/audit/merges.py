@@ -213,6 +213,7 @@ class ChainLink:
 class CommitResult:
     findings: list[Finding] = field(default_factory=list)
     decision: DecisionSummary | None = None
+    approved_exception: ExceptionUse | None = None  # an exception this commit approved, for the charts
     link: ChainLink | None = None
     accounted: set[str] = field(default_factory=set)  # governed paths this decision explains
 

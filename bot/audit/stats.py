@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.audit.checks import DecisionSummary
+from bot.audit.merges import ExceptionUse
 
 SCORE_BINS = 10  # 0-10, 10-20, ... 90-100
 LEAD_TIME_BUCKETS: tuple[tuple[str, float], ...] = (
@@ -44,8 +45,12 @@ class Stats:
             hours = (decision.decided_at - decision.submitted_at).total_seconds() / 3600
             name = next(n for n, limit in LEAD_TIME_BUCKETS if hours < limit)
             self.lead_time[name] += 1
-        for use in decision.exceptions:
-            self.exceptions[use.id] = (_iso(use.requested_at), _iso(use.expires_at))
+        for use in decision.exceptions:  # an approval seen by this audit gives the exact span instead
+            self.exceptions.setdefault(use.id, (_iso(use.requested_at), _iso(use.expires_at)))
+
+    def add_exception(self, approved: ExceptionUse) -> None:
+        """An exception is active from its approval (`requested_at` is its `decided_at` here) to expiry."""
+        self.exceptions[approved.id] = (_iso(approved.requested_at), _iso(approved.expires_at))
 
     def merge(self, other: Stats) -> None:
         self.decisions += other.decisions
