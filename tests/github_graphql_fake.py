@@ -384,7 +384,9 @@ class _Commit:
 
 
 def _blob_sha(content: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+    from tests.github_mock import blob_sha  # github_mock imports this module
+
+    return blob_sha(content)
 
 
 @dataclass(frozen=True)

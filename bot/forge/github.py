@@ -21,7 +21,6 @@ import datetime as dt
 import os
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -74,14 +73,6 @@ _FILE_STATUS: dict[str, FileStatus] = {
     "copied": "added",
     "unchanged": "modified",
 }
-
-
-@dataclass(frozen=True)
-class _TreeEntry:
-    path: str
-    mode: str
-    type: str
-    sha: str
 
 
 class _NoSuchCommit(ForgeError):
@@ -163,7 +154,6 @@ class GitHubForge:
         self._requester = self._gh.requester
         self._repo = f"/repos/{repository}"
         self._prs: dict[int, dict[str, Any]] = {}
-        self._trees: dict[str, dict[str, _TreeEntry]] = {}
         self._blobs: dict[str, bytes] = {}
         self._comments: dict[int, list[dict[str, Any]]] = {}
         self._created: set[str] = set()  # commits this run created
@@ -310,19 +300,22 @@ class GitHubForge:
             self._remember_tree(base, path, target.get(alias))
 
     def _remember_tree(self, sha: str, path: str, entry: Mapping[str, Any] | None) -> None:
-        leaves = self._leaves.setdefault(sha, {})
         listed = self._listed.setdefault(sha, set())
         if entry is None:  # no such path at that commit: nothing below it either
             listed.add(path)
             return
         complete = True
         for leaf, whole in gql.walk(entry):
-            known = leaves.get(leaf.path)
-            if known is None or known.text is None:  # a names-only listing keeps a text already read
-                leaves[leaf.path] = leaf
+            self._remember_leaf(sha, leaf)
             complete = complete and whole
         if complete:
             listed.add(path)
+
+    def _remember_leaf(self, sha: str, leaf: gql.Leaf) -> None:
+        leaves = self._leaves.setdefault(sha, {})
+        known = leaves.get(leaf.path)
+        if known is None or known.text is None:  # a names-only listing keeps a text already read
+            leaves[leaf.path] = leaf
 
     def _load_head(self, number: int) -> None:
         """The governed files the PR changes, at its head, and every CODEOWNERS team: one request."""
@@ -522,20 +515,18 @@ class GitHubForge:
         )
         return Team(slug=f"{org}/{data['slug']}".lower(), id=int(data["id"]), members=members)
 
-    def _tree(self, sha: str) -> dict[str, _TreeEntry]:
-        """The whole tree at a commit in one recursive call, cached per sha."""
-        if sha not in self._trees:
-            _, data = self._call(
-                "GET", f"{self._repo}/git/trees/{sha}", f"read the tree of {sha}", params={"recursive": "1"}
+    def _rest_tree(self, sha: str) -> None:
+        """The whole tree at a commit in one recursive REST call, into the same cache GraphQL fills."""
+        _, data = self._call(
+            "GET", f"{self._repo}/git/trees/{sha}", f"read the tree of {sha}", params={"recursive": "1"}
+        )
+        if data.get("truncated"):
+            raise ForgeError(f"the tree of {sha} is too large for one GitHub call (refusing)")
+        for e in data["tree"]:
+            self._remember_leaf(
+                sha, gql.Leaf(str(e["path"]), str(e["mode"]), str(e["type"]), str(e["sha"]), None)
             )
-            if data.get("truncated"):
-                raise ForgeError(f"the tree of {sha} is too large for one GitHub call (refusing)")
-            self._trees[sha] = {
-                str(e["path"]): _TreeEntry(str(e["path"]), str(e["mode"]), str(e["type"]), str(e["sha"]))
-                for e in data["tree"]
-            }
-            self._trees[sha][""] = _TreeEntry("", "040000", "tree", str(data["sha"]))
-        return self._trees[sha]
+        self._listed.setdefault(sha, set()).add("")  # "": the whole tree
 
     def _blob(self, sha: str, path: str) -> bytes:
         if sha not in self._blobs:
@@ -546,73 +537,54 @@ class GitHubForge:
         return self._blobs[sha]
 
     @staticmethod
-    def _refuse_links(entry: _TreeEntry) -> None:
-        if entry.mode == MODE_SYMLINK:
-            raise ForgeError(f"{entry.path} is a symlink; governed files must be regular files")
-        if entry.mode == MODE_SUBMODULE:
-            raise ForgeError(f"{entry.path} is a submodule; governed files must be regular files")
+    def _refuse_links(leaf: gql.Leaf) -> None:
+        if leaf.mode == MODE_SYMLINK:
+            raise ForgeError(f"{leaf.path} is a symlink; governed files must be regular files")
+        if leaf.mode == MODE_SUBMODULE:
+            raise ForgeError(f"{leaf.path} is a submodule; governed files must be regular files")
+
+    def _listed_whole(self, sha: str, path: str) -> bool:
+        """Whether everything at and under `path` is cached ("" in `_listed`: the whole tree)."""
+        return any(d in ("", path) or path.startswith(d + "/") for d in self._listed.get(sha, set()))
 
     def _known(self, sha: str, path: str) -> bool:
-        """Whether the cached listings say for sure what is (or is not) at `path`."""
-        if path in self._leaves.get(sha, {}):
-            return True
-        listed = self._listed.get(sha, set())
-        return any(path == d or path.startswith(d + "/") for d in listed)
+        """Whether the cache says for sure what is (or is not) at `path`."""
+        return path in self._leaves.get(sha, {}) or self._listed_whole(sha, path)
+
+    def _prefetch(self, sha: str, paths: list[str]) -> None:
+        """Make every path known at `sha`: with the PR head's files if `sha` is a head, then in one
+        query for the rest (which always leaves them known)."""
+        if sha in self._head_of and not all(self._known(sha, p) for p in paths):
+            self._load_head(self._head_of[sha])
+        unknown = [path for path in paths if not self._known(sha, path)]
+        if unknown:
+            self._query_files_and_teams(sha, unknown, [])
 
     def read_file(self, sha: str, path: str) -> bytes | None:
-        if not self._known(sha, path) and sha in self._head_of:
-            self._load_head(self._head_of[sha])
-        if not self._known(sha, path) and sha not in self._trees:
-            self._query_files_and_teams(sha, [path], [])
-        if self._known(sha, path):
-            return self._cached_file(sha, path)
-        return self._rest_file(sha, path)
-
-    def _cached_file(self, sha: str, path: str) -> bytes | None:
+        self._prefetch(sha, [path])
         leaves = self._leaves.get(sha, {})
         parts = path.split("/")
         for depth in range(1, len(parts)):  # a symlinked or submodule directory on the way
             parent = leaves.get("/".join(parts[:depth]))
             if parent is not None:
-                self._refuse_links(_TreeEntry(parent.path, parent.mode, parent.type, parent.oid))
+                self._refuse_links(parent)
         leaf = leaves.get(path)
         if leaf is None:
             return None
-        self._refuse_links(_TreeEntry(leaf.path, leaf.mode, leaf.type, leaf.oid))
+        self._refuse_links(leaf)
         if leaf.type != "blob":
             raise ForgeError(f"{path} is a {leaf.type}, not a file")
         return leaf.text if leaf.text is not None else self._blob(leaf.oid, path)
 
-    def _rest_file(self, sha: str, path: str) -> bytes | None:
-        tree = self._tree(sha)
-        parts = path.split("/")
-        for depth in range(1, len(parts)):  # a symlinked or submodule directory on the way
-            parent = tree.get("/".join(parts[:depth]))
-            if parent is not None:
-                self._refuse_links(parent)
-        entry = tree.get(path)
-        if entry is None:
-            return None
-        self._refuse_links(entry)
-        if entry.type != "blob":
-            raise ForgeError(f"{path} is a {entry.type}, not a file")
-        return self._blob(entry.sha, path)
-
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
-        prefix = directory.strip("/") + "/"
-        if prefix[:-1] in self._listed.get(sha, set()):
-            out = []
-            for path, leaf in sorted(self._leaves[sha].items()):
-                if path.startswith(prefix) or path == prefix[:-1]:
-                    self._refuse_links(_TreeEntry(leaf.path, leaf.mode, leaf.type, leaf.oid))
-                    if leaf.type == "blob":
-                        out.append(path)
-            return out
+        directory = directory.strip("/")
+        if not self._listed_whole(sha, directory):
+            self._rest_tree(sha)
         out = []
-        for path, entry in sorted(self._tree(sha).items()):
-            if path.startswith(prefix) or path == prefix[:-1]:
-                self._refuse_links(entry)
-                if entry.type == "blob":
+        for path, leaf in sorted(self._leaves.get(sha, {}).items()):
+            if path.startswith(directory + "/") or path == directory:
+                self._refuse_links(leaf)
+                if leaf.type == "blob":
                     out.append(path)
         return out
 
@@ -802,15 +774,10 @@ class GitHubForge:
         token's account and committed and signed by GitHub. A crash before the answer leaves either
         nothing or the commit; the re-run finds the content already there, or commits it again.
         """
-        unknown = [path for path in files if not self._known(expected_head, path)]
-        if expected_head in self._head_of:
-            self._load_head(self._head_of[expected_head])
-            unknown = [path for path in unknown if not self._known(expected_head, path)]
-        if unknown:
-            try:
-                self._query_files_and_teams(expected_head, unknown, [])
-            except _NoSuchCommit as exc:  # so the branch cannot be at it
-                raise HeadMovedError(f"{branch} is not at {expected_head[:7]}: {exc}") from exc
+        try:
+            self._prefetch(expected_head, list(files))
+        except _NoSuchCommit as exc:  # so the branch cannot be at it
+            raise HeadMovedError(f"{branch} is not at {expected_head[:7]}: {exc}") from exc
         changes = {
             path: content for path, content in files.items() if self.read_file(expected_head, path) != content
         }
