@@ -27,7 +27,7 @@ import responses
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.lifecycle.engine import sync
+from bot.services.sync import sync
 from tests import github_mock as gm
 from tests.both_forges import GitHubCab
 from tests.sandbox import BOT, HIGH, LOW, MEDIUM, Clock

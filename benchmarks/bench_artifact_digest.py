@@ -13,7 +13,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from bot.importers import artifact
+from bot.adapters.importers import artifact
 
 SIZE = 256 * 1024 * 1024
 

@@ -31,12 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import documents  # noqa: E402
-from bot.audit.service import AuditOptions, run  # noqa: E402
-from bot.canonical import content_sha256  # noqa: E402
-from bot.identity import bot_identity  # noqa: E402
-from bot.models import EvidencePack, RiskModel  # noqa: E402
-from bot.scoring import score  # noqa: E402
-from bot.trailers import DecisionTrailers, merge_message  # noqa: E402
+from bot.adapters.environment import bot_identity  # noqa: E402
+from bot.domain.canonical import content_sha256  # noqa: E402
+from bot.domain.models import EvidencePack, RiskModel  # noqa: E402
+from bot.domain.rules.trailers import DecisionTrailers, merge_message  # noqa: E402
+from bot.domain.scoring import score  # noqa: E402
+from bot.services.audit.service import AuditOptions, run  # noqa: E402
 from tests.repo_builder import CODEOWNERS, EXAMPLES, TEAMS  # noqa: E402
 
 PER_MONTH = 300

@@ -2,8 +2,8 @@
 
 Generates N realistic evidence packs (default 10,000) in a temporary directory, then times:
   1. parse only: `yaml.load(text, Loader=CSafeLoader)` for every pack (the floor);
-  2. validate+score: `bot.documents.parse` (strict loader, pydantic, canonical hash) and
-     `bot.scoring.score` with the shipped risk model, exactly as `cab score` does;
+  2. validate+score: `bot.domain.documents.parse` (strict loader, pydantic, canonical hash) and
+     `bot.domain.scoring.score` with the shipped risk model, exactly as `cab score` does;
 and prints both and their ratio. Target: ratio <= 1.5. Both loops read the same bytes from memory,
 so disk speed does not enter the ratio.
 
@@ -22,9 +22,10 @@ from pathlib import Path
 
 import yaml
 
-from bot import documents, risk_models
-from bot.models import EvidencePack
-from bot.scoring import score
+from bot.adapters import risk_model_files as risk_models
+from bot.domain import documents
+from bot.domain.models import EvidencePack
+from bot.domain.scoring import score
 
 TARGET = 1.5
 

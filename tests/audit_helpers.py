@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.audit.rules import Finding
-from bot.audit.service import AuditOptions, AuditReport, run
-from bot.identity import bot_identity
+from bot.adapters.environment import bot_identity
+from bot.domain.findings import Finding
+from bot.services.audit.service import AuditOptions, AuditReport, run
 
 
 def audit_repo(

@@ -16,11 +16,11 @@ from typing import Any, Protocol
 
 import responses
 
-from bot.forge.github import GitHubForge
-from bot.forge.interface import PullRequest
-from bot.lifecycle import expiry
-from bot.lifecycle.engine import SyncResult, sync
-from bot.lifecycle.expiry import ExpiryReport
+from bot.adapters.forge.github import GitHubForge
+from bot.domain.pull_request import PullRequest
+from bot.services import expiry_sweep as expiry
+from bot.services.expiry_sweep import ExpiryReport
+from bot.services.sync import SyncResult, sync
 from tests import github_mock as gm
 from tests.sandbox import BOT, DATA, EXAMPLES, EXCEPTION, CabRepo, Clock, make_cab_repo
 
@@ -244,7 +244,7 @@ def make_cab(kind: str, tmp_path: Path) -> Iterator[Cab]:
 
 
 def record_of(cab: Cab, path: str) -> Any:
-    from bot.decisions import records
+    from bot.domain.rules import records
 
     raw = cab.main_file(path)
     assert raw is not None, f"{path} is not on main"

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from bot.errors import InputError
-from bot.strict_yaml import load_bytes
+from bot.domain.errors import InputError
+from bot.domain.strict_yaml import load_bytes
 
 UTC = dt.UTC
 REMOVE = object()

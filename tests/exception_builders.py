@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from bot import documents
-from bot.documents import Loaded
-from bot.models import EvidencePack, ExceptionRecord
+from bot.domain import documents
+from bot.domain.documents import Loaded
+from bot.domain.models import EvidencePack, ExceptionRecord
 
 REQUESTED = dt.datetime(2026, 11, 19, 8, 0, tzinfo=dt.UTC)
 ARTIFACT = "c0ffee00" * 8

@@ -1134,9 +1134,9 @@ def make_forge(repo: str = REPO, **kwargs: Any) -> Any:
     """A GitHubForge as a test wants it: no throttling pause, retries that record instead of sleeping."""
     from github import Auth
 
-    from bot.forge.github import GitHubForge
-    from bot.forge.retry import ForgeRetry
-    from bot.identity import BotIdentity
+    from bot.adapters.forge.github import GitHubForge
+    from bot.adapters.forge.retry import ForgeRetry
+    from bot.domain.identity import BotIdentity
 
     slept: list[float] = kwargs.pop("slept", [])
     kwargs.setdefault("retry", ForgeRetry(sleep=slept.append))

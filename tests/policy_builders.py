@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from bot.forge.interface import Comment, Commit, PullRequest, Review, ReviewState, Team, User
-from bot.policy.approval import Owners, PolicyInput
+from bot.domain.pull_request import Comment, Commit, PullRequest, Review, ReviewState, Team, User
+from bot.domain.rules.approval import Owners, PolicyInput
 
 HEAD = "h" * 40
 OLD = "o" * 40

@@ -3,8 +3,8 @@
 A base commit holds `.github/CODEOWNERS` and `risk-model/v1.0.yaml` (and optionally exceptions).
 Each `decide()` then plays one pull request: a PR-author commit adding the evidence pack, a bot
 commit with the pending record (the reviewed commit), a bot commit replacing it with the final
-record, and a `--no-ff` merge by the bot whose message carries `bot.trailers.merge_message`.
-Scores and hashes come from `bot.scoring.score` and `bot.canonical.content_sha256`, so a clean
+record, and a `--no-ff` merge by the bot whose message carries `bot.domain.rules.trailers.merge_message`.
+Scores and hashes come from `bot.domain.scoring.score` and `bot.domain.canonical.content_sha256`, so a clean
 history is correct by construction; every `Tweak` hook lets a test tamper with one step.
 """
 
@@ -21,13 +21,14 @@ from typing import Any
 
 import yaml
 
-from bot import documents
-from bot.canonical import content_sha256
-from bot.errors import InputError
-from bot.identity import BotIdentity, bot_identity
-from bot.models import EvidencePack, RiskModel
-from bot.scoring import score
-from bot.trailers import DecisionTrailers, ExceptionTrailers, merge_message
+from bot.adapters.environment import bot_identity
+from bot.domain import documents
+from bot.domain.canonical import content_sha256
+from bot.domain.errors import InputError
+from bot.domain.identity import BotIdentity
+from bot.domain.models import EvidencePack, RiskModel
+from bot.domain.rules.trailers import DecisionTrailers, ExceptionTrailers, merge_message
+from bot.domain.scoring import score
 
 PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLES = PROJECT / "bot" / "data" / "examples" / "evidence" / "2026-11"

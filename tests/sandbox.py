@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.forge.sandbox import SandboxForge
-from bot.identity import BotIdentity
-from bot.lifecycle.engine import SyncResult, sync
+from bot.adapters.forge.sandbox import SandboxForge
+from bot.domain.identity import BotIdentity
+from bot.services.sync import SyncResult, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bot" / "data"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import action
 from bot.cli import main
-from bot.errors import InputError, Problem, UsageError
+from bot.domain.errors import InputError, Problem, UsageError
+from bot.services import action
 
 WEBHOOKS = Path(__file__).parent / "fixtures" / "github" / "webhooks"
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import cache
+from bot.adapters import audit_cache as cache
 from tests.audit_helpers import audit_repo, rules_of
 from tests.repo_builder import MONTH, OUTSIDER, RepoBuilder, Tweak, honest_history
 
@@ -78,7 +78,7 @@ def test_rewritten_history_falls_back_to_a_full_audit(honest: RepoBuilder) -> No
 
 
 def test_the_fingerprint_covers_the_bot_identity() -> None:
-    from bot.identity import BotIdentity
+    from bot.domain.identity import BotIdentity
 
     assert cache.fingerprint(BotIdentity("a", "a@x")) != cache.fingerprint(BotIdentity("b", "b@x"))
 

@@ -1,6 +1,6 @@
 """The audit agrees with the real lifecycle engine: engine-made histories audit clean, tampering does not.
 
-Every clean history here is produced by `bot.lifecycle.engine.sync` on the sandbox forge (real git
+Every clean history here is produced by `bot.services.sync.sync` on the sandbox forge (real git
 objects); each tamper variant then changes that history the way an attacker with push access could.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import demo
-from bot.decisions import records
+from bot.domain.rules import records
+from bot.services import demo
 from tests.audit_helpers import audit_repo, rules_of
 from tests.sandbox import BOT, EXCEPTION, HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import history
-from bot.audit.history import AuditRefused, GitRepository
+from bot.adapters.git import object_store as history
+from bot.adapters.git.object_store import AuditRefused, GitRepository
 from bot.cli import main
-from bot.strict_yaml import DEFAULT_LIMITS
+from bot.domain.strict_yaml import DEFAULT_LIMITS
 from tests.audit_helpers import audit_repo, rules_of
 from tests.repo_builder import (
     MONTH,

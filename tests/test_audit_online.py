@@ -17,12 +17,12 @@ import pytest
 import responses
 from github import Auth
 
-from bot.audit import report_html, report_markdown
-from bot.audit.online import GitHubFacts, Note
-from bot.audit.service import AuditOptions, AuditReport, run
+from bot.adapters.environment import bot_identity
+from bot.adapters.forge.retry import ForgeRetry
 from bot.cli import main
-from bot.forge.retry import ForgeRetry
-from bot.identity import bot_identity
+from bot.services.audit import report_html, report_markdown
+from bot.services.audit.online import GitHubFacts, Note
+from bot.services.audit.service import AuditOptions, AuditReport, run
 from tests import github_mock as gm
 from tests.sandbox import HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
 

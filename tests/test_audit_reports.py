@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import report_html, report_json, report_markdown, report_text
-from bot.audit.rules import RULES, Finding
-from bot.audit.service import AuditReport
 from bot.cli import main
+from bot.domain.findings import RULES, Finding
+from bot.services.audit import report_html, report_json, report_markdown, report_text
+from bot.services.audit.service import AuditReport
 from tests.audit_helpers import audit_repo
 from tests.repo_builder import MONTH, OUTSIDER, RepoBuilder, honest_history
 
@@ -97,8 +97,8 @@ def test_cli_exits_0_on_a_clean_history(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_an_approved_exception_no_change_uses_is_charted_from_approval_to_expiry(tmp_path: Path) -> None:
-    from bot import documents
-    from bot.models import ExceptionDecision
+    from bot.domain import documents
+    from bot.domain.models import ExceptionDecision
     from tests.sandbox import make_cab_repo
 
     cab = make_cab_repo(tmp_path / "repo")

@@ -121,7 +121,7 @@ def exception_added_in_the_same_pr(b: RepoBuilder) -> dict[str, str]:
     path = f"exceptions/{MONTH}/late.yaml"
 
     def cite(record: dict[str, object]) -> None:
-        from bot import documents
+        from bot.domain import documents
 
         loaded = documents.parse(text.encode(), path)
         record["exceptions"] = [

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import documents
-from bot.canonical import canonical_bytes, content_sha256
-from bot.strict_yaml import load_bytes
+from bot.domain import documents
+from bot.domain.canonical import canonical_bytes, content_sha256
+from bot.domain.strict_yaml import load_bytes
 from tests.builders import dump_yaml, evidence_pack
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import demo
+from bot.adapters.git.blobs import GitBlobs
 from bot.cli import main
-from bot.decisions.verify import verify
-from bot.identity import BotIdentity
-from bot.queries import find_decision
-from bot.repository import GitBlobs
+from bot.domain.identity import BotIdentity
+from bot.domain.rules.deployment_gate import verify
+from bot.services import demo
+from bot.services.queries import find_decision
 
 BOT = BotIdentity("cab-bot", "cab-bot@users.noreply.github.com")
 

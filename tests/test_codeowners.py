@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.codeowners import locate, owners_for
+from bot.domain.rules.codeowners import locate, owners_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "codeowners"
 PATTERNS: list[dict[str, Any]] = json.loads((FIXTURES / "hmarr-patterns.json").read_text())
@@ -69,7 +69,7 @@ def test_codeowners_file_location_precedence(case: dict[str, Any]) -> None:
 
 
 def test_team_slugs_are_lower_cased_and_users_kept_apart() -> None:
-    from bot.codeowners import team_slugs, user_logins
+    from bot.domain.rules.codeowners import team_slugs, user_logins
 
     assert team_slugs(["@Example/CAB", "@someone"]) == ["example/cab"]
     assert user_logins(["@Example/CAB", "@someone"]) == ["someone"]

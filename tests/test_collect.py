@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import collect, documents
+from bot.adapters import files
+from bot.adapters.importers.interface import ScanFinding, ScanReport
 from bot.cli import main
-from bot.importers.interface import ScanFinding, ScanReport
-from bot.models import EvidencePack
+from bot.domain.models import EvidencePack
+from bot.services import collect
 from tests.tool_fixtures import collect_argv, tool
 
 PACK = Path("evidence/2026-11/demo-service-1.2.0.yaml")
@@ -16,7 +17,7 @@ PACK = Path("evidence/2026-11/demo-service-1.2.0.yaml")
 
 def run(root: Path, *extra: str) -> EvidencePack:
     assert main(collect_argv(root, *extra)) == 0
-    pack: EvidencePack = documents.load(root / PACK, EvidencePack).model
+    pack: EvidencePack = files.load(root / PACK, EvidencePack).model
     return pack
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot import documents
+from bot.adapters import files
 from bot.cli import main
-from bot.errors import InputError
-from bot.models import EvidencePack, ExceptionRecord, RiskModel
-from bot.strict_yaml import DEFAULT_LIMITS
+from bot.domain import documents
+from bot.domain.errors import InputError
+from bot.domain.models import EvidencePack, ExceptionRecord, RiskModel
+from bot.domain.strict_yaml import DEFAULT_LIMITS
 from tests.builders import REMOVE, dump_yaml, evidence_pack, exception_record, write_yaml
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
@@ -35,7 +36,7 @@ CASES = _cases()
 
 def _problem(path: Path) -> tuple[int, str]:
     with pytest.raises(InputError) as caught:
-        documents.load(path)
+        files.load(path)
     first = caught.value.problems[0]
     assert first.source == str(path)
     return first.line, first.message
@@ -251,4 +252,4 @@ def test_loaded_document_carries_its_canonical_hash_and_source() -> None:
 
 def test_regular_file_loads_with_the_expected_kind(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "p.yaml", evidence_pack())
-    assert documents.load(path, EvidencePack).model.change_id == "payments-api-7.4.2"
+    assert files.load(path, EvidencePack).model.change_id == "payments-api-7.4.2"

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import documents, risk_models
+from bot.adapters import files
+from bot.adapters import risk_model_files as risk_models
 from bot.cli import main
-from bot.models import EvidencePack
-from bot.scoring import score
+from bot.domain.models import EvidencePack
+from bot.domain.scoring import score
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 )
 def test_example_pack_scores_in_its_intended_tier(path: str, tier: str) -> None:
     model = risk_models.resolve(None, ROOT)
-    pack = documents.load(ROOT / path, EvidencePack)
+    pack = files.load(ROOT / path, EvidencePack)
     assert score(pack.model, model.model, model.sha256).tier == tier
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import InputError
-from bot.lifecycle import expiry
-from bot.lifecycle.base_policy import ExceptionState
-from bot.models.exception_decision import ExceptionDecision
-from bot.policy.exceptions import coverage
-from bot.policy.expiry import status_of
+from bot.domain.base_branch import ExceptionState
+from bot.domain.errors import InputError
+from bot.domain.models.exception_decision import ExceptionDecision
+from bot.domain.rules.coverage import coverage
+from bot.domain.rules.exception_status import status_of
+from bot.services import expiry_sweep as expiry
 from tests.exception_builders import ARTIFACT, REQUESTED, exception, exception_yaml, pack
 from tests.sandbox import BOT, EXCEPTION, HIGH, CabRepo, make_cab_repo
 

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 import responses
 
-from bot.forge.interface import ChangedFile, ForgeError, User
+from bot.adapters.forge.interface import ForgeError
+from bot.domain.pull_request import ChangedFile, User
 from tests import github_mock as gm
 
 SNAPSHOT = "POST /graphql query CabSnapshot"

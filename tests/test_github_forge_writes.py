@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import responses
 
-from bot import trailers
-from bot.forge.interface import HeadMovedError
+from bot.adapters.forge.interface import HeadMovedError
+from bot.domain.rules import trailers
 from tests import github_mock as gm
 
 EVIDENCE = "evidence/2026-11/payments-api-7.4.2.yaml"

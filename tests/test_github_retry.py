@@ -10,8 +10,8 @@ import responses
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.response import HTTPResponse
 
-from bot.forge.interface import ForgeError
-from bot.forge.retry import ATTEMPTS, TIMEOUT, ForgeRetry
+from bot.adapters.forge.interface import ForgeError
+from bot.adapters.forge.retry import ATTEMPTS, TIMEOUT, ForgeRetry
 from tests import github_mock as gm
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)

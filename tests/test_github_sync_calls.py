@@ -45,7 +45,7 @@ def test_a_token_that_cannot_read_teams_still_auto_approves_low_risk(cab: GitHub
 
 
 def test_a_token_that_cannot_read_teams_fails_a_medium_sync_with_githubs_words(cab: GitHubCab) -> None:
-    from bot.forge.interface import ForgeError
+    from bot.adapters.forge.interface import ForgeError
 
     cab.fake.unreadable_teams = {"cab"}
     with pytest.raises(ForgeError, match="read team example/cab: Resource not accessible by integration"):

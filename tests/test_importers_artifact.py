@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.importers import artifact
-from bot.importers.interface import ToolOutputError
+from bot.adapters.importers import artifact
+from bot.adapters.importers.interface import ToolOutputError
 
 
 def test_digest_of_a_file_larger_than_one_chunk_matches_hashing_it_whole(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.importers import cobertura, lcov
-from bot.importers.interface import ToolOutputError
+from bot.adapters.importers import cobertura, lcov
+from bot.adapters.importers.interface import ToolOutputError
 from tests.tool_fixtures import tool
 
 

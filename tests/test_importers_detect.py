@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.importers import detect
-from bot.importers.detect import Format
-from bot.importers.interface import ToolOutputError, read_tool_output
+from bot.adapters.importers import detect
+from bot.adapters.importers.detect import Format
+from bot.adapters.importers.interface import ToolOutputError, read_tool_output
 from tests.tool_fixtures import tool
 
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from bot.importers import grype
-from bot.importers.interface import ToolOutputError
+from bot.adapters.importers import grype
+from bot.adapters.importers.interface import ToolOutputError
 from tests.tool_fixtures import severities, tool
 
 

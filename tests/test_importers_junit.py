@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.importers import junit
-from bot.importers.interface import TestTotals, ToolOutputError
+from bot.adapters.importers import junit
+from bot.adapters.importers.interface import TestTotals, ToolOutputError
 from tests.tool_fixtures import tool
 
 

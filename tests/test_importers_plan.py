@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.importers import plan
-from bot.importers.interface import ToolOutputError, WrongFormatError
+from bot.adapters.importers import plan
+from bot.adapters.importers.interface import ToolOutputError, WrongFormatError
 from tests.tool_fixtures import tool
 
 

@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from bot.importers import cyclonedx, spdx
-from bot.importers.interface import WrongFormatError
+from bot.adapters.importers import cyclonedx, spdx
+from bot.adapters.importers.interface import WrongFormatError
 from tests.tool_fixtures import tool
 
 

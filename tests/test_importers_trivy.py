@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from bot.importers import trivy
-from bot.importers.interface import ToolOutputError, WrongFormatError
+from bot.adapters.importers import trivy
+from bot.adapters.importers.interface import ToolOutputError, WrongFormatError
 from tests.tool_fixtures import severities, tool
 
 

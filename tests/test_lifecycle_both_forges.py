@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.decisions import records
-from bot.trailers import from_message
+from bot.domain.rules import records
+from bot.domain.rules.trailers import from_message
 from tests.both_forges import FORGES, Cab, make_cab, record_of
 from tests.sandbox import HIGH, LOW, MEDIUM
 

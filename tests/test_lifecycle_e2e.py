@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.decisions import records
-from bot.forge.interface import HeadMovedError
-from bot.models import Decision
-from bot.trailers import from_message
+from bot.adapters.forge.interface import HeadMovedError
+from bot.domain.models import Decision
+from bot.domain.rules import records
+from bot.domain.rules.trailers import from_message
 from tests.sandbox import HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
 
 

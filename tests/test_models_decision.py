@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.models import Decision
+from bot.domain.models import Decision
 from tests.builders import GIT_SHA, decision_record
 from tests.model_checks import accepts, rejection
 

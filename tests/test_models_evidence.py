@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.models import EvidencePack
+from bot.domain.models import EvidencePack
 from tests.builders import REMOVE, SHA_B, evidence_pack
 from tests.model_checks import accepts, rejection
 

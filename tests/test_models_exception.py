@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.models import ExceptionRecord
+from bot.domain.models import ExceptionRecord
 from tests.builders import REMOVE, exception_record
 from tests.model_checks import accepts, rejection
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot import documents
-from bot.models import RiskModel
-from bot.models.risk_model import ENUM_MEASURES
+from bot.domain import documents
+from bot.domain.models import RiskModel
+from bot.domain.models.risk_model import ENUM_MEASURES
 from tests.builders import REMOVE, changed, two_factor_model
 from tests.model_checks import accepts, rejection
 

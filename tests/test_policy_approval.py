@@ -1,7 +1,7 @@
 """The approval rules, one behaviour per test (DESIGN lifecycle rules, THREATS approval bypass)."""
 
-from bot.forge.interface import Team, User
-from bot.policy.approval import Owners, evaluate
+from bot.domain.pull_request import Team, User
+from bot.domain.rules.approval import Owners, evaluate
 from tests.policy_builders import (
     AUTHOR,
     BOB,

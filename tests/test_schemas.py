@@ -10,11 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot import documents
-from bot.canonical import canonical_bytes
+from bot.adapters import files
 from bot.cli import main
-from bot.models import RiskModel
-from bot.schemas import SCHEMA_FILES
+from bot.domain.canonical import canonical_bytes
+from bot.domain.models import RiskModel
+from bot.domain.schemas import SCHEMA_FILES
 from tests.builders import evidence_pack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,7 @@ def test_example_names_an_existing_schema_for_editors(relative: str) -> None:
 
 def _as_json(path: Path) -> Any:
     """What an editor's schema validator sees: the document as JSON (datetimes as strings)."""
-    return json.loads(canonical_bytes(documents.load(path).data))
+    return json.loads(canonical_bytes(files.load(path).data))
 
 
 @pytest.mark.parametrize("relative", [*EXAMPLES, "risk-model/v1.0.yaml"])
@@ -82,7 +82,7 @@ def test_json_schema_rejects_an_unknown_field_like_the_model() -> None:
 
 def test_risk_model_readme_documents_every_factor_with_its_weight() -> None:
     readme = (ROOT / "risk-model" / "README.md").read_text(encoding="utf-8")
-    model = documents.load(ROOT / "risk-model" / "v1.0.yaml", RiskModel).model
+    model = files.load(ROOT / "risk-model" / "v1.0.yaml", RiskModel).model
     for factor in model.factors:
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{factor.name}` |")), "")
         assert f"`{factor.measure}`" in row, factor.name

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import documents
-from bot.models import EvidencePack, RiskModel
-from bot.models.decision import RiskAssessment
-from bot.scoring import MEASURES, score, tier_for
+from bot.adapters import files
+from bot.domain import documents
+from bot.domain.models import EvidencePack, RiskModel
+from bot.domain.models.decision import RiskAssessment
+from bot.domain.scoring import MEASURES, score, tier_for
 from tests.builders import REMOVE, dump_yaml, evidence_pack, pack_with_risks, two_factor_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +114,7 @@ def test_complete_clean_pack_scores_only_its_one_high_vulnerability() -> None:
     ],
 )
 def test_example_scores_under_v1_0_never_change(path: str, expected: tuple[str, str]) -> None:
-    pack = documents.load(ROOT / path, EvidencePack).model
+    pack = files.load(ROOT / path, EvidencePack).model
     result = score(pack, V1_0.model, V1_0.sha256)
     assert (result.score, result.tier) == expected
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.errors import InputError
-from bot.strict_yaml import Limits, load_bytes
+from bot.domain.errors import InputError
+from bot.domain.strict_yaml import Limits, load_bytes
 
 
 def value(text: str) -> Any:

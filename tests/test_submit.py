@@ -8,7 +8,7 @@ import pytest
 import responses
 
 from bot.cli import main
-from bot.submit import submit
+from bot.services.submit import submit
 from tests import github_mock as gm
 
 PACK = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from bot.importers.interface import ScanReport
+from bot.adapters.importers.interface import ScanReport
 
 TOOLS = Path(__file__).resolve().parent / "fixtures" / "tools"
 

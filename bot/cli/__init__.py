@@ -27,7 +27,7 @@ from bot.cli import (
     validate_cmd,
     verify_cmd,
 )
-from bot.errors import CabError
+from bot.domain.errors import CabError
 
 # Each command module has `register(subparsers)` which sets `handler` on its parser.
 COMMANDS: list[ModuleType] = [

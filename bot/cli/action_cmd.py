@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 import os
 
-from bot import action
+from bot.services import action
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

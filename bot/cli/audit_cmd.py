@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.audit import report_html, report_json, report_markdown, report_text
-from bot.audit.service import AuditOptions, run
-from bot.errors import UsageError
-from bot.identity import bot_identity
+from bot.adapters.environment import bot_identity
+from bot.domain.errors import UsageError
+from bot.services.audit import report_html, report_json, report_markdown, report_text
+from bot.services.audit.service import AuditOptions, run
 
 if TYPE_CHECKING:
-    from bot.audit.online import GitHubFacts
+    from bot.services.audit.online import GitHubFacts
 
 RENDERERS = {
     "text": report_text.render,
@@ -88,7 +88,7 @@ def _online_facts(args: argparse.Namespace) -> GitHubFacts | None:
         if args.github_repo:
             raise UsageError("cab audit: --github-repo is only used with --online")
         return None
-    from bot.audit.online import GitHubFacts  # the GitHub client only when asked for
+    from bot.services.audit.online import GitHubFacts  # the GitHub client only when asked for
 
     facts = GitHubFacts.from_env(os.environ, args.github_repo)
     facts.check_access()

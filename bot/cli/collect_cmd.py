@@ -7,8 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from bot import collect
-from bot.errors import UsageError
+from bot.domain.errors import UsageError
+from bot.services import collect
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,8 +6,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bot import demo
-from bot.identity import bot_identity
+from bot.adapters.environment import bot_identity
+from bot.services import demo
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

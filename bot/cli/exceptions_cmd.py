@@ -8,12 +8,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from bot.forge.sandbox import SandboxForge
-from bot.identity import bot_identity
-from bot.lifecycle import expiry
-from bot.lifecycle.base_policy import exception_states
-from bot.policy.expiry import statuses
-from bot.repository import GitBlobs
+from bot.adapters.environment import bot_identity
+from bot.adapters.forge.sandbox import SandboxForge
+from bot.adapters.git.blobs import GitBlobs
+from bot.domain.base_branch import exception_states
+from bot.domain.rules.exception_status import statuses
+from bot.services import expiry_sweep as expiry
 
 
 def _when(text: str | None) -> dt.datetime:

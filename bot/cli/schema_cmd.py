@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from bot.errors import UsageError
-from bot.schemas import SCHEMA_FILES, json_schema
+from bot.domain.errors import UsageError
+from bot.domain.schemas import SCHEMA_FILES, json_schema
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

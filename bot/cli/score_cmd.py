@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot import documents, render, risk_models
-from bot.models import EvidencePack
-from bot.scoring import score
+from bot.adapters import files
+from bot.adapters import risk_model_files as risk_models
+from bot.domain import render
+from bot.domain.models import EvidencePack
+from bot.domain.scoring import score
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +30,7 @@ def handle(args: argparse.Namespace) -> int:
     model = risk_models.resolve(args.model, args.root)
     items = []
     for path in args.evidence:
-        loaded = documents.load(path, EvidencePack)
+        loaded = files.load(path, EvidencePack)
         pack: EvidencePack = loaded.model
         items.append(
             render.ScoredPack(

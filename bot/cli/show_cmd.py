@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.decisions import records
-from bot.queries import find_decision
-from bot.repository import GitBlobs
+from bot.adapters.git.blobs import GitBlobs
+from bot.domain.rules import records
+from bot.services.queries import find_decision
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,8 +7,8 @@ import dataclasses
 import json
 from pathlib import Path
 
-from bot import demo, queries
-from bot.repository import GitBlobs
+from bot.adapters.git.blobs import GitBlobs
+from bot.services import demo, queries
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

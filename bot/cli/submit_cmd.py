@@ -6,9 +6,9 @@ import argparse
 import os
 from pathlib import Path
 
-from bot import documents
-from bot.models import EvidencePack
-from bot.submit import submit
+from bot.adapters import files
+from bot.domain.models import EvidencePack
+from bot.services.submit import submit
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,10 +27,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    from bot.forge.github import DEFAULT_API_URL, GitHubForge, auth_from_env
-    from bot.identity import bot_identity
+    from bot.adapters.environment import bot_identity
+    from bot.adapters.forge.github import DEFAULT_API_URL, GitHubForge, auth_from_env
 
-    documents.load(args.evidence, EvidencePack)  # invalid input fails before any credential or call
+    files.load(args.evidence, EvidencePack)  # invalid input fails before any credential or call
     env = dict(os.environ)
     forge = GitHubForge(
         args.repo,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.validation import discover, validate
+from bot.services.validate import discover, validate
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,8 +6,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from bot.queries import verify_change
-from bot.repository import GitBlobs
+from bot.adapters.git.blobs import GitBlobs
+from bot.services.queries import verify_change
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,0 +1,106 @@
+"""What the lifecycle needs from a code host, and nothing more.
+
+Two implementations hold to this one contract: the sandbox forge (a local git repository, for
+`cab demo` and end-to-end tests) and the GitHub forge (PyGithub). The domain never knows which
+one it runs on. Values are frozen dataclasses so a policy evaluation sees one consistent snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal, Protocol
+
+from bot.domain.errors import CabError
+from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
+
+
+class ForgeError(CabError):
+    """The code host failed or refused; message says what was being done."""
+
+    exit_code = 3
+
+
+class HeadMovedError(ForgeError):
+    """The PR head is no longer the sha we evaluated: re-sync, never merge blindly."""
+
+
+class Forge(Protocol):
+    """A code host seen through the eyes of a change-approval bot.
+
+    Reads take explicit shas so a decision is evaluated on one fixed snapshot. Every write is
+    idempotent: repeating it with the same arguments leaves the same state.
+    """
+
+    # --- reads -------------------------------------------------------------------------------
+    def pull_request(self, number: int) -> PullRequest: ...
+
+    def commits(self, number: int) -> Sequence[Commit]:
+        """Every commit of the PR (all pages), oldest first."""
+        ...
+
+    def changed_files(self, number: int) -> Sequence[ChangedFile]:
+        """Every file the PR changes relative to its merge base; fails closed if truncated."""
+        ...
+
+    def reviews(self, number: int) -> Sequence[Review]:
+        """Every review (all pages), in submission order."""
+        ...
+
+    def comments(self, number: int) -> Sequence[Comment]:
+        """Every issue comment on the PR (all pages), with each comment's current body."""
+        ...
+
+    def team(self, slug: str) -> Team | None:
+        """The team and its current members, or None if no such team exists."""
+        ...
+
+    def read_file(self, sha: str, path: str) -> bytes | None:
+        """A regular file's blob at a commit, or None if absent. Symlinks/submodules raise."""
+        ...
+
+    def list_files(self, sha: str, directory: str) -> Sequence[str]:
+        """Paths of all regular files under `directory` at a commit, recursively."""
+        ...
+
+    def diff_paths(self, base_sha: str, head_sha: str) -> Sequence[str]:
+        """Paths whose content differs between two commits (both sides of renames)."""
+        ...
+
+    def branch_head(self, branch: str) -> str: ...
+
+    def latest_decision_sha256(self, sha: str) -> str | None:
+        """`Cab-Record-Sha256` trailer of the newest CAB merge reachable by first parents from `sha`."""
+        ...
+
+    # --- writes ------------------------------------------------------------------------------
+    def set_risk_label(self, number: int, label: str) -> None:
+        """Make `label` the PR's only `risk:*` label; other labels are left alone."""
+        ...
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> None:
+        """Create, or edit in place, the one bot comment that contains `marker`."""
+        ...
+
+    def set_status(self, sha: str, state: Literal["pending", "success", "failure"], description: str) -> None:
+        """The `cab/decision` commit status on a sha."""
+        ...
+
+    def commit_files(
+        self, number: int, expected_head: str, files: Mapping[str, bytes | None], message: str
+    ) -> str:
+        """Commit to the PR branch as the bot (None deletes). Raises HeadMovedError if the branch
+        is not at `expected_head`. Returns the new head sha; returns `expected_head` unchanged if
+        the files already have that content."""
+        ...
+
+    def merge(self, number: int, sha: str, title: str, message: str) -> str:
+        """Merge exactly `sha` (else HeadMovedError) with a merge commit; returns the merge sha."""
+        ...
+
+    def upsert_issue(self, marker: str, title: str, body: str) -> int:
+        """Create, or edit in place, the one open bot issue whose body contains `marker`."""
+        ...
+
+    def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:
+        """Open a PR from branch `head`, or return the number of the open one that exists."""
+        ...

@@ -1,0 +1,499 @@
+"""The Forge interface backed by a local git repository: the lifecycle with no network.
+
+Branches, commits and merges are real git objects (GitPython driving git plumbing: a private
+index per commit, `merge-tree --write-tree` for merges, `update-ref` with the expected old value
+so a moved branch is detected exactly as GitHub's `sha=` guard would). Pull requests, reviews,
+comments, labels, statuses, users and teams live in `.git/cab-sandbox.json`.
+
+It also offers what GitHub's UI offers humans (push as a user, open a PR, review, comment), so
+`cab demo` and end-to-end tests can act out every role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import git
+
+from bot.adapters.forge.interface import ForgeError, HeadMovedError
+from bot.adapters.git.blobs import GitBlobs, RepositoryError
+from bot.domain.identity import BotIdentity
+from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, ReviewState, Team, User
+from bot.domain.rules.trailers import parse as parse_trailers
+
+STATE_FILE = "cab-sandbox.json"
+Clock = Callable[[], dt.datetime]
+
+
+def _email(login: str) -> str:
+    return f"{login}@users.noreply.sandbox"
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+class SandboxForge:
+    """A code host in a directory. Not thread-safe; one process at a time, like a CI runner."""
+
+    def __init__(self, path: Path, identity: BotIdentity, clock: Clock) -> None:
+        self.path = path
+        self.identity = identity
+        self.clock = clock
+        self.repo = git.Repo(path)
+        self._blobs = GitBlobs(self.repo)
+        self._state_path = Path(self.repo.git_dir) / STATE_FILE
+        if not self._state_path.exists():
+            raise ForgeError(
+                f"{path} is not a sandbox forge (no {STATE_FILE}); create one with SandboxForge.create"
+            )
+        bot = self.user_by_email(identity.email)
+        if bot is None:
+            raise ForgeError("the sandbox has no account for the bot identity")
+        self.bot = bot
+
+    # --- setup -------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, identity: BotIdentity, clock: Clock, *, branch: str = "main") -> SandboxForge:
+        path.mkdir(parents=True, exist_ok=True)
+        repo = git.Repo.init(path, initial_branch=branch)
+        with repo.config_writer() as config:  # local identity for the demo user's own checkouts
+            config.set_value("user", "name", "sandbox")
+            config.set_value("user", "email", "sandbox@users.noreply.sandbox")
+        bot = {"login": "cab-bot[bot]", "id": 41898282, "bot": True, "email": identity.email}
+        state = {
+            "users": [bot],
+            "teams": [],
+            "prs": [],
+            "reviews": [],
+            "comments": [],
+            "statuses": {},
+            "next_id": 1000,
+        }
+        (Path(repo.git_dir) / STATE_FILE).write_text(json.dumps(state, indent=2))
+        return cls(path, identity, clock)
+
+    def _load(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self._state_path.read_text())
+        return data
+
+    def _save(self, state: dict[str, Any]) -> None:
+        tmp = self._state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+        os.replace(tmp, self._state_path)  # atomic: a crash never leaves half a state file
+
+    def _next_id(self, state: dict[str, Any]) -> int:
+        state["next_id"] += 1
+        return int(state["next_id"])
+
+    def add_user(self, login: str, *, bot: bool = False) -> User:
+        state = self._load()
+        for user in state["users"]:
+            if user["login"] == login:
+                return User(user["login"], user["id"], user["bot"])
+        user_id = self._next_id(state)
+        state["users"].append({"login": login, "id": user_id, "bot": bot, "email": _email(login)})
+        self._save(state)
+        return User(login, user_id, bot)
+
+    def add_team(self, slug: str, members: Sequence[str]) -> Team:
+        state = self._load()
+        state["teams"] = [t for t in state["teams"] if t["slug"] != slug.lower()]
+        state["teams"].append({"slug": slug.lower(), "id": self._next_id(state), "members": list(members)})
+        self._save(state)
+        team = self.team(slug)
+        assert team is not None
+        return team
+
+    def remove_member(self, slug: str, login: str) -> None:
+        state = self._load()
+        for team in state["teams"]:
+            if team["slug"] == slug.lower():
+                team["members"] = [m for m in team["members"] if m != login]
+        self._save(state)
+
+    def user(self, login: str) -> User:
+        for user in self._load()["users"]:
+            if user["login"] == login:
+                return User(user["login"], user["id"], user["bot"])
+        raise ForgeError(f"no sandbox user {login!r}")
+
+    def user_by_email(self, email: str) -> User | None:
+        for user in self._load()["users"]:
+            if user["email"].lower() == email.lower():
+                return User(user["login"], user["id"], user["bot"])
+        return None
+
+    # --- git plumbing ------------------------------------------------------------------------
+    @contextmanager
+    def _index(self, parent: str | None) -> Iterator[dict[str, str]]:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            if parent:
+                self.repo.git.read_tree(parent, env=env)
+            else:
+                self.repo.git.read_tree("--empty", env=env)
+            yield env
+
+    def _commit_env(self, name: str, email: str) -> dict[str, str]:
+        when = _iso(self.clock())
+        return {
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_COMMITTER_DATE": when,
+        }
+
+    def _write_commit(
+        self, parent: str | None, files: Mapping[str, bytes | None], message: str, name: str, email: str
+    ) -> tuple[str, str | None]:
+        """Create a commit on top of parent; returns (new sha, parent tree) without moving refs."""
+        with self._index(parent) as env:
+            for path, content in files.items():
+                if content is None:
+                    self.repo.git.update_index("--force-remove", "--", path, env=env)
+                    continue
+                with tempfile.NamedTemporaryFile() as handle:
+                    handle.write(content)
+                    handle.flush()
+                    blob = self.repo.git.hash_object("-w", "--", handle.name)
+                self.repo.git.update_index("--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            tree = self.repo.git.write_tree(env=env)
+        parent_tree = self.repo.git.rev_parse(f"{parent}^{{tree}}") if parent else None
+        if tree == parent_tree:
+            assert parent is not None
+            return parent, parent_tree
+        args = [tree, "-m", message] + (["-p", parent] if parent else [])
+        sha = self.repo.git.commit_tree(*args, env={**env, **self._commit_env(name, email)})
+        return sha, parent_tree
+
+    def _head(self, branch: str) -> str | None:
+        try:
+            return str(self.repo.git.rev_parse("--verify", "--quiet", f"refs/heads/{branch}"))
+        except git.GitCommandError:
+            return None
+
+    def _move(self, branch: str, new: str, old: str | None) -> None:
+        try:
+            self.repo.git.update_ref(f"refs/heads/{branch}", new, old or "0" * 40)
+        except git.GitCommandError as exc:
+            raise HeadMovedError(f"branch {branch} moved while committing") from exc
+
+    def push(
+        self,
+        branch: str,
+        files: Mapping[str, bytes | None],
+        *,
+        author: str,
+        message: str,
+        start: str | None = None,
+    ) -> str:
+        """What a human's `git push` would do: one commit by `author` on `branch`."""
+        parent = self._head(branch) or (self._head(start) if start else None)
+        user = self.user(author)
+        sha, _ = self._write_commit(parent, files, message, user.login, _email(user.login))
+        self._move(branch, sha, self._head(branch))
+        return sha
+
+    # --- human actions -----------------------------------------------------------------------
+    def open_pr(self, head: str, base: str, title: str, author: str) -> int:
+        state = self._load()
+        for pr in state["prs"]:
+            if pr["head"] == head and pr["state"] == "open":
+                return int(pr["number"])
+        number = len(state["prs"]) + 1
+        state["prs"].append(
+            {
+                "number": number,
+                "head": head,
+                "base": base,
+                "title": title,
+                "author": author,
+                "state": "open",
+                "labels": [],
+                "merged_head": None,
+            }
+        )
+        self._save(state)
+        return number
+
+    def review(
+        self, number: int, login: str, state: ReviewState, *, commit_id: str | None = None, body: str = ""
+    ) -> Review:
+        data = self._load()
+        sha = commit_id or self.pull_request(number).head_sha
+        record = {
+            "id": self._next_id(data),
+            "number": number,
+            "login": login,
+            "state": state,
+            "commit_id": sha,
+            "at": _iso(self.clock()),
+            "body": body,
+        }
+        data["reviews"].append(record)
+        self._save(data)
+        return self._review(record)
+
+    def comment(self, number: int, login: str, body: str) -> Comment:
+        data = self._load()
+        now = _iso(self.clock())
+        record = {
+            "id": self._next_id(data),
+            "number": number,
+            "login": login,
+            "body": body,
+            "created": now,
+            "updated": now,
+        }
+        data["comments"].append(record)
+        self._save(data)
+        return self._comment(record)
+
+    def labels(self, number: int) -> tuple[str, ...]:
+        return self.pull_request(number).labels
+
+    def status(self, sha: str) -> dict[str, str] | None:
+        found: dict[str, str] | None = self._load()["statuses"].get(sha)
+        return found
+
+    # --- Forge: reads ------------------------------------------------------------------------
+    def _pr_record(self, state: dict[str, Any], number: int) -> dict[str, Any]:
+        for pr in state["prs"]:
+            if pr["number"] == number:
+                return dict(pr)
+        raise ForgeError(f"no pull request #{number}")
+
+    def pull_request(self, number: int) -> PullRequest:
+        record = self._pr_record(self._load(), number)
+        head = record["merged_head"] or self._head(record["head"])
+        base = self._head(record["base"])
+        if head is None or base is None:
+            raise ForgeError(f"pull request #{number}: a branch is missing")
+        return PullRequest(
+            number=number,
+            title=record["title"],
+            author=self.user(record["author"]),
+            head_sha=head,
+            head_ref=record["head"],
+            base_sha=base,
+            base_ref=record["base"],
+            state=record["state"],
+            labels=tuple(record["labels"]),
+        )
+
+    def _merge_base(self, pr: PullRequest) -> str:
+        return str(self.repo.git.merge_base(pr.base_sha, pr.head_sha))
+
+    def commits(self, number: int) -> Sequence[Commit]:
+        pr = self.pull_request(number)
+        out = self.repo.git.log(
+            "--reverse", "--format=%H%x00%ae%x00%ce%x00%B%x1e", f"{self._merge_base(pr)}..{pr.head_sha}", "--"
+        )
+        commits = []
+        for entry in out.split("\x1e"):
+            if not entry.strip():
+                continue
+            sha, author, committer, message = entry.strip("\n").split("\x00", 3)
+            commits.append(
+                Commit(
+                    sha, self.user_by_email(author), self.user_by_email(committer), author, committer, message
+                )
+            )
+        return commits
+
+    def changed_files(self, number: int) -> Sequence[ChangedFile]:
+        pr = self.pull_request(number)
+        out = self.repo.git.diff("--name-status", "-M", "-z", self._merge_base(pr), pr.head_sha, "--")
+        parts = [p for p in out.split("\x00") if p]
+        files = []
+        i = 0
+        statuses: dict[str, Literal["added", "modified", "removed"]] = {
+            "A": "added",
+            "M": "modified",
+            "D": "removed",
+            "T": "modified",
+        }
+        while i < len(parts):
+            code = parts[i]
+            if code.startswith(("R", "C")):
+                files.append(
+                    ChangedFile(parts[i + 2], "renamed" if code[0] == "R" else "added", parts[i + 1])
+                )
+                i += 3
+            else:
+                files.append(ChangedFile(parts[i + 1], statuses.get(code[0], "modified")))
+                i += 2
+        return files
+
+    def _review(self, record: dict[str, Any]) -> Review:
+        return Review(
+            record["id"],
+            self.user(record["login"]),
+            record["state"],
+            record["commit_id"],
+            _time(record["at"]),
+            record["body"],
+        )
+
+    def reviews(self, number: int) -> Sequence[Review]:
+        return [self._review(r) for r in self._load()["reviews"] if r["number"] == number]
+
+    def _comment(self, record: dict[str, Any]) -> Comment:
+        return Comment(
+            record["id"],
+            self.user(record["login"]),
+            record["body"],
+            _time(record["created"]),
+            _time(record["updated"]),
+        )
+
+    def comments(self, number: int) -> Sequence[Comment]:
+        return [self._comment(c) for c in self._load()["comments"] if c["number"] == number]
+
+    def team(self, slug: str) -> Team | None:
+        for team in self._load()["teams"]:
+            if team["slug"] == slug.lower():
+                return Team(team["slug"], team["id"], tuple(self.user(m) for m in team["members"]))
+        return None
+
+    def read_file(self, sha: str, path: str) -> bytes | None:
+        try:
+            return self._blobs.read_file(sha, path)
+        except RepositoryError as exc:
+            raise ForgeError(str(exc)) from None
+
+    def list_files(self, sha: str, directory: str) -> Sequence[str]:
+        return self._blobs.list_files(sha, directory)
+
+    def diff_paths(self, base_sha: str, head_sha: str) -> Sequence[str]:
+        out = self.repo.git.diff("--name-only", "--no-renames", "-z", base_sha, head_sha, "--")
+        return [p for p in out.split("\x00") if p]
+
+    def branch_head(self, branch: str) -> str:
+        head = self._head(branch)
+        if head is None:
+            raise ForgeError(f"no branch {branch!r}")
+        return head
+
+    def latest_decision_sha256(self, sha: str) -> str | None:
+        process = self.repo.git.log(
+            "--first-parent", "--merges", "--format=%ce%x00%B%x1e", sha, as_process=True
+        )
+        buffer = ""
+        for chunk in iter(lambda: process.stdout.read(65536), b""):
+            buffer += chunk.decode("utf-8", errors="replace")
+            *entries, buffer = buffer.split("\x1e")
+            for entry in entries:
+                committer, _, message = entry.strip("\n").partition("\x00")
+                found = parse_trailers(message).get("Cab-Record-Sha256")
+                if found and committer.lower() == self.identity.email.lower():
+                    process.kill()
+                    return found[-1]
+        process.wait()
+        return None
+
+    # --- Forge: writes -----------------------------------------------------------------------
+    def set_risk_label(self, number: int, label: str) -> None:
+        state = self._load()
+        for pr in state["prs"]:
+            if pr["number"] == number:
+                keep = [lab for lab in pr["labels"] if not lab.startswith("risk:")]
+                pr["labels"] = [*keep, label]
+        self._save(state)
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> None:
+        state = self._load()
+        now = _iso(self.clock())
+        for comment in state["comments"]:
+            if (
+                comment["number"] == number
+                and comment["login"] == self.bot.login
+                and marker in comment["body"]
+            ):
+                if comment["body"] != body:
+                    comment["body"], comment["updated"] = body, now
+                    self._save(state)
+                return
+        state["comments"].append(
+            {
+                "id": self._next_id(state),
+                "number": number,
+                "login": self.bot.login,
+                "body": body,
+                "created": now,
+                "updated": now,
+            }
+        )
+        self._save(state)
+
+    def set_status(self, sha: str, state: Literal["pending", "success", "failure"], description: str) -> None:
+        data = self._load()
+        data["statuses"][sha] = {"context": "cab/decision", "state": state, "description": description}
+        self._save(data)
+
+    def commit_files(
+        self, number: int, expected_head: str, files: Mapping[str, bytes | None], message: str
+    ) -> str:
+        pr = self.pull_request(number)
+        current = self._head(pr.head_ref)
+        if current != expected_head:
+            raise HeadMovedError(f"#{number}: head is {str(current)[:7]}, expected {expected_head[:7]}")
+        sha, _ = self._write_commit(expected_head, files, message, self.identity.name, self.identity.email)
+        if sha != expected_head:
+            self._move(pr.head_ref, sha, expected_head)
+        return sha
+
+    def merge(self, number: int, sha: str, title: str, message: str) -> str:
+        pr = self.pull_request(number)
+        if pr.state != "open":
+            raise ForgeError(f"#{number} is {pr.state}")
+        if pr.head_sha != sha:
+            raise HeadMovedError(f"#{number}: head is {pr.head_sha[:7]}, not the evaluated {sha[:7]}")
+        try:
+            tree = self.repo.git.merge_tree("--write-tree", pr.base_sha, sha).splitlines()[0]
+        except git.GitCommandError as exc:
+            raise ForgeError(f"#{number} does not merge cleanly into {pr.base_ref}") from exc
+        env = self._commit_env(self.identity.name, self.identity.email)
+        merge_sha = str(self.repo.git.commit_tree(tree, "-p", pr.base_sha, "-p", sha, "-m", message, env=env))
+        self._move(pr.base_ref, merge_sha, pr.base_sha)
+        state = self._load()
+        for record in state["prs"]:
+            if record["number"] == number:
+                record["state"], record["merged_head"] = "merged", sha
+        self._save(state)
+        return merge_sha
+
+    def upsert_issue(self, marker: str, title: str, body: str) -> int:
+        state = self._load()
+        issues = state.setdefault("issues", [])
+        for issue in issues:
+            if issue["state"] == "open" and marker in issue["body"]:
+                if (issue["title"], issue["body"]) != (title, body):
+                    issue["title"], issue["body"] = title, body
+                    self._save(state)
+                return int(issue["number"])
+        number = 10_000 + len(issues) + 1
+        issues.append({"number": number, "title": title, "body": body, "state": "open"})
+        self._save(state)
+        return number
+
+    def issues(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._load().get("issues", [])
+        return found
+
+    def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:
+        return self.open_pr(head, base, title, self.bot.login)

@@ -1,1 +1,0 @@
-"""Decision records: building, writing and hashing them (format: docs/decision-records.md)."""

@@ -1,0 +1,128 @@
+"""Policy as of the base branch: risk model, CODEOWNERS, exceptions, past decisions.
+
+Always read from the base commit through the forge (git blobs, never the PR's working tree), so a
+pull request can never change the rules it is judged by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain import documents
+from bot.domain.documents import Loaded
+from bot.domain.errors import InputError
+from bot.domain.layout import classify
+from bot.domain.models import ExceptionDecision, ExceptionRecord, RiskModel
+
+
+class Blobs(Protocol):
+    """Files at a commit: a forge, or a local clone (bot.adapters.git.blobs.GitBlobs)."""
+
+    def read_file(self, sha: str, path: str) -> bytes | None: ...
+
+    def list_files(self, sha: str, directory: str) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class ExceptionState:
+    """An exception file on a branch and the bot's decision on it, if any."""
+
+    exception: Loaded[ExceptionRecord]
+    decision: ExceptionDecision | None
+
+    @property
+    def approved(self) -> bool:
+        # Approved exactly as it stands: an edit after approval voids the approval.
+        d = self.decision
+        return d is not None and d.outcome == "approved" and d.exception.sha256 == self.exception.sha256
+
+
+def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) -> list[ExceptionState]:
+    decisions: dict[str, ExceptionDecision] = {}
+    for path in blobs.list_files(sha, "decisions/exceptions"):
+        governed = classify(path)
+        if governed is None or governed.kind != "ExceptionDecision":
+            continue
+        try:
+            decisions[governed.id] = documents.parse(
+                blobs.read_file(sha, path) or b"", path, ExceptionDecision
+            ).model
+        except InputError as exc:
+            if problems is not None:
+                problems.append(str(exc))
+    states = []
+    for path in blobs.list_files(sha, "exceptions"):
+        governed = classify(path)
+        if governed is None or governed.kind != "Exception":
+            continue
+        try:
+            loaded: Loaded[ExceptionRecord] = documents.parse(
+                blobs.read_file(sha, path) or b"", path, ExceptionRecord
+            )
+        except InputError as exc:
+            if problems is not None:
+                problems.append(str(exc))
+            continue
+        states.append(ExceptionState(loaded, decisions.get(loaded.model.id)))
+    return states
+
+
+CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+
+
+@dataclass(frozen=True)
+class BasePolicy:
+    sha: str
+    model: Loaded[RiskModel]
+    codeowners: str
+    exceptions: tuple[Loaded[ExceptionRecord], ...]
+    decided_change_ids: frozenset[str]
+    decided_exception_ids: frozenset[str]
+    problems: tuple[str, ...]  # base-branch files that could not be read (reported, never trusted)
+
+
+def _newest_model_path(paths: list[str]) -> str | None:
+    versions = []
+    for path in paths:
+        governed = classify(path)
+        if governed and governed.kind == "RiskModel":
+            major, minor = governed.id.split(".")
+            versions.append(((int(major), int(minor)), path))
+    return max(versions)[1] if versions else None
+
+
+def load(forge: Blobs, sha: str) -> BasePolicy:
+    problems: list[str] = []
+    model_path = _newest_model_path(list(forge.list_files(sha, "risk-model")))
+    if model_path is None:
+        raise InputError.at("risk-model/", 1, 1, f"no risk model on the base branch at {sha[:7]}")
+    raw_model = forge.read_file(sha, model_path)
+    assert raw_model is not None
+    model: Loaded[RiskModel] = documents.parse(raw_model, model_path, RiskModel)
+
+    codeowners = ""
+    for location in CODEOWNERS_LOCATIONS:  # GitHub's lookup order; the first that exists wins
+        raw = forge.read_file(sha, location)
+        if raw is not None:
+            codeowners = raw.decode("utf-8", errors="replace")
+            break
+
+    states = exception_states(forge, sha, problems)
+    exceptions = [state.exception for state in states if state.approved]
+    decided = {
+        governed.id
+        for path in forge.list_files(sha, "decisions")
+        if (governed := classify(path)) is not None and governed.kind == "Decision"
+    }
+    decided_exceptions = {state.exception.model.id for state in states if state.decision is not None}
+    return BasePolicy(
+        sha,
+        model,
+        codeowners,
+        tuple(exceptions),
+        frozenset(decided),
+        frozenset(decided_exceptions),
+        tuple(problems),
+    )

@@ -1,0 +1,74 @@
+"""The one comment the bot keeps on each pull request, found again by a hidden marker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain import render
+from bot.domain.errors import Problem
+from bot.domain.models import ExceptionRecord
+from bot.domain.rules.approval import PolicyResult
+
+MARKER = "<!-- cab-bot:decision -->"
+
+STATUS_LINE = {
+    "auto_approved": "✅ **Auto-approved** (low risk). The decision is recorded and merged.",
+    "approved": "✅ **Approved.** The decision is recorded and merged.",
+    "conditional": "✅ **Approved with conditions.** The decision is recorded and merged.",
+    "rejected": "⛔ **Rejected.** The decision is recorded and merged so the history keeps it.",
+    "pending": "⏳ **Waiting for approval.**",
+}
+
+
+def _escape(text: str) -> str:
+    return text.replace("<", "&lt;").replace("\n", " ")
+
+
+def _policy_lines(policy: PolicyResult) -> list[str]:
+    lines = [STATUS_LINE[policy.status], "", _escape(policy.summary), ""]
+    if policy.approvals:
+        lines.append("Approvals counted:")
+        for a in policy.approvals:
+            team = f"@{a.team.slug}" if a.team else "owner"
+            lines.append(f"- @{a.review.user.login} ({team}) on `{a.review.commit_id[:7]}`")
+        lines.append("")
+    if policy.dismissed:
+        lines.append("Not counted:")
+        lines += [f"- {_escape(d.reason)}" for d in policy.dismissed]
+        lines.append("")
+    return lines
+
+
+def decision_comment(
+    scored: render.ScoredPack, policy: PolicyResult, coverage_notes: Sequence[str], tier_note: str | None
+) -> str:
+    lines = [MARKER, "## CAB Bot", "", *_policy_lines(policy)]
+    if tier_note:
+        lines += [f"> {tier_note}", ""]
+    if coverage_notes:
+        lines.append("Exceptions:")
+        lines += [f"- {_escape(note)}" for note in coverage_notes]
+        lines.append("")
+    lines.append(render.markdown(scored))
+    return "\n".join(lines) + "\n"
+
+
+def exception_comment(record: ExceptionRecord, sha256: str, policy: PolicyResult) -> str:
+    lines = [MARKER, f"## CAB Bot: accepted-risk exception `{record.id}`", "", *_policy_lines(policy)]
+    lines += [
+        f"Expires {record.expires_at.isoformat()}; compensating controls:",
+        *[
+            f"- {_escape(c.control)} (verified by: {_escape(c.verification)})"
+            for c in record.compensating_controls
+        ],
+        "",
+        f"Exception sha256 `{sha256}`",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def problems_comment(title: str, problems: Sequence[Problem | str]) -> str:
+    lines = [MARKER, "## CAB Bot", "", f"⛔ **{title}**", ""]
+    lines += [f"- `{_escape(str(p))}`" for p in problems]
+    lines += ["", "Nothing is merged until these are fixed. Push a fix and the bot re-checks."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,17 @@
+"""Typed, strict models of every governed document kind."""
+
+from bot.domain.models.decision import Decision
+from bot.domain.models.evidence import EvidencePack
+from bot.domain.models.exception_decision import ExceptionDecision
+from bot.domain.models.exception_record import ExceptionRecord
+from bot.domain.models.risk_model import RiskModel
+
+MODELS_BY_KIND: dict[str, type[EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision]] = {
+    "EvidencePack": EvidencePack,
+    "Exception": ExceptionRecord,
+    "RiskModel": RiskModel,
+    "Decision": Decision,
+    "ExceptionDecision": ExceptionDecision,
+}
+
+__all__ = ["MODELS_BY_KIND", "Decision", "EvidencePack", "ExceptionDecision", "ExceptionRecord", "RiskModel"]

@@ -1,0 +1,98 @@
+"""Decision records: written by the bot only, one per change, chained by sha256."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from bot.domain.models.base import (
+    CabModel,
+    ChangeId,
+    GitSha,
+    Login,
+    Name,
+    Sha256,
+    TeamSlug,
+    Text,
+    UtcTime,
+)
+
+Tier = Literal["low", "medium", "high"]
+Outcome = Literal["pending", "auto_approved", "approved", "conditional", "rejected"]
+FINAL_OUTCOMES: frozenset[str] = frozenset({"auto_approved", "approved", "conditional", "rejected"})
+APPROVING_OUTCOMES: frozenset[str] = frozenset({"auto_approved", "approved", "conditional"})
+ScoreText = Annotated[str, Field(pattern=r"^(?:100\.00|[0-9]{1,2}\.[0-9]{2})$")]
+
+
+class FactorResult(CabModel):
+    """One line of the breakdown. Numbers are decimal strings so they round-trip exactly."""
+
+    factor: Name
+    raw: Annotated[str, Field(max_length=200)]
+    normalized: int
+    weight: int
+    contribution: ScoreText
+
+
+class RiskAssessment(CabModel):
+    score: ScoreText
+    tier: Tier
+    model_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+$")]
+    model_sha256: Sha256
+    breakdown: list[FactorResult]
+    # Set when the tier is not the score's: a PR that changes policy is always high.
+    tier_override: Literal["policy_change"] | None = None
+
+    @property
+    def score_decimal(self) -> Decimal:
+        return Decimal(self.score)
+
+
+class EvidenceRef(CabModel):
+    path: Annotated[str, Field(pattern=r"^evidence/[0-9]{4}-[0-9]{2}/[a-z0-9][a-z0-9._-]{2,63}\.yaml$")]
+    sha256: Sha256
+
+
+class ExceptionRef(CabModel):
+    id: ChangeId
+    sha256: Sha256
+    expires_at: UtcTime
+
+
+class Approval(CabModel):
+    login: Login
+    user_id: Annotated[int, Field(ge=1)]
+    team: TeamSlug
+    team_id: Annotated[int, Field(ge=1)] | None = None
+    team_members: list[Login] = Field(default_factory=list)
+    review_id: Annotated[int, Field(ge=1)]
+    reviewed_sha: GitSha
+    evidence_sha256: Sha256
+    approved_at: UtcTime
+
+
+class PullRequestRef(CabModel):
+    number: Annotated[int, Field(ge=1)]
+    head_sha: GitSha
+    base_sha: GitSha
+    author: Login
+
+
+class Decision(CabModel):
+    api_version: Literal["cab/v1"] = Field(alias="apiVersion")
+    kind: Literal["Decision"]
+    change_id: ChangeId
+    outcome: Outcome
+    evidence: EvidenceRef
+    risk: RiskAssessment
+    exceptions: list[ExceptionRef] = Field(default_factory=list)
+    approvals: list[Approval] = Field(default_factory=list)
+    conditions: list[Text] = Field(default_factory=list)
+    rationale: Text
+    decided_at: UtcTime | None = None
+    decided_by: Login | None = None
+    correlation_id: Name | None = None
+    pull_request: PullRequestRef | None = None
+    previous: Sha256 | None = None

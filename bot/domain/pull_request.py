@@ -1,0 +1,77 @@
+"""A pull request as the rules see it: plain frozen values, one consistent snapshot.
+
+The forges (`bot.adapters.forge`) fill these from GitHub or the sandbox; the rules never know which.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]
+FileStatus = Literal["added", "modified", "removed", "renamed"]
+
+
+@dataclass(frozen=True)
+class User:
+    login: str
+    id: int
+    is_bot: bool = False  # GitHub `type == "Bot"` or a login ending in [bot]
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: User | None  # None when the commit email maps to no account
+    committer: User | None
+    author_email: str
+    committer_email: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    path: str
+    status: FileStatus
+    previous_path: str | None = None
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    title: str
+    author: User
+    head_sha: str
+    head_ref: str
+    base_sha: str
+    base_ref: str
+    state: Literal["open", "closed", "merged"]
+    labels: tuple[str, ...] = ()
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Review:
+    id: int
+    user: User
+    state: ReviewState
+    commit_id: str
+    submitted_at: dt.datetime
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    user: User
+    body: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Team:
+    slug: str  # "org/team", lower-case as GitHub normalizes it
+    id: int
+    members: tuple[User, ...] = field(default_factory=tuple)

@@ -1,0 +1,225 @@
+"""Who has approved, who may, and what is still missing. Pure: a snapshot in, a verdict out.
+
+Rules (DESIGN "The lifecycle on GitHub", THREATS "Approval bypass"):
+- low tier is auto-approved;
+- an exception (tier `exception`) needs one counting approval from the team owning its path
+  (security), never from its requester;
+- medium needs one counting approval from a team owning the decision path; high needs the same
+  from the owning (security) team plus an active exception covering the change;
+- a review counts only if it is the reviewer's latest decisive review (APPROVED, CHANGES_REQUESTED
+  or DISMISSED; COMMENTED changes nothing, as on GitHub), its state is APPROVED, it was given on a
+  commit whose difference from the head is at most the bot's own record for this change, the
+  reviewer is an active member of an owning team (matched by numeric id) or a user listed as
+  owner, and the reviewer is neither a bot nor the PR author nor an author or committer of any
+  non-bot commit in the PR;
+- `/cab reject <reason>` and `/cab conditions <text>` count only from a counting owner, read
+  from the comment's current body; only formal reviews approve;
+- anything unknown (no owners, empty rules, unknown tier) fails closed: not approved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.domain.pull_request import Comment, Commit, PullRequest, Review, Team, User
+
+Status = Literal["auto_approved", "approved", "conditional", "rejected", "pending"]
+_COMMAND = re.compile(r"^/cab[ \t]+(reject|conditions)\b[ \t]*(.*)$", re.MULTILINE)
+_DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
+
+
+@dataclass(frozen=True)
+class Owners:
+    """The owners of the decision path, resolved: teams with their members, and single users."""
+
+    teams: tuple[Team, ...] = ()
+    users: tuple[User, ...] = ()
+    unresolved: tuple[str, ...] = ()  # owners named in CODEOWNERS that do not exist
+
+    def team_of(self, user: User) -> Team | None:
+        for team in self.teams:
+            if any(member.id == user.id for member in team.members):
+                return team
+        return None
+
+    def owns(self, user: User) -> bool:
+        return self.team_of(user) is not None or any(u.id == user.id for u in self.users)
+
+    def describe(self) -> str:
+        names = [f"@{t.slug}" for t in self.teams] + [f"@{u.login}" for u in self.users]
+        return ", ".join(names) if names else "(nobody)"
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    tier: str
+    pr: PullRequest
+    commits: Sequence[Commit]
+    reviews: Sequence[Review]
+    comments: Sequence[Comment]
+    owners: Owners
+    reviewable_shas: frozenset[str]  # head, plus earlier commits that differ only by the bot's record
+    bot: User | None  # the bot's own account, when the forge knows it
+    requester: str | None = None  # login named in the document as requester: may not approve it
+    exception_ids: tuple[str, ...] = ()  # active exceptions covering the change (high tier)
+    exception_gaps: tuple[str, ...] = ()  # what no active exception covers
+
+
+@dataclass(frozen=True)
+class CountedApproval:
+    review: Review
+    team: Team | None
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    review: Review
+    reason: str
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    status: Status
+    summary: str
+    approvals: tuple[CountedApproval, ...] = ()
+    dismissed: tuple[Dismissal, ...] = ()
+    missing: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    rejection: str | None = None
+    decided_by_comment: Comment | None = None
+
+    @property
+    def decided(self) -> bool:
+        return self.status != "pending"
+
+
+@dataclass
+class _Tally:
+    approvals: list[CountedApproval] = field(default_factory=list)
+    dismissed: list[Dismissal] = field(default_factory=list)
+
+
+def _is_bot(user: User, bot: User | None) -> bool:
+    return user.is_bot or user.login.lower().endswith("[bot]") or (bot is not None and user.id == bot.id)
+
+
+def _conflict(data: PolicyInput, user: User) -> str | None:
+    """Why this account may not approve or command on this change, if it may not."""
+    if data.requester and user.login.lower() == data.requester.lower():
+        return "is the requester"
+    return _conflicted_ids(data.pr, data.commits, data.bot).get(user.id)
+
+
+def _conflicted_ids(pr: PullRequest, commits: Sequence[Commit], bot: User | None) -> dict[int, str]:
+    """Accounts that may not approve their own change, with the reason."""
+    conflicted = {pr.author.id: "is the PR author"}
+    for commit in commits:
+        for role, user in (("author", commit.author), ("committer", commit.committer)):
+            if user is not None and not _is_bot(user, bot):
+                conflicted.setdefault(user.id, f"is the {role} of commit {commit.sha[:7]}")
+    return conflicted
+
+
+def _latest_decisive(reviews: Sequence[Review]) -> dict[int, Review]:
+    latest: dict[int, Review] = {}
+    for review in reviews:  # submission order: later reviews win
+        if review.state in _DECISIVE:
+            latest[review.user.id] = review
+    return latest
+
+
+def _tally(data: PolicyInput) -> _Tally:
+    tally = _Tally()
+    head = data.pr.head_sha
+    for review in _latest_decisive(data.reviews).values():
+        who = f"@{review.user.login}"
+        if review.state != "APPROVED":
+            if review.state == "CHANGES_REQUESTED":
+                tally.dismissed.append(Dismissal(review, f"{who} requested changes"))
+            continue
+        reason = None
+        if _is_bot(review.user, data.bot):
+            reason = f"{who} is a bot; bots never approve"
+        elif conflict := _conflict(data, review.user):
+            reason = f"{who} {conflict}; nobody approves their own change"
+        elif review.commit_id not in data.reviewable_shas:
+            reason = f"{who}'s approval is stale: given on {review.commit_id[:7]}, head is {head[:7]}"
+        elif not data.owners.owns(review.user):
+            reason = f"{who} is not in {data.owners.describe()}"
+        if reason:
+            tally.dismissed.append(Dismissal(review, reason))
+        else:
+            tally.approvals.append(CountedApproval(review, data.owners.team_of(review.user)))
+    return tally
+
+
+def _command(data: PolicyInput) -> tuple[str, str, Comment] | None:
+    """The latest `/cab reject|conditions` from a counting owner, or None."""
+    found = None
+    for comment in data.comments:
+        if _is_bot(comment.user, data.bot) or _conflict(data, comment.user):
+            continue
+        if not data.owners.owns(comment.user):
+            continue
+        for match in _COMMAND.finditer(comment.body):
+            found = (match.group(1), match.group(2).strip(), comment)
+    return found
+
+
+def evaluate(data: PolicyInput) -> PolicyResult:
+    if data.tier == "low":
+        return PolicyResult("auto_approved", "low risk: auto-approved")
+    if data.tier not in ("medium", "high", "exception"):
+        return PolicyResult("pending", f"unknown tier {data.tier!r}: not approved", missing=("a known tier",))
+    if not data.owners.teams and not data.owners.users:
+        missing = f"an owner for decisions/{data.tier}/ in CODEOWNERS"
+        unresolved = f" ({', '.join(data.owners.unresolved)} not found)" if data.owners.unresolved else ""
+        return PolicyResult("pending", f"no owner can approve{unresolved}: not approved", missing=(missing,))
+
+    tally = _tally(data)
+    command = _command(data)
+    if command and command[0] == "reject":
+        reason = command[1] or "no reason given"
+        return PolicyResult(
+            "rejected",
+            f"rejected by @{command[2].user.login}: {reason}",
+            approvals=tuple(tally.approvals),
+            dismissed=tuple(tally.dismissed),
+            rejection=reason,
+            decided_by_comment=command[2],
+        )
+
+    needs: list[str] = []
+    if not tally.approvals:
+        needs.append(f"1 approval from {data.owners.describe()} on the current head")
+    if data.tier == "high" and not data.exception_ids:
+        gaps = "; ".join(data.exception_gaps) or "the change"
+        needs.append(f"an active exception covering {gaps}")
+    if needs:
+        return PolicyResult(
+            "pending",
+            "needs " + " and ".join(needs),
+            dismissed=tuple(tally.dismissed),
+            approvals=tuple(tally.approvals),
+            missing=tuple(needs),
+        )
+    approvers = ", ".join(f"@{a.review.user.login}" for a in tally.approvals)
+    if command and command[0] == "conditions":
+        text = command[1] or "see comment"
+        return PolicyResult(
+            "conditional",
+            f"approved by {approvers} with conditions: {text}",
+            approvals=tuple(tally.approvals),
+            dismissed=tuple(tally.dismissed),
+            conditions=(text,),
+            decided_by_comment=command[2],
+        )
+    return PolicyResult(
+        "approved",
+        f"approved by {approvers}",
+        approvals=tuple(tally.approvals),
+        dismissed=tuple(tally.dismissed),
+    )

@@ -1,0 +1,133 @@
+"""Build and serialize decision records. Pure: every input, including time, is passed in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import yaml
+
+from bot.domain import documents
+from bot.domain.documents import Loaded
+from bot.domain.layout import decision_path, exception_decision_path
+from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
+from bot.domain.models.decision import (
+    Approval,
+    EvidenceRef,
+    ExceptionRef,
+    Outcome,
+    PullRequestRef,
+    RiskAssessment,
+)
+
+HEADER = "# Written by CAB Bot. Do not edit: the audit verifies this record against git history.\n"
+
+
+def month_of(pack: EvidencePack) -> str:
+    return pack.submitted_at.astimezone(dt.UTC).strftime("%Y-%m")
+
+
+def record_path(pack: EvidencePack, tier: str) -> str:
+    return decision_path(pack.change_id, tier, month_of(pack))
+
+
+def build(
+    *,
+    evidence: Loaded[EvidencePack],
+    evidence_path: str,
+    risk: RiskAssessment,
+    outcome: Outcome,
+    rationale: str,
+    approvals: Sequence[Approval] = (),
+    exceptions: Sequence[Loaded[ExceptionRecord]] = (),
+    conditions: Sequence[str] = (),
+    decided_at: dt.datetime | None = None,
+    decided_by: str | None = None,
+    pull_request: PullRequestRef | None = None,
+    previous: str | None = None,
+) -> Decision:
+    pack = evidence.model
+    return Decision.model_validate(
+        {
+            "apiVersion": "cab/v1",
+            "kind": "Decision",
+            "change_id": pack.change_id,
+            "outcome": outcome,
+            "evidence": EvidenceRef(path=evidence_path, sha256=evidence.sha256),
+            "risk": risk,
+            "exceptions": [
+                ExceptionRef(id=e.model.id, sha256=e.sha256, expires_at=e.model.expires_at)
+                for e in exceptions
+            ],
+            "approvals": list(approvals),
+            "conditions": list(conditions),
+            "rationale": rationale[:4000],
+            "decided_at": decided_at,
+            "decided_by": decided_by,
+            "correlation_id": pack.correlation_id,
+            "pull_request": pull_request,
+            "previous": previous,
+        },
+        strict=False,  # nested models are passed as instances; the result is re-validated on read
+    )
+
+
+def exception_record_path(record: ExceptionRecord) -> str:
+    return exception_decision_path(record.id, record.requested_at.astimezone(dt.UTC).strftime("%Y-%m"))
+
+
+def build_exception(
+    *,
+    exception: Loaded[ExceptionRecord],
+    exception_path: str,
+    outcome: Literal["pending", "approved", "rejected"],
+    rationale: str,
+    approvals: Sequence[Approval] = (),
+    decided_at: dt.datetime | None = None,
+    decided_by: str | None = None,
+    pull_request: PullRequestRef | None = None,
+    previous: str | None = None,
+) -> ExceptionDecision:
+    return ExceptionDecision.model_validate(
+        {
+            "apiVersion": "cab/v1",
+            "kind": "ExceptionDecision",
+            "exception_id": exception.model.id,
+            "outcome": outcome,
+            "exception": {"path": exception_path, "sha256": exception.sha256},
+            "approvals": list(approvals),
+            "expires_at": exception.model.expires_at,
+            "rationale": rationale[:4000],
+            "decided_at": decided_at,
+            "decided_by": decided_by,
+            "pull_request": pull_request,
+            "previous": previous,
+        },
+        strict=False,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None and v != []}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def render(record: Decision | ExceptionDecision) -> bytes:
+    """YAML text of a record; reading it back with the strict loader yields the same model."""
+    data = _plain(record.model_dump(mode="python", by_alias=True))
+    body = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=100)
+    return (HEADER + body).encode("utf-8")
+
+
+def parse(raw: bytes, source: str) -> Loaded[Decision]:
+    loaded: Loaded[Decision] = documents.parse(raw, source, Decision)
+    return loaded
+
+
+def record_sha256(raw: bytes, source: str = "<decision>") -> str:
+    """The record's hash in the chain: the canonical content hash of what is committed."""
+    return documents.parse(raw, source).sha256

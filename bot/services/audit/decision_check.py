@@ -1,0 +1,351 @@
+"""Verify one decision merge from its commit, trees and blobs. Pure: reads only an ObjectStore.
+
+Policy (CODEOWNERS, risk model, exceptions) is read at the merge's first parent, the base the
+decision was taken against; evidence and the record are read at the merge itself.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from bot.domain import documents
+from bot.domain.errors import InputError
+from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
+from bot.domain.identity import BotIdentity
+from bot.domain.layout import classify
+from bot.domain.models import Decision, EvidencePack, ExceptionRecord, RiskModel
+from bot.domain.models.decision import APPROVING_OUTCOMES
+from bot.domain.placement import placement_problems
+from bot.domain.rules.scope import POLICY_PREFIXES
+from bot.domain.rules.trailers import DecisionTrailers, from_message, parse
+from bot.domain.scoring import score
+from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
+from bot.services.audit.merge_check import (
+    ApprovalContext,
+    ChainLink,
+    CommitResult,
+    DecisionSummary,
+    ExceptionUse,
+    Memo,
+    MergeCheck,
+    Reviewable,
+    none_if_none,
+    problems_text,
+)
+from bot.services.audit.merge_check import load as _load
+
+__all__ = ["ChainLink", "CommitResult", "DecisionSummary", "Memo", "check_decision", "is_decision_candidate"]
+
+POLICY_CHANGE = "policy_change"
+
+
+def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
+    """A first-parent merge that claims to be a decision (trailers) or adds a decision record."""
+    claims = "Cab-Decision" in parse(header.message)
+    adds = any(
+        c.status == "A"
+        and (g := classify(c.path)) is not None
+        and g.kind in ("Decision", "ExceptionDecision")
+        for c in entry.changes
+    )
+    return claims or adds
+
+
+def is_policy_path(path: str) -> bool:
+    """A path whose change forces a decision to the high tier (the engine's policy scope)."""
+    return any(path == p or path.startswith(p) for p in POLICY_PREFIXES)
+
+
+class DecisionCheck(MergeCheck):
+    """The checks of one change-decision merge; `run()` fills `result`."""
+
+    def run(self) -> CommitResult:
+        header = self.header
+        if not self.check_shape():
+            return self.result
+        trailers = from_message(header.message)
+        record_path = trailers.record if trailers else self._record_path_from_changes()
+        if trailers is None:
+            self.find(
+                "trailers.incomplete", record_path, "the merge lacks one of the required Cab-* trailers"
+            )
+        if record_path is None:
+            return self.result
+        record = self._record(record_path, trailers)
+        if record is None:
+            return self.result
+        evidence = self._evidence(record)
+        base = header.parents[0]
+        base_tree = self.store.commit(base).tree
+        if evidence is not None:
+            self._rescore(record, evidence, base_tree)
+        self._policy_tier(record, record_path)
+        reviewed = self.review_structure(record.change_id, record_path)
+        self._approvals(record, record_path, evidence, base_tree, reviewed)
+        uses = self._exceptions(record, evidence, base_tree)
+        self.result.decision = DecisionSummary(
+            commit=self.entry.sha,
+            change_id=record.change_id,
+            tier=record.risk.tier,
+            outcome=record.outcome,
+            score=record.risk.score,
+            decided_at=record.decided_at,
+            submitted_at=evidence.submitted_at if evidence else None,
+            exceptions=tuple(uses),
+        )
+        return self.result
+
+    def _parse(self, oid: str, path: str, model: type[Any]) -> documents.Loaded[Any]:
+        return _load(self.store.blob(oid), f"{self.header.parents[0][:12]}:{path}", model)
+
+    # -- the record and its trailers ---------------------------------------------------------
+
+    def _record_path_from_changes(self) -> str | None:
+        paths = self.added_records()
+        return paths[0] if len(paths) == 1 else None
+
+    def _record(self, path: str, trailers: DecisionTrailers | None) -> Decision | None:
+        change = self.added.get(path)
+        if change is None or change.new_mode != REGULAR_FILE:
+            self.find("record.not-added", path, "the merge does not add this record as a regular file")
+            if trailers:
+                self.result.link = ChainLink(trailers.record_sha256, none_if_none(trailers.previous))
+            return None
+        self.result.accounted.add(path)
+        try:
+            loaded = _load(self.store.blob(change.new_oid), f"{self.entry.sha[:12]}:{path}", Decision)
+        except InputError as exc:
+            self.find("record.unparseable", path, problems_text(exc))
+            if trailers:
+                self.result.link = ChainLink(trailers.record_sha256, none_if_none(trailers.previous))
+            return None
+        record: Decision = loaded.model
+        self.result.link = ChainLink(loaded.sha256, record.previous)
+        governed = classify(path)
+        if governed is None or governed.kind != "Decision":
+            self.find("record.misplaced", path, "not a decisions/<tier>/<yyyy-mm>/<id>.yaml path")
+        else:
+            for problem in placement_problems(governed, record):
+                self.find("record.misplaced", path, problem)
+            evidence_month = record.evidence.path.split("/")[1]
+            if governed.month != evidence_month:
+                self.find(
+                    "record.misplaced", path, f"month {governed.month} but evidence is under {evidence_month}"
+                )
+        if record.outcome == "pending" or record.decided_at is None:
+            self.find("record.not-final", path, f"outcome {record.outcome}, decided_at {record.decided_at}")
+        if trailers is not None:
+            self._trailers_agree(trailers, record, loaded.sha256, path)
+        return record
+
+    def _trailers_agree(self, t: DecisionTrailers, r: Decision, record_sha: str, path: str) -> None:
+        expected = {
+            "Cab-Decision": (t.decision, r.outcome),
+            "Cab-Change": (t.change, r.change_id),
+            "Cab-Tier": (t.tier, r.risk.tier),
+            "Cab-Risk-Score": (t.risk_score, r.risk.score),
+            "Cab-Evidence-Sha256": (t.evidence_sha256, r.evidence.sha256),
+            "Cab-Model": (t.model, f"v{r.risk.model_version} sha256:{r.risk.model_sha256}"),
+            "Cab-Approved-By": (list(t.approved_by), [f"{a.login} ({a.user_id})" for a in r.approvals]),
+            "Cab-Exception": (list(t.exceptions), [e.id for e in r.exceptions]),
+            "Cab-Correlation-Id": (t.correlation_id, r.correlation_id),
+            "Cab-Record": (t.record, path),
+            "Cab-Record-Sha256": (t.record_sha256, record_sha),
+            "Cab-Previous": (t.previous, r.previous or "none"),
+        }
+        for key, (said, actual) in expected.items():
+            if said != actual:
+                self.find("trailers.mismatch", path, f"{key} says {said!r} but the record has {actual!r}")
+
+    # -- evidence and score --------------------------------------------------------------------
+
+    def _evidence(self, record: Decision) -> EvidencePack | None:
+        path = record.evidence.path
+        change = self.added.get(path)
+        if change is not None:
+            self.result.accounted.add(path)
+            oid = change.new_oid
+            if change.new_mode != REGULAR_FILE:
+                self.find("evidence.missing", path, f"mode {change.new_mode} is not a regular file")
+                return None
+        else:
+            found = lookup(self.store, self.header.tree, path)
+            if found is None or found.mode != REGULAR_FILE:
+                self.find("evidence.missing", path, "no evidence file at the deciding commit")
+                return None
+            self.find("evidence.not-in-decision", path, "the evidence was not added by its decision merge")
+            oid = found.oid
+        try:
+            loaded = _load(self.store.blob(oid), f"{self.entry.sha[:12]}:{path}", EvidencePack)
+        except InputError as exc:
+            self.find("evidence.unparseable", path, problems_text(exc))
+            return None
+        if loaded.sha256 != record.evidence.sha256:
+            self.find(
+                "evidence.hash-mismatch",
+                path,
+                f"hashes to {loaded.sha256}, record says {record.evidence.sha256}",
+            )
+        pack: EvidencePack = loaded.model
+        governed = classify(path)
+        if governed is not None:
+            for problem in placement_problems(governed, pack):
+                self.find("evidence.misplaced", path, problem)
+        if pack.change_id != record.change_id:
+            self.find(
+                "evidence.misplaced", path, f"evidence is for {pack.change_id}, record for {record.change_id}"
+            )
+        return pack
+
+    def _rescore(self, record: Decision, pack: EvidencePack, base_tree: str) -> None:
+        path = f"risk-model/v{record.risk.model_version}.yaml"
+        found = lookup(self.store, base_tree, path)
+        if found is None or found.mode != REGULAR_FILE:
+            self.find("model.missing", path, f"model v{record.risk.model_version} is not at the base commit")
+            return
+        try:
+            loaded = self.memo.get(
+                "model", found.oid, lambda: _load(self.store.blob(found.oid), path, RiskModel)
+            )
+        except InputError as exc:
+            self.find("model.unparseable", path, problems_text(exc))
+            return
+        model: RiskModel = loaded.model
+        if model.version != record.risk.model_version:
+            self.find("model.hash-mismatch", path, f"file holds version {model.version}")
+            return
+        if loaded.sha256 != record.risk.model_sha256:
+            self.find(
+                "model.hash-mismatch",
+                path,
+                f"hashes to {loaded.sha256}, record says {record.risk.model_sha256}",
+            )
+        again = score(pack, model, loaded.sha256)
+        if record.risk.tier_override == POLICY_CHANGE and again.tier != "high":
+            again = again.model_copy(update={"tier": "high", "tier_override": POLICY_CHANGE})
+        if (again.score, again.tier) != (record.risk.score, record.risk.tier):
+            self.find(
+                "score.mismatch",
+                record.evidence.path,
+                f"re-scored {again.score} ({again.tier}), "
+                f"record says {record.risk.score} ({record.risk.tier})",
+            )
+        elif again.breakdown != record.risk.breakdown:
+            self.find(
+                "score.mismatch", record.evidence.path, "the recorded breakdown differs from a re-score"
+            )
+
+    # -- policy changes -------------------------------------------------------------------------
+
+    def _policy_tier(self, record: Decision, record_path: str) -> None:
+        """A merge that changes policy is high tier, and only such a merge may claim the override."""
+        touched = {p for c in self.entry.changes for p in (c.path, c.old_path) if p is not None}
+        changed_paths = sorted(p for p in touched if is_policy_path(p))
+        if record.risk.tier_override == POLICY_CHANGE and not changed_paths:
+            self.find(
+                "score.override-unjustified",
+                record_path,
+                "tier_override policy_change but the merge changes no policy path",
+            )
+        if changed_paths and record.risk.tier != "high":
+            self.find(
+                "score.policy-change-not-high",
+                record_path,
+                f"the merge changes policy ({', '.join(changed_paths[:5])}) at tier {record.risk.tier}",
+            )
+
+    # -- approvals -----------------------------------------------------------------------------
+
+    def _approvals(
+        self,
+        record: Decision,
+        record_path: str,
+        pack: EvidencePack | None,
+        base_tree: str,
+        reviewed: Reviewable | None,
+    ) -> None:
+        tier, outcome = record.risk.tier, record.outcome
+        if outcome == "auto_approved" and tier != "low":
+            self.find("outcome.invalid", record_path, f"auto_approved at tier {tier}")
+        ctx = ApprovalContext(
+            bot=self.bot,
+            pr_author=record.pull_request.author if record.pull_request else None,
+            requester=pack.requester if pack else None,
+            owners=self.owners(base_tree, record_path) if record.approvals else [],
+            reviewable=reviewed,
+            document_sha256=record.evidence.sha256,
+            document="change",
+        )
+        counted = self.count_approvals(record.approvals, ctx, record_path)
+        if outcome in APPROVING_OUTCOMES and tier != "low" and counted == 0:
+            self.find(
+                "approval.missing", record_path, f"{outcome} at tier {tier} without a counting approval"
+            )
+
+    # -- exceptions ----------------------------------------------------------------------------
+
+    def _exceptions(self, record: Decision, pack: EvidencePack | None, base_tree: str) -> list[ExceptionUse]:
+        if record.outcome in APPROVING_OUTCOMES and record.risk.tier == "high" and not record.exceptions:
+            self.find("exception.missing", record.evidence.path, "high tier approved without an exception")
+        uses = []
+        for ref in record.exceptions:
+            located = locate(self.store, base_tree, "exceptions", ref.id)
+            if located is None:
+                self.find(
+                    "exception.not-at-base", None, f"exception {ref.id} is not in exceptions/ at the base"
+                )
+                continue
+            path, oid = located
+            try:
+                loaded = self.memo.get("exception", oid, partial(self._parse, oid, path, ExceptionRecord))
+            except InputError as exc:
+                self.find("exception.unparseable", path, problems_text(exc))
+                continue
+            exc_record: ExceptionRecord = loaded.model
+            uses.append(ExceptionUse(ref.id, exc_record.requested_at, exc_record.expires_at))
+            if loaded.sha256 != ref.sha256 or exc_record.expires_at != ref.expires_at:
+                self.find(
+                    "exception.hash-mismatch", path, "the exception at the base differs from the record's"
+                )
+            problem = approved_exception(self.store, self.memo, base_tree, ref.id, loaded.sha256)
+            if problem is not None:
+                self.find("exception.not-approved", path, problem)
+            if record.decided_at is not None and exc_record.expires_at <= record.decided_at:
+                self.find(
+                    "exception.expired",
+                    path,
+                    f"expired {exc_record.expires_at.isoformat()}, decided {record.decided_at.isoformat()}",
+                )
+            if pack is not None and not _covers(exc_record, pack):
+                self.find("exception.not-covering", path, f"scope does not name {pack.change_id}")
+        return uses
+
+
+def _covers(exception: ExceptionRecord, pack: EvidencePack) -> bool:
+    scope = exception.scope
+    if pack.change_id in scope.change_ids or pack.artifact.sha256 in scope.artifact_sha256s:
+        return True
+    found = {f.id for f in pack.vulnerability_scan.findings} if pack.vulnerability_scan else set()
+    return bool(found) and found <= set(scope.vulnerability_ids)
+
+
+def _decides_an_exception(entry: LogEntry, header: CommitHeader) -> bool:
+    trailers = parse(header.message)
+    if "Cab-Exception-Decision" in trailers:
+        return True
+    kinds = {g.kind for c in entry.changes if c.status == "A" and (g := classify(c.path)) is not None}
+    return "Cab-Change" not in trailers and "ExceptionDecision" in kinds and "Decision" not in kinds
+
+
+def check_decision(
+    entry: LogEntry, header: CommitHeader, store: ObjectStore, bot: BotIdentity, memo: Memo
+) -> CommitResult:
+    """The checks of a decision merge: an exception decision or a change decision."""
+    if _decides_an_exception(entry, header):
+        return ExceptionDecisionCheck(entry, header, store, bot, memo).run()
+    return DecisionCheck(entry, header, store, bot, memo).run()
+
+
+def unaccounted(entry: LogEntry, accounted: set[str]) -> list[Change]:
+    return [c for c in entry.changes if c.path not in accounted or c.status != "A"]

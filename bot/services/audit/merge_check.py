@@ -1,0 +1,337 @@
+"""What every bot decision merge must look like, whatever it decides. Pure: reads an ObjectStore.
+
+Shared by change decisions (`checks`) and exception decisions (`exception_checks`): who made the
+merge, what the merge introduces relative to its base, which PR commits an approval may have been
+given on, and whether one recorded approval counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+from bot.domain import documents
+from bot.domain.errors import InputError
+from bot.domain.findings import Finding
+from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, Ident, LogEntry, ObjectStore, lookup
+from bot.domain.identity import BotIdentity
+from bot.domain.layout import classify
+from bot.domain.models.decision import Approval
+from bot.domain.rules import codeowners
+
+T = TypeVar("T")
+
+# GitHub's REST merge endpoint and GraphQL `createCommitOnBranch` cannot set the committer: a merge
+# or final-record commit made through them is authored by the token's account and committed by
+# GitHub itself. Only this exact identity is accepted, and only as committer.
+GITHUB_COMMITTER = Ident("GitHub", "noreply@github.com")
+WALK = 16  # PR commits followed before asking the store for a merge base
+
+
+def same(ident: Ident, bot: BotIdentity) -> bool:
+    return ident.name == bot.name and ident.email.lower() == bot.email.lower()
+
+
+def is_github(ident: Ident) -> bool:
+    return ident.name == GITHUB_COMMITTER.name and ident.email.lower() == GITHUB_COMMITTER.email
+
+
+def made_by_bot(header: CommitHeader, bot: BotIdentity) -> bool:
+    """Authored by the bot, and committed by the bot or by GitHub on the bot's behalf."""
+    return same(header.author, bot) and (same(header.committer, bot) or is_github(header.committer))
+
+
+def merge_identity_problem(header: CommitHeader, bot: BotIdentity) -> str | None:
+    """None when the bot made the merge: author and committer the bot, or committer GitHub's merge API."""
+    if made_by_bot(header, bot):
+        return None
+    return (
+        f"author {header.author.name} <{header.author.email}>, committer {header.committer.name} "
+        f"<{header.committer.email}>; expected {bot.name} <{bot.email}> (committer may be GitHub's merge API)"
+    )
+
+
+def own_record(kind: str, record_id: str) -> Callable[[str], bool]:
+    """Whether a path is a record of this decision (any tier: a pending record may move tiers)."""
+
+    def test(path: str) -> bool:
+        governed = classify(path)
+        return governed is not None and governed.kind == kind and governed.id == record_id
+
+    return test
+
+
+def _merge_base(store: ObjectStore, first: str, second: str) -> str | None:
+    """The merge base; cheap in the common case where the PR started from the merge's first parent."""
+    sha = second
+    for _ in range(WALK):
+        commit = store.commit(sha)
+        if first in commit.parents:
+            return first
+        if len(commit.parents) != 1:
+            break
+        sha = commit.parents[0]
+    return store.merge_base(first, second)
+
+
+def _as_map(changes: list[Change]) -> dict[str, tuple[str, str]]:
+    return {c.path: (c.new_mode, c.new_oid) for c in changes}
+
+
+def unexplained_merge_paths(store: ObjectStore, header: CommitHeader) -> list[str] | None:
+    """Paths where the merge introduces something other than its PR's own changes.
+
+    The merge must bring, relative to its first parent, exactly what the PR head changes relative
+    to their merge base: diff(first parent, merge) == diff(merge base, head) as path → blob. When
+    the base did not move this is "the merge tree is the head's tree". None: no merge base.
+    """
+    first, second = header.parents
+    head = store.commit(second)
+    base = _merge_base(store, first, second)
+    if base is None:
+        return None
+    if base == first:
+        return [c.path for c in store.diff(head.tree, header.tree)]
+    introduced = _as_map(store.diff(store.commit(first).tree, header.tree))
+    proposed = _as_map(store.diff(store.commit(base).tree, head.tree))
+    return sorted(p for p in introduced.keys() | proposed.keys() if introduced.get(p) != proposed.get(p))
+
+
+class Reviewable(Collection[str]):
+    """The head and the PR commits before it that differ from it only by this decision's record.
+
+    The engine counts an approval given on any of these: writing the record invalidates nothing.
+    The head and the reviewed commit (its parent) are known; older commits are walked only when an
+    approval names one, since most approvals are given on the reviewed commit and low tier has none.
+    """
+
+    def __init__(self, store: ObjectStore, head: CommitHeader, reviewed: str, is_own: Callable[[str], bool]):
+        self._store, self._head, self._is_own = store, head, is_own
+        self._known = {head.sha, reviewed}
+        self._walked = False
+
+    def _walk(self) -> None:
+        self._walked = True
+        current = self._store.commit(self._head.parents[0])
+        while len(current.parents) == 1 and len(self._known) < WALK:
+            parent = self._store.commit(current.parents[0])
+            changes = self._store.diff(parent.tree, self._head.tree)
+            if not all(self._is_own(c.path) for c in changes):
+                break
+            self._known.add(parent.sha)
+            current = parent
+
+    def __contains__(self, sha: object) -> bool:
+        if sha not in self._known and not self._walked:
+            self._walk()
+        return sha in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        if not self._walked:
+            self._walk()
+        return iter(sorted(self._known))
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+@dataclass(frozen=True)
+class ApprovalContext:
+    """What one approval is judged against."""
+
+    bot: BotIdentity
+    pr_author: str | None  # None: the record names no pull request
+    requester: str | None
+    owners: list[str] | None  # None: no CODEOWNERS at the base commit
+    reviewable: Collection[str] | None  # None: the reviewed commits could not be determined
+    document_sha256: str
+    document: str = "evidence"
+
+
+def approval_problems(approval: Approval, ctx: ApprovalContext) -> list[tuple[str, str]]:
+    """(rule, message) for every reason this approval does not count; empty when it counts."""
+    login = approval.login.lower()
+    problems: list[tuple[str, str]] = []
+    if login.endswith("[bot]") or login == ctx.bot.name.lower():
+        problems.append(("approval.bot", "bots never count as approvers"))
+    if ctx.pr_author is None:
+        problems.append(("approval.no-pull-request", "no pull request recorded to check the author"))
+    elif login == ctx.pr_author.lower():
+        problems.append(("approval.self", "approved their own pull request"))
+    if ctx.requester is not None and login == ctx.requester.lower():
+        problems.append(("approval.self", f"approved their own {ctx.document} request"))
+    team = approval.team.lstrip("@").lower()
+    owned = {o.lstrip("@").lower() for o in ctx.owners or []}
+    if team not in owned and login not in owned:
+        why = "no CODEOWNERS at the base commit" if ctx.owners is None else f"owners are {sorted(owned)}"
+        problems.append(("approval.not-owner", f"team {approval.team} does not own the path ({why})"))
+    if login not in {m.lower() for m in approval.team_members}:
+        problems.append(("approval.not-member", f"not in the recorded members of {approval.team}"))
+    if ctx.reviewable is not None and approval.reviewed_sha not in ctx.reviewable:
+        problems.append(
+            ("approval.stale", f"reviewed {approval.reviewed_sha[:12]}, not the merged head or its record")
+        )
+    if approval.evidence_sha256 != ctx.document_sha256:
+        problems.append(("approval.stale", f"reviewed different {ctx.document}"))
+    return problems
+
+
+# -- values shared by the per-merge checks and the auditor ------------------------------------
+
+
+@dataclass(frozen=True)
+class ExceptionUse:
+    id: str
+    requested_at: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    """What the reports chart about a verified decision."""
+
+    commit: str
+    change_id: str
+    tier: str
+    outcome: str
+    score: str
+    decided_at: dt.datetime | None
+    submitted_at: dt.datetime | None
+    exceptions: tuple[ExceptionUse, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    record_sha256: str
+    previous: str | None
+
+
+@dataclass
+class CommitResult:
+    findings: list[Finding] = field(default_factory=list)
+    decision: DecisionSummary | None = None
+    approved_exception: ExceptionUse | None = None  # an exception this commit approved, for the charts
+    link: ChainLink | None = None
+    accounted: set[str] = field(default_factory=set)  # governed paths this decision explains
+
+
+class Memo:
+    """Parsed documents by blob id: a model, CODEOWNERS or exception is parsed once per version."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._size = size
+
+    def get(self, kind: str, oid: str, make: Callable[[], T]) -> T:
+        key = (kind, oid)
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]  # type: ignore[no-any-return]
+        value = make()
+        self._items[key] = value
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return value
+
+
+def load(raw: bytes, source: str, model: type[Any]) -> documents.Loaded[Any]:
+    return documents.parse(raw, source, model)
+
+
+def problems_text(exc: InputError) -> str:
+    return "; ".join(str(p) for p in exc.problems[:5])
+
+
+def none_if_none(previous: str) -> str | None:
+    return None if previous == "none" else previous
+
+
+class MergeCheck:
+    """What every decision merge shares; subclasses check their record kind in `run()`."""
+
+    record_kind = "Decision"
+
+    def __init__(
+        self, entry: LogEntry, header: CommitHeader, store: ObjectStore, bot: BotIdentity, memo: Memo
+    ) -> None:
+        self.entry, self.header, self.store, self.bot, self.memo = entry, header, store, bot, memo
+        self.result = CommitResult()
+        self.added = {c.path: c for c in entry.changes if c.status == "A"}
+
+    def find(self, rule: str, path: str | None, message: str) -> None:
+        self.result.findings.append(Finding(rule, self.entry.sha, path, message))
+
+    def check_shape(self) -> bool:
+        """Two parents, made by the bot. False when the merge cannot be checked further."""
+        if len(self.header.parents) != 2:
+            self.find("merge.not-two-parents", None, f"decision merge has {len(self.header.parents)} parents")
+            return False
+        problem = merge_identity_problem(self.header, self.bot)
+        if problem is not None:
+            self.find("identity.merge-not-bot", None, problem)
+        return True
+
+    def added_records(self) -> list[str]:
+        return [p for p in self.added if (g := classify(p)) is not None and g.kind == self.record_kind]
+
+    def review_structure(self, record_id: str, record_path: str) -> Reviewable | None:
+        """Check head vs reviewed commits vs merge; return the commits an approval may name."""
+        head = self.store.commit(self.header.parents[1])
+        if not made_by_bot(head, self.bot):
+            self.find(
+                "identity.record-commit-not-bot",
+                record_path,
+                f"final-record commit {head.sha[:12]} authored by {head.author.name} <{head.author.email}>, "
+                f"committed by {head.committer.name} <{head.committer.email}>",
+            )
+        differing = unexplained_merge_paths(self.store, self.header)
+        if differing is None:
+            self.find("merge.tree-mismatch", None, "the merged head shares no history with the base")
+        elif differing:
+            listed = ", ".join(differing[:5])
+            self.find(
+                "merge.tree-mismatch",
+                None,
+                f"the merge brings more than its pull request's changes: {listed}",
+            )
+        if len(head.parents) != 1:
+            self.find(
+                "merge.unreviewed-change",
+                record_path,
+                "the final-record commit is not a single-parent commit",
+            )
+            return None
+        is_own = own_record(self.record_kind, record_id)
+        reviewed = head.parents[0]
+        for change in self.store.commit_changes(head.sha):
+            if not is_own(change.path):
+                self.find(
+                    "merge.unreviewed-change",
+                    change.path,
+                    f"changed after the reviewed commit {reviewed[:12]} (only the record may change)",
+                )
+        return Reviewable(self.store, head, reviewed, is_own)
+
+    def owners(self, base_tree: str, path: str) -> list[str] | None:
+        for location in codeowners.LOCATIONS:
+            found = lookup(self.store, base_tree, location)
+            if found is not None and found.mode == REGULAR_FILE:
+                text: str = self.memo.get("codeowners", found.oid, partial(self._text, found.oid))
+                return codeowners.owners_for(text, path)
+        return None
+
+    def _text(self, oid: str) -> str:
+        return self.store.blob(oid).decode("utf-8", "replace")
+
+    def count_approvals(self, approvals: list[Approval], ctx: ApprovalContext, record_path: str) -> int:
+        counted = 0
+        for approval in approvals:
+            problems = approval_problems(approval, ctx)
+            for rule, message in problems:
+                self.find(rule, record_path, f"{approval.login}: {message}")
+            counted += not problems
+        return counted

@@ -1,0 +1,99 @@
+"""Answers read from a clone: decisions on a branch, pending records on PR branches, one change.
+
+Everything is read as git blobs at a commit (see bot.adapters.git.blobs), never from the work tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.adapters.git.blobs import GitBlobs
+from bot.domain import documents
+from bot.domain.errors import FindingError, InputError
+from bot.domain.layout import classify
+from bot.domain.models import Decision, ExceptionDecision
+from bot.domain.rules.deployment_gate import Verdict, verify
+
+Queue = Literal["cab", "security", "decided"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    queue: Queue
+    kind: Literal["change", "exception"]
+    id: str
+    tier: str
+    outcome: str
+    score: str | None
+    path: str
+    ref: str
+    when: str | None
+
+
+def _record(blobs: GitBlobs, sha: str, path: str) -> Decision | ExceptionDecision | None:
+    raw = blobs.read_file(sha, path)
+    if raw is None:
+        return None
+    model = documents.parse(raw, path).model
+    return model if isinstance(model, Decision | ExceptionDecision) else None
+
+
+def _entry(record: Decision | ExceptionDecision, path: str, ref: str) -> Entry:
+    tier: str = "exception"
+    score, ident, kind = None, "", "exception"
+    if isinstance(record, Decision):
+        tier, score, ident, kind = record.risk.tier, record.risk.score, record.change_id, "change"
+    else:
+        ident = record.exception_id
+    queue: Queue = "decided" if record.outcome != "pending" else ("cab" if tier == "medium" else "security")
+    when = record.decided_at.isoformat() if record.decided_at else None
+    return Entry(queue, kind, ident, tier, record.outcome, score, path, ref, when)  # type: ignore[arg-type]
+
+
+def decided(blobs: GitBlobs, ref: str) -> list[Entry]:
+    sha = blobs.resolve(ref)
+    out = []
+    for path in blobs.list_files(sha, "decisions"):
+        if classify(path) is not None and (record := _record(blobs, sha, path)) is not None:
+            out.append(_entry(record, path, ref))
+    return sorted(out, key=lambda e: (e.when or "", e.id))
+
+
+def pending(blobs: GitBlobs, ref: str) -> list[Entry]:
+    """Pending records on every other branch (PR branches, fetched as remote-tracking refs)."""
+    base = blobs.resolve(ref)
+    on_base = set(blobs.list_files(base, "decisions"))
+    found: dict[str, Entry] = {}
+    for name, sha in blobs.branches():
+        if sha == base:
+            continue
+        for path in blobs.list_files(sha, "decisions"):
+            if path in on_base or classify(path) is None:
+                continue
+            try:
+                record = _record(blobs, sha, path)
+            except InputError:
+                continue  # a PR branch may hold anything; the bot reports it on the PR
+            if record is not None and record.outcome == "pending":
+                found[path] = _entry(record, path, name.removeprefix("refs/heads/"))
+    return sorted(found.values(), key=lambda e: (e.queue, e.id))
+
+
+def find_decision(blobs: GitBlobs, ref: str, change_id: str) -> tuple[str, Decision]:
+    sha = blobs.resolve(ref)
+    for path in blobs.list_files(sha, "decisions"):
+        governed = classify(path)
+        if governed and governed.kind == "Decision" and governed.id == change_id:
+            record = _record(blobs, sha, path)
+            assert isinstance(record, Decision)
+            return path, record
+    raise FindingError(f"no decision for {change_id!r} on {ref}")
+
+
+def verify_change(blobs: GitBlobs, ref: str, change_id: str, now: dt.datetime) -> Verdict:
+    _path, record = find_decision(blobs, ref, change_id)
+    raw = blobs.read_file(blobs.resolve(ref), record.evidence.path)
+    current = None if raw is None else documents.parse(raw, record.evidence.path).sha256
+    return verify(record, current, now)
