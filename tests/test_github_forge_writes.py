@@ -315,3 +315,24 @@ def test_first_comment_on_a_pr_without_comments_skips_the_list_call(fake):
     forge.pull_request(7)
     forge.upsert_comment(7, MARKER, f"score 60 {MARKER}")
     assert fake.log == [SNAPSHOT, "POST /repos/octo-org/cab/issues/7/comments"]
+
+
+def exception_decision_message() -> str:
+    found = trailers.ExceptionTrailers(
+        decision="approved",
+        exception="edge-proxy-nghttp2",
+        exception_sha256="x" * 64,
+        expires_at="2026-12-20T00:00:00+00:00",
+        record="decisions/exceptions/2026-11/edge-proxy-nghttp2.yaml",
+        record_sha256="q" * 64,
+        previous="r" * 64,
+        approved_by=("sam (21)",),
+    )
+    return trailers.merge_message("cab: exception edge-proxy-nghttp2 approved", "Security approved.", found)
+
+
+def test_latest_decision_after_an_exception_decision_is_the_exceptions_record(fake):
+    """The audit chains exception decisions too: a change decided next must point at its record."""
+    title, _, rest = exception_decision_message().partition("\n\n")
+    merge = gm.make_forge().merge(7, head_of(fake), title, rest)
+    assert gm.make_forge().latest_decision_sha256(merge) == "q" * 64

@@ -39,7 +39,7 @@ from bot.domain.errors import UsageError
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.pull_request import ChangedFile, Comment, Commit, FileStatus, PullRequest, Review, Team, User
-from bot.domain.rules import trailers
+from bot.domain.rules import chain
 from bot.domain.rules.codeowners import LOCATIONS as CODEOWNERS_LOCATIONS
 from bot.domain.rules.codeowners import all_team_slugs
 
@@ -634,9 +634,9 @@ class GitHubForge:
                     return False, None
                 known[item[0]] = item
             _, parents, message, author = known[current]
-            found = trailers.from_message(message) if len(parents) == 2 else None
+            found = chain.record_sha256_of_merge(message, len(parents))
             if found is not None and (self.bot_login is None or author == self.bot_login):
-                return True, found.record_sha256
+                return True, found
             current = parents[0] if parents else None
         return True, None
 

@@ -26,7 +26,7 @@ from bot.adapters.forge.interface import ForgeError, HeadMovedError
 from bot.adapters.git.blobs import GitBlobs, RepositoryError
 from bot.domain.identity import BotIdentity
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, ReviewState, Team, User
-from bot.domain.rules.trailers import parse as parse_trailers
+from bot.domain.rules import chain
 
 STATE_FILE = "cab-sandbox.json"
 Clock = Callable[[], dt.datetime]
@@ -391,18 +391,18 @@ class SandboxForge:
 
     def latest_decision_sha256(self, sha: str) -> str | None:
         process = self.repo.git.log(
-            "--first-parent", "--merges", "--format=%ce%x00%B%x1e", sha, as_process=True
+            "--first-parent", "--merges", "--format=%ce%x00%P%x00%B%x1e", sha, as_process=True
         )
         buffer = ""
         for chunk in iter(lambda: process.stdout.read(65536), b""):
             buffer += chunk.decode("utf-8", errors="replace")
             *entries, buffer = buffer.split("\x1e")
             for entry in entries:
-                committer, _, message = entry.strip("\n").partition("\x00")
-                found = parse_trailers(message).get("Cab-Record-Sha256")
+                committer, parents, message = entry.strip("\n").split("\x00", 2)
+                found = chain.record_sha256_of_merge(message, len(parents.split()))
                 if found and committer.lower() == self.identity.email.lower():
                     process.kill()
-                    return found[-1]
+                    return found
         process.wait()
         return None
 

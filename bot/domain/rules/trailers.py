@@ -1,4 +1,4 @@
-"""The decision as git trailers on the merge commit: written by the engine, read by the audit.
+"""The decision as git trailers on the merge commit: written by the bot, read back by the audit.
 
 Format and meaning are specified in docs/decision-records.md. Parsing follows git's rule that
 trailers are the `Key: value` lines of the message's last paragraph.
@@ -134,4 +134,32 @@ def from_message(message: str) -> DecisionTrailers | None:
         approved_by=many("Cab-Approved-By"),
         exceptions=many("Cab-Exception"),
         correlation_id=correlation[0] if correlation else None,
+    )
+
+
+_EXCEPTION_REQUIRED = (
+    "Cab-Decision",
+    "Cab-Exception-Decision",
+    "Cab-Exception-Sha256",
+    "Cab-Expires-At",
+    "Cab-Record",
+    "Cab-Record-Sha256",
+    "Cab-Previous",
+)
+
+
+def exception_from_message(message: str) -> ExceptionTrailers | None:
+    """The exception-decision trailers of a merge message, or None if they are incomplete or doubled."""
+    found = parse(message)
+    if not all(len(found.get(key, [])) == 1 for key in _EXCEPTION_REQUIRED):
+        return None
+    return ExceptionTrailers(
+        decision=found["Cab-Decision"][0],
+        exception=found["Cab-Exception-Decision"][0],
+        exception_sha256=found["Cab-Exception-Sha256"][0],
+        expires_at=found["Cab-Expires-At"][0],
+        record=found["Cab-Record"][0],
+        record_sha256=found["Cab-Record-Sha256"][0],
+        previous=found["Cab-Previous"][0],
+        approved_by=tuple(found.get("Cab-Approved-By", [])),
     )

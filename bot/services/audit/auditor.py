@@ -16,6 +16,7 @@ from bot.domain.findings import Finding
 from bot.domain.git_objects import TREE, LogEntry, ObjectStore
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
+from bot.domain.rules import chain
 from bot.services.audit.decision_check import (
     ChainLink,
     CommitResult,
@@ -108,11 +109,8 @@ def audit(
 
 def _link(newer: tuple[int, str, ChainLink], older_record: str | None) -> list[tuple[int, Finding]]:
     position, commit, link = newer
-    if link.previous == older_record:
-        return []
-    before = f"has record sha256 {older_record}" if older_record else "does not exist"
-    message = f"previous is {link.previous or 'none'} but the decision before it {before}"
-    return [(position, Finding("chain.broken", commit, None, message))]
+    message = chain.broken_link(link.previous, older_record)
+    return [] if message is None else [(position, Finding("chain.broken", commit, None, message))]
 
 
 # -- asking for objects ahead of the checks -------------------------------------------------------

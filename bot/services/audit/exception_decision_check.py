@@ -12,7 +12,6 @@ base commit may be relied on (`approved_exception`). Pure: reads only an ObjectS
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import partial
 
 from bot.domain.errors import InputError
@@ -21,7 +20,7 @@ from bot.domain.layout import classify
 from bot.domain.models import ExceptionDecision, ExceptionRecord
 from bot.domain.models.exception_record import MAX_EXCEPTION_DAYS
 from bot.domain.placement import placement_problems
-from bot.domain.rules.trailers import parse
+from bot.domain.rules.trailers import ExceptionTrailers, exception_from_message
 from bot.services.audit.merge_check import (
     ApprovalContext,
     ChainLink,
@@ -33,34 +32,6 @@ from bot.services.audit.merge_check import (
     none_if_none,
     problems_text,
 )
-
-_REQUIRED = (
-    "Cab-Decision",
-    "Cab-Exception-Decision",
-    "Cab-Exception-Sha256",
-    "Cab-Expires-At",
-    "Cab-Record",
-    "Cab-Record-Sha256",
-    "Cab-Previous",
-)
-
-
-@dataclass(frozen=True)
-class ExceptionTrailerValues:
-    """The exception trailers as read back from a merge message."""
-
-    single: dict[str, str]
-    approved_by: tuple[str, ...]
-
-
-def exception_trailers(message: str) -> ExceptionTrailerValues | None:
-    """The complete, unambiguous exception trailers of a merge message, or None."""
-    found = parse(message)
-    if not all(len(found.get(key, [])) == 1 for key in _REQUIRED):
-        return None
-    return ExceptionTrailerValues(
-        {key: found[key][0] for key in _REQUIRED}, tuple(found.get("Cab-Approved-By", []))
-    )
 
 
 def locate(store: ObjectStore, tree: str, directory: str, item_id: str) -> tuple[str, str] | None:
@@ -108,11 +79,9 @@ class ExceptionDecisionCheck(MergeCheck):
     def run(self) -> CommitResult:
         if not self.check_shape():
             return self.result
-        trailers = exception_trailers(self.header.message)
+        trailers = exception_from_message(self.header.message)
         records = self.added_records()
-        record_path = (
-            trailers.single["Cab-Record"] if trailers else (records[0] if len(records) == 1 else None)
-        )
+        record_path = trailers.record if trailers else (records[0] if len(records) == 1 else None)
         if trailers is None:
             self.find(
                 "trailers.incomplete", record_path, "the merge lacks one of the required exception trailers"
@@ -148,14 +117,8 @@ class ExceptionDecisionCheck(MergeCheck):
             )
         return self.result
 
-    def _record(
-        self, path: str, trailers: ExceptionTrailerValues | None
-    ) -> tuple[ExceptionDecision, str] | None:
-        fallback = (
-            ChainLink(trailers.single["Cab-Record-Sha256"], none_if_none(trailers.single["Cab-Previous"]))
-            if trailers
-            else None
-        )
+    def _record(self, path: str, trailers: ExceptionTrailers | None) -> tuple[ExceptionDecision, str] | None:
+        fallback = ChainLink(trailers.record_sha256, none_if_none(trailers.previous)) if trailers else None
         change = self.added.get(path)
         if change is None or change.new_mode != REGULAR_FILE:
             self.find("record.not-added", path, "the merge does not add this record as a regular file")
@@ -228,18 +191,16 @@ class ExceptionDecisionCheck(MergeCheck):
             )
         return exception
 
-    def _trailers_agree(
-        self, t: ExceptionTrailerValues, r: ExceptionDecision, record_sha: str, path: str
-    ) -> None:
+    def _trailers_agree(self, t: ExceptionTrailers, r: ExceptionDecision, record_sha: str, path: str) -> None:
         expected = {
-            "Cab-Decision": (t.single["Cab-Decision"], r.outcome),
-            "Cab-Exception-Decision": (t.single["Cab-Exception-Decision"], r.exception_id),
-            "Cab-Exception-Sha256": (t.single["Cab-Exception-Sha256"], r.exception.sha256),
-            "Cab-Expires-At": (t.single["Cab-Expires-At"], r.expires_at.isoformat()),
+            "Cab-Decision": (t.decision, r.outcome),
+            "Cab-Exception-Decision": (t.exception, r.exception_id),
+            "Cab-Exception-Sha256": (t.exception_sha256, r.exception.sha256),
+            "Cab-Expires-At": (t.expires_at, r.expires_at.isoformat()),
             "Cab-Approved-By": (list(t.approved_by), [f"{a.login} ({a.user_id})" for a in r.approvals]),
-            "Cab-Record": (t.single["Cab-Record"], path),
-            "Cab-Record-Sha256": (t.single["Cab-Record-Sha256"], record_sha),
-            "Cab-Previous": (t.single["Cab-Previous"], r.previous or "none"),
+            "Cab-Record": (t.record, path),
+            "Cab-Record-Sha256": (t.record_sha256, record_sha),
+            "Cab-Previous": (t.previous, r.previous or "none"),
         }
         for key, (said, actual) in expected.items():
             if said != actual:
