@@ -18,7 +18,7 @@ from bot.domain.models import Decision, EvidencePack, ExceptionRecord, RiskModel
 from bot.domain.models.decision import APPROVING_OUTCOMES
 from bot.domain.placement import placement_problems
 from bot.domain.rules.coverage import coverage, is_active
-from bot.domain.rules.scope import POLICY_PREFIXES
+from bot.domain.rules.scope import POLICY_CHANGE, is_policy_path, with_policy_override
 from bot.domain.rules.trailers import DecisionTrailers, from_message, parse
 from bot.domain.scoring import score
 from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
@@ -38,8 +38,6 @@ from bot.services.audit.merge_check import load as _load
 
 __all__ = ["ChainLink", "CommitResult", "DecisionSummary", "Memo", "check_decision", "is_decision_candidate"]
 
-POLICY_CHANGE = "policy_change"
-
 
 def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
     """A first-parent merge that claims to be a decision (trailers) or adds a decision record."""
@@ -51,11 +49,6 @@ def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
         for c in entry.changes
     )
     return claims or adds
-
-
-def is_policy_path(path: str) -> bool:
-    """A path whose change forces a decision to the high tier (the engine's policy scope)."""
-    return any(path == p or path.startswith(p) for p in POLICY_PREFIXES)
 
 
 class DecisionCheck(MergeCheck):
@@ -222,9 +215,7 @@ class DecisionCheck(MergeCheck):
                 path,
                 f"hashes to {loaded.sha256}, record says {record.risk.model_sha256}",
             )
-        again = score(pack, model, loaded.sha256)
-        if record.risk.tier_override == POLICY_CHANGE and again.tier != "high":
-            again = again.model_copy(update={"tier": "high", "tier_override": POLICY_CHANGE})
+        again = with_policy_override(score(pack, model, loaded.sha256), self._policy_paths())
         if (again.score, again.tier) != (record.risk.score, record.risk.tier):
             self.find(
                 "score.mismatch",
@@ -239,10 +230,14 @@ class DecisionCheck(MergeCheck):
 
     # -- policy changes -------------------------------------------------------------------------
 
+    def _policy_paths(self) -> list[str]:
+        """The policy paths this merge changes: what made the engine force the high tier."""
+        touched = {p for c in self.entry.changes for p in (c.path, c.old_path) if p is not None}
+        return sorted(p for p in touched if is_policy_path(p))
+
     def _policy_tier(self, record: Decision, record_path: str) -> None:
         """A merge that changes policy is high tier, and only such a merge may claim the override."""
-        touched = {p for c in self.entry.changes for p in (c.path, c.old_path) if p is not None}
-        changed_paths = sorted(p for p in touched if is_policy_path(p))
+        changed_paths = self._policy_paths()
         if record.risk.tier_override == POLICY_CHANGE and not changed_paths:
             self.find(
                 "score.override-unjustified",
