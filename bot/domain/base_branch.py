@@ -16,6 +16,7 @@ from bot.domain.errors import InputError
 from bot.domain.layout import classify
 from bot.domain.models import ExceptionDecision, ExceptionRecord, RiskModel
 from bot.domain.rules.codeowners import first_found
+from bot.domain.rules.exception_status import ExceptionState
 
 
 class Blobs(Protocol):
@@ -24,20 +25,6 @@ class Blobs(Protocol):
     def read_file(self, sha: str, path: str) -> bytes | None: ...
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]: ...
-
-
-@dataclass(frozen=True)
-class ExceptionState:
-    """An exception file on a branch and the bot's decision on it, if any."""
-
-    exception: Loaded[ExceptionRecord]
-    decision: ExceptionDecision | None
-
-    @property
-    def approved(self) -> bool:
-        # Approved exactly as it stands: an edit after approval voids the approval.
-        d = self.decision
-        return d is not None and d.outcome == "approved" and d.exception.sha256 == self.exception.sha256
 
 
 def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) -> list[ExceptionState]:

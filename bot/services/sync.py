@@ -136,6 +136,7 @@ def _evaluate(
                 owners=Owners(),
                 reviewable_shas=frozenset({run.pr.head_sha}),
                 bot=None,
+                bot_name=run.identity.name,
                 requester=requester,
             )
         )
@@ -157,6 +158,7 @@ def _evaluate(
                 "ExceptionDecision" if tier == "exception" else "Decision",
             ),
             bot=None,
+            bot_name=run.identity.name,
             requester=requester,
             exception_ids=exception_ids,
             exception_gaps=gaps,
