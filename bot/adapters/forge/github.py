@@ -51,8 +51,6 @@ PER_PAGE = 100
 STATUS_CONTEXT = "cab/decision"
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
-HEAD_FILES_MAX = 50  # governed files read at a PR head in one query; a PR with more is refused anyway
-TEAMS_MAX = 20  # teams read with them; more CODEOWNERS teams are read one by one when asked for
 _REVIEW_STATES = frozenset({"APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"})
 _FILE_STATUS: dict[str, FileStatus] = {
     "added": "added",
@@ -226,9 +224,8 @@ class GitHubForge:
 
     def _snapshot(self, number: int) -> None:
         """The PR, its lists and the base branch's policy files in one GraphQL request."""
-        owner, name = self.repository.split("/")
         data, errors = self._graphql(
-            gql.SNAPSHOT, {"owner": owner, "name": name, "number": number}, f"read PR #{number}"
+            gql.SNAPSHOT, gql.snapshot_variables(self.repository, number), f"read PR #{number}"
         )
         pr = (data.get("repository") or {}).get("pullRequest")
         if pr is None or errors:
@@ -318,7 +315,7 @@ class GitHubForge:
             f.path
             for f in self._changed.get(number, [])
             if f.status != "removed" and classify(f.path) is not None
-        ][:HEAD_FILES_MAX]
+        ][: gql.HEAD_FILES_MAX]
         base = self._heads.get(str(data["base"]["ref"]))
         codeowners = ""
         for location in CODEOWNERS_LOCATIONS if base else ():
@@ -326,20 +323,18 @@ class GitHubForge:
             if leaf is not None and leaf.text is not None:
                 codeowners = leaf.text.decode("utf-8", errors="replace")
                 break
-        slugs = [s for s in all_team_slugs(codeowners) if s not in self._teams][:TEAMS_MAX]
+        slugs = [s for s in all_team_slugs(codeowners) if s not in self._teams][: gql.TEAMS_MAX]
         self._query_files_and_teams(head, paths, slugs)
 
     def _query_files_and_teams(self, sha: str, paths: list[str], slugs: list[str]) -> None:
         if not paths and not slugs:
             return
-        owner, name = self.repository.split("/")
-        teams = [tuple(slug.split("/", 1)) for slug in slugs]
+        teams = [(org, team) for org, _, team in (slug.partition("/") for slug in slugs)]
         # and the directories on the way: GitHub finds nothing under a symlink, which must be refused
         known = self._leaves.get(sha, {})
         ways = {"/".join(p.split("/")[:depth]) for p in paths for depth in range(1, p.count("/") + 1)}
         paths = paths + sorted(way for way in ways if way not in known and way not in paths)
-        document, variables = gql.head_query(paths, teams)  # type: ignore[arg-type]
-        variables.update(owner=owner, name=name, head=sha)
+        document, variables = gql.head_query(self.repository, sha, paths, teams)
         data, errors = self._graphql(document, variables, f"read files at {sha[:7]} and CODEOWNERS teams")
         team_errors: dict[str, dict[str, Any]] = {}
         for error in errors:
@@ -773,23 +768,7 @@ class GitHubForge:
         }
         if not changes:
             return expected_head
-        headline, _, body = message.partition("\n")
-        file_changes = {
-            "additions": [
-                {"path": path, "contents": base64.b64encode(content).decode()}
-                for path, content in sorted(changes.items())
-                if content is not None
-            ],
-            "deletions": [{"path": path} for path, content in sorted(changes.items()) if content is None],
-        }
-        variables = {
-            "input": {
-                "branch": {"repositoryNameWithOwner": self.repository, "branchName": branch},
-                "expectedHeadOid": expected_head,
-                "message": {"headline": headline, "body": body.strip("\n")},
-                "fileChanges": file_changes,
-            }
-        }
+        variables = gql.commit_variables(self.repository, branch, expected_head, message, changes)
         data, errors = self._graphql(gql.COMMIT, variables, f"commit to {branch}")
         if errors:
             text = _graphql_message(errors)
