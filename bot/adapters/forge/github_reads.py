@@ -26,8 +26,7 @@ from bot.adapters.forge.interface import ForgeError
 from bot.domain.layout import classify
 from bot.domain.pull_request import ChangedFile, Comment, Commit, FileStatus, PullRequest, Review, Team, User
 from bot.domain.rules import chain
-from bot.domain.rules.codeowners import LOCATIONS as CODEOWNERS_LOCATIONS
-from bot.domain.rules.codeowners import all_team_slugs
+from bot.domain.rules.codeowners import all_team_slugs, first_found
 
 COMPARE_FILE_CAP = 300
 FILES_CAP = 3000  # GitHub lists at most 3,000 files of a PR
@@ -214,12 +213,8 @@ class GitHubReads:
             if f.status != "removed" and classify(f.path) is not None
         ][: gql.HEAD_FILES_MAX]
         base = self._heads.get(str(data["base"]["ref"]))
-        codeowners = ""
-        for location in CODEOWNERS_LOCATIONS if base else ():
-            leaf = self._leaves.get(base or "", {}).get(location)
-            if leaf is not None and leaf.text is not None:
-                codeowners = leaf.text.decode("utf-8", errors="replace")
-                break
+        leaves = self._leaves.get(base or "", {}) if base else {}
+        codeowners = first_found(lambda location: leaf.text if (leaf := leaves.get(location)) else None) or ""
         slugs = [s for s in all_team_slugs(codeowners) if s not in self._teams][: gql.TEAMS_MAX]
         self._query_files_and_teams(head, paths, slugs)
 

@@ -308,15 +308,16 @@ class MergeCheck:
         return Reviewable(self.store, head, reviewed, (record_id, self.record_kind))
 
     def owners(self, base_tree: str, path: str) -> list[str] | None:
-        for location in codeowners.LOCATIONS:
-            found = lookup(self.store, base_tree, location)
-            if found is not None and found.mode == REGULAR_FILE:
-                text: str = self.memo.get("codeowners", found.oid, partial(self._text, found.oid))
-                return codeowners.owners_for(text, path)
-        return None
+        """The owners of `path` by the base commit's CODEOWNERS; None when it has none."""
+        text = codeowners.first_found(partial(self._regular_file, base_tree))
+        return None if text is None else codeowners.owners_for(text, path)
 
-    def _text(self, oid: str) -> str:
-        return self.store.blob(oid).decode("utf-8", "replace")
+    def _regular_file(self, tree: str, path: str) -> bytes | None:
+        found = lookup(self.store, tree, path)
+        if found is None or found.mode != REGULAR_FILE:
+            return None
+        blob: bytes = self.memo.get("blob", found.oid, partial(self.store.blob, found.oid))
+        return blob
 
     def count_approvals(self, approvals: list[Approval], ctx: ApprovalContext, record_path: str) -> int:
         counted = 0
