@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def handle(args: argparse.Namespace) -> int:
     from bot.adapters.environment import bot_identity
-    from bot.adapters.forge.github import DEFAULT_API_URL, GitHubForge, auth_from_env
+    from bot.adapters.forge.github import GitHubForge
+    from bot.adapters.forge.github_client import DEFAULT_API_URL, auth_from_env
 
     files.load(args.evidence, EvidencePack)  # invalid input fails before any credential or call
     env = dict(os.environ)
