@@ -184,3 +184,8 @@ def test_real_repository_names_read_as_owner_slash_name(slug: str) -> None:
 )  # fmt: skip
 def test_anything_else_does_not(text: str) -> None:
     assert not repo_flags.is_slug(text)
+
+
+def test_the_readme_quotes_the_deprecation_line_the_cli_prints() -> None:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"`{DEPRECATED_ROOT.strip()}`" in readme
