@@ -258,7 +258,7 @@ class GitHubFacts:
         if not repository:
             raise UsageError(
                 "cab audit --online: no GitHub repository; set GITHUB_REPOSITORY "
-                "or pass --github-repo OWNER/NAME"
+                "or pass --github OWNER/NAME"
             )
         try:
             auth = auth_from_env(environ)
