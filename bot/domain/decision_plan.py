@@ -34,7 +34,7 @@ from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.coverage import Coverage, coverage
 from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
 from bot.domain.rules.scope import POLICY_CHANGE, Scope, classify_changes, with_policy_override
-from bot.domain.rules.trailers import DecisionTrailers, ExceptionTrailers, merge_message
+from bot.domain.rules.trailers import merge_message, of_decision, of_exception_decision
 from bot.domain.scoring import score
 
 PlanStatus = Literal["refused", "invalid", "pending", "merged"]
@@ -459,20 +459,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
             )
         )
     final: Decision = records.parse(raw, path).model
-    trailers = DecisionTrailers(
-        decision=final.outcome,
-        change=pack.change_id,
-        tier=risk.tier,
-        risk_score=risk.score,
-        evidence_sha256=evidence.sha256,
-        model=f"v{risk.model_version} sha256:{risk.model_sha256}",
-        record=path,
-        record_sha256=records.record_sha256(raw, path),
-        previous=previous or "none",
-        approved_by=tuple(f"{a.login} ({a.user_id})" for a in final.approvals),
-        exceptions=tuple(e.id for e in final.exceptions),
-        correlation_id=pack.correlation_id,
-    )
+    trailers = of_decision(final, records.record_sha256(raw, path), path)
     subject = f"cab: {final.outcome} {pack.change_id} ({risk.tier}, {risk.score})"
     return Plan(
         status="merged",
@@ -554,15 +541,8 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
             pull_request=facts.pull_request_ref(),
         )
     )
-    trailers = ExceptionTrailers(
-        decision=outcome,
-        exception=record.id,
-        exception_sha256=exception.sha256,
-        expires_at=record.expires_at.isoformat(),
-        record=path,
-        record_sha256=records.record_sha256(raw, path),
-        previous=previous or "none",
-        approved_by=tuple(f"{a.login} ({a.user_id})" for a in approvals),
+    trailers = of_exception_decision(
+        records.parse_exception_decision(raw, path).model, records.record_sha256(raw, path), path
     )
     subject = f"cab: exception {record.id} {outcome}"
     return Plan(

@@ -242,6 +242,41 @@ def _command(data: PolicyInput, judged: Judged) -> tuple[str, str, Comment] | No
     return found
 
 
+OUTCOMES_BY_TIER: dict[str, frozenset[str]] = {
+    "low": frozenset({"auto_approved"}),
+    "medium": frozenset({"approved", "conditional", "rejected"}),
+    "high": frozenset({"approved", "conditional", "rejected"}),
+    "exception": frozenset({"approved", "rejected"}),
+}
+
+
+def outcome_allowed(tier: str, outcome: str) -> bool:
+    """Only the low tier is auto-approved, and it is never anything else."""
+    return outcome in OUTCOMES_BY_TIER.get(tier, frozenset())
+
+
+def unmet(
+    tier: str,
+    counted_approvals: int,
+    owners: Owners,
+    exception_ids: Sequence[str] = (),
+    exception_gaps: Sequence[str] = (),
+) -> list[tuple[str, str]]:
+    """(rule, what is still needed) before a change of this tier may be approved; empty when none.
+
+    The bot waits on each item; the audit reports each as a finding of an approving record.
+    """
+    if tier == "low":
+        return []
+    needs = []
+    if not counted_approvals:
+        needs.append(("approval.missing", f"1 approval from {owners.describe()} on the current head"))
+    if tier == "high" and not exception_ids:
+        gaps = "; ".join(exception_gaps) or "the change"
+        needs.append(("exception.missing", f"an active exception covering {gaps}"))
+    return needs
+
+
 def evaluate(data: PolicyInput) -> PolicyResult:
     if data.tier == "low":
         return PolicyResult("auto_approved", "low risk: auto-approved")
@@ -266,12 +301,12 @@ def evaluate(data: PolicyInput) -> PolicyResult:
             decided_by_comment=command[2],
         )
 
-    needs: list[str] = []
-    if not tally.approvals:
-        needs.append(f"1 approval from {data.owners.describe()} on the current head")
-    if data.tier == "high" and not data.exception_ids:
-        gaps = "; ".join(data.exception_gaps) or "the change"
-        needs.append(f"an active exception covering {gaps}")
+    needs = [
+        text
+        for _rule, text in unmet(
+            data.tier, len(tally.approvals), data.owners, data.exception_ids, data.exception_gaps
+        )
+    ]
     if needs:
         return PolicyResult(
             "pending",
