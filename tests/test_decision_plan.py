@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from bot.domain import documents
-from bot.domain.base_branch import BasePolicy
+from bot.domain.base_branch import BaseBranch
 from bot.domain.decision_plan import Plan, Snapshot, Target, plan, reading, triage
 from bot.domain.identity import BotIdentity
 from bot.domain.models import RiskModel
@@ -21,7 +21,7 @@ DATA = Path(__file__).resolve().parent.parent / "bot" / "data"
 EXAMPLES = DATA / "examples"
 MODEL = documents.parse((DATA / "risk-model/v1.0.yaml").read_bytes(), "risk-model/v1.0.yaml", RiskModel)
 CODEOWNERS = "* @example/platform\n/decisions/medium/ @example/cab\n/decisions/high/ @example/security\n"
-BASE = BasePolicy("b0" * 20, MODEL, CODEOWNERS, (), frozenset(), frozenset(), ())
+BASE = BaseBranch("b0" * 20, MODEL, CODEOWNERS, (), frozenset(), frozenset(), ())
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 BOT = BotIdentity("cab-bot", "cab-bot@users.noreply.github.com")
 HEAD = "a1" * 20
@@ -47,7 +47,7 @@ def target(path: str = EVIDENCE) -> Target:
     return found
 
 
-def decide(document: bytes, base: BasePolicy = BASE, path: str = EVIDENCE, **snapshot: object) -> Plan:
+def decide(document: bytes, base: BaseBranch = BASE, path: str = EVIDENCE, **snapshot: object) -> Plan:
     chosen = target(path)
     snap = Snapshot(PR, (ChangedFile(path, "added"),), document)
     return plan(chosen, dataclasses.replace(snap, **snapshot), base, NOW, BOT)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.domain import documents, render
-from bot.domain.base_branch import BasePolicy
+from bot.domain.base_branch import BaseBranch
 from bot.domain.comments import MARKER, decision_comment, exception_comment, problems_comment
 from bot.domain.documents import Loaded
 from bot.domain.errors import InputError, Problem
@@ -29,7 +29,7 @@ from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment
 from bot.domain.placement import placement_problems
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
 from bot.domain.rules import records
-from bot.domain.rules.approval import Owners, PolicyInput, PolicyResult, evaluate
+from bot.domain.rules.approval import ApprovalInput, ApprovalResult, Owners, evaluate
 from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.coverage import Coverage, coverage
 from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
@@ -145,7 +145,7 @@ def triage(files: Sequence[ChangedFile]) -> Target | Plan:
     return Target("exception", scope.exception_paths[0], scope)
 
 
-def reading(target: Target, document: bytes | None, base: BasePolicy) -> Reading:
+def reading(target: Target, document: bytes | None, base: BaseBranch) -> Reading:
     """What `plan` will look at for this target; nothing when the document alone refuses it."""
     assessed = _assess(target, document, base)
     if isinstance(assessed, Plan):
@@ -197,7 +197,7 @@ def _load(target: Target, raw: bytes | None) -> Loaded[EvidencePack] | Loaded[Ex
     return loaded
 
 
-def _assess(target: Target, raw: bytes | None, base: BasePolicy) -> _Assessed | Plan:
+def _assess(target: Target, raw: bytes | None, base: BaseBranch) -> _Assessed | Plan:
     loaded = _load(target, raw)
     if isinstance(loaded, Plan):
         return loaded
@@ -209,7 +209,7 @@ def _assess(target: Target, raw: bytes | None, base: BasePolicy) -> _Assessed | 
     return _Assessed(loaded, "exception", records.exception_record_path(model), target.path)
 
 
-def assess_risk(pack: EvidencePack, base: BasePolicy, scope: Scope) -> RiskAssessment:
+def assess_risk(pack: EvidencePack, base: BaseBranch, scope: Scope) -> RiskAssessment:
     """Score with the base branch's model; a change that touches policy is high tier."""
     return with_policy_override(score(pack, base.model.model, base.model.sha256), scope.policy_paths)
 
@@ -230,7 +230,7 @@ def owners(codeowners: str, path: str, teams: Mapping[str, Team | None]) -> Owne
 
 
 def plan(
-    target: Target, snapshot: Snapshot, base: BasePolicy, now: dt.datetime, identity: BotIdentity
+    target: Target, snapshot: Snapshot, base: BaseBranch, now: dt.datetime, identity: BotIdentity
 ) -> Plan:
     """What one sync does to this pull request, given what it read."""
     assessed = _assess(target, snapshot.document, base)
@@ -246,7 +246,7 @@ def plan(
 class _Facts:
     target: Target
     snapshot: Snapshot
-    base: BasePolicy
+    base: BaseBranch
     now: dt.datetime
     identity: BotIdentity
 
@@ -302,18 +302,18 @@ def approved_shas_to_diff(pr: PullRequest, commits: Sequence[Commit], reviews: S
     return sorted({r.commit_id for r in reviews if r.state == "APPROVED"} & in_pr - {pr.head_sha})
 
 
-def _policy(
+def _verdict(
     facts: _Facts,
     assessed: _Assessed,
     record_id: str,
     kind: records.RecordKind,
     requester: str,
     cover: Coverage | None = None,
-) -> PolicyResult:
+) -> ApprovalResult:
     snap = facts.snapshot
     if assessed.tier == "low":  # auto-approved: no review, commit or owner can change that
         return evaluate(
-            PolicyInput(
+            ApprovalInput(
                 tier="low",
                 pr=facts.pr,
                 commits=(),
@@ -327,7 +327,7 @@ def _policy(
             )
         )
     return evaluate(
-        PolicyInput(
+        ApprovalInput(
             tier=assessed.tier,
             pr=facts.pr,
             commits=snap.commits,
@@ -346,10 +346,10 @@ def _policy(
     )
 
 
-def approvals_of(policy: PolicyResult, document_sha: str) -> list[Approval]:
+def approvals_of(verdict: ApprovalResult, document_sha: str) -> list[Approval]:
     """The counted approvals as a record keeps them: who, for which team, on which commit."""
     out = []
-    for counted in policy.approvals:
+    for counted in verdict.approvals:
         team = counted.team
         assert team is not None  # only team members count (see `owners`)
         out.append(
@@ -407,51 +407,51 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
         )
     path = assessed.record_path
     cover = coverage(pack, facts.base.exceptions, facts.now)
-    policy = _policy(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
+    verdict = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
     scored = render.ScoredPack(
         facts.target.path, pack.change_id, pack.title, evidence.sha256, risk, pack.missing_sections
     )
-    comment = decision_comment(scored, policy, list(cover.reasons) if risk.tier == "high" else [], tier_note)
-    if not policy.decided:
+    comment = decision_comment(scored, verdict, list(cover.reasons) if risk.tier == "high" else [], tier_note)
+    if not verdict.decided:
         pending = records.build(
             evidence=evidence,
             evidence_path=facts.target.path,
             risk=risk,
             outcome="pending",
-            rationale=policy.summary,
+            rationale=verdict.summary,
         )
         return Plan(
             status="pending",
-            summary=policy.summary,
+            summary=verdict.summary,
             comment=comment,
             check="pending",
-            check_description=policy.summary[:140],
+            check_description=verdict.summary[:140],
             record=RecordCommit(
                 {path: records.render(pending), **facts.stale(path)},
                 f"cab: pending decision for {pack.change_id} ({risk.tier}, {risk.score})",
             ),
             outcome="pending",
-            not_counted=tuple(d.reason for d in policy.dismissed),
+            not_counted=tuple(d.reason for d in verdict.dismissed),
             label=f"risk:{risk.tier}",
             tier=risk.tier,
             score=risk.score,
             record_path=path,
         )
 
-    approvals = approvals_of(policy, evidence.sha256)
+    approvals = approvals_of(verdict, evidence.sha256)
     previous = facts.snapshot.previous
-    raw = _reusable(facts, policy.status, previous, approvals, path)
+    raw = _reusable(facts, verdict.status, previous, approvals, path)
     if raw is None:
         raw = records.render(
             records.build(
                 evidence=evidence,
                 evidence_path=facts.target.path,
                 risk=risk,
-                outcome=policy.status,
-                rationale=policy.summary,
+                outcome=verdict.status,
+                rationale=verdict.summary,
                 approvals=approvals,
                 exceptions=cover.covering if risk.tier == "high" else (),
-                conditions=policy.conditions,
+                conditions=verdict.conditions,
                 decided_at=facts.now,
                 decided_by=facts.identity.name,
                 previous=previous,
@@ -463,7 +463,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
     subject = f"cab: {final.outcome} {pack.change_id} ({risk.tier}, {risk.score})"
     return Plan(
         status="merged",
-        summary=policy.summary,
+        summary=verdict.summary,
         comment=comment,
         check="success",
         check_description=f"decision recorded: {trailers.decision}",
@@ -478,7 +478,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
 
 
 def exception_refusals(
-    record: ExceptionRecord, change: ChangedFile | None, base: BasePolicy, now: dt.datetime
+    record: ExceptionRecord, change: ChangedFile | None, base: BaseBranch, now: dt.datetime
 ) -> list[str]:
     """Why an exception cannot be approved now, whoever reviews it."""
     reasons = []
@@ -507,33 +507,36 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
         return refusal("This exception cannot be approved", reasons)
 
     path = assessed.record_path
-    policy = _policy(facts, assessed, record.id, "ExceptionDecision", record.requested_by)
-    comment = exception_comment(record, exception.sha256, policy)
-    if not policy.decided:
+    verdict = _verdict(facts, assessed, record.id, "ExceptionDecision", record.requested_by)
+    comment = exception_comment(record, exception.sha256, verdict)
+    if not verdict.decided:
         pending = records.build_exception(
-            exception=exception, exception_path=facts.target.path, outcome="pending", rationale=policy.summary
+            exception=exception,
+            exception_path=facts.target.path,
+            outcome="pending",
+            rationale=verdict.summary,
         )
         return Plan(
             status="pending",
-            summary=policy.summary,
+            summary=verdict.summary,
             comment=comment,
             check="pending",
-            check_description=policy.summary[:140],
+            check_description=verdict.summary[:140],
             record=RecordCommit(
                 {path: records.render(pending), **facts.stale(path)}, f"cab: pending exception {record.id}"
             ),
             outcome="pending",
             record_path=path,
         )
-    outcome: Literal["approved", "rejected"] = "rejected" if policy.status == "rejected" else "approved"
-    approvals = approvals_of(policy, exception.sha256)
+    outcome: Literal["approved", "rejected"] = "rejected" if verdict.status == "rejected" else "approved"
+    approvals = approvals_of(verdict, exception.sha256)
     previous = facts.snapshot.previous
     raw = _reusable(facts, outcome, previous, approvals, path) or records.render(
         records.build_exception(
             exception=exception,
             exception_path=facts.target.path,
             outcome=outcome,
-            rationale=policy.summary,
+            rationale=verdict.summary,
             approvals=approvals,
             decided_at=facts.now,
             decided_by=facts.identity.name,
@@ -547,12 +550,12 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
     subject = f"cab: exception {record.id} {outcome}"
     return Plan(
         status="merged",
-        summary=policy.summary,
+        summary=verdict.summary,
         comment=comment,
         check="success",
         check_description=f"decision recorded: {trailers.decision}",
         record=RecordCommit({path: raw, **facts.stale(path)}, subject),
-        merge=Merge(subject, merge_message(subject, policy.summary, trailers)),
+        merge=Merge(subject, merge_message(subject, verdict.summary, trailers)),
         outcome=outcome,
         record_path=path,
     )

@@ -133,7 +133,7 @@ def refusals(user: User, reviewed_sha: str, judged: Judged, claimed_team: str | 
 
 
 @dataclass(frozen=True)
-class PolicyInput:
+class ApprovalInput:
     tier: str
     pr: PullRequest
     commits: Sequence[Commit]
@@ -161,7 +161,7 @@ class Dismissal:
 
 
 @dataclass(frozen=True)
-class PolicyResult:
+class ApprovalResult:
     status: Status
     summary: str
     approvals: tuple[CountedApproval, ...] = ()
@@ -182,7 +182,7 @@ class _Tally:
     dismissed: list[Dismissal] = field(default_factory=list)
 
 
-def _judged(data: PolicyInput) -> Judged:
+def _judged(data: ApprovalInput) -> Judged:
     requester = {data.requester.lower(): "is the requester"} if data.requester else {}
     return Judged(
         owners=data.owners,
@@ -213,7 +213,7 @@ def _latest_decisive(reviews: Sequence[Review]) -> dict[int, Review]:
     return latest
 
 
-def _tally(data: PolicyInput, judged: Judged) -> _Tally:
+def _tally(data: ApprovalInput, judged: Judged) -> _Tally:
     tally = _Tally()
     for review in _latest_decisive(data.reviews).values():
         who = f"@{review.user.login}"
@@ -229,7 +229,7 @@ def _tally(data: PolicyInput, judged: Judged) -> _Tally:
     return tally
 
 
-def _command(data: PolicyInput, judged: Judged) -> tuple[str, str, Comment] | None:
+def _command(data: ApprovalInput, judged: Judged) -> tuple[str, str, Comment] | None:
     """The latest `/cab reject|conditions` from a counting owner, or None."""
     found = None
     for comment in data.comments:
@@ -277,22 +277,26 @@ def unmet(
     return needs
 
 
-def evaluate(data: PolicyInput) -> PolicyResult:
+def evaluate(data: ApprovalInput) -> ApprovalResult:
     if data.tier == "low":
-        return PolicyResult("auto_approved", "low risk: auto-approved")
+        return ApprovalResult("auto_approved", "low risk: auto-approved")
     if data.tier not in ("medium", "high", "exception"):
-        return PolicyResult("pending", f"unknown tier {data.tier!r}: not approved", missing=("a known tier",))
+        return ApprovalResult(
+            "pending", f"unknown tier {data.tier!r}: not approved", missing=("a known tier",)
+        )
     if not data.owners.teams and not data.owners.users:
         missing = f"an owner for decisions/{data.tier}/ in CODEOWNERS"
         unresolved = f" ({', '.join(data.owners.unresolved)} not found)" if data.owners.unresolved else ""
-        return PolicyResult("pending", f"no owner can approve{unresolved}: not approved", missing=(missing,))
+        return ApprovalResult(
+            "pending", f"no owner can approve{unresolved}: not approved", missing=(missing,)
+        )
 
     judged = _judged(data)
     tally = _tally(data, judged)
     command = _command(data, judged)
     if command and command[0] == "reject":
         reason = command[1] or "no reason given"
-        return PolicyResult(
+        return ApprovalResult(
             "rejected",
             f"rejected by @{command[2].user.login}: {reason}",
             approvals=tuple(tally.approvals),
@@ -308,7 +312,7 @@ def evaluate(data: PolicyInput) -> PolicyResult:
         )
     ]
     if needs:
-        return PolicyResult(
+        return ApprovalResult(
             "pending",
             "needs " + " and ".join(needs),
             dismissed=tuple(tally.dismissed),
@@ -318,7 +322,7 @@ def evaluate(data: PolicyInput) -> PolicyResult:
     approvers = ", ".join(f"@{a.review.user.login}" for a in tally.approvals)
     if command and command[0] == "conditions":
         text = command[1] or "see comment"
-        return PolicyResult(
+        return ApprovalResult(
             "conditional",
             f"approved by {approvers} with conditions: {text}",
             approvals=tuple(tally.approvals),
@@ -326,7 +330,7 @@ def evaluate(data: PolicyInput) -> PolicyResult:
             conditions=(text,),
             decided_by_comment=command[2],
         )
-    return PolicyResult(
+    return ApprovalResult(
         "approved",
         f"approved by {approvers}",
         approvals=tuple(tally.approvals),
