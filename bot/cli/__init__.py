@@ -29,7 +29,10 @@ from bot.cli import (
 )
 from bot.domain.errors import CabError
 
-# Each command module has `register(subparsers)` which sets `handler` on its parser.
+# Each command module has `register(subparsers)`, which sets `handler` on its parser. The modules
+# import only argparse-level helpers at the top; their handlers import services when they run, so
+# `cab --help` and `cab verify` do not pay for pydantic, PyGithub and every other command
+# (tests/test_cli_startup.py holds this, benchmarks/bench_startup.py measures it).
 COMMANDS: list[ModuleType] = [
     demo_cmd,
     init_cmd,

@@ -6,8 +6,6 @@ import argparse
 import datetime as dt
 import os
 
-from bot.services import action
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -21,4 +19,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.services import action
+
     return action.run(os.environ, now=dt.datetime.now(dt.UTC))

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
-
-from bot.adapters.environment import bot_identity
-from bot.services import demo
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +20,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from bot.adapters.environment import bot_identity
+    from bot.services import demo
+
     directory = args.directory or Path(tempfile.mkdtemp(prefix="cab-demo-")) / "cab-repo"
     print(f"CAB demo repository: {directory}\n")
     report = demo.run(directory, bot_identity(), say=print)

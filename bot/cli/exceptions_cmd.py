@@ -7,16 +7,8 @@ import dataclasses
 import datetime as dt
 import json
 
-import git
-
-from bot.adapters.environment import bot_identity
-from bot.adapters.forge.sandbox import SandboxForge
-from bot.adapters.git.blobs import GitBlobs
 from bot.cli import repo_flags
-from bot.domain.base_branch import exception_states
 from bot.domain.errors import UsageError
-from bot.domain.rules.exception_status import statuses
-from bot.services import expiry_sweep as expiry
 
 
 def _when(text: str | None) -> dt.datetime:
@@ -65,6 +57,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle_list(args: argparse.Namespace) -> int:
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.domain.base_branch import exception_states
+    from bot.domain.rules.exception_status import statuses
+
     blobs = GitBlobs.open(args.repo)
     warn = args.expiring if args.expiring is not None else 7
     found = statuses(exception_states(blobs, blobs.resolve(args.ref)), _when(args.at), warn)
@@ -97,6 +93,12 @@ def handle_list(args: argparse.Namespace) -> int:
 
 
 def handle_expire(args: argparse.Namespace) -> int:
+    import git
+
+    from bot.adapters.environment import bot_identity
+    from bot.adapters.forge.sandbox import SandboxForge
+    from bot.services import expiry_sweep as expiry
+
     identity = bot_identity()
     try:
         forge = SandboxForge(args.sandbox, identity, lambda: dt.datetime.now(dt.UTC))

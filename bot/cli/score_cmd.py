@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.adapters import files
-from bot.adapters import risk_model_files as risk_models
 from bot.cli import repo_flags
-from bot.domain import render
-from bot.domain.models import EvidencePack
-from bot.domain.scoring import score
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +23,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters import files
+    from bot.adapters import risk_model_files as risk_models
+    from bot.domain import render
+    from bot.domain.models import EvidencePack
+    from bot.domain.scoring import score
+
     model = risk_models.resolve(args.model, args.repo)
     items = []
     for path in args.evidence:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.adapters.git.blobs import GitBlobs
 from bot.cli import repo_flags
-from bot.domain.rules import records
-from bot.services.queries import find_decision
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,6 +20,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.domain.rules import records
+    from bot.services.queries import find_decision
+
     path, record = find_decision(GitBlobs.open(args.repo), args.ref, args.change_id)
     print(f"# {path}")
     print(records.render(record).decode("utf-8"), end="")

@@ -6,9 +6,7 @@ import argparse
 import dataclasses
 import json
 
-from bot.adapters.git.blobs import GitBlobs
 from bot.cli import repo_flags
-from bot.services import demo, queries
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.services import demo, queries
+
     blobs = GitBlobs.open(args.repo)
     entries = []
     if not args.decided:

@@ -6,11 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
-from bot.adapters import files
 from bot.cli import repo_flags
 from bot.domain.errors import UsageError
-from bot.domain.models import EvidencePack
-from bot.services.submit import submit
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,9 +27,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters import files
     from bot.adapters.environment import bot_identity
     from bot.adapters.forge.github import GitHubForge
     from bot.adapters.forge.github_client import DEFAULT_API_URL, auth_from_env
+    from bot.domain.models import EvidencePack
+    from bot.services.submit import submit
 
     if args.github is None:  # not `required=True`: the deprecated `--repo OWNER/NAME` also sets it
         raise UsageError("cab submit: the following arguments are required: --github OWNER/NAME")

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from bot.cli import repo_flags
-from bot.services.validate import discover, validate
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.services.validate import discover, validate
+
     paths = list(args.paths) or list(discover(args.repo))
     report = validate(paths, args.repo)
     for problem in report.problems:

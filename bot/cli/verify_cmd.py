@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from bot.adapters.git.blobs import GitBlobs
 from bot.cli import repo_flags
-from bot.services.queries import verify_change
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.services.queries import verify_change
+
     verdict = verify_change(GitBlobs.open(args.repo), args.ref, args.change_id, dt.datetime.now(dt.UTC))
     print(("ok: " if verdict.ok else "not approved: ") + verdict.reason)
     return 0 if verdict.ok else 1
