@@ -6,13 +6,14 @@ the cause: building the parser imports no service, no pydantic, no git and no Gi
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 
 import pytest
 
-from bot.cli import schema_cmd
+from bot.cli import COMMANDS, build_parser, schema_cmd
 from bot.domain.schemas import SCHEMA_FILES
 
 HEAVY = ("pydantic", "github", "git", "yaml", "bot.services", "bot.adapters")
@@ -37,6 +38,17 @@ def test_building_the_parser_imports_no_heavy_module() -> None:
 def test_help_imports_no_heavy_module(argv: list[str]) -> None:
     code = f"import bot.cli, contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n    bot.cli.main({argv!r})"
     assert _heavy(_modules_after(code)) == []
+
+
+def test_running_a_command_loads_no_other_command_module() -> None:
+    loaded = _modules_after("import bot.cli\nbot.cli.build_parser(['verify', 'x'])")
+    assert sorted(m for m in loaded if m.endswith("_cmd")) == ["bot.cli.verify_cmd"]
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_registers_a_handler(name: str) -> None:
+    commands = next(a for a in build_parser([name])._actions if isinstance(a, argparse._SubParsersAction))
+    assert callable(commands.choices[name].get_default("handler"))
 
 
 def test_schema_help_lists_the_kinds_the_schemas_module_knows() -> None:

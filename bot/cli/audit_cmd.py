@@ -19,16 +19,14 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "markdown", "html")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "audit",
-        help="re-verify every decision on the branch from git history alone",
-        description="Walk the branch's first-parent history and re-verify every decision: evidence "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Walk the branch's first-parent history and re-verify every decision: evidence "
         "hashes, re-scoring, approvals against CODEOWNERS, exceptions, the hash chain, governed files "
         "and merge trailers. With --online, also cross-check the recorded review ids and teams with the "
         "GitHub API (GITHUB_TOKEN; --github OWNER/NAME or GITHUB_REPOSITORY). Exit 0 with no findings, "
         "1 with findings, 2 on usage errors or when the repository cannot be audited (e.g. a shallow clone), "
-        "3 when GitHub cannot be read.",
+        "3 when GitHub cannot be read."
     )
     repo_flags.add_repo(parser, help="the local clone to audit (default: the current directory)")
     parser.add_argument("--ref", default="HEAD", help="branch to audit (default: HEAD)")

@@ -6,14 +6,12 @@ import argparse
 from pathlib import Path
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "demo",
-        help="run the whole lifecycle offline in a sandbox repository",
-        description="Create a CAB repository with a sandbox forge in DIR (default: a new temporary "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Create a CAB repository with a sandbox forge in DIR (default: a new temporary "
         "directory), take the three example changes through it (low auto-approved; medium approved "
         "after a stale approval; high rejected, then approved after an exception) and print the "
-        "decisions and the git log with their trailers. Needs no network and no GitHub account.",
+        "decisions and the git log with their trailers. Needs no network and no GitHub account."
     )
     parser.add_argument("directory", nargs="?", type=Path, metavar="DIR")
     parser.set_defaults(handler=handle)

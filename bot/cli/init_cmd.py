@@ -6,13 +6,11 @@ import argparse
 from pathlib import Path
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "init",
-        help="lay out a new CAB repository (never overwrites)",
-        description="Create evidence/, exceptions/, decisions/, risk-model/v1.0.yaml, a CODEOWNERS "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Create evidence/, exceptions/, decisions/, risk-model/v1.0.yaml, a CODEOWNERS "
         "template with team placeholders, the workflows and a README in DIR (default: .). Files that "
-        "exist are kept as they are.",
+        "exist are kept as they are."
     )
     parser.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR")
     parser.set_defaults(handler=handle)

@@ -12,12 +12,8 @@ from bot.domain.errors import UsageError
 KINDS = ("EvidencePack", "Exception", "RiskModel", "Decision", "ExceptionDecision")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "schema",
-        help="print the JSON Schema of a document kind",
-        description="Print the JSON Schema of one document kind (default EvidencePack).",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Print the JSON Schema of one document kind (default EvidencePack)."
     parser.add_argument("kind", nargs="?", default="EvidencePack", help=", ".join(KINDS))
     parser.set_defaults(handler=handle)
 

@@ -8,12 +8,10 @@ from pathlib import Path
 from bot.cli import repo_flags
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "score",
-        help="score evidence packs with the risk model and explain the result",
-        description="Score evidence packs. The model is --model, else the newest risk-model/vX.Y.yaml "
-        "under --repo, else the model shipped with cab. Exit 0 when every pack scored, 2 on invalid input.",
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Score evidence packs. The model is --model, else the newest risk-model/vX.Y.yaml "
+        "under --repo, else the model shipped with cab. Exit 0 when every pack scored, 2 on invalid input."
     )
     parser.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE")
     parser.add_argument("--model", type=Path, help="risk model file (default: newest in risk-model/)")

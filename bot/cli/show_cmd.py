@@ -7,12 +7,8 @@ import argparse
 from bot.cli import repo_flags
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "show",
-        help="print the decision record of a change",
-        description="Print the decision record of CHANGE-ID on REF.",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Print the decision record of CHANGE-ID on REF."
     parser.add_argument("change_id", metavar="CHANGE-ID")
     parser.add_argument("--ref", default="HEAD")
     repo_flags.add_repo(parser)

@@ -9,12 +9,10 @@ import json
 from bot.cli import repo_flags
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "status",
-        help="show what waits for the CAB, for security, and what is decided",
-        description="List pending records on PR branches (local and remote-tracking; run `git fetch` "
-        "first) by queue — CAB for medium, security for high and exceptions — and decisions on REF.",
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "List pending records on PR branches (local and remote-tracking; run `git fetch` "
+        "first) by queue — CAB for medium, security for high and exceptions — and decisions on REF."
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--pending", action="store_true", help="only what waits for review")

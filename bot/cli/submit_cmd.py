@@ -10,15 +10,13 @@ from bot.cli import repo_flags
 from bot.domain.errors import UsageError
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "submit",
-        help="open (or update) the CAB pull request for an evidence pack",
-        usage="%(prog)s [-h] EVIDENCE --github OWNER/NAME [--base BASE]",
-        description="Validate EVIDENCE, then create branch cab/<change-id> in the CAB repository, commit the "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.usage = "%(prog)s [-h] EVIDENCE --github OWNER/NAME [--base BASE]"
+    parser.description = (
+        "Validate EVIDENCE, then create branch cab/<change-id> in the CAB repository, commit the "
         "pack at evidence/<yyyy-mm>/<change-id>.yaml and open its PR. Safe to re-run. The token comes from "
         "GITHUB_TOKEN (or a GitHub App: CAB_APP_ID, CAB_APP_PRIVATE_KEY, CAB_APP_INSTALLATION_ID); "
-        "GITHUB_API_URL selects GitHub Enterprise Server. Exit 0 done, 2 invalid input, 3 GitHub failed.",
+        "GITHUB_API_URL selects GitHub Enterprise Server. Exit 0 done, 2 invalid input, 3 GitHub failed."
     )
     parser.add_argument("evidence", type=Path, metavar="EVIDENCE")
     repo_flags.add_github(parser, help="the CAB repository on GitHub (required)", submit_repo=True)

@@ -9,12 +9,10 @@ from pathlib import Path
 from bot.cli import repo_flags
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "validate",
-        help="check governed YAML files against their schemas and the repository layout",
-        description="Validate evidence packs, exceptions, risk models and decisions. Exit 0 if all "
-        "are valid, 2 otherwise; every problem is printed as path:line:col: message.",
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Validate evidence packs, exceptions, risk models and decisions. Exit 0 if all "
+        "are valid, 2 otherwise; every problem is printed as path:line:col: message."
     )
     parser.add_argument(
         "paths",

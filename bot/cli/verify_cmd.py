@@ -8,13 +8,11 @@ import datetime as dt
 from bot.cli import repo_flags
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "verify",
-        help="exit 0 only if a change is approved, unexpired and untampered",
-        description="Exit 0 only if CHANGE-ID has an approved or conditional decision on REF whose "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Exit 0 only if CHANGE-ID has an approved or conditional decision on REF whose "
         "evidence still hashes to the recorded value and whose exceptions have not expired. Exit 1 "
-        "with the reason otherwise, 2 on bad input.",
+        "with the reason otherwise, 2 on bad input."
     )
     parser.add_argument("change_id", metavar="CHANGE-ID")
     parser.add_argument("--ref", default="HEAD", help="branch or commit to check (default: HEAD)")
