@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.cli import repo_flags
 from bot.cli.times import utc_time
+from bot.cli.writes import writing
 from bot.domain.errors import UsageError
 
 
@@ -94,7 +95,8 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     if output.exists() and output.is_dir():
         raise UsageError(f"{output} is a directory; -o takes a file path")
-    collect.write_new(output, text, force=args.force)
+    with writing("collect", "choose an -o path (or --repo) you can write, or -o - for stdout"):
+        collect.write_new(output, text, force=args.force)
     missing = ", ".join(result.pack.missing_sections) or "nothing"
     print(f"wrote {output} (completeness {result.pack.completeness_percent}%; missing: {missing})")
     return 0

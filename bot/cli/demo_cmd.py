@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.cli.writes import writing
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
@@ -25,7 +27,8 @@ def handle(args: argparse.Namespace) -> int:
 
     directory = args.directory or Path(tempfile.mkdtemp(prefix="cab-demo-")) / "cab-repo"
     print(f"CAB demo repository: {directory}\n")
-    report = demo.run(directory, bot_identity(), say=print)
+    with writing("demo", "give a DIR that is new or empty and that you can write"):
+        report = demo.run(directory, bot_identity(), say=print)
     print("\nDecisions on main:\n")
     print(demo.table(report.decisions))
     print("\ngit log --first-parent --merges main (with trailers):\n")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.cli.writes import writing
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
@@ -19,7 +21,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from bot.services.scaffold import scaffold
 
-    report = scaffold(args.directory)
+    with writing("init", "give a DIR that is a directory you can write, or a new path"):
+        report = scaffold(args.directory)
     for name in report.created:
         print(f"created  {name}")
     for name in report.kept:

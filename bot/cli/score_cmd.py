@@ -24,9 +24,16 @@ def handle(args: argparse.Namespace) -> int:
     from bot.adapters import files
     from bot.adapters import risk_model_files as risk_models
     from bot.domain import render
+    from bot.domain.errors import InputError
     from bot.domain.models import EvidencePack
     from bot.domain.scoring import score
+    from bot.services.validate import validate
 
+    # The rules `cab validate` applies (schema, and placement under --repo: file name = id, month),
+    # so a pack validate rejects is never scored.
+    checked = validate(args.evidence, args.repo)
+    if checked.problems:
+        raise InputError(checked.problems)
     model = risk_models.resolve(args.model, args.repo)
     items = []
     for path in args.evidence:

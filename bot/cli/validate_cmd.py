@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.cli import repo_flags
+from bot.domain.errors import UsageError
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +30,11 @@ def handle(args: argparse.Namespace) -> int:
     from bot.services.validate import discover, validate
 
     paths = list(args.paths) or list(discover(args.repo))
+    if not paths:  # "0 valid" would read as a pass: a wrong --repo must not look like a clean one
+        raise UsageError(
+            f"cab validate: nothing to validate under {args.repo} (no evidence/, exceptions/, risk-model/ "
+            "or decisions/ files); pass --repo PATH of a CAB repository, or the files to check"
+        )
     report = validate(paths, args.repo)
     for problem in report.problems:
         print(problem, file=sys.stderr)
