@@ -21,7 +21,7 @@ from bot.domain.pull_request import PullRequest
 from bot.services import expiry_sweep as expiry
 from bot.services.expiry_sweep import ExpiryReport
 from bot.services.sync import SyncResult, sync
-from tests import github_mock as gm
+from tests import github_fake as gf
 from tests.sandbox import BOT, DATA, EXAMPLES, EXCEPTION, CabRepo, Clock, make_cab_repo
 
 FORGES = ("sandbox", "github")
@@ -135,7 +135,7 @@ PEOPLE = {"alice-eng": 201, "bob-cab": 202, "carol-cab": 203, "sec-sam": 204, "m
 class GitHubCab:
     """The same repository on the schema-checked fake GitHub, decided through `GitHubForge`."""
 
-    def __init__(self, fake: gm.FakeGitHub, clock: Clock) -> None:
+    def __init__(self, fake: gf.FakeGitHub, clock: Clock) -> None:
         self.fake = fake
         self.clock = clock
         self.people = {login: fake.add_user(login, uid) for login, uid in PEOPLE.items()}
@@ -151,7 +151,7 @@ class GitHubCab:
 
     def forge(self) -> GitHubForge:
         """A new forge per run: nothing cached from an earlier run, as in a new Action job."""
-        forge: GitHubForge = gm.make_forge(identity=BOT)
+        forge: GitHubForge = gf.make_forge(identity=BOT)
         return forge
 
     def example(self, path: str) -> bytes:
@@ -200,7 +200,7 @@ class GitHubCab:
         self.fake.crash_before(r"^PUT .*/pulls/\d+/merge$")
         try:
             self.sync(number)
-        except gm.Crash:
+        except gf.Crash:
             return
         finally:
             self.fake.crash_before(None)
@@ -240,7 +240,7 @@ def make_cab(kind: str, tmp_path: Path) -> Iterator[Cab]:
         yield SandboxCab(repo.forge, repo.clock)
         return
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield GitHubCab(gm.FakeGitHub(rsps), Clock())
+        yield GitHubCab(gf.FakeGitHub(rsps), Clock())
 
 
 def record_of(cab: Cab, path: str) -> Any:
