@@ -185,9 +185,12 @@ class GitStore:
         return done.stdout if done.returncode == 0 else b""
 
     def _read(self, kind: str, oid: str) -> bytes:
-        if self._cat("-t", oid) != f"{kind}\n".encode():
+        done = subprocess.run(
+            ["git", "--git-dir", str(self.root), "cat-file", kind, oid], capture_output=True, env=_git_env()
+        )
+        if done.returncode != 0:
             raise KeyError(f"no {kind} {oid} in {self.root}")
-        return self._cat(kind, oid)
+        return done.stdout
 
 
 class _Refs(MutableMapping[str, str]):

@@ -23,8 +23,6 @@ import responses
 from bot.domain.identity import BotIdentity
 from tests.git_store import GitStore, Person
 from tests.github_payloads import (
-    API,
-    REPO,
     blob,
     comment,
     commit,
@@ -40,7 +38,7 @@ from tests.github_payloads import (
     team,
     user,
 )
-from tests.github_schema import check, describe, openapi
+from tests.github_schema import API, REPO, check, describe, openapi
 
 
 class Crash(Exception):
@@ -48,9 +46,9 @@ class Crash(Exception):
 
 
 BOT_USER = ("github-actions[bot]", 41898282, "Bot")  # the account the token acts as
-# The git identity GitHub writes for the token's account; tests configure the bot (CAB_BOT_NAME,
-# CAB_BOT_EMAIL) with the same, as a deployment must.
-TOKEN_IDENT = BotIdentity("cab-bot", "cab-bot@users.noreply.github.com")
+# The git identity GitHub writes for that account's commits; the bot must be configured with the same
+# (CAB_BOT_NAME, CAB_BOT_EMAIL), as .github/workflows/cab.yml configures it.
+TOKEN_IDENT = BotIdentity("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
 GITHUB_IDENT = ("GitHub", "noreply@github.com")  # the committer of everything made through the API
 WEB_FLOW = ("web-flow", 19864447)  # the account GitHub links to its committer email
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
