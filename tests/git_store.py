@@ -194,7 +194,7 @@ class GitStore:
 
 
 class _Refs(MutableMapping[str, str]):
-    """Branch heads, read and written as the repository's loose refs under refs/heads/."""
+    """Branch heads; every change is written to the repository's loose refs under refs/heads/."""
 
     def __init__(self, store: GitStore) -> None:
         self._heads = store.root / "refs" / "heads"

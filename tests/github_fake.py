@@ -55,15 +55,16 @@ T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 
 def _stamp(moment: dt.datetime | None) -> str:
-    return (moment or dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (moment or T0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class FakeGitHub:
-    """Git objects, refs, pull requests with their own labels, comments and reviews, issues, teams,
-    and commit authors, behind checked REST answers.
+    """A git repository (`git`, with `refs`, `commits`, `authors` as views of it), pull requests with
+    their own labels, comments and reviews, issues, teams, and commit emails linked to accounts,
+    behind checked REST and GraphQL answers.
 
-    Humans act directly on the state (`add_review`, `add_comment`, `commit_tree(author=...)`); the
-    bot acts only through the REST calls its forge makes, which are logged. `crash_before(n)` makes
+    Humans act directly on the state (`add_review`, `add_comment`, `push`, `commit_tree(author=...)`);
+    the bot acts only through the calls its forge makes, which are logged. `crash_before(n)` makes
     the n-th call from now (or the first call matching a pattern) fail before GitHub sees it, to
     prove that a re-run converges. Every answer is checked against GitHub's schemas like
     `GitHubMock.add`. Issue and PR numbers share one sequence, as on GitHub.
