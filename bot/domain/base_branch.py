@@ -15,6 +15,8 @@ from bot.domain.documents import Loaded
 from bot.domain.errors import InputError
 from bot.domain.layout import classify
 from bot.domain.models import ExceptionDecision, ExceptionRecord, RiskModel
+from bot.domain.rules.codeowners import first_found
+from bot.domain.rules.exception_status import ExceptionState
 
 
 class Blobs(Protocol):
@@ -23,20 +25,6 @@ class Blobs(Protocol):
     def read_file(self, sha: str, path: str) -> bytes | None: ...
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]: ...
-
-
-@dataclass(frozen=True)
-class ExceptionState:
-    """An exception file on a branch and the bot's decision on it, if any."""
-
-    exception: Loaded[ExceptionRecord]
-    decision: ExceptionDecision | None
-
-    @property
-    def approved(self) -> bool:
-        # Approved exactly as it stands: an edit after approval voids the approval.
-        d = self.decision
-        return d is not None and d.outcome == "approved" and d.exception.sha256 == self.exception.sha256
 
 
 def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) -> list[ExceptionState]:
@@ -69,9 +57,6 @@ def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) 
     return states
 
 
-CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
-
-
 @dataclass(frozen=True)
 class BasePolicy:
     sha: str
@@ -102,12 +87,7 @@ def load(forge: Blobs, sha: str) -> BasePolicy:
     assert raw_model is not None
     model: Loaded[RiskModel] = documents.parse(raw_model, model_path, RiskModel)
 
-    codeowners = ""
-    for location in CODEOWNERS_LOCATIONS:  # GitHub's lookup order; the first that exists wins
-        raw = forge.read_file(sha, location)
-        if raw is not None:
-            codeowners = raw.decode("utf-8", errors="replace")
-            break
+    codeowners = first_found(lambda location: forge.read_file(sha, location)) or ""
 
     states = exception_states(forge, sha, problems)
     exceptions = [state.exception for state in states if state.approved]

@@ -21,7 +21,9 @@ from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, Ident, Lo
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models.decision import Approval
-from bot.domain.rules import codeowners
+from bot.domain.pull_request import Team, User
+from bot.domain.rules import codeowners, records
+from bot.domain.rules.approval import Judged, Owners, refusals
 
 T = TypeVar("T")
 
@@ -53,16 +55,6 @@ def merge_identity_problem(header: CommitHeader, bot: BotIdentity) -> str | None
         f"author {header.author.name} <{header.author.email}>, committer {header.committer.name} "
         f"<{header.committer.email}>; expected {bot.name} <{bot.email}> (committer may be GitHub's merge API)"
     )
-
-
-def own_record(kind: str, record_id: str) -> Callable[[str], bool]:
-    """Whether a path is a record of this decision (any tier: a pending record may move tiers)."""
-
-    def test(path: str) -> bool:
-        governed = classify(path)
-        return governed is not None and governed.kind == kind and governed.id == record_id
-
-    return test
 
 
 def _merge_base(store: ObjectStore, first: str, second: str) -> str | None:
@@ -109,8 +101,10 @@ class Reviewable(Collection[str]):
     approval names one, since most approvals are given on the reviewed commit and low tier has none.
     """
 
-    def __init__(self, store: ObjectStore, head: CommitHeader, reviewed: str, is_own: Callable[[str], bool]):
-        self._store, self._head, self._is_own = store, head, is_own
+    def __init__(
+        self, store: ObjectStore, head: CommitHeader, reviewed: str, own: tuple[str, records.RecordKind]
+    ):
+        self._store, self._head, self._own = store, head, own
         self._known = {head.sha, reviewed}
         self._walked = False
 
@@ -120,7 +114,7 @@ class Reviewable(Collection[str]):
         while len(current.parents) == 1 and len(self._known) < WALK:
             parent = self._store.commit(current.parents[0])
             changes = self._store.diff(parent.tree, self._head.tree)
-            if not all(self._is_own(c.path) for c in changes):
+            if not records.differs_only_by_own_record((c.path for c in changes), *self._own):
                 break
             self._known.add(parent.sha)
             current = parent
@@ -153,31 +147,46 @@ class ApprovalContext:
 
 
 def approval_problems(approval: Approval, ctx: ApprovalContext) -> list[tuple[str, str]]:
-    """(rule, message) for every reason this approval does not count; empty when it counts."""
-    login = approval.login.lower()
-    problems: list[tuple[str, str]] = []
-    if login.endswith("[bot]") or login == ctx.bot.name.lower():
-        problems.append(("approval.bot", "bots never count as approvers"))
+    """(rule, message) for every reason this approval does not count; empty when it counts.
+
+    The approval rule itself is the bot's (`bot.domain.rules.approval.refusals`), applied to what
+    the record says; the audit adds what only a record can get wrong (no PR, other evidence).
+    """
+    who = f"@{approval.login}"
+    user = User(approval.login, approval.user_id)
+    judged = _judged(approval, ctx)
+    problems = [(r.rule, r.say(who)) for r in refusals(user, approval.reviewed_sha, judged, approval.team)]
     if ctx.pr_author is None:
-        problems.append(("approval.no-pull-request", "no pull request recorded to check the author"))
-    elif login == ctx.pr_author.lower():
-        problems.append(("approval.self", "approved their own pull request"))
-    if ctx.requester is not None and login == ctx.requester.lower():
-        problems.append(("approval.self", f"approved their own {ctx.document} request"))
-    team = approval.team.lstrip("@").lower()
-    owned = {o.lstrip("@").lower() for o in ctx.owners or []}
-    if team not in owned and login not in owned:
-        why = "no CODEOWNERS at the base commit" if ctx.owners is None else f"owners are {sorted(owned)}"
-        problems.append(("approval.not-owner", f"team {approval.team} does not own the path ({why})"))
-    if login not in {m.lower() for m in approval.team_members}:
-        problems.append(("approval.not-member", f"not in the recorded members of {approval.team}"))
-    if ctx.reviewable is not None and approval.reviewed_sha not in ctx.reviewable:
-        problems.append(
-            ("approval.stale", f"reviewed {approval.reviewed_sha[:12]}, not the merged head or its record")
-        )
+        problems.append(("approval.no-pull-request", f"{who}: no pull request recorded to check the author"))
     if approval.evidence_sha256 != ctx.document_sha256:
-        problems.append(("approval.stale", f"reviewed different {ctx.document}"))
+        problems.append(("approval.stale", f"{who} reviewed different {ctx.document}"))
     return problems
+
+
+def _judged(approval: Approval, ctx: ApprovalContext) -> Judged:
+    """The facts the bot judged this approval against, as the record and the base commit give them."""
+    claimed = approval.team.lstrip("@").lower()
+    members = tuple(
+        User(login, approval.user_id if login.lower() == approval.login.lower() else -1)
+        for login in approval.team_members
+    )
+    # Only teams approve (CODEOWNERS users never count, as in the bot); members are as recorded.
+    teams = tuple(
+        Team(slug, approval.team_id or -1, members) if slug == claimed else Team(slug, -1)
+        for slug in codeowners.team_slugs(ctx.owners or [])
+    )
+    conflicted = {}
+    if ctx.pr_author is not None:
+        conflicted[ctx.pr_author.lower()] = "is the PR author"
+    if ctx.requester is not None:
+        conflicted.setdefault(ctx.requester.lower(), "is the requester")
+    return Judged(
+        owners=Owners(teams=teams),
+        head_sha=approval.reviewed_sha,
+        reviewable=ctx.reviewable,
+        conflicted_logins=conflicted,
+        bot_name=ctx.bot.name,
+    )
 
 
 # -- values shared by the per-merge checks and the auditor ------------------------------------
@@ -253,7 +262,7 @@ def none_if_none(previous: str) -> str | None:
 class MergeCheck:
     """What every decision merge shares; subclasses check their record kind in `run()`."""
 
-    record_kind = "Decision"
+    record_kind: records.RecordKind = "Decision"
 
     def __init__(
         self, entry: LogEntry, header: CommitHeader, store: ObjectStore, bot: BotIdentity, memo: Memo
@@ -305,33 +314,33 @@ class MergeCheck:
                 "the final-record commit is not a single-parent commit",
             )
             return None
-        is_own = own_record(self.record_kind, record_id)
         reviewed = head.parents[0]
         for change in self.store.commit_changes(head.sha):
-            if not is_own(change.path):
+            if not records.is_own_record(change.path, record_id, self.record_kind):
                 self.find(
                     "merge.unreviewed-change",
                     change.path,
                     f"changed after the reviewed commit {reviewed[:12]} (only the record may change)",
                 )
-        return Reviewable(self.store, head, reviewed, is_own)
+        return Reviewable(self.store, head, reviewed, (record_id, self.record_kind))
 
     def owners(self, base_tree: str, path: str) -> list[str] | None:
-        for location in codeowners.LOCATIONS:
-            found = lookup(self.store, base_tree, location)
-            if found is not None and found.mode == REGULAR_FILE:
-                text: str = self.memo.get("codeowners", found.oid, partial(self._text, found.oid))
-                return codeowners.owners_for(text, path)
-        return None
+        """The owners of `path` by the base commit's CODEOWNERS; None when it has none."""
+        text = codeowners.first_found(partial(self._regular_file, base_tree))
+        return None if text is None else codeowners.owners_for(text, path)
 
-    def _text(self, oid: str) -> str:
-        return self.store.blob(oid).decode("utf-8", "replace")
+    def _regular_file(self, tree: str, path: str) -> bytes | None:
+        found = lookup(self.store, tree, path)
+        if found is None or found.mode != REGULAR_FILE:
+            return None
+        blob: bytes = self.memo.get("blob", found.oid, partial(self.store.blob, found.oid))
+        return blob
 
     def count_approvals(self, approvals: list[Approval], ctx: ApprovalContext, record_path: str) -> int:
         counted = 0
         for approval in approvals:
             problems = approval_problems(approval, ctx)
             for rule, message in problems:
-                self.find(rule, record_path, f"{approval.login}: {message}")
+                self.find(rule, record_path, message)
             counted += not problems
         return counted
