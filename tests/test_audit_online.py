@@ -394,7 +394,7 @@ def test_github_names_the_repository_instead_of_the_environment(
 ) -> None:
     monkeypatch.delenv("GITHUB_REPOSITORY")
     with responses.RequestsMock() as rsps:
-        other = gm.GitHubMock(rsps, repo="octo-org/elsewhere")
+        other = gs.GitHubMock(rsps, repo="octo-org/elsewhere")
         other.add("GET", "{repo}/pulls", [])
         args = ["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]
         assert main([*args, "--github", "octo-org/elsewhere"]) == 0

@@ -257,8 +257,7 @@ class GitHubFacts:
         repository = repository or environ.get("GITHUB_REPOSITORY")
         if not repository:
             raise UsageError(
-                "cab audit --online: no GitHub repository; set GITHUB_REPOSITORY "
-                "or pass --github OWNER/NAME"
+                "cab audit --online: no GitHub repository; set GITHUB_REPOSITORY or pass --github OWNER/NAME"
             )
         try:
             auth = auth_from_env(environ)
