@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+import pytest
 import responses
 
 from bot.adapters.forge.github import GitHubForge
@@ -269,7 +270,10 @@ def assert_audits_clean(cab: Cab, report: Path) -> None:
     from bot.services.queries import decided, verify_change
 
     repo = cab.repository()
-    code = main(["audit", "--repo", str(repo), "--ref", MAIN, "--format", "text", "-o", str(report)])
+    with pytest.MonkeyPatch.context() as env:  # the audit checks decisions against the bot's identity
+        env.setenv("CAB_BOT_NAME", cab.identity.name)
+        env.setenv("CAB_BOT_EMAIL", cab.identity.email)
+        code = main(["audit", "--repo", str(repo), "--ref", MAIN, "--format", "text", "-o", str(report)])
     assert code == 0, f"cab audit exited {code} on the {type(cab).__name__} history:\n{report.read_text()}"
     blobs = GitBlobs.open(repo)
     for entry in decided(blobs, MAIN):

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import responses
 
 from tests import github_fake as gf
 from tests import github_payloads as gp
-from tests.both_forges import GitHubCab
+from tests.both_forges import GitHubCab, assert_audits_clean
 from tests.sandbox import HIGH, LOW, MEDIUM, Clock
 
 
 @pytest.fixture
-def cab() -> Iterator[GitHubCab]:
+def cab(tmp_path: Path) -> Iterator[GitHubCab]:
+    """A CAB repository on the fake GitHub; whatever a sync did (or a re-run converged to), the
+    history must audit clean."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield GitHubCab(gf.FakeGitHub(rsps), Clock())
+        made = GitHubCab(gf.FakeGitHub(rsps), Clock())
+        yield made
+        assert_audits_clean(made, tmp_path / "audit.txt")
 
 
 def _reads(cab: GitHubCab, since: int) -> list[str]:

@@ -21,11 +21,9 @@ EXPIRES = dt.datetime(2026, 12, 19, 8, 0, tzinfo=dt.UTC)  # edge-proxy-nghttp2's
 
 
 @pytest.fixture(params=FORGES)
-def cab(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cab]:
+def cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
     """A CAB repository on each forge; whatever a scenario did, its history must audit clean."""
     for made in make_cab(request.param, tmp_path):
-        monkeypatch.setenv("CAB_BOT_NAME", made.identity.name)
-        monkeypatch.setenv("CAB_BOT_EMAIL", made.identity.email)
         yield made
         assert_audits_clean(made, tmp_path / "audit.txt")
 
