@@ -1,4 +1,5 @@
-"""Policy as of the base branch: risk model, CODEOWNERS, exceptions, past decisions.
+"""What the base branch says a pull request is judged by: risk model, CODEOWNERS, approved
+exceptions, and which changes and exceptions are decided already.
 
 Always read from the base commit through the forge (git blobs, never the PR's working tree), so a
 pull request can never change the rules it is judged by.
@@ -58,7 +59,9 @@ def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) 
 
 
 @dataclass(frozen=True)
-class BasePolicy:
+class BaseBranch:
+    """The base commit's rules for one decision (never the PR's own files)."""
+
     sha: str
     model: Loaded[RiskModel]
     codeowners: str
@@ -78,7 +81,7 @@ def _newest_model_path(paths: list[str]) -> str | None:
     return max(versions)[1] if versions else None
 
 
-def load(forge: Blobs, sha: str) -> BasePolicy:
+def load(forge: Blobs, sha: str) -> BaseBranch:
     problems: list[str] = []
     model_path = _newest_model_path(list(forge.list_files(sha, "risk-model")))
     if model_path is None:
@@ -97,7 +100,7 @@ def load(forge: Blobs, sha: str) -> BasePolicy:
         if (governed := classify(path)) is not None and governed.kind == "Decision"
     }
     decided_exceptions = {state.exception.model.id for state in states if state.decision is not None}
-    return BasePolicy(
+    return BaseBranch(
         sha,
         model,
         codeowners,

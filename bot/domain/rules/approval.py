@@ -133,7 +133,7 @@ def refusals(user: User, reviewed_sha: str, judged: Judged, claimed_team: str | 
 
 
 @dataclass(frozen=True)
-class PolicyInput:
+class ApprovalInput:
     tier: str
     pr: PullRequest
     commits: Sequence[Commit]
@@ -161,7 +161,7 @@ class Dismissal:
 
 
 @dataclass(frozen=True)
-class PolicyResult:
+class ApprovalResult:
     status: Status
     summary: str
     approvals: tuple[CountedApproval, ...] = ()
@@ -182,7 +182,7 @@ class _Tally:
     dismissed: list[Dismissal] = field(default_factory=list)
 
 
-def _judged(data: PolicyInput) -> Judged:
+def _judged(data: ApprovalInput) -> Judged:
     requester = {data.requester.lower(): "is the requester"} if data.requester else {}
     return Judged(
         owners=data.owners,
@@ -213,7 +213,7 @@ def _latest_decisive(reviews: Sequence[Review]) -> dict[int, Review]:
     return latest
 
 
-def _tally(data: PolicyInput, judged: Judged) -> _Tally:
+def _tally(data: ApprovalInput, judged: Judged) -> _Tally:
     tally = _Tally()
     for review in _latest_decisive(data.reviews).values():
         who = f"@{review.user.login}"
@@ -229,7 +229,7 @@ def _tally(data: PolicyInput, judged: Judged) -> _Tally:
     return tally
 
 
-def _command(data: PolicyInput, judged: Judged) -> tuple[str, str, Comment] | None:
+def _command(data: ApprovalInput, judged: Judged) -> tuple[str, str, Comment] | None:
     """The latest `/cab reject|conditions` from a counting owner, or None."""
     found = None
     for comment in data.comments:
@@ -242,22 +242,61 @@ def _command(data: PolicyInput, judged: Judged) -> tuple[str, str, Comment] | No
     return found
 
 
-def evaluate(data: PolicyInput) -> PolicyResult:
+OUTCOMES_BY_TIER: dict[str, frozenset[str]] = {
+    "low": frozenset({"auto_approved"}),
+    "medium": frozenset({"approved", "conditional", "rejected"}),
+    "high": frozenset({"approved", "conditional", "rejected"}),
+    "exception": frozenset({"approved", "rejected"}),
+}
+
+
+def outcome_allowed(tier: str, outcome: str) -> bool:
+    """Only the low tier is auto-approved, and it is never anything else."""
+    return outcome in OUTCOMES_BY_TIER.get(tier, frozenset())
+
+
+def unmet(
+    tier: str,
+    counted_approvals: int,
+    owners: Owners,
+    exception_ids: Sequence[str] = (),
+    exception_gaps: Sequence[str] = (),
+) -> list[tuple[str, str]]:
+    """(rule, what is still needed) before a change of this tier may be approved; empty when none.
+
+    The bot waits on each item; the audit reports each as a finding of an approving record.
+    """
+    if tier == "low":
+        return []
+    needs = []
+    if not counted_approvals:
+        needs.append(("approval.missing", f"1 approval from {owners.describe()} on the current head"))
+    if tier == "high" and not exception_ids:
+        gaps = "; ".join(exception_gaps) or "the change"
+        needs.append(("exception.missing", f"an active exception covering {gaps}"))
+    return needs
+
+
+def evaluate(data: ApprovalInput) -> ApprovalResult:
     if data.tier == "low":
-        return PolicyResult("auto_approved", "low risk: auto-approved")
+        return ApprovalResult("auto_approved", "low risk: auto-approved")
     if data.tier not in ("medium", "high", "exception"):
-        return PolicyResult("pending", f"unknown tier {data.tier!r}: not approved", missing=("a known tier",))
+        return ApprovalResult(
+            "pending", f"unknown tier {data.tier!r}: not approved", missing=("a known tier",)
+        )
     if not data.owners.teams and not data.owners.users:
         missing = f"an owner for decisions/{data.tier}/ in CODEOWNERS"
         unresolved = f" ({', '.join(data.owners.unresolved)} not found)" if data.owners.unresolved else ""
-        return PolicyResult("pending", f"no owner can approve{unresolved}: not approved", missing=(missing,))
+        return ApprovalResult(
+            "pending", f"no owner can approve{unresolved}: not approved", missing=(missing,)
+        )
 
     judged = _judged(data)
     tally = _tally(data, judged)
     command = _command(data, judged)
     if command and command[0] == "reject":
         reason = command[1] or "no reason given"
-        return PolicyResult(
+        return ApprovalResult(
             "rejected",
             f"rejected by @{command[2].user.login}: {reason}",
             approvals=tuple(tally.approvals),
@@ -266,14 +305,14 @@ def evaluate(data: PolicyInput) -> PolicyResult:
             decided_by_comment=command[2],
         )
 
-    needs: list[str] = []
-    if not tally.approvals:
-        needs.append(f"1 approval from {data.owners.describe()} on the current head")
-    if data.tier == "high" and not data.exception_ids:
-        gaps = "; ".join(data.exception_gaps) or "the change"
-        needs.append(f"an active exception covering {gaps}")
+    needs = [
+        text
+        for _rule, text in unmet(
+            data.tier, len(tally.approvals), data.owners, data.exception_ids, data.exception_gaps
+        )
+    ]
     if needs:
-        return PolicyResult(
+        return ApprovalResult(
             "pending",
             "needs " + " and ".join(needs),
             dismissed=tuple(tally.dismissed),
@@ -283,7 +322,7 @@ def evaluate(data: PolicyInput) -> PolicyResult:
     approvers = ", ".join(f"@{a.review.user.login}" for a in tally.approvals)
     if command and command[0] == "conditions":
         text = command[1] or "see comment"
-        return PolicyResult(
+        return ApprovalResult(
             "conditional",
             f"approved by {approvers} with conditions: {text}",
             approvals=tuple(tally.approvals),
@@ -291,7 +330,7 @@ def evaluate(data: PolicyInput) -> PolicyResult:
             conditions=(text,),
             decided_by_comment=command[2],
         )
-    return PolicyResult(
+    return ApprovalResult(
         "approved",
         f"approved by {approvers}",
         approvals=tuple(tally.approvals),

@@ -163,6 +163,11 @@ def approval_problems(approval: Approval, ctx: ApprovalContext) -> list[tuple[st
     return problems
 
 
+def owning_teams(owners: list[str] | None) -> Owners:
+    """The teams CODEOWNERS names for a path, as the rules see them (only teams approve)."""
+    return Owners(teams=tuple(Team(slug, -1) for slug in codeowners.team_slugs(owners or [])))
+
+
 def _judged(approval: Approval, ctx: ApprovalContext) -> Judged:
     """The facts the bot judged this approval against, as the record and the base commit give them."""
     claimed = approval.team.lstrip("@").lower()
