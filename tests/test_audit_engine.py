@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.domain.rules import records
 from bot.services import demo
@@ -289,3 +290,50 @@ def test_a_record_commit_by_the_bot_committed_by_someone_else_is_detected(cab: C
         cab.forge.path, author=(BOT.name, BOT.email), committer=("mallory", "mallory@example.com")
     )
     assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.record-commit-not-bot"}
+
+
+# -- exception coverage: the audit applies the engine's rule (issue 11, case 1) -----------------
+
+
+_CRITICALS = ["CVE-2026-3301", "CVE-2026-3302"]
+_HIGHS = [f"CVE-2026-41{i:02d}" for i in range(5)]
+
+
+def _hotfix_with_a_low_finding(cab: CabRepo) -> bytes:
+    """The high-tier hotfix whose scan also lists a low finding that no exception names."""
+    data = yaml.safe_load(cab.example(HIGH))
+    scan = data["vulnerability_scan"]
+    scan["counts"] = {"critical": 2, "high": len(_HIGHS), "medium": 0, "low": 1}
+    scan["findings"] += [{"id": cve, "severity": "high", "package": "openssl"} for cve in _HIGHS]
+    scan["findings"].append({"id": "CVE-2026-0007", "severity": "low", "package": "zlib"})
+    return yaml.safe_dump(data, sort_keys=False).encode()
+
+
+def _exception_naming(cab: CabRepo, exception_id: str, vulnerability_ids: list[str]) -> str:
+    data = yaml.safe_load(cab.example(EXCEPTION))
+    data["id"] = exception_id
+    data["scope"] = {"vulnerability_ids": vulnerability_ids}
+    path = f"exceptions/2026-11/{exception_id}.yaml"
+    number = cab.submit(path, content=yaml.safe_dump(data, sort_keys=False).encode(), branch=exception_id)
+    cab.forge.review(number, "sec-sam", "APPROVED")
+    assert cab.sync(number).outcome == "approved"
+    return path
+
+
+def test_an_exception_naming_every_serious_finding_but_not_a_low_one_audits_clean(cab: CabRepo) -> None:
+    _exception_naming(cab, "accept-nghttp2", _CRITICALS + _HIGHS)
+    number = cab.submit(HIGH, content=_hotfix_with_a_low_finding(cab))
+    cab.forge.review(number, "sec-sam", "APPROVED")
+    result = cab.sync(number)
+    assert (result.tier, result.outcome) == ("high", "approved")
+    assert audit_repo(cab.forge.path).findings == []
+
+
+def test_two_exceptions_that_together_cover_the_serious_findings_audit_clean(cab: CabRepo) -> None:
+    _exception_naming(cab, "accept-nghttp2", _CRITICALS)
+    _exception_naming(cab, "accept-openssl", _HIGHS)
+    number = cab.submit(HIGH, content=_hotfix_with_a_low_finding(cab))
+    cab.forge.review(number, "sec-sam", "APPROVED")
+    result = cab.sync(number)
+    assert (result.tier, result.outcome) == ("high", "approved")
+    assert audit_repo(cab.forge.path).findings == []

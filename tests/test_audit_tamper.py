@@ -291,6 +291,13 @@ def exception_arrived_without_its_decision(b: RepoBuilder) -> dict[str, str]:
     return {}
 
 
+def exception_for_another_change_relied_on(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+    b.approve_exception("other-change", ["payments-api-1"])
+    b.decide("edge-proxy-1", "high", Tweak(exceptions=["other-change"]))
+    return {}
+
+
 def rejected_exception_relied_on(b: RepoBuilder) -> dict[str, str]:
     b.base()
     b.approve_exception("refused", ["edge-proxy-1"], tweak=ExceptionTweak(outcome="rejected"))
@@ -410,6 +417,7 @@ SCENARIOS: list[tuple[Scenario, str]] = [
     (trailers_planted_in_a_pr_commit, "governed.outside-decision"),
     (exception_arrived_without_its_decision, "exception.not-approved"),
     (rejected_exception_relied_on, "exception.not-approved"),
+    (exception_for_another_change_relied_on, "exception.not-covering"),
     (exception_decision_adds_another_file, "merge.unreviewed-change"),
     (exception_approved_by_its_requester, "approval.self"),
     (exception_approved_by_a_non_owner, "approval.not-owner"),

@@ -177,6 +177,15 @@ def test_pr_touching_another_decision_record_is_refused(cab: Cab) -> None:
     assert cab.status(cab.pr(number).head_sha) == "failure"
 
 
+def test_pr_smuggling_an_exception_decision_is_refused(cab: Cab) -> None:
+    """A forged `decisions/exceptions/` record would make an exception look approved on main."""
+    number = cab.submit(LOW, extra={"decisions/exceptions/2026-11/forged.yaml": b"forged"})
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert "decisions/exceptions/2026-11/forged.yaml" in result.summary
+    assert cab.pr(number).state == "open"
+
+
 def test_invalid_evidence_is_reported_with_its_line_and_not_merged(cab: Cab) -> None:
     bad = cab.example(MEDIUM).replace(b"complexity: high", b"complexity: extreme")
     number = cab.submit(MEDIUM, content=bad)

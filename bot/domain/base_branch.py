@@ -15,6 +15,7 @@ from bot.domain.documents import Loaded
 from bot.domain.errors import InputError
 from bot.domain.layout import classify
 from bot.domain.models import ExceptionDecision, ExceptionRecord, RiskModel
+from bot.domain.rules.codeowners import first_found
 
 
 class Blobs(Protocol):
@@ -69,9 +70,6 @@ def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) 
     return states
 
 
-CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
-
-
 @dataclass(frozen=True)
 class BasePolicy:
     sha: str
@@ -102,12 +100,7 @@ def load(forge: Blobs, sha: str) -> BasePolicy:
     assert raw_model is not None
     model: Loaded[RiskModel] = documents.parse(raw_model, model_path, RiskModel)
 
-    codeowners = ""
-    for location in CODEOWNERS_LOCATIONS:  # GitHub's lookup order; the first that exists wins
-        raw = forge.read_file(sha, location)
-        if raw is not None:
-            codeowners = raw.decode("utf-8", errors="replace")
-            break
+    codeowners = first_found(lambda location: forge.read_file(sha, location)) or ""
 
     states = exception_states(forge, sha, problems)
     exceptions = [state.exception for state in states if state.approved]

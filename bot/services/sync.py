@@ -25,14 +25,14 @@ from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
 from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment
-from bot.domain.models.exception_record import MAX_EXCEPTION_DAYS
 from bot.domain.placement import placement_problems
 from bot.domain.pull_request import ChangedFile, PullRequest, Review
 from bot.domain.rules import records
 from bot.domain.rules.approval import Owners, PolicyInput, PolicyResult, evaluate
 from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.coverage import coverage
-from bot.domain.rules.scope import Scope, classify_changes
+from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
+from bot.domain.rules.scope import POLICY_CHANGE, Scope, classify_changes, with_policy_override
 from bot.domain.rules.trailers import DecisionTrailers, ExceptionTrailers, merge_message
 from bot.domain.scoring import score
 
@@ -103,23 +103,14 @@ def _owners(forge: Forge, codeowners: str, path: str) -> Owners:
     return Owners(teams=tuple(teams), unresolved=tuple(unresolved))
 
 
-def _is_own_record(path: str, record_id: str) -> bool:
-    governed = classify(path)
-    return (
-        governed is not None
-        and governed.kind in ("Decision", "ExceptionDecision")
-        and governed.id == record_id
-    )
-
-
 def _reviewable_shas(
-    run: _Run, commits: set[str], reviews: Sequence[Review], record_id: str
+    run: _Run, commits: set[str], reviews: Sequence[Review], record_id: str, kind: records.RecordKind
 ) -> frozenset[str]:
     """The head, and each reviewed PR commit whose only difference from the head is our record."""
     reviewable = {run.pr.head_sha}
     for sha in {r.commit_id for r in reviews if r.state == "APPROVED"} - reviewable:
-        if sha in commits and all(
-            _is_own_record(p, record_id) for p in run.forge.diff_paths(sha, run.pr.head_sha)
+        if sha in commits and records.differs_only_by_own_record(
+            run.forge.diff_paths(sha, run.pr.head_sha), record_id, kind
         ):
             reviewable.add(sha)
     return frozenset(reviewable)
@@ -158,7 +149,13 @@ def _evaluate(
             reviews=reviews,
             comments=list(run.forge.comments(run.pr.number)),
             owners=_owners(run.forge, run.base.codeowners, owned_path),
-            reviewable_shas=_reviewable_shas(run, {c.sha for c in commits}, reviews, record_id),
+            reviewable_shas=_reviewable_shas(
+                run,
+                {c.sha for c in commits},
+                reviews,
+                record_id,
+                "ExceptionDecision" if tier == "exception" else "Decision",
+            ),
             bot=None,
             requester=requester,
             exception_ids=exception_ids,
@@ -283,8 +280,8 @@ def _load_document(
     return loaded
 
 
-def _foreign_records(run: _Run, own_id: str) -> SyncResult | None:
-    foreign = [p for p in run.scope.record_paths if not _is_own_record(p, own_id)]
+def _foreign_records(run: _Run, own_id: str, kind: records.RecordKind) -> SyncResult | None:
+    foreign = [p for p in run.scope.record_paths if not records.is_own_record(p, own_id, kind)]
     if not foreign:
         return None
     return _refuse(
@@ -312,14 +309,15 @@ def _sync_change(run: _Run, evidence_path: str) -> SyncResult:
                 "Submit the change again under a new change id."
             ],
         )
-    refused = _foreign_records(run, pack.change_id)
+    refused = _foreign_records(run, pack.change_id, "Decision")
     if refused:
         return refused
 
-    risk: RiskAssessment = score(pack, run.base.model.model, run.base.model.sha256)
+    risk: RiskAssessment = with_policy_override(
+        score(pack, run.base.model.model, run.base.model.sha256), run.scope.policy_paths
+    )
     tier_note = None
-    if run.scope.touches_policy and risk.tier != "high":
-        risk = risk.model_copy(update={"tier": "high", "tier_override": "policy_change"})
+    if risk.tier_override == POLICY_CHANGE:
         tier_note = "High tier because this PR changes policy: " + ", ".join(run.scope.policy_paths[:5])
     path = records.record_path(pack, risk.tier)
     cover = coverage(pack, run.base.exceptions, run.now)
@@ -427,9 +425,10 @@ def _exception_refusals(run: _Run, record: ExceptionRecord, change: ChangedFile 
         reasons.append(
             f"{record.id} exists already; exceptions are never edited. Renew with a new exception id."
         )
-    if record.expires_at <= run.now:
+    window = window_problem(record.expires_at, run.now)
+    if window == "not-after-approval":
         reasons.append(f"expires_at {record.expires_at.isoformat()} is in the past")
-    elif record.expires_at - run.now > dt.timedelta(days=MAX_EXCEPTION_DAYS):
+    elif window == "too-long":
         reasons.append(
             f"expires_at is more than {MAX_EXCEPTION_DAYS} days after approval; request a shorter expiry"
         )
@@ -443,7 +442,7 @@ def _sync_exception(run: _Run, exception_path: str) -> SyncResult:
     assert isinstance(loaded.model, ExceptionRecord)
     exception: Loaded[ExceptionRecord] = loaded
     record = exception.model
-    refused = _foreign_records(run, record.id)
+    refused = _foreign_records(run, record.id, "ExceptionDecision")
     if refused:
         return refused
     change = next((f for f in run.forge.changed_files(run.pr.number) if f.path == exception_path), None)

@@ -40,8 +40,7 @@ from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.pull_request import ChangedFile, Comment, Commit, FileStatus, PullRequest, Review, Team, User
 from bot.domain.rules import chain
-from bot.domain.rules.codeowners import LOCATIONS as CODEOWNERS_LOCATIONS
-from bot.domain.rules.codeowners import all_team_slugs
+from bot.domain.rules.codeowners import all_team_slugs, first_found
 
 COMPARE_FILE_CAP = 300
 ISSUE_LABEL = "cab-expiry"
@@ -320,12 +319,8 @@ class GitHubForge:
             if f.status != "removed" and classify(f.path) is not None
         ][:HEAD_FILES_MAX]
         base = self._heads.get(str(data["base"]["ref"]))
-        codeowners = ""
-        for location in CODEOWNERS_LOCATIONS if base else ():
-            leaf = self._leaves.get(base or "", {}).get(location)
-            if leaf is not None and leaf.text is not None:
-                codeowners = leaf.text.decode("utf-8", errors="replace")
-                break
+        leaves = self._leaves.get(base or "", {}) if base else {}
+        codeowners = first_found(lambda location: leaf.text if (leaf := leaves.get(location)) else None) or ""
         slugs = [s for s in all_team_slugs(codeowners) if s not in self._teams][:TEAMS_MAX]
         self._query_files_and_teams(head, paths, slugs)
 

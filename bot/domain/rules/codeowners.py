@@ -13,6 +13,7 @@ handing the text over, rather than maintaining our own glob engine:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from codeowners import CodeOwners
 
@@ -49,6 +50,19 @@ LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 def locate(present: set[str]) -> str | None:
     """Which of the present regular files GitHub would read as CODEOWNERS."""
     return next((path for path in LOCATIONS if path in present), None)
+
+
+def first_found(read: Callable[[str], bytes | None]) -> str | None:
+    """The CODEOWNERS text GitHub would use: the first location that holds a file, in its order.
+
+    `read` returns a location's bytes, or None where there is no regular file. The bot (through
+    its forge) and the audit (through git objects) both look up the file with this one rule.
+    """
+    for location in LOCATIONS:
+        raw = read(location)
+        if raw is not None:
+            return raw.decode("utf-8", errors="replace")
+    return None
 
 
 def team_slugs(owners: list[str]) -> list[str]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 import yaml
 
 from bot.domain import documents
 from bot.domain.documents import Loaded
-from bot.domain.layout import decision_path, exception_decision_path
+from bot.domain.layout import classify, decision_path, exception_decision_path
 from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
 from bot.domain.models.decision import (
     Approval,
@@ -22,6 +22,25 @@ from bot.domain.models.decision import (
 )
 
 HEADER = "# Written by CAB Bot. Do not edit: the audit verifies this record against git history.\n"
+
+
+RecordKind = Literal["Decision", "ExceptionDecision"]
+
+
+def is_own_record(path: str, record_id: str, kind: RecordKind | None = None) -> bool:
+    """Whether a path is this decision's record (any tier: a pending record may move tiers)."""
+    governed = classify(path)
+    return (
+        governed is not None
+        and governed.kind in ((kind,) if kind else ("Decision", "ExceptionDecision"))
+        and governed.id == record_id
+    )
+
+
+def differs_only_by_own_record(paths: Iterable[str], record_id: str, kind: RecordKind) -> bool:
+    """An approval given on a commit still counts when the head differs from it only by this
+    decision's record: the bot writing its record invalidates nothing."""
+    return all(is_own_record(path, record_id, kind) for path in paths)
 
 
 def month_of(pack: EvidencePack) -> str:

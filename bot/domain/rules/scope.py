@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.layout import classify, is_documentation, is_governed
+from bot.domain.models.decision import RiskAssessment
 from bot.domain.pull_request import ChangedFile
 
 POLICY_PREFIXES = (
@@ -29,7 +30,7 @@ POLICY_PREFIXES = (
 class Scope:
     evidence_paths: tuple[str, ...]
     exception_paths: tuple[str, ...]
-    record_paths: tuple[str, ...]  # decision records present in the diff
+    record_paths: tuple[str, ...]  # decision records (change or exception) present in the diff
     policy_paths: tuple[str, ...]
     refusals: tuple[str, ...]
 
@@ -38,8 +39,19 @@ class Scope:
         return bool(self.policy_paths)
 
 
-def _is_policy(path: str) -> bool:
+POLICY_CHANGE = "policy_change"
+
+
+def is_policy_path(path: str) -> bool:
+    """A path whose change forces the decision to the high tier (CODEOWNERS, workflows, model, bot)."""
     return any(path == p or path.startswith(p) for p in POLICY_PREFIXES)
+
+
+def with_policy_override(risk: RiskAssessment, policy_paths: Sequence[str]) -> RiskAssessment:
+    """A change that touches policy is decided at the high tier, whatever its score says."""
+    if not policy_paths or risk.tier == "high":
+        return risk
+    return risk.model_copy(update={"tier": "high", "tier_override": POLICY_CHANGE})
 
 
 def classify_changes(files: Sequence[ChangedFile]) -> Scope:
@@ -51,7 +63,7 @@ def classify_changes(files: Sequence[ChangedFile]) -> Scope:
     for change in files:
         paths = [change.path] + ([change.previous_path] if change.previous_path else [])
         for path in paths:
-            if _is_policy(path):
+            if is_policy_path(path):
                 policy.append(path)
         governed = [p for p in paths if is_governed(p) and not is_documentation(p)]
         if not governed:
@@ -73,7 +85,7 @@ def classify_changes(files: Sequence[ChangedFile]) -> Scope:
                 refusals.append(f"{path}: exceptions may not be deleted; they expire")
             else:
                 exceptions.append(path)
-        elif kind.kind == "Decision":
+        elif kind.kind in ("Decision", "ExceptionDecision"):
             records.append(path)
     if len(evidence) > 1:
         refusals.append(f"one evidence pack per pull request, found {len(evidence)}: {', '.join(evidence)}")

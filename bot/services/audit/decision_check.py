@@ -17,7 +17,8 @@ from bot.domain.layout import classify
 from bot.domain.models import Decision, EvidencePack, ExceptionRecord, RiskModel
 from bot.domain.models.decision import APPROVING_OUTCOMES
 from bot.domain.placement import placement_problems
-from bot.domain.rules.scope import POLICY_PREFIXES
+from bot.domain.rules.coverage import coverage, is_active
+from bot.domain.rules.scope import POLICY_CHANGE, is_policy_path, with_policy_override
 from bot.domain.rules.trailers import DecisionTrailers, from_message, parse
 from bot.domain.scoring import score
 from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
@@ -37,8 +38,6 @@ from bot.services.audit.merge_check import load as _load
 
 __all__ = ["ChainLink", "CommitResult", "DecisionSummary", "Memo", "check_decision", "is_decision_candidate"]
 
-POLICY_CHANGE = "policy_change"
-
 
 def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
     """A first-parent merge that claims to be a decision (trailers) or adds a decision record."""
@@ -50,11 +49,6 @@ def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
         for c in entry.changes
     )
     return claims or adds
-
-
-def is_policy_path(path: str) -> bool:
-    """A path whose change forces a decision to the high tier (the engine's policy scope)."""
-    return any(path == p or path.startswith(p) for p in POLICY_PREFIXES)
 
 
 class DecisionCheck(MergeCheck):
@@ -221,9 +215,7 @@ class DecisionCheck(MergeCheck):
                 path,
                 f"hashes to {loaded.sha256}, record says {record.risk.model_sha256}",
             )
-        again = score(pack, model, loaded.sha256)
-        if record.risk.tier_override == POLICY_CHANGE and again.tier != "high":
-            again = again.model_copy(update={"tier": "high", "tier_override": POLICY_CHANGE})
+        again = with_policy_override(score(pack, model, loaded.sha256), self._policy_paths())
         if (again.score, again.tier) != (record.risk.score, record.risk.tier):
             self.find(
                 "score.mismatch",
@@ -238,10 +230,14 @@ class DecisionCheck(MergeCheck):
 
     # -- policy changes -------------------------------------------------------------------------
 
+    def _policy_paths(self) -> list[str]:
+        """The policy paths this merge changes: what made the engine force the high tier."""
+        touched = {p for c in self.entry.changes for p in (c.path, c.old_path) if p is not None}
+        return sorted(p for p in touched if is_policy_path(p))
+
     def _policy_tier(self, record: Decision, record_path: str) -> None:
         """A merge that changes policy is high tier, and only such a merge may claim the override."""
-        touched = {p for c in self.entry.changes for p in (c.path, c.old_path) if p is not None}
-        changed_paths = sorted(p for p in touched if is_policy_path(p))
+        changed_paths = self._policy_paths()
         if record.risk.tier_override == POLICY_CHANGE and not changed_paths:
             self.find(
                 "score.override-unjustified",
@@ -289,18 +285,22 @@ class DecisionCheck(MergeCheck):
         if record.outcome in APPROVING_OUTCOMES and record.risk.tier == "high" and not record.exceptions:
             self.find("exception.missing", record.evidence.path, "high tier approved without an exception")
         uses = []
+        relied_on: list[tuple[str, documents.Loaded[ExceptionRecord]]] = []
+        clean = True
         for ref in record.exceptions:
             located = locate(self.store, base_tree, "exceptions", ref.id)
             if located is None:
                 self.find(
                     "exception.not-at-base", None, f"exception {ref.id} is not in exceptions/ at the base"
                 )
+                clean = False
                 continue
             path, oid = located
             try:
                 loaded = self.memo.get("exception", oid, partial(self._parse, oid, path, ExceptionRecord))
             except InputError as exc:
                 self.find("exception.unparseable", path, problems_text(exc))
+                clean = False
                 continue
             exc_record: ExceptionRecord = loaded.model
             uses.append(ExceptionUse(ref.id, exc_record.requested_at, exc_record.expires_at))
@@ -308,26 +308,48 @@ class DecisionCheck(MergeCheck):
                 self.find(
                     "exception.hash-mismatch", path, "the exception at the base differs from the record's"
                 )
+                clean = False
             problem = approved_exception(self.store, self.memo, base_tree, ref.id, loaded.sha256)
             if problem is not None:
                 self.find("exception.not-approved", path, problem)
-            if record.decided_at is not None and exc_record.expires_at <= record.decided_at:
+                clean = False
+            if record.decided_at is not None and not is_active(exc_record, record.decided_at):
                 self.find(
                     "exception.expired",
                     path,
                     f"expired {exc_record.expires_at.isoformat()}, decided {record.decided_at.isoformat()}",
                 )
-            if pack is not None and not _covers(exc_record, pack):
-                self.find("exception.not-covering", path, f"scope does not name {pack.change_id}")
+                clean = False
+            relied_on.append((path, loaded))
+        if pack is not None and record.decided_at is not None and relied_on:
+            self._coverage(record, pack, relied_on, report_gaps=clean)
         return uses
 
-
-def _covers(exception: ExceptionRecord, pack: EvidencePack) -> bool:
-    scope = exception.scope
-    if pack.change_id in scope.change_ids or pack.artifact.sha256 in scope.artifact_sha256s:
-        return True
-    found = {f.id for f in pack.vulnerability_scan.findings} if pack.vulnerability_scan else set()
-    return bool(found) and found <= set(scope.vulnerability_ids)
+    def _coverage(
+        self,
+        record: Decision,
+        pack: EvidencePack,
+        relied_on: list[tuple[str, documents.Loaded[ExceptionRecord]]],
+        *,
+        report_gaps: bool,
+    ) -> None:
+        """The engine's coverage rule over the exceptions the record relies on: same set, no gap."""
+        assert record.decided_at is not None
+        cover = coverage(pack, [loaded for _path, loaded in relied_on], record.decided_at)
+        covering = {loaded.model.id for loaded in cover.covering}
+        for path, loaded in relied_on:
+            if loaded.model.id not in covering and is_active(loaded.model, record.decided_at):
+                self.find(
+                    "exception.not-covering",
+                    path,
+                    f"{loaded.model.id} does not cover {pack.change_id}, alone or with the others recorded",
+                )
+        if not cover.covering and report_gaps:
+            self.find(
+                "exception.not-covering",
+                record.evidence.path,
+                f"the recorded exceptions leave uncovered: {'; '.join(cover.gaps)}",
+            )
 
 
 def _decides_an_exception(entry: LogEntry, header: CommitHeader) -> bool:

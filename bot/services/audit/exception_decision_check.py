@@ -11,15 +11,15 @@ base commit may be relied on (`approved_exception`). Pure: reads only an ObjectS
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import partial
 
 from bot.domain.errors import InputError
 from bot.domain.git_objects import REGULAR_FILE, TREE, ObjectStore, lookup
 from bot.domain.layout import classify
 from bot.domain.models import ExceptionDecision, ExceptionRecord
-from bot.domain.models.exception_record import MAX_EXCEPTION_DAYS
 from bot.domain.placement import placement_problems
+from bot.domain.rules import records
+from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
 from bot.domain.rules.trailers import ExceptionTrailers, exception_from_message
 from bot.services.audit.merge_check import (
     ApprovalContext,
@@ -74,7 +74,7 @@ def approved_exception(
 class ExceptionDecisionCheck(MergeCheck):
     """The checks of one exception-decision merge; `run()` fills `result`."""
 
-    record_kind = "ExceptionDecision"
+    record_kind: records.RecordKind = "ExceptionDecision"
 
     def run(self) -> CommitResult:
         if not self.check_shape():
@@ -220,13 +220,14 @@ class ExceptionDecisionCheck(MergeCheck):
         decided = record.decided_at
         if record.outcome != "approved" or decided is None:
             return
-        if record.expires_at <= decided:
+        window = window_problem(record.expires_at, decided)
+        if window == "not-after-approval":
             self.find(
                 "exception-decision.expiry",
                 record_path,
                 f"expires {record.expires_at.isoformat()}, not after its decision {decided.isoformat()}",
             )
-        elif record.expires_at - decided > dt.timedelta(days=MAX_EXCEPTION_DAYS):
+        elif window == "too-long":
             self.find(
                 "exception-decision.expiry",
                 record_path,

@@ -21,7 +21,7 @@ from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, Ident, Lo
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models.decision import Approval
-from bot.domain.rules import codeowners
+from bot.domain.rules import codeowners, records
 
 T = TypeVar("T")
 
@@ -53,16 +53,6 @@ def merge_identity_problem(header: CommitHeader, bot: BotIdentity) -> str | None
         f"author {header.author.name} <{header.author.email}>, committer {header.committer.name} "
         f"<{header.committer.email}>; expected {bot.name} <{bot.email}> (committer may be GitHub's merge API)"
     )
-
-
-def own_record(kind: str, record_id: str) -> Callable[[str], bool]:
-    """Whether a path is a record of this decision (any tier: a pending record may move tiers)."""
-
-    def test(path: str) -> bool:
-        governed = classify(path)
-        return governed is not None and governed.kind == kind and governed.id == record_id
-
-    return test
 
 
 def _merge_base(store: ObjectStore, first: str, second: str) -> str | None:
@@ -109,8 +99,10 @@ class Reviewable(Collection[str]):
     approval names one, since most approvals are given on the reviewed commit and low tier has none.
     """
 
-    def __init__(self, store: ObjectStore, head: CommitHeader, reviewed: str, is_own: Callable[[str], bool]):
-        self._store, self._head, self._is_own = store, head, is_own
+    def __init__(
+        self, store: ObjectStore, head: CommitHeader, reviewed: str, own: tuple[str, records.RecordKind]
+    ):
+        self._store, self._head, self._own = store, head, own
         self._known = {head.sha, reviewed}
         self._walked = False
 
@@ -120,7 +112,7 @@ class Reviewable(Collection[str]):
         while len(current.parents) == 1 and len(self._known) < WALK:
             parent = self._store.commit(current.parents[0])
             changes = self._store.diff(parent.tree, self._head.tree)
-            if not all(self._is_own(c.path) for c in changes):
+            if not records.differs_only_by_own_record((c.path for c in changes), *self._own):
                 break
             self._known.add(parent.sha)
             current = parent
@@ -253,7 +245,7 @@ def none_if_none(previous: str) -> str | None:
 class MergeCheck:
     """What every decision merge shares; subclasses check their record kind in `run()`."""
 
-    record_kind = "Decision"
+    record_kind: records.RecordKind = "Decision"
 
     def __init__(
         self, entry: LogEntry, header: CommitHeader, store: ObjectStore, bot: BotIdentity, memo: Memo
@@ -305,27 +297,27 @@ class MergeCheck:
                 "the final-record commit is not a single-parent commit",
             )
             return None
-        is_own = own_record(self.record_kind, record_id)
         reviewed = head.parents[0]
         for change in self.store.commit_changes(head.sha):
-            if not is_own(change.path):
+            if not records.is_own_record(change.path, record_id, self.record_kind):
                 self.find(
                     "merge.unreviewed-change",
                     change.path,
                     f"changed after the reviewed commit {reviewed[:12]} (only the record may change)",
                 )
-        return Reviewable(self.store, head, reviewed, is_own)
+        return Reviewable(self.store, head, reviewed, (record_id, self.record_kind))
 
     def owners(self, base_tree: str, path: str) -> list[str] | None:
-        for location in codeowners.LOCATIONS:
-            found = lookup(self.store, base_tree, location)
-            if found is not None and found.mode == REGULAR_FILE:
-                text: str = self.memo.get("codeowners", found.oid, partial(self._text, found.oid))
-                return codeowners.owners_for(text, path)
-        return None
+        """The owners of `path` by the base commit's CODEOWNERS; None when it has none."""
+        text = codeowners.first_found(partial(self._regular_file, base_tree))
+        return None if text is None else codeowners.owners_for(text, path)
 
-    def _text(self, oid: str) -> str:
-        return self.store.blob(oid).decode("utf-8", "replace")
+    def _regular_file(self, tree: str, path: str) -> bytes | None:
+        found = lookup(self.store, tree, path)
+        if found is None or found.mode != REGULAR_FILE:
+            return None
+        blob: bytes = self.memo.get("blob", found.oid, partial(self.store.blob, found.oid))
+        return blob
 
     def count_approvals(self, approvals: list[Approval], ctx: ApprovalContext, record_path: str) -> int:
         counted = 0
