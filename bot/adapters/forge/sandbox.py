@@ -3,8 +3,8 @@
 Branches, commits and merges are real git objects, made with git plumbing through the one git
 adapter (`bot.adapters.git.process.Git`): a private index per commit, `merge-tree --write-tree`
 for merges, `update-ref` with the expected old value so a moved branch is detected exactly as
-GitHub's `sha=` guard would. Pull requests, reviews,
-comments, labels, statuses, users and teams live in `.git/cab-sandbox.json`.
+GitHub's `sha=` guard would. Pull requests, reviews, comments, labels, statuses, users and teams
+live in `.git/cab-sandbox.json`.
 
 It also offers what GitHub's UI offers humans (push as a user, open a PR, review, comment), so
 `cab demo` and end-to-end tests can act out every role.

@@ -17,6 +17,7 @@ import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
@@ -147,12 +148,11 @@ class Git:
     def objects(self) -> Pipe[tuple[str, bytes] | None]:
         """The cat-file process: answers (kind, data) per object id, None for a missing one."""
         if self._cat is None:
-            limit, failure = self._blob_limit, self._failure
             self._cat = Pipe(
                 self.process("cat-file", "--batch"),
-                lambda stdout, _: _object_answer(stdout, limit),
-                lambda a: len(a[1]) if a else 0,
-                failure,
+                partial(_object_answer, limit=self._blob_limit),
+                _object_weight,
+                self._failure,
             )
         return self._cat
 
@@ -219,7 +219,11 @@ class Reader:
                 self._fill()
 
 
-def _object_answer(stdout: Reader, limit: int | None) -> tuple[str, bytes] | None:
+def _object_weight(answer: tuple[str, bytes] | None) -> int:
+    return len(answer[1]) if answer else 0
+
+
+def _object_answer(stdout: Reader, request: str, *, limit: int | None) -> tuple[str, bytes] | None:
     """One `--batch` answer: (kind, data), or None for a missing object; blobs cut at `limit`."""
     header = stdout.until(b"\n").decode().split()
     if len(header) != 3:
