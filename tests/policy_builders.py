@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from bot.domain.pull_request import Comment, Commit, PullRequest, Review, ReviewState, Team, User
-from bot.domain.rules.approval import Owners, PolicyInput
+from bot.domain.rules.approval import ApprovalInput, Owners
 
 HEAD = "h" * 40
 OLD = "o" * 40
@@ -37,9 +37,9 @@ def commit_by(user: User, sha: str = HEAD) -> Commit:
     return Commit(sha, user, user, f"{user.login}@example.com", f"{user.login}@example.com", "change")
 
 
-def snapshot(tier: str = "medium", **overrides: Any) -> PolicyInput:
+def snapshot(tier: str = "medium", **overrides: Any) -> ApprovalInput:
     pr = PullRequest(7, "Change", AUTHOR, HEAD, "change/x", "b" * 40, "main", "open")
-    base = PolicyInput(
+    base = ApprovalInput(
         tier=tier,
         pr=pr,
         commits=[commit_by(AUTHOR)],

@@ -385,10 +385,27 @@ def test_online_without_a_repository_is_a_usage_error(
 ) -> None:
     monkeypatch.delenv("GITHUB_REPOSITORY")
     assert main(["audit", "--repo", str(cab.forge.path), "--online"]) == 2
-    assert "--github-repo OWNER/NAME" in capsys.readouterr().err
+    assert "--github OWNER/NAME" in capsys.readouterr().err
 
 
-def test_github_repo_names_the_repository_instead_of_the_environment(
+def test_github_names_the_repository_instead_of_the_environment(
+    cab: CabRepo, env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("GITHUB_REPOSITORY")
+    with responses.RequestsMock() as rsps:
+        other = gm.GitHubMock(rsps, repo="octo-org/elsewhere")
+        other.add("GET", "{repo}/pulls", [])
+        args = ["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]
+        assert main([*args, "--github", "octo-org/elsewhere"]) == 0
+    assert "0 findings, 0 notes" in capsys.readouterr().out
+
+
+def test_github_without_online_is_a_usage_error(cab: CabRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--repo", str(cab.forge.path), "--github", "octo-org/cab"]) == 2
+    assert "only used with --online" in capsys.readouterr().err
+
+
+def test_the_deprecated_github_repo_still_names_the_repository_and_warns(
     cab: CabRepo, env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("GITHUB_REPOSITORY")
@@ -397,11 +414,21 @@ def test_github_repo_names_the_repository_instead_of_the_environment(
         other.add("GET", "{repo}/pulls", [])
         args = ["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]
         assert main([*args, "--github-repo", "octo-org/elsewhere"]) == 0
-    assert "0 findings, 0 notes" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "0 findings, 0 notes" in out
+    assert err == "cab: --github-repo is deprecated; use --github (it will be removed in the next release)\n"
 
 
-def test_github_repo_without_online_is_a_usage_error(
-    cab: CabRepo, capsys: pytest.CaptureFixture[str]
+def test_a_github_repository_that_is_not_owner_slash_name_is_a_usage_error(
+    cab: CabRepo, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["audit", "--repo", str(cab.forge.path), "--github-repo", "octo-org/cab"]) == 2
-    assert "only used with --online" in capsys.readouterr().err
+    assert main(["audit", "--repo", str(cab.forge.path), "--online", "--github", "octo-org"]) == 2
+    assert "argument --github: 'octo-org' is not OWNER/NAME" in capsys.readouterr().err
+
+
+def test_a_github_repository_environment_that_is_not_owner_slash_name_is_a_usage_error(
+    cab: CabRepo, env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_REPOSITORY", "https://github.com/octo-org/cab")
+    assert main(["audit", "--repo", str(cab.forge.path), "--online"]) == 2
+    assert "GITHUB_REPOSITORY='https://github.com/octo-org/cab' is not OWNER/NAME" in capsys.readouterr().err

@@ -48,7 +48,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
 def test_validate_discovers_every_governed_file_under_root(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["validate", "--root", str(repo)]) == 0
+    assert main(["validate", "--repo", str(repo)]) == 0
     assert capsys.readouterr().out.strip() == "3 valid, 0 invalid"
 
 
@@ -59,7 +59,7 @@ def test_validate_reports_each_invalid_file_and_exits_2(
         repo / "evidence" / "2026-11" / "second-change.yaml",
         evidence_pack(change_id="second-change", title=""),
     )
-    assert main(["validate", "--root", str(repo)]) == 2
+    assert main(["validate", "--repo", str(repo)]) == 2
     out, err = capsys.readouterr()
     assert out.strip() == "3 valid, 1 invalid"
     assert err.startswith(f"{repo / 'evidence' / '2026-11' / 'second-change.yaml'}:")
@@ -70,7 +70,7 @@ def test_validate_refuses_a_file_named_differently_from_its_id(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_yaml(repo / "evidence" / "2026-11" / "other-name.yaml", evidence_pack())
-    assert main(["validate", "--root", str(repo)]) == 2
+    assert main(["validate", "--repo", str(repo)]) == 2
     assert (
         "file name says 'other-name' but the document's id is 'payments-api-7.4.2'" in capsys.readouterr().err
     )
@@ -78,7 +78,7 @@ def test_validate_refuses_a_file_named_differently_from_its_id(
 
 def test_validate_refuses_a_pack_in_the_wrong_month(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_yaml(repo / "evidence" / "2026-10" / "payments-api-7.4.2.yaml", evidence_pack())
-    assert main(["validate", "--root", str(repo)]) == 2
+    assert main(["validate", "--repo", str(repo)]) == 2
     assert "submitted_at is in 2026-11 (UTC) but the file is under 2026-10/" in capsys.readouterr().err
 
 
@@ -86,18 +86,18 @@ def test_validate_refuses_unexpected_files_under_governed_directories(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_yaml(repo / "evidence" / "2026-11" / "payments-api-7.4.2.yml", evidence_pack())
-    assert main(["validate", "--root", str(repo)]) == 2
+    assert main(["validate", "--repo", str(repo)]) == 2
     assert "not a governed path" in capsys.readouterr().err
 
 
 def test_validate_checks_the_kind_a_path_demands(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_yaml(repo / "exceptions" / "2026-11" / "payments-api-7.4.2.yaml", evidence_pack())
-    assert main(["validate", "--root", str(repo)]) == 2
+    assert main(["validate", "--repo", str(repo)]) == 2
     assert "kind: Input should be 'Exception'" in capsys.readouterr().err
 
 
 def test_validate_the_shipped_repository(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", "--root", str(ROOT)]) == 0
+    assert main(["validate", "--repo", str(ROOT)]) == 0
     assert capsys.readouterr().out.strip().endswith("valid, 0 invalid")
 
 
@@ -105,14 +105,14 @@ def test_validate_the_shipped_repository(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_score_text_shows_score_tier_and_breakdown(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["score", str(HIGH), "--root", str(ROOT)]) == 0
+    assert main(["score", str(HIGH), "--repo", str(ROOT)]) == 0
     out = capsys.readouterr().out
     assert "score 86.50 → high" in out
     assert "vulnerabilities    8.5        100      20         20.00" in out
 
 
 def test_score_json_carries_the_full_assessment(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["score", str(LOW), str(HIGH), "--format", "json", "--root", str(ROOT)]) == 0
+    assert main(["score", str(LOW), str(HIGH), "--format", "json", "--repo", str(ROOT)]) == 0
     results = json.loads(capsys.readouterr().out)
     text = json.dumps(results)
     for expected in (
@@ -128,7 +128,7 @@ def test_score_json_carries_the_full_assessment(capsys: pytest.CaptureFixture[st
 
 
 def test_score_markdown_is_a_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["score", str(LOW), "--format", "markdown", "--root", str(ROOT)]) == 0
+    assert main(["score", str(LOW), "--format", "markdown", "--repo", str(ROOT)]) == 0
     out = capsys.readouterr().out
     assert "|" in out
     assert "vulnerabilities" in out
@@ -144,7 +144,7 @@ def test_score_with_an_explicit_model(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_score_without_a_repository_model_uses_the_packaged_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["score", str(LOW), "--root", str(tmp_path)]) == 0
+    assert main(["score", str(LOW), "--repo", str(tmp_path)]) == 0
     assert "score 4.00 → low" in capsys.readouterr().out
 
 
@@ -154,7 +154,7 @@ def test_score_refuses_a_model_whose_version_disagrees_with_its_file_name(
     (tmp_path / "risk-model").mkdir()
     model = (ROOT / "risk-model" / "v1.0.yaml").read_text()
     (tmp_path / "risk-model" / "v1.1.yaml").write_text(model, encoding="utf-8")
-    assert main(["score", str(LOW), "--root", str(tmp_path)]) == 2
+    assert main(["score", str(LOW), "--repo", str(tmp_path)]) == 2
     assert "version '1.0' does not match the file name v1.1.yaml" in capsys.readouterr().err
 
 
@@ -162,7 +162,7 @@ def test_score_of_an_invalid_pack_exits_2_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write_yaml(tmp_path / "p.yaml", evidence_pack({"artifact.sha256": REMOVE}))
-    assert main(["score", str(path), "--root", str(ROOT)]) == 2
+    assert main(["score", str(path), "--repo", str(ROOT)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "artifact.sha256: required field is missing" in err
@@ -175,7 +175,7 @@ def test_score_of_a_nan_pack_never_reaches_scoring(
     assert "coverage_percent: 91.4" in text
     path = tmp_path / "p.yaml"
     path.write_text(text.replace("coverage_percent: 91.4", "coverage_percent: .nan"), encoding="utf-8")
-    assert main(["score", str(path), "--root", str(ROOT)]) == 2
+    assert main(["score", str(path), "--repo", str(ROOT)]) == 2
     out, err = capsys.readouterr()
     assert (out, ".nan is not allowed: numbers must be finite" in err) == ("", True)
 

@@ -33,7 +33,7 @@ def full_inputs() -> list[str]:
 
 def test_pack_from_real_tool_outputs_validates_and_scores(tmp_path: Path) -> None:
     run(tmp_path, *full_inputs())
-    assert main(["validate", "--root", str(tmp_path)]) == 0
+    assert main(["validate", "--repo", str(tmp_path)]) == 0
     assert main(["score", str(tmp_path / PACK)]) == 0
 
 

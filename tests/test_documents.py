@@ -102,7 +102,7 @@ def test_symlinked_file_is_refused_with_a_clear_error(
     link.parent.mkdir(parents=True)
     link.symlink_to(target)
     assert _problem(link) == (1, "is a symbolic link; governed files must be regular files")
-    assert main(["validate", "--root", str(tmp_path)]) == 2
+    assert main(["validate", "--repo", str(tmp_path)]) == 2
     assert "is a symbolic link" in capsys.readouterr().err
 
 
@@ -112,7 +112,7 @@ def test_symlinked_directory_under_a_governed_path_is_not_skipped(
     write_yaml(tmp_path / "outside" / "payments-api-7.4.2.yaml", evidence_pack())
     (tmp_path / "evidence").mkdir()
     (tmp_path / "evidence" / "2026-11").symlink_to(tmp_path / "outside", target_is_directory=True)
-    assert main(["validate", "--root", str(tmp_path)]) == 2
+    assert main(["validate", "--repo", str(tmp_path)]) == 2
     assert "is a symbolic link" in capsys.readouterr().err
 
 

@@ -28,5 +28,5 @@ def test_example_pack_scores_in_its_intended_tier(path: str, tier: str) -> None:
 
 
 def test_cab_validate_accepts_the_repository(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", "--root", str(ROOT)]) == 0
+    assert main(["validate", "--repo", str(ROOT)]) == 0
     assert "0 invalid" in capsys.readouterr().out

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.base_branch import ExceptionState
 from bot.domain.errors import InputError
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.rules.coverage import coverage
-from bot.domain.rules.exception_status import status_of
+from bot.domain.rules.exception_status import ExceptionState, status_of
 from bot.services import expiry_sweep as expiry
 from tests.exception_builders import ARTIFACT, REQUESTED, exception, exception_yaml, pack
 from tests.sandbox import BOT, EXCEPTION, HIGH, CabRepo, make_cab_repo

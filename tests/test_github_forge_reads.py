@@ -242,6 +242,41 @@ def test_a_codeowners_team_past_one_page_of_members_is_read_through_rest(fake):
     assert "GET /orgs/octo-org/teams/cab/members" in fake.log
 
 
+def test_codeowners_teams_are_read_when_the_pr_lists_more_files_than_one_graphql_page(fake):
+    """No head files to read with the teams (the file list comes from REST): the query for the teams
+    alone must still be one GitHub accepts (issue 11: it declared `$head` without using it)."""
+    fake.push(BRANCH, {f"docs/note{i}.md": b"note\n" for i in range(100)}, gm.user("dev", 101))
+    forge = gm.make_forge()
+    forge.pull_request(7)
+    team = forge.team("octo-org/cab")
+    assert team is not None
+    assert [u.login for u in team.members] == ["alice", "bob"]
+    assert fake.log == [SNAPSHOT, HEAD]
+
+
+def test_codeowners_teams_are_read_when_the_pr_renames_a_file(gh):
+    """A rename's old path comes from REST, so the head query again carries only the teams."""
+    codeowners = {".github/CODEOWNERS": b"evidence/ @octo-org/cab\n"}
+    pr = gm.gql_pull_request(
+        7, files=[("evidence/2026-11/b.yaml", "RENAMED")], base=gm.gql_commit(gm.sha("base"), codeowners)
+    )
+    root = gm.gql_root(pr)
+    members = gm.gql_page([{"login": "alice", "databaseId": 11}])
+    cab = {"databaseId": 42, "slug": "cab", "members": members}
+    root["organization"] = lambda _info, login: {
+        "__typename": "Organization",
+        "login": login,
+        "team": lambda _info, slug: cab if slug == "cab" else None,
+    }
+    gh.graphql(root, repeat=2)
+    forge = gm.make_forge()
+    forge.pull_request(7)
+    team = forge.team("octo-org/cab")
+    assert team is not None
+    assert [(u.login, u.id) for u in team.members] == [("alice", 11)]
+    assert gh.calls() == [SNAPSHOT, HEAD]
+
+
 # --- files ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("content", "given"),

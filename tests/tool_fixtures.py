@@ -42,7 +42,7 @@ def collect_argv(root: Path, *extra: str, change_id: str = "demo-service-1.2.0")
         "demo-service",
         "--artifact-version",
         "1.2.0",
-        "--root",
+        "--repo",
         str(root),
         *extra,
     ]

@@ -1,15 +1,17 @@
 """`cab audit [--since REV] [--anchor SHA] [--format text|json|markdown|html] [-o FILE]
-[--online [--github-repo OWNER/NAME]]`."""
+[--online [--github OWNER/NAME]] [--repo PATH]`."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.adapters.environment import bot_identity
+from bot.cli import repo_flags
 from bot.domain.errors import UsageError
 from bot.services.audit import report_html, report_json, report_markdown, report_text
 from bot.services.audit.service import AuditOptions, run
@@ -32,11 +34,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Walk the branch's first-parent history and re-verify every decision: evidence "
         "hashes, re-scoring, approvals against CODEOWNERS, exceptions, the hash chain, governed files "
         "and merge trailers. With --online, also cross-check the recorded review ids and teams with the "
-        "GitHub API (GITHUB_TOKEN; GITHUB_REPOSITORY or --github-repo). Exit 0 with no findings, 1 with "
-        "findings, 2 on usage errors or when the repository cannot be audited (e.g. a shallow clone), "
+        "GitHub API (GITHUB_TOKEN; --github OWNER/NAME or GITHUB_REPOSITORY). Exit 0 with no findings, "
+        "1 with findings, 2 on usage errors or when the repository cannot be audited (e.g. a shallow clone), "
         "3 when GitHub cannot be read.",
     )
-    parser.add_argument("--repo", type=Path, default=Path("."), help="repository to audit (default: .)")
+    repo_flags.add_repo(parser, help="the local clone to audit (default: the current directory)")
     parser.add_argument("--ref", default="HEAD", help="branch to audit (default: HEAD)")
     parser.add_argument("--since", metavar="REV", help="audit only commits after REV (no chain start check)")
     parser.add_argument("--anchor", metavar="SHA", help="a recorded commit that must still be an ancestor")
@@ -50,10 +52,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="also cross-check recorded review ids and teams with the GitHub API (needs GITHUB_TOKEN)",
     )
-    parser.add_argument(
-        "--github-repo",
-        metavar="OWNER/NAME",
-        help="the GitHub repository for --online (default: $GITHUB_REPOSITORY)",
+    repo_flags.add_github(
+        parser,
+        help="the CAB repository on GitHub, for --online (default: $GITHUB_REPOSITORY)",
+        deprecated=["--github-repo"],
     )
     parser.set_defaults(handler=handle)
 
@@ -85,11 +87,27 @@ def handle(args: argparse.Namespace) -> int:
 def _online_facts(args: argparse.Namespace) -> GitHubFacts | None:
     """The GitHub reader for --online, checked before the (possibly long) offline audit starts."""
     if not args.online:
-        if args.github_repo:
-            raise UsageError("cab audit: --github-repo is only used with --online")
+        if args.github:
+            raise UsageError("cab audit: --github is only used with --online")
         return None
     from bot.services.audit.online import GitHubFacts  # the GitHub client only when asked for
 
-    facts = GitHubFacts.from_env(os.environ, args.github_repo)
+    facts = GitHubFacts.from_env(os.environ, _github_repository(args.github, os.environ))
     facts.check_access()
     return facts
+
+
+def _github_repository(flag: str | None, environ: Mapping[str, str]) -> str:
+    """--github, else $GITHUB_REPOSITORY, held to the same OWNER/NAME shape."""
+    if flag:
+        return flag
+    value = environ.get("GITHUB_REPOSITORY", "")
+    if not value:
+        raise UsageError(
+            "cab audit --online: no GitHub repository; pass --github OWNER/NAME or set GITHUB_REPOSITORY"
+        )
+    if not repo_flags.is_slug(value):
+        raise UsageError(
+            f"cab audit --online: GITHUB_REPOSITORY={value!r} is not OWNER/NAME; pass --github OWNER/NAME"
+        )
+    return value

@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from bot.cli import repo_flags
 from bot.domain.errors import UsageError
 from bot.services import collect
 
@@ -51,9 +52,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--output",
         metavar="PATH",
         help="where to write the pack, '-' for stdout "
-        "(default: evidence/<yyyy-mm>/<change-id>.yaml under --root)",
+        "(default: evidence/<yyyy-mm>/<change-id>.yaml under --repo)",
     )
-    parser.add_argument("--root", type=Path, default=Path("."), help="repository root (default: .)")
+    repo_flags.add_repo(parser, deprecated=["--root"])
     parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
     parser.set_defaults(handler=handle)
 
@@ -92,10 +93,10 @@ def handle(args: argparse.Namespace) -> int:
         plan=args.plan,
     )
     result = collect.collect(request)
-    default = collect.default_path(args.root, result.pack.change_id, submitted_at)
+    default = collect.default_path(args.repo, result.pack.change_id, submitted_at)
     to_stdout = args.output == "-"
     output = default if args.output is None or to_stdout else Path(args.output)
-    text = collect.render_checked(result.pack, collect.schema_ref(args.root, output), str(output))
+    text = collect.render_checked(result.pack, collect.schema_ref(args.repo, output), str(output))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if to_stdout:

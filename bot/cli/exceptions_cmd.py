@@ -6,12 +6,15 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-from pathlib import Path
+
+import git
 
 from bot.adapters.environment import bot_identity
 from bot.adapters.forge.sandbox import SandboxForge
 from bot.adapters.git.blobs import GitBlobs
+from bot.cli import repo_flags
 from bot.domain.base_branch import exception_states
+from bot.domain.errors import UsageError
 from bot.domain.rules.exception_status import statuses
 from bot.services import expiry_sweep as expiry
 
@@ -38,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     which.add_argument("--expired", action="store_true")
     parser.add_argument("--at", help="evaluate at this time (ISO 8601 with timezone; default now)")
     parser.add_argument("--ref", default="HEAD")
-    parser.add_argument("--repo", type=Path, default=Path("."))
+    repo_flags.add_repo(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(handler=handle_list)
 
@@ -49,7 +52,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "or have expired. On GitHub `cab action` runs this on schedule; locally it runs against a "
         "sandbox forge (--sandbox DIR, e.g. a `cab demo` repository).",
     )
-    sweep.add_argument("--sandbox", type=Path, required=True, metavar="DIR")
+    sweep.add_argument(
+        "--sandbox",
+        type=repo_flags.existing_directory,
+        required=True,
+        metavar="DIR",
+        help="the sandbox forge: a repository made by `cab demo`",
+    )
     sweep.add_argument("--branch", default="main")
     sweep.add_argument("--at", help="evaluate at this time (ISO 8601 with timezone; default now)")
     sweep.set_defaults(handler=handle_expire)
@@ -89,7 +98,10 @@ def handle_list(args: argparse.Namespace) -> int:
 
 def handle_expire(args: argparse.Namespace) -> int:
     identity = bot_identity()
-    forge = SandboxForge(args.sandbox, identity, lambda: dt.datetime.now(dt.UTC))
+    try:
+        forge = SandboxForge(args.sandbox, identity, lambda: dt.datetime.now(dt.UTC))
+    except git.InvalidGitRepositoryError:  # the adapter reports "not a sandbox forge" for a plain repository
+        raise UsageError(f"cab expire: --sandbox {args.sandbox}: not a git repository") from None
     report = expiry.run(forge, now=_when(args.at), identity=identity, branch=args.branch)
     print(report.summary() + (f"; tracking issue #{report.issue}" if report.issue else ""))
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.adapters import files
 from bot.adapters import risk_model_files as risk_models
+from bot.cli import repo_flags
 from bot.domain import render
 from bot.domain.models import EvidencePack
 from bot.domain.scoring import score
@@ -17,17 +18,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "score",
         help="score evidence packs with the risk model and explain the result",
         description="Score evidence packs. The model is --model, else the newest risk-model/vX.Y.yaml "
-        "under --root, else the model shipped with cab. Exit 0 when every pack scored, 2 on invalid input.",
+        "under --repo, else the model shipped with cab. Exit 0 when every pack scored, 2 on invalid input.",
     )
     parser.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE")
     parser.add_argument("--model", type=Path, help="risk model file (default: newest in risk-model/)")
-    parser.add_argument("--root", type=Path, default=Path("."), help="repository root (default: .)")
+    repo_flags.add_repo(parser, deprecated=["--root"])
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    model = risk_models.resolve(args.model, args.root)
+    model = risk_models.resolve(args.model, args.repo)
     items = []
     for path in args.evidence:
         loaded = files.load(path, EvidencePack)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from bot.adapters.git.blobs import GitBlobs
+from bot.cli import repo_flags
 from bot.domain.rules import records
 from bot.services.queries import find_decision
 
@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("change_id", metavar="CHANGE-ID")
     parser.add_argument("--ref", default="HEAD")
-    parser.add_argument("--repo", type=Path, default=Path("."))
+    repo_flags.add_repo(parser)
     parser.set_defaults(handler=handle)
 
 

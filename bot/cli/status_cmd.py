@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from pathlib import Path
 
 from bot.adapters.git.blobs import GitBlobs
+from bot.cli import repo_flags
 from bot.services import demo, queries
 
 
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     which.add_argument("--pending", action="store_true", help="only what waits for review")
     which.add_argument("--decided", action="store_true", help="only decisions")
     parser.add_argument("--ref", default="HEAD", help="the default branch (default: HEAD)")
-    parser.add_argument("--repo", type=Path, default=Path("."))
+    repo_flags.add_repo(parser)
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.set_defaults(handler=handle)
 

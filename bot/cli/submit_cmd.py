@@ -1,4 +1,4 @@
-"""`cab submit EVIDENCE --repo OWNER/NAME [--base main]` (token from GITHUB_TOKEN)."""
+"""`cab submit EVIDENCE --github OWNER/NAME [--base main]` (token from GITHUB_TOKEN)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 from bot.adapters import files
+from bot.cli import repo_flags
+from bot.domain.errors import UsageError
 from bot.domain.models import EvidencePack
 from bot.services.submit import submit
 
@@ -15,25 +17,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "submit",
         help="open (or update) the CAB pull request for an evidence pack",
+        usage="%(prog)s [-h] EVIDENCE --github OWNER/NAME [--base BASE]",
         description="Validate EVIDENCE, then create branch cab/<change-id> in the CAB repository, commit the "
         "pack at evidence/<yyyy-mm>/<change-id>.yaml and open its PR. Safe to re-run. The token comes from "
         "GITHUB_TOKEN (or a GitHub App: CAB_APP_ID, CAB_APP_PRIVATE_KEY, CAB_APP_INSTALLATION_ID); "
         "GITHUB_API_URL selects GitHub Enterprise Server. Exit 0 done, 2 invalid input, 3 GitHub failed.",
     )
     parser.add_argument("evidence", type=Path, metavar="EVIDENCE")
-    parser.add_argument("--repo", required=True, metavar="OWNER/NAME", help="the CAB repository")
+    repo_flags.add_github(parser, help="the CAB repository on GitHub (required)", submit_repo=True)
     parser.add_argument("--base", default="main", help="branch to propose the change to (default: main)")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from bot.adapters.environment import bot_identity
-    from bot.adapters.forge.github import DEFAULT_API_URL, GitHubForge, auth_from_env
+    from bot.adapters.forge.github import GitHubForge
+    from bot.adapters.forge.github_client import DEFAULT_API_URL, auth_from_env
 
+    if args.github is None:  # not `required=True`: the deprecated `--repo OWNER/NAME` also sets it
+        raise UsageError("cab submit: the following arguments are required: --github OWNER/NAME")
     files.load(args.evidence, EvidencePack)  # invalid input fails before any credential or call
     env = dict(os.environ)
     forge = GitHubForge(
-        args.repo,
+        args.github,
         auth=auth_from_env(env),
         identity=bot_identity(env),
         base_url=env.get("GITHUB_API_URL", DEFAULT_API_URL),

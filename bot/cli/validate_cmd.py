@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli import repo_flags
 from bot.services.validate import discover, validate
 
 
@@ -23,13 +24,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         help="files to check (default: everything under evidence/, exceptions/, risk-model/ and decisions/)",
     )
-    parser.add_argument("--root", type=Path, default=Path("."), help="repository root (default: .)")
+    repo_flags.add_repo(parser, deprecated=["--root"])
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    paths = list(args.paths) or list(discover(args.root))
-    report = validate(paths, args.root)
+    paths = list(args.paths) or list(discover(args.repo))
+    report = validate(paths, args.repo)
     for problem in report.problems:
         print(problem, file=sys.stderr)
     bad = len({p.source for p in report.problems})

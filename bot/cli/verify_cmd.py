@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from pathlib import Path
 
 from bot.adapters.git.blobs import GitBlobs
+from bot.cli import repo_flags
 from bot.services.queries import verify_change
 
 
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("change_id", metavar="CHANGE-ID")
     parser.add_argument("--ref", default="HEAD", help="branch or commit to check (default: HEAD)")
-    parser.add_argument("--repo", type=Path, default=Path("."), help="repository (default: .)")
+    repo_flags.add_repo(parser)
     parser.set_defaults(handler=handle)
 
 

@@ -1,4 +1,5 @@
-"""Policy as of the base branch: risk model, CODEOWNERS, exceptions, past decisions.
+"""What the base branch says a pull request is judged by: risk model, CODEOWNERS, approved
+exceptions, and which changes and exceptions are decided already.
 
 Always read from the base commit through the forge (git blobs, never the PR's working tree), so a
 pull request can never change the rules it is judged by.
@@ -16,6 +17,7 @@ from bot.domain.errors import InputError
 from bot.domain.layout import classify
 from bot.domain.models import ExceptionDecision, ExceptionRecord, RiskModel
 from bot.domain.rules.codeowners import first_found
+from bot.domain.rules.exception_status import ExceptionState
 
 
 class Blobs(Protocol):
@@ -24,20 +26,6 @@ class Blobs(Protocol):
     def read_file(self, sha: str, path: str) -> bytes | None: ...
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]: ...
-
-
-@dataclass(frozen=True)
-class ExceptionState:
-    """An exception file on a branch and the bot's decision on it, if any."""
-
-    exception: Loaded[ExceptionRecord]
-    decision: ExceptionDecision | None
-
-    @property
-    def approved(self) -> bool:
-        # Approved exactly as it stands: an edit after approval voids the approval.
-        d = self.decision
-        return d is not None and d.outcome == "approved" and d.exception.sha256 == self.exception.sha256
 
 
 def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) -> list[ExceptionState]:
@@ -71,7 +59,9 @@ def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) 
 
 
 @dataclass(frozen=True)
-class BasePolicy:
+class BaseBranch:
+    """The base commit's rules for one decision (never the PR's own files)."""
+
     sha: str
     model: Loaded[RiskModel]
     codeowners: str
@@ -91,7 +81,7 @@ def _newest_model_path(paths: list[str]) -> str | None:
     return max(versions)[1] if versions else None
 
 
-def load(forge: Blobs, sha: str) -> BasePolicy:
+def load(forge: Blobs, sha: str) -> BaseBranch:
     problems: list[str] = []
     model_path = _newest_model_path(list(forge.list_files(sha, "risk-model")))
     if model_path is None:
@@ -110,7 +100,7 @@ def load(forge: Blobs, sha: str) -> BasePolicy:
         if (governed := classify(path)) is not None and governed.kind == "Decision"
     }
     decided_exceptions = {state.exception.model.id for state in states if state.decision is not None}
-    return BasePolicy(
+    return BaseBranch(
         sha,
         model,
         codeowners,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.domain import render
 from bot.domain.errors import Problem
 from bot.domain.models import ExceptionRecord
-from bot.domain.rules.approval import PolicyResult
+from bot.domain.rules.approval import ApprovalResult
 
 MARKER = "<!-- cab-bot:decision -->"
 
@@ -24,7 +24,7 @@ def _escape(text: str) -> str:
     return text.replace("<", "&lt;").replace("\n", " ")
 
 
-def _policy_lines(policy: PolicyResult) -> list[str]:
+def _policy_lines(policy: ApprovalResult) -> list[str]:
     lines = [STATUS_LINE[policy.status], "", _escape(policy.summary), ""]
     if policy.approvals:
         lines.append("Approvals counted:")
@@ -40,7 +40,7 @@ def _policy_lines(policy: PolicyResult) -> list[str]:
 
 
 def decision_comment(
-    scored: render.ScoredPack, policy: PolicyResult, coverage_notes: Sequence[str], tier_note: str | None
+    scored: render.ScoredPack, policy: ApprovalResult, coverage_notes: Sequence[str], tier_note: str | None
 ) -> str:
     lines = [MARKER, "## CAB Bot", "", *_policy_lines(policy)]
     if tier_note:
@@ -53,7 +53,7 @@ def decision_comment(
     return "\n".join(lines) + "\n"
 
 
-def exception_comment(record: ExceptionRecord, sha256: str, policy: PolicyResult) -> str:
+def exception_comment(record: ExceptionRecord, sha256: str, policy: ApprovalResult) -> str:
     lines = [MARKER, f"## CAB Bot: accepted-risk exception `{record.id}`", "", *_policy_lines(policy)]
     lines += [
         f"Expires {record.expires_at.isoformat()}; compensating controls:",

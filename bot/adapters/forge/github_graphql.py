@@ -9,15 +9,17 @@ each team, the base history). GraphQL answers all of them in one request, so a s
    the base CODEOWNERS names; built once the first answer says which.
 Writes stay REST except the record commit (`COMMIT`, one call with a server-side head guard).
 
-Only fields that GitHub's public schema has are used; `tests/fixtures/github/graphql/` holds the
-subset of that schema the fake GitHub validates every document against. Parsers here are pure.
+Only fields that GitHub's public schema has are used: `tests/test_github_graphql_schema.py` checks
+every document these builders can make against the whole published schema, and the fake GitHub
+checks what tests send against a subset of it. Builders and parsers here are pure.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +49,8 @@ BASE_DIRS = (
     ("decisions", "decisions", 3, False),
 )
 PAGE = 100  # GitHub's largest page; a list with more falls back to REST pages
+HEAD_FILES_MAX = 50  # governed files read at a PR head in one query; a PR with more is refused anyway
+TEAMS_MAX = 20  # teams read with them; more CODEOWNERS teams are read one by one when asked for
 
 _BASE_DIRS = "\n".join(
     f'            {alias}: file(path: "{path}") {{ {entry_selection(levels, text=text)} }}'
@@ -112,10 +116,21 @@ mutation CabCommit($input: CreateCommitOnBranchInput!) {
 """
 
 
-def head_query(paths: list[str], teams: list[tuple[str, str]]) -> tuple[str, dict[str, Any]]:
-    """Files at the PR head and the named teams' members, in one document with variables."""
-    params = ["$owner: String!", "$name: String!", "$head: GitObjectID!"]
-    variables: dict[str, Any] = {}
+def snapshot_variables(repository: str, number: int) -> dict[str, Any]:
+    """The variables `SNAPSHOT` declares, for PR `number` of `OWNER/NAME`."""
+    owner, name = repository.split("/")
+    return {"owner": owner, "name": name, "number": number}
+
+
+def head_query(
+    repository: str, head: str, paths: Sequence[str], teams: Sequence[tuple[str, str]]
+) -> tuple[str, dict[str, Any]]:
+    """Files at commit `head` and the named (org, slug) teams' members, in one document, with exactly
+    the variables it declares: GitHub rejects a document that declares a variable it does not use
+    ("All Variables Used"), so `$head` is there only when there are files to read at it."""
+    owner, name = repository.split("/")
+    params = ["$owner: String!", "$name: String!"]
+    variables: dict[str, Any] = {"owner": owner, "name": name}
     files = []
     for i, path in enumerate(paths):
         params.append(f"$p{i}: String!")
@@ -129,14 +144,41 @@ def head_query(paths: list[str], teams: list[tuple[str, str]]) -> tuple[str, dic
             f"team{i}: organization(login: $o{i}) {{ team(slug: $t{i}) {{ databaseId slug "
             f"members(first: {PAGE}) {{ pageInfo {{ hasNextPage }} nodes {{ login databaseId }} }} }} }}"
         )
-    head = f"head: object(oid: $head) {{ ... on Commit {{ {' '.join(files)} }} }}" if files else ""
+    at_head = ""
+    if files:
+        params.append("$head: GitObjectID!")
+        variables["head"] = head
+        at_head = f" head: object(oid: $head) {{ ... on Commit {{ {' '.join(files)} }} }}"
     document = (
         f"query CabHead({', '.join(params)}) {{\n"
-        f"  repository(owner: $owner, name: $name) {{ nameWithOwner {head} }}\n"
+        f"  repository(owner: $owner, name: $name) {{ nameWithOwner{at_head} }}\n"
         + "".join(f"  {line}\n" for line in orgs)
         + "}\n"
     )
     return document, variables
+
+
+def commit_variables(
+    repository: str, branch: str, expected_head: str, message: str, changes: Mapping[str, bytes | None]
+) -> dict[str, Any]:
+    """The variables of `COMMIT`: `changes` maps a path to its new content, or None to delete it."""
+    headline, _, body = message.partition("\n")
+    file_changes = {
+        "additions": [
+            {"path": path, "contents": base64.b64encode(content).decode()}
+            for path, content in sorted(changes.items())
+            if content is not None
+        ],
+        "deletions": [{"path": path} for path, content in sorted(changes.items()) if content is None],
+    }
+    return {
+        "input": {
+            "branch": {"repositoryNameWithOwner": repository, "branchName": branch},
+            "expectedHeadOid": expected_head,
+            "message": {"headline": headline, "body": body.strip("\n")},
+            "fileChanges": file_changes,
+        }
+    }
 
 
 # --- parsing ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ Rules (DESIGN "The lifecycle on GitHub", THREATS "Approval bypass"):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -52,9 +52,88 @@ class Owners:
         names = [f"@{t.slug}" for t in self.teams] + [f"@{u.login}" for u in self.users]
         return ", ".join(names) if names else "(nobody)"
 
+    def refusal(self, user: User, claimed_team: str | None = None) -> Refusal | None:
+        """None when the user owns the path; `claimed_team` is the team a record says they approved for."""
+        if self.owns(user):
+            return None
+        if claimed_team is not None and claimed_team.lstrip("@").lower() in {t.slug for t in self.teams}:
+            return Refusal("approval.not-member", f"{{who}} is not in the recorded members of {claimed_team}")
+        return Refusal("approval.not-owner", "{who} is not in " + self.describe())
+
 
 @dataclass(frozen=True)
-class PolicyInput:
+class Refusal:
+    """Why one approval does not count: a stable rule id (the audit's) and a sentence about `{who}`."""
+
+    rule: str
+    text: str
+
+    def say(self, who: str) -> str:
+        return self.text.replace("{who}", who)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What every approval of one decision is judged against, by the bot and by the audit alike."""
+
+    owners: Owners
+    head_sha: str
+    reviewable: Collection[str] | None  # None: the reviewed commits could not be determined
+    conflicted_ids: Mapping[int, str] = field(default_factory=dict)  # account id -> why
+    conflicted_logins: Mapping[str, str] = field(default_factory=dict)  # lower-case login -> why
+    bot: User | None = None
+    bot_name: str | None = None
+
+
+def is_bot(user: User, bot: User | None = None, bot_name: str | None = None) -> bool:
+    login = user.login.lower()
+    return (
+        user.is_bot
+        or login.endswith("[bot]")
+        or (bot is not None and user.id == bot.id)
+        or (bot_name is not None and login == bot_name.lower())
+    )
+
+
+def conflicts_of(user: User, judged: Judged) -> list[str]:
+    """Why this account may not approve or command on this change (the first reason is reported)."""
+    found = []
+    by_login = judged.conflicted_logins.get(user.login.lower())
+    if by_login:
+        found.append(by_login)
+    by_id = judged.conflicted_ids.get(user.id)
+    if by_id and by_id not in found:
+        found.append(by_id)
+    return found
+
+
+def refusals(user: User, reviewed_sha: str, judged: Judged, claimed_team: str | None = None) -> list[Refusal]:
+    """Every reason an approval by `user` on commit `reviewed_sha` does not count; empty when it counts.
+
+    Order matters to the bot, which reports the first: bots, own changes, staleness, ownership.
+    """
+    out = []
+    if is_bot(user, judged.bot, judged.bot_name):
+        out.append(Refusal("approval.bot", "{who} is a bot; bots never approve"))
+    out += [
+        Refusal("approval.self", "{who} " + why + "; nobody approves their own change")
+        for why in conflicts_of(user, judged)
+    ]
+    if judged.reviewable is not None and reviewed_sha not in judged.reviewable:
+        out.append(
+            Refusal(
+                "approval.stale",
+                f"{{who}}'s approval is stale: given on {reviewed_sha[:7]}, head is {judged.head_sha[:7]}",
+            )
+        )
+    not_owner = judged.owners.refusal(user, claimed_team)
+    if not_owner is not None:
+        out.append(not_owner)
+    return out
+
+
+@dataclass(frozen=True)
+class ApprovalInput:
     tier: str
     pr: PullRequest
     commits: Sequence[Commit]
@@ -63,6 +142,7 @@ class PolicyInput:
     owners: Owners
     reviewable_shas: frozenset[str]  # head, plus earlier commits that differ only by the bot's record
     bot: User | None  # the bot's own account, when the forge knows it
+    bot_name: str | None = None  # the bot's login by its identity: never an approver either
     requester: str | None = None  # login named in the document as requester: may not approve it
     exception_ids: tuple[str, ...] = ()  # active exceptions covering the change (high tier)
     exception_gaps: tuple[str, ...] = ()  # what no active exception covers
@@ -81,7 +161,7 @@ class Dismissal:
 
 
 @dataclass(frozen=True)
-class PolicyResult:
+class ApprovalResult:
     status: Status
     summary: str
     approvals: tuple[CountedApproval, ...] = ()
@@ -102,15 +182,17 @@ class _Tally:
     dismissed: list[Dismissal] = field(default_factory=list)
 
 
-def _is_bot(user: User, bot: User | None) -> bool:
-    return user.is_bot or user.login.lower().endswith("[bot]") or (bot is not None and user.id == bot.id)
-
-
-def _conflict(data: PolicyInput, user: User) -> str | None:
-    """Why this account may not approve or command on this change, if it may not."""
-    if data.requester and user.login.lower() == data.requester.lower():
-        return "is the requester"
-    return _conflicted_ids(data.pr, data.commits, data.bot).get(user.id)
+def _judged(data: ApprovalInput) -> Judged:
+    requester = {data.requester.lower(): "is the requester"} if data.requester else {}
+    return Judged(
+        owners=data.owners,
+        head_sha=data.pr.head_sha,
+        reviewable=data.reviewable_shas,
+        conflicted_ids=_conflicted_ids(data.pr, data.commits, data.bot),
+        conflicted_logins=requester,
+        bot=data.bot,
+        bot_name=data.bot_name,
+    )
 
 
 def _conflicted_ids(pr: PullRequest, commits: Sequence[Commit], bot: User | None) -> dict[int, str]:
@@ -118,7 +200,7 @@ def _conflicted_ids(pr: PullRequest, commits: Sequence[Commit], bot: User | None
     conflicted = {pr.author.id: "is the PR author"}
     for commit in commits:
         for role, user in (("author", commit.author), ("committer", commit.committer)):
-            if user is not None and not _is_bot(user, bot):
+            if user is not None and not is_bot(user, bot):
                 conflicted.setdefault(user.id, f"is the {role} of commit {commit.sha[:7]}")
     return conflicted
 
@@ -131,36 +213,27 @@ def _latest_decisive(reviews: Sequence[Review]) -> dict[int, Review]:
     return latest
 
 
-def _tally(data: PolicyInput) -> _Tally:
+def _tally(data: ApprovalInput, judged: Judged) -> _Tally:
     tally = _Tally()
-    head = data.pr.head_sha
     for review in _latest_decisive(data.reviews).values():
         who = f"@{review.user.login}"
         if review.state != "APPROVED":
             if review.state == "CHANGES_REQUESTED":
                 tally.dismissed.append(Dismissal(review, f"{who} requested changes"))
             continue
-        reason = None
-        if _is_bot(review.user, data.bot):
-            reason = f"{who} is a bot; bots never approve"
-        elif conflict := _conflict(data, review.user):
-            reason = f"{who} {conflict}; nobody approves their own change"
-        elif review.commit_id not in data.reviewable_shas:
-            reason = f"{who}'s approval is stale: given on {review.commit_id[:7]}, head is {head[:7]}"
-        elif not data.owners.owns(review.user):
-            reason = f"{who} is not in {data.owners.describe()}"
-        if reason:
-            tally.dismissed.append(Dismissal(review, reason))
+        refused = refusals(review.user, review.commit_id, judged)
+        if refused:
+            tally.dismissed.append(Dismissal(review, refused[0].say(who)))
         else:
             tally.approvals.append(CountedApproval(review, data.owners.team_of(review.user)))
     return tally
 
 
-def _command(data: PolicyInput) -> tuple[str, str, Comment] | None:
+def _command(data: ApprovalInput, judged: Judged) -> tuple[str, str, Comment] | None:
     """The latest `/cab reject|conditions` from a counting owner, or None."""
     found = None
     for comment in data.comments:
-        if _is_bot(comment.user, data.bot) or _conflict(data, comment.user):
+        if is_bot(comment.user, data.bot, data.bot_name) or conflicts_of(comment.user, judged):
             continue
         if not data.owners.owns(comment.user):
             continue
@@ -169,21 +242,61 @@ def _command(data: PolicyInput) -> tuple[str, str, Comment] | None:
     return found
 
 
-def evaluate(data: PolicyInput) -> PolicyResult:
+OUTCOMES_BY_TIER: dict[str, frozenset[str]] = {
+    "low": frozenset({"auto_approved"}),
+    "medium": frozenset({"approved", "conditional", "rejected"}),
+    "high": frozenset({"approved", "conditional", "rejected"}),
+    "exception": frozenset({"approved", "rejected"}),
+}
+
+
+def outcome_allowed(tier: str, outcome: str) -> bool:
+    """Only the low tier is auto-approved, and it is never anything else."""
+    return outcome in OUTCOMES_BY_TIER.get(tier, frozenset())
+
+
+def unmet(
+    tier: str,
+    counted_approvals: int,
+    owners: Owners,
+    exception_ids: Sequence[str] = (),
+    exception_gaps: Sequence[str] = (),
+) -> list[tuple[str, str]]:
+    """(rule, what is still needed) before a change of this tier may be approved; empty when none.
+
+    The bot waits on each item; the audit reports each as a finding of an approving record.
+    """
+    if tier == "low":
+        return []
+    needs = []
+    if not counted_approvals:
+        needs.append(("approval.missing", f"1 approval from {owners.describe()} on the current head"))
+    if tier == "high" and not exception_ids:
+        gaps = "; ".join(exception_gaps) or "the change"
+        needs.append(("exception.missing", f"an active exception covering {gaps}"))
+    return needs
+
+
+def evaluate(data: ApprovalInput) -> ApprovalResult:
     if data.tier == "low":
-        return PolicyResult("auto_approved", "low risk: auto-approved")
+        return ApprovalResult("auto_approved", "low risk: auto-approved")
     if data.tier not in ("medium", "high", "exception"):
-        return PolicyResult("pending", f"unknown tier {data.tier!r}: not approved", missing=("a known tier",))
+        return ApprovalResult(
+            "pending", f"unknown tier {data.tier!r}: not approved", missing=("a known tier",)
+        )
     if not data.owners.teams and not data.owners.users:
         missing = f"an owner for decisions/{data.tier}/ in CODEOWNERS"
         unresolved = f" ({', '.join(data.owners.unresolved)} not found)" if data.owners.unresolved else ""
-        return PolicyResult("pending", f"no owner can approve{unresolved}: not approved", missing=(missing,))
+        return ApprovalResult(
+            "pending", f"no owner can approve{unresolved}: not approved", missing=(missing,)
+        )
 
-    tally = _tally(data)
-    command = _command(data)
+    judged = _judged(data)
+    tally = _tally(data, judged)
+    command = _command(data, judged)
     if command and command[0] == "reject":
         reason = command[1] or "no reason given"
-        return PolicyResult(
+        return ApprovalResult(
             "rejected",
             f"rejected by @{command[2].user.login}: {reason}",
             approvals=tuple(tally.approvals),
@@ -192,14 +305,14 @@ def evaluate(data: PolicyInput) -> PolicyResult:
             decided_by_comment=command[2],
         )
 
-    needs: list[str] = []
-    if not tally.approvals:
-        needs.append(f"1 approval from {data.owners.describe()} on the current head")
-    if data.tier == "high" and not data.exception_ids:
-        gaps = "; ".join(data.exception_gaps) or "the change"
-        needs.append(f"an active exception covering {gaps}")
+    needs = [
+        text
+        for _rule, text in unmet(
+            data.tier, len(tally.approvals), data.owners, data.exception_ids, data.exception_gaps
+        )
+    ]
     if needs:
-        return PolicyResult(
+        return ApprovalResult(
             "pending",
             "needs " + " and ".join(needs),
             dismissed=tuple(tally.dismissed),
@@ -209,7 +322,7 @@ def evaluate(data: PolicyInput) -> PolicyResult:
     approvers = ", ".join(f"@{a.review.user.login}" for a in tally.approvals)
     if command and command[0] == "conditions":
         text = command[1] or "see comment"
-        return PolicyResult(
+        return ApprovalResult(
             "conditional",
             f"approved by {approvers} with conditions: {text}",
             approvals=tuple(tally.approvals),
@@ -217,7 +330,7 @@ def evaluate(data: PolicyInput) -> PolicyResult:
             conditions=(text,),
             decided_by_comment=command[2],
         )
-    return PolicyResult(
+    return ApprovalResult(
         "approved",
         f"approved by {approvers}",
         approvals=tuple(tally.approvals),

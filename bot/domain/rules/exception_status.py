@@ -12,7 +12,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.domain.base_branch import ExceptionState
+from bot.domain.documents import Loaded
+from bot.domain.models import ExceptionDecision, ExceptionRecord
+
+
+@dataclass(frozen=True)
+class ExceptionState:
+    """An exception file on a branch and the bot's decision on it, if any."""
+
+    exception: Loaded[ExceptionRecord]
+    decision: ExceptionDecision | None
+
+    @property
+    def approved(self) -> bool:
+        # Approved exactly as it stands: an edit after approval voids the approval.
+        d = self.decision
+        return d is not None and d.outcome == "approved" and d.exception.sha256 == self.exception.sha256
+
 
 State = Literal["active", "expiring", "expired", "unapproved", "rejected"]
 WARN_DAYS = 7

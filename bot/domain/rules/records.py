@@ -147,6 +147,11 @@ def parse(raw: bytes, source: str) -> Loaded[Decision]:
     return loaded
 
 
+def parse_exception_decision(raw: bytes, source: str) -> Loaded[ExceptionDecision]:
+    loaded: Loaded[ExceptionDecision] = documents.parse(raw, source, ExceptionDecision)
+    return loaded
+
+
 def record_sha256(raw: bytes, source: str = "<decision>") -> str:
     """The record's hash in the chain: the canonical content hash of what is committed."""
     return documents.parse(raw, source).sha256

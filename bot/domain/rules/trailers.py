@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from bot.domain.models import Decision, ExceptionDecision
 
 _TRAILER = re.compile(r"^(Cab-[A-Za-z0-9-]+): (.+)$")
 
@@ -163,3 +165,71 @@ def exception_from_message(message: str) -> ExceptionTrailers | None:
         previous=found["Cab-Previous"][0],
         approved_by=tuple(found.get("Cab-Approved-By", [])),
     )
+
+
+_KEYS = {
+    "decision": "Cab-Decision",
+    "change": "Cab-Change",
+    "tier": "Cab-Tier",
+    "risk_score": "Cab-Risk-Score",
+    "evidence_sha256": "Cab-Evidence-Sha256",
+    "model": "Cab-Model",
+    "record": "Cab-Record",
+    "record_sha256": "Cab-Record-Sha256",
+    "previous": "Cab-Previous",
+    "approved_by": "Cab-Approved-By",
+    "exceptions": "Cab-Exception",
+    "correlation_id": "Cab-Correlation-Id",
+    "exception": "Cab-Exception-Decision",
+    "exception_sha256": "Cab-Exception-Sha256",
+    "expires_at": "Cab-Expires-At",
+}
+
+
+def _approvers(record: Decision | ExceptionDecision) -> tuple[str, ...]:
+    return tuple(f"{a.login} ({a.user_id})" for a in record.approvals)
+
+
+def of_decision(record: Decision, record_sha256: str, path: str) -> DecisionTrailers:
+    """The trailers a change decision's merge carries: what the bot writes and the audit expects."""
+    return DecisionTrailers(
+        decision=record.outcome,
+        change=record.change_id,
+        tier=record.risk.tier,
+        risk_score=record.risk.score,
+        evidence_sha256=record.evidence.sha256,
+        model=f"v{record.risk.model_version} sha256:{record.risk.model_sha256}",
+        record=path,
+        record_sha256=record_sha256,
+        previous=record.previous or "none",
+        approved_by=_approvers(record),
+        exceptions=tuple(e.id for e in record.exceptions),
+        correlation_id=record.correlation_id,
+    )
+
+
+def of_exception_decision(record: ExceptionDecision, record_sha256: str, path: str) -> ExceptionTrailers:
+    """The trailers an exception decision's merge carries."""
+    return ExceptionTrailers(
+        decision=record.outcome,
+        exception=record.exception_id,
+        exception_sha256=record.exception.sha256,
+        expires_at=record.expires_at.isoformat(),
+        record=path,
+        record_sha256=record_sha256,
+        previous=record.previous or "none",
+        approved_by=_approvers(record),
+    )
+
+
+def differences(
+    said: DecisionTrailers | ExceptionTrailers, expected: DecisionTrailers | ExceptionTrailers
+) -> list[tuple[str, object, object]]:
+    """(trailer key, what the message says, what the record implies) for each trailer that differs."""
+    out = []
+    for item in fields(said):
+        have, want = getattr(said, item.name), getattr(expected, item.name)
+        if have != want:
+            as_list = isinstance(have, tuple)
+            out.append((_KEYS[item.name], list(have) if as_list else have, list(want) if as_list else want))
+    return out

@@ -17,9 +17,10 @@ from bot.domain.layout import classify
 from bot.domain.models import Decision, EvidencePack, ExceptionRecord, RiskModel
 from bot.domain.models.decision import APPROVING_OUTCOMES
 from bot.domain.placement import placement_problems
+from bot.domain.rules.approval import outcome_allowed, unmet
 from bot.domain.rules.coverage import coverage, is_active
 from bot.domain.rules.scope import POLICY_CHANGE, is_policy_path, with_policy_override
-from bot.domain.rules.trailers import DecisionTrailers, from_message, parse
+from bot.domain.rules.trailers import DecisionTrailers, differences, from_message, of_decision, parse
 from bot.domain.scoring import score
 from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
 from bot.services.audit.merge_check import (
@@ -32,6 +33,7 @@ from bot.services.audit.merge_check import (
     MergeCheck,
     Reviewable,
     none_if_none,
+    owning_teams,
     problems_text,
 )
 from bot.services.audit.merge_check import load as _load
@@ -133,24 +135,9 @@ class DecisionCheck(MergeCheck):
             self._trailers_agree(trailers, record, loaded.sha256, path)
         return record
 
-    def _trailers_agree(self, t: DecisionTrailers, r: Decision, record_sha: str, path: str) -> None:
-        expected = {
-            "Cab-Decision": (t.decision, r.outcome),
-            "Cab-Change": (t.change, r.change_id),
-            "Cab-Tier": (t.tier, r.risk.tier),
-            "Cab-Risk-Score": (t.risk_score, r.risk.score),
-            "Cab-Evidence-Sha256": (t.evidence_sha256, r.evidence.sha256),
-            "Cab-Model": (t.model, f"v{r.risk.model_version} sha256:{r.risk.model_sha256}"),
-            "Cab-Approved-By": (list(t.approved_by), [f"{a.login} ({a.user_id})" for a in r.approvals]),
-            "Cab-Exception": (list(t.exceptions), [e.id for e in r.exceptions]),
-            "Cab-Correlation-Id": (t.correlation_id, r.correlation_id),
-            "Cab-Record": (t.record, path),
-            "Cab-Record-Sha256": (t.record_sha256, record_sha),
-            "Cab-Previous": (t.previous, r.previous or "none"),
-        }
-        for key, (said, actual) in expected.items():
-            if said != actual:
-                self.find("trailers.mismatch", path, f"{key} says {said!r} but the record has {actual!r}")
+    def _trailers_agree(self, said: DecisionTrailers, r: Decision, record_sha: str, path: str) -> None:
+        for key, have, want in differences(said, of_decision(r, record_sha, path)):
+            self.find("trailers.mismatch", path, f"{key} says {have!r} but the record has {want!r}")
 
     # -- evidence and score --------------------------------------------------------------------
 
@@ -262,8 +249,8 @@ class DecisionCheck(MergeCheck):
         reviewed: Reviewable | None,
     ) -> None:
         tier, outcome = record.risk.tier, record.outcome
-        if outcome == "auto_approved" and tier != "low":
-            self.find("outcome.invalid", record_path, f"auto_approved at tier {tier}")
+        if not outcome_allowed(tier, outcome):
+            self.find("outcome.invalid", record_path, f"{outcome} at tier {tier}")
         ctx = ApprovalContext(
             bot=self.bot,
             pr_author=record.pull_request.author if record.pull_request else None,
@@ -274,16 +261,16 @@ class DecisionCheck(MergeCheck):
             document="change",
         )
         counted = self.count_approvals(record.approvals, ctx, record_path)
-        if outcome in APPROVING_OUTCOMES and tier != "low" and counted == 0:
-            self.find(
-                "approval.missing", record_path, f"{outcome} at tier {tier} without a counting approval"
-            )
+        if outcome in APPROVING_OUTCOMES:
+            owning = owning_teams(ctx.owners)
+            exception_ids = [e.id for e in record.exceptions]
+            for rule, needed in unmet(tier, counted, owning, exception_ids):
+                where = record.evidence.path if rule == "exception.missing" else record_path
+                self.find(rule, where, f"{outcome} at tier {tier} without {needed}")
 
     # -- exceptions ----------------------------------------------------------------------------
 
     def _exceptions(self, record: Decision, pack: EvidencePack | None, base_tree: str) -> list[ExceptionUse]:
-        if record.outcome in APPROVING_OUTCOMES and record.risk.tier == "high" and not record.exceptions:
-            self.find("exception.missing", record.evidence.path, "high tier approved without an exception")
         uses = []
         relied_on: list[tuple[str, documents.Loaded[ExceptionRecord]]] = []
         clean = True

@@ -19,8 +19,14 @@ from bot.domain.layout import classify
 from bot.domain.models import ExceptionDecision, ExceptionRecord
 from bot.domain.placement import placement_problems
 from bot.domain.rules import records
+from bot.domain.rules.approval import unmet
 from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
-from bot.domain.rules.trailers import ExceptionTrailers, exception_from_message
+from bot.domain.rules.trailers import (
+    ExceptionTrailers,
+    differences,
+    exception_from_message,
+    of_exception_decision,
+)
 from bot.services.audit.merge_check import (
     ApprovalContext,
     ChainLink,
@@ -30,6 +36,7 @@ from bot.services.audit.merge_check import (
     MergeCheck,
     load,
     none_if_none,
+    owning_teams,
     problems_text,
 )
 
@@ -109,8 +116,10 @@ class ExceptionDecisionCheck(MergeCheck):
             document="exception",
         )
         counted = self.count_approvals(record.approvals, ctx, record_path)
-        if record.outcome == "approved" and counted == 0:
-            self.find("approval.missing", record_path, "exception approved without a counting approval")
+        if record.outcome == "approved":
+            owning = owning_teams(ctx.owners)
+            for rule, needed in unmet("exception", counted, owning):
+                self.find(rule, record_path, f"exception approved without {needed}")
         if record.outcome == "approved" and record.decided_at is not None:
             self.result.approved_exception = ExceptionUse(
                 record.exception_id, record.decided_at, record.expires_at
@@ -191,20 +200,11 @@ class ExceptionDecisionCheck(MergeCheck):
             )
         return exception
 
-    def _trailers_agree(self, t: ExceptionTrailers, r: ExceptionDecision, record_sha: str, path: str) -> None:
-        expected = {
-            "Cab-Decision": (t.decision, r.outcome),
-            "Cab-Exception-Decision": (t.exception, r.exception_id),
-            "Cab-Exception-Sha256": (t.exception_sha256, r.exception.sha256),
-            "Cab-Expires-At": (t.expires_at, r.expires_at.isoformat()),
-            "Cab-Approved-By": (list(t.approved_by), [f"{a.login} ({a.user_id})" for a in r.approvals]),
-            "Cab-Record": (t.record, path),
-            "Cab-Record-Sha256": (t.record_sha256, record_sha),
-            "Cab-Previous": (t.previous, r.previous or "none"),
-        }
-        for key, (said, actual) in expected.items():
-            if said != actual:
-                self.find("trailers.mismatch", path, f"{key} says {said!r} but the record has {actual!r}")
+    def _trailers_agree(
+        self, said: ExceptionTrailers, r: ExceptionDecision, record_sha: str, path: str
+    ) -> None:
+        for key, have, want in differences(said, of_exception_decision(r, record_sha, path)):
+            self.find("trailers.mismatch", path, f"{key} says {have!r} but the record has {want!r}")
 
     def _unexpected_changes(self, record: ExceptionDecision, record_path: str) -> None:
         allowed = {record.exception.path, record_path}

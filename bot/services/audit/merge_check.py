@@ -21,7 +21,9 @@ from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, Ident, Lo
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models.decision import Approval
+from bot.domain.pull_request import Team, User
 from bot.domain.rules import codeowners, records
+from bot.domain.rules.approval import Judged, Owners, refusals
 
 T = TypeVar("T")
 
@@ -145,31 +147,51 @@ class ApprovalContext:
 
 
 def approval_problems(approval: Approval, ctx: ApprovalContext) -> list[tuple[str, str]]:
-    """(rule, message) for every reason this approval does not count; empty when it counts."""
-    login = approval.login.lower()
-    problems: list[tuple[str, str]] = []
-    if login.endswith("[bot]") or login == ctx.bot.name.lower():
-        problems.append(("approval.bot", "bots never count as approvers"))
+    """(rule, message) for every reason this approval does not count; empty when it counts.
+
+    The approval rule itself is the bot's (`bot.domain.rules.approval.refusals`), applied to what
+    the record says; the audit adds what only a record can get wrong (no PR, other evidence).
+    """
+    who = f"@{approval.login}"
+    user = User(approval.login, approval.user_id)
+    judged = _judged(approval, ctx)
+    problems = [(r.rule, r.say(who)) for r in refusals(user, approval.reviewed_sha, judged, approval.team)]
     if ctx.pr_author is None:
-        problems.append(("approval.no-pull-request", "no pull request recorded to check the author"))
-    elif login == ctx.pr_author.lower():
-        problems.append(("approval.self", "approved their own pull request"))
-    if ctx.requester is not None and login == ctx.requester.lower():
-        problems.append(("approval.self", f"approved their own {ctx.document} request"))
-    team = approval.team.lstrip("@").lower()
-    owned = {o.lstrip("@").lower() for o in ctx.owners or []}
-    if team not in owned and login not in owned:
-        why = "no CODEOWNERS at the base commit" if ctx.owners is None else f"owners are {sorted(owned)}"
-        problems.append(("approval.not-owner", f"team {approval.team} does not own the path ({why})"))
-    if login not in {m.lower() for m in approval.team_members}:
-        problems.append(("approval.not-member", f"not in the recorded members of {approval.team}"))
-    if ctx.reviewable is not None and approval.reviewed_sha not in ctx.reviewable:
-        problems.append(
-            ("approval.stale", f"reviewed {approval.reviewed_sha[:12]}, not the merged head or its record")
-        )
+        problems.append(("approval.no-pull-request", f"{who}: no pull request recorded to check the author"))
     if approval.evidence_sha256 != ctx.document_sha256:
-        problems.append(("approval.stale", f"reviewed different {ctx.document}"))
+        problems.append(("approval.stale", f"{who} reviewed different {ctx.document}"))
     return problems
+
+
+def owning_teams(owners: list[str] | None) -> Owners:
+    """The teams CODEOWNERS names for a path, as the rules see them (only teams approve)."""
+    return Owners(teams=tuple(Team(slug, -1) for slug in codeowners.team_slugs(owners or [])))
+
+
+def _judged(approval: Approval, ctx: ApprovalContext) -> Judged:
+    """The facts the bot judged this approval against, as the record and the base commit give them."""
+    claimed = approval.team.lstrip("@").lower()
+    members = tuple(
+        User(login, approval.user_id if login.lower() == approval.login.lower() else -1)
+        for login in approval.team_members
+    )
+    # Only teams approve (CODEOWNERS users never count, as in the bot); members are as recorded.
+    teams = tuple(
+        Team(slug, approval.team_id or -1, members) if slug == claimed else Team(slug, -1)
+        for slug in codeowners.team_slugs(ctx.owners or [])
+    )
+    conflicted = {}
+    if ctx.pr_author is not None:
+        conflicted[ctx.pr_author.lower()] = "is the PR author"
+    if ctx.requester is not None:
+        conflicted.setdefault(ctx.requester.lower(), "is the requester")
+    return Judged(
+        owners=Owners(teams=teams),
+        head_sha=approval.reviewed_sha,
+        reviewable=ctx.reviewable,
+        conflicted_logins=conflicted,
+        bot_name=ctx.bot.name,
+    )
 
 
 # -- values shared by the per-merge checks and the auditor ------------------------------------
@@ -324,6 +346,6 @@ class MergeCheck:
         for approval in approvals:
             problems = approval_problems(approval, ctx)
             for rule, message in problems:
-                self.find(rule, record_path, f"{approval.login}: {message}")
+                self.find(rule, record_path, message)
             counted += not problems
         return counted

@@ -29,7 +29,9 @@ import requests
 from github import Auth
 from github.GithubException import GithubException
 
-from bot.adapters.forge.github import DEFAULT_API_URL, PER_PAGE, _message, _next_link, auth_from_env
+from bot.adapters.forge.github_client import DEFAULT_API_URL, PER_PAGE, auth_from_env
+from bot.adapters.forge.github_client import error_message as _message
+from bot.adapters.forge.github_client import next_link as _next_link
 from bot.adapters.forge.interface import ForgeError
 from bot.adapters.forge.retry import TIMEOUT, ForgeRetry
 from bot.domain import documents
@@ -255,8 +257,7 @@ class GitHubFacts:
         repository = repository or environ.get("GITHUB_REPOSITORY")
         if not repository:
             raise UsageError(
-                "cab audit --online: no GitHub repository; set GITHUB_REPOSITORY "
-                "or pass --github-repo OWNER/NAME"
+                "cab audit --online: no GitHub repository; set GITHUB_REPOSITORY or pass --github OWNER/NAME"
             )
         try:
             auth = auth_from_env(environ)

@@ -1,0 +1,582 @@
+"""The bot's decision as a pure function: (pull-request snapshot, base policy, now) -> a plan.
+
+A plan says everything one sync will do to a pull request (its `risk:*` label, its one comment,
+the `cab/decision` status, the record committed to its branch, the merge) or why it refuses, with
+the reasons. `bot.services.sync` gathers the snapshot, asks for the plan and applies it through
+the forge; nothing here reads a forge, git, the environment or the clock.
+
+Reading happens in two steps so that a sync reads no more than its plan needs: `triage` looks at
+the PR's file list alone, `reading` says what else the plan will look at (the document, reviews,
+teams, an existing record), and `plan` decides from the snapshot gathered accordingly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.domain import documents, render
+from bot.domain.base_branch import BaseBranch
+from bot.domain.comments import MARKER, decision_comment, exception_comment, problems_comment
+from bot.domain.documents import Loaded
+from bot.domain.errors import InputError, Problem
+from bot.domain.identity import BotIdentity
+from bot.domain.layout import classify
+from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
+from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment
+from bot.domain.placement import placement_problems
+from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
+from bot.domain.rules import records
+from bot.domain.rules.approval import ApprovalInput, ApprovalResult, Owners, evaluate
+from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
+from bot.domain.rules.coverage import Coverage, coverage
+from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
+from bot.domain.rules.scope import POLICY_CHANGE, Scope, classify_changes, with_policy_override
+from bot.domain.rules.trailers import merge_message, of_decision, of_exception_decision
+from bot.domain.scoring import score
+
+PlanStatus = Literal["refused", "invalid", "pending", "merged"]
+CheckState = Literal["pending", "success", "failure"]
+
+
+# -- what a sync reads ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """The one document a CAB pull request carries, found from its file list alone."""
+
+    kind: Literal["change", "exception"]
+    path: str
+    scope: Scope
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the plan for a target will look at, beyond the document itself."""
+
+    reviews: bool = False  # reviews, commits and comments (not for the low tier: nothing changes it)
+    owned_path: str | None = None  # whose CODEOWNERS owners must be resolved into teams
+    team_slugs: tuple[str, ...] = ()
+    record_path: str | None = None  # a record of ours the head may already carry (a crashed run)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the plan decides from, read once by the sync service."""
+
+    pr: PullRequest
+    files: tuple[ChangedFile, ...]
+    document: bytes | None  # the target's blob at the head
+    existing_record: bytes | None = None  # our record at `Reading.record_path` on the head, if any
+    commits: tuple[Commit, ...] = ()
+    reviews: tuple[Review, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    teams: Mapping[str, Team | None] = field(default_factory=dict)  # slug -> team (None: no such team)
+    reviewed_diffs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # sha -> paths vs head
+    previous: str | None = None  # the newest record sha256 on the base (the hash chain)
+
+
+# -- what a sync does -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordCommit:
+    files: Mapping[str, bytes | None]  # our record, and stale records of ours to delete (None)
+    message: str
+
+
+@dataclass(frozen=True)
+class Merge:
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    status: PlanStatus
+    summary: str
+    comment: str
+    check: CheckState
+    check_description: str
+    label: str | None = None
+    record: RecordCommit | None = None  # committed before the check is set on the new head
+    merge: Merge | None = None
+    tier: str | None = None
+    score: str | None = None
+    outcome: str | None = None
+    record_path: str | None = None
+    problems: tuple[Problem, ...] = ()
+    not_counted: tuple[str, ...] = ()  # reviews that did not count, with the reason
+
+
+def refusal(title: str, reasons: Sequence[Problem | str], status: PlanStatus = "refused") -> Plan:
+    return Plan(
+        status=status,
+        summary=f"{title}: " + "; ".join(str(r) for r in reasons),
+        comment=problems_comment(title, reasons),
+        check="failure",
+        check_description=title[:140],
+        problems=tuple(r for r in reasons if isinstance(r, Problem)),
+    )
+
+
+def triage(files: Sequence[ChangedFile]) -> Target | Plan:
+    """The document the PR carries, or the refusal its file list alone already implies."""
+    scope = classify_changes(files)
+    if scope.refusals:
+        return refusal("This pull request cannot be decided", scope.refusals)
+    if scope.evidence_paths and scope.exception_paths:
+        return refusal(
+            "One decision per pull request",
+            ["submit the exception in its own pull request; security approves it separately"],
+        )
+    if not scope.evidence_paths and not scope.exception_paths:
+        return refusal(
+            "No evidence pack",
+            ["a CAB pull request adds or changes exactly one evidence/<yyyy-mm>/<change-id>.yaml"],
+        )
+    if scope.evidence_paths:
+        return Target("change", scope.evidence_paths[0], scope)
+    if len(scope.exception_paths) > 1:
+        return refusal("One exception per pull request", list(scope.exception_paths))
+    return Target("exception", scope.exception_paths[0], scope)
+
+
+def reading(target: Target, document: bytes | None, base: BaseBranch) -> Reading:
+    """What `plan` will look at for this target; nothing when the document alone refuses it."""
+    assessed = _assess(target, document, base)
+    if isinstance(assessed, Plan):
+        return Reading()
+    path = assessed.record_path
+    existing = path if path in target.scope.record_paths else None
+    if assessed.tier == "low":
+        return Reading(record_path=existing)
+    named = owners_for(base.codeowners, assessed.owned_path)
+    return Reading(
+        reviews=True,
+        owned_path=assessed.owned_path,
+        team_slugs=tuple(team_slugs(named)),
+        record_path=existing,
+    )
+
+
+# -- the decision -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Assessed:
+    """A valid document with its tier and where its record goes."""
+
+    loaded: Loaded[EvidencePack] | Loaded[ExceptionRecord]
+    tier: str  # low | medium | high for a change; "exception" for an exception
+    record_path: str
+    owned_path: str  # the path whose CODEOWNERS owners approve
+    risk: RiskAssessment | None = None
+
+
+def _load(target: Target, raw: bytes | None) -> Loaded[EvidencePack] | Loaded[ExceptionRecord] | Plan:
+    kind: type[EvidencePack] | type[ExceptionRecord] = (
+        EvidencePack if target.kind == "change" else ExceptionRecord
+    )
+    if raw is None:
+        return refusal("Document missing", [f"{target.path} is not in the head"])
+    try:
+        loaded = documents.parse(raw, target.path, kind)
+    except InputError as exc:
+        return refusal(f"The {kind.__name__} is invalid", exc.problems, "invalid")
+    governed = classify(target.path)
+    assert governed is not None  # triage found the target by its path shape
+    misplaced = placement_problems(governed, loaded.model)
+    if misplaced:
+        return refusal(
+            f"The {kind.__name__} is misplaced", [Problem(target.path, 1, 1, m) for m in misplaced], "invalid"
+        )
+    return loaded
+
+
+def _assess(target: Target, raw: bytes | None, base: BaseBranch) -> _Assessed | Plan:
+    loaded = _load(target, raw)
+    if isinstance(loaded, Plan):
+        return loaded
+    model = loaded.model
+    if isinstance(model, EvidencePack):
+        risk = assess_risk(model, base, target.scope)
+        path = records.record_path(model, risk.tier)
+        return _Assessed(loaded, risk.tier, path, path, risk)
+    return _Assessed(loaded, "exception", records.exception_record_path(model), target.path)
+
+
+def assess_risk(pack: EvidencePack, base: BaseBranch, scope: Scope) -> RiskAssessment:
+    """Score with the base branch's model; a change that touches policy is high tier."""
+    return with_policy_override(score(pack, base.model.model, base.model.sha256), scope.policy_paths)
+
+
+def owners(codeowners: str, path: str, teams: Mapping[str, Team | None]) -> Owners:
+    """The owners of a path, resolved through the teams read: only team members approve."""
+    named = owners_for(codeowners, path)
+    found, unresolved = [], []
+    for slug in team_slugs(named):
+        team = teams.get(slug)
+        if team is None:
+            unresolved.append(f"@{slug}")
+        else:
+            found.append(team)
+    # Individual users in CODEOWNERS are not approvers here: membership is snapshotted per team.
+    unresolved += [f"@{login} (users must approve through a team)" for login in user_logins(named)]
+    return Owners(teams=tuple(found), unresolved=tuple(unresolved))
+
+
+def plan(
+    target: Target, snapshot: Snapshot, base: BaseBranch, now: dt.datetime, identity: BotIdentity
+) -> Plan:
+    """What one sync does to this pull request, given what it read."""
+    assessed = _assess(target, snapshot.document, base)
+    if isinstance(assessed, Plan):
+        return assessed
+    loaded = assessed.loaded
+    if isinstance(loaded.model, EvidencePack):
+        return _plan_change(_Facts(target, snapshot, base, now, identity), assessed, loaded)
+    return _plan_exception(_Facts(target, snapshot, base, now, identity), assessed, loaded)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    target: Target
+    snapshot: Snapshot
+    base: BaseBranch
+    now: dt.datetime
+    identity: BotIdentity
+
+    @property
+    def pr(self) -> PullRequest:
+        return self.snapshot.pr
+
+    def pull_request_ref(self) -> PullRequestRef:
+        """What a final record says about the PR it decided."""
+        return PullRequestRef(
+            number=self.pr.number,
+            head_sha=self.pr.head_sha,
+            base_sha=self.base.sha,
+            author=self.pr.author.login,
+        )
+
+    def foreign_records(self, own_id: str, kind: records.RecordKind) -> Plan | None:
+        foreign = [p for p in self.target.scope.record_paths if not records.is_own_record(p, own_id, kind)]
+        if not foreign:
+            return None
+        return refusal(
+            "Decision records touched",
+            [
+                f"{p}: only the bot writes under decisions/, and only this pull request's record"
+                for p in foreign
+            ],
+        )
+
+    def stale(self, path: str) -> dict[str, bytes | None]:
+        return {p: None for p in self.target.scope.record_paths if p != path}
+
+
+def reviewable_shas(
+    pr: PullRequest,
+    commits: Sequence[Commit],
+    reviews: Sequence[Review],
+    diffs: Mapping[str, Sequence[str]],
+    record_id: str,
+    kind: records.RecordKind,
+) -> frozenset[str]:
+    """The head, and each reviewed PR commit whose only difference from the head is our record."""
+    in_pr = {c.sha for c in commits}
+    reviewable = {pr.head_sha}
+    for sha in {r.commit_id for r in reviews if r.state == "APPROVED"} - reviewable:
+        if sha in in_pr and sha in diffs and records.differs_only_by_own_record(diffs[sha], record_id, kind):
+            reviewable.add(sha)
+    return frozenset(reviewable)
+
+
+def approved_shas_to_diff(pr: PullRequest, commits: Sequence[Commit], reviews: Sequence[Review]) -> list[str]:
+    """The PR commits an approval was given on, other than the head: each needs its diff to the head."""
+    in_pr = {c.sha for c in commits}
+    return sorted({r.commit_id for r in reviews if r.state == "APPROVED"} & in_pr - {pr.head_sha})
+
+
+def _verdict(
+    facts: _Facts,
+    assessed: _Assessed,
+    record_id: str,
+    kind: records.RecordKind,
+    requester: str,
+    cover: Coverage | None = None,
+) -> ApprovalResult:
+    snap = facts.snapshot
+    if assessed.tier == "low":  # auto-approved: no review, commit or owner can change that
+        return evaluate(
+            ApprovalInput(
+                tier="low",
+                pr=facts.pr,
+                commits=(),
+                reviews=(),
+                comments=(),
+                owners=Owners(),
+                reviewable_shas=frozenset({facts.pr.head_sha}),
+                bot=None,
+                bot_name=facts.identity.name,
+                requester=requester,
+            )
+        )
+    return evaluate(
+        ApprovalInput(
+            tier=assessed.tier,
+            pr=facts.pr,
+            commits=snap.commits,
+            reviews=snap.reviews,
+            comments=snap.comments,
+            owners=owners(facts.base.codeowners, assessed.owned_path, snap.teams),
+            reviewable_shas=reviewable_shas(
+                facts.pr, snap.commits, snap.reviews, snap.reviewed_diffs, record_id, kind
+            ),
+            bot=None,
+            bot_name=facts.identity.name,
+            requester=requester,
+            exception_ids=tuple(e.model.id for e in cover.covering) if cover else (),
+            exception_gaps=cover.gaps if cover else (),
+        )
+    )
+
+
+def approvals_of(verdict: ApprovalResult, document_sha: str) -> list[Approval]:
+    """The counted approvals as a record keeps them: who, for which team, on which commit."""
+    out = []
+    for counted in verdict.approvals:
+        team = counted.team
+        assert team is not None  # only team members count (see `owners`)
+        out.append(
+            Approval(
+                login=counted.review.user.login,
+                user_id=counted.review.user.id,
+                team=team.slug,
+                team_id=team.id,
+                team_members=sorted(m.login for m in team.members),
+                review_id=counted.review.id,
+                reviewed_sha=counted.review.commit_id,
+                evidence_sha256=document_sha,
+                approved_at=counted.review.submitted_at,
+            )
+        )
+    return out
+
+
+def _reusable(
+    facts: _Facts, outcome: str, previous: str | None, approvals: list[Approval], path: str
+) -> bytes | None:
+    """The final record already on the head from a run that crashed before merging, if still right."""
+    raw = facts.snapshot.existing_record
+    if raw is None:
+        return None
+    try:
+        record = documents.parse(raw, path).model
+    except InputError:
+        return None
+    if not isinstance(record, Decision | ExceptionDecision) or record.outcome != outcome:
+        return None
+    same_reviews = [a.review_id for a in record.approvals] == [a.review_id for a in approvals]
+    return raw if record.previous == previous and same_reviews else None
+
+
+def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePack]) -> Plan:
+    pack = evidence.model
+    if pack.change_id in facts.base.decided_change_ids:
+        return refusal(
+            "Already decided",
+            [
+                f"{pack.change_id} has a decision on {facts.pr.base_ref}; decided evidence cannot be edited. "
+                "Submit the change again under a new change id."
+            ],
+        )
+    refused = facts.foreign_records(pack.change_id, "Decision")
+    if refused:
+        return refused
+    risk = assessed.risk
+    assert risk is not None
+    tier_note = None
+    if risk.tier_override == POLICY_CHANGE:
+        tier_note = "High tier because this PR changes policy: " + ", ".join(
+            facts.target.scope.policy_paths[:5]
+        )
+    path = assessed.record_path
+    cover = coverage(pack, facts.base.exceptions, facts.now)
+    verdict = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
+    scored = render.ScoredPack(
+        facts.target.path, pack.change_id, pack.title, evidence.sha256, risk, pack.missing_sections
+    )
+    comment = decision_comment(scored, verdict, list(cover.reasons) if risk.tier == "high" else [], tier_note)
+    if not verdict.decided:
+        pending = records.build(
+            evidence=evidence,
+            evidence_path=facts.target.path,
+            risk=risk,
+            outcome="pending",
+            rationale=verdict.summary,
+        )
+        return Plan(
+            status="pending",
+            summary=verdict.summary,
+            comment=comment,
+            check="pending",
+            check_description=verdict.summary[:140],
+            record=RecordCommit(
+                {path: records.render(pending), **facts.stale(path)},
+                f"cab: pending decision for {pack.change_id} ({risk.tier}, {risk.score})",
+            ),
+            outcome="pending",
+            not_counted=tuple(d.reason for d in verdict.dismissed),
+            label=f"risk:{risk.tier}",
+            tier=risk.tier,
+            score=risk.score,
+            record_path=path,
+        )
+
+    approvals = approvals_of(verdict, evidence.sha256)
+    previous = facts.snapshot.previous
+    raw = _reusable(facts, verdict.status, previous, approvals, path)
+    if raw is None:
+        raw = records.render(
+            records.build(
+                evidence=evidence,
+                evidence_path=facts.target.path,
+                risk=risk,
+                outcome=verdict.status,
+                rationale=verdict.summary,
+                approvals=approvals,
+                exceptions=cover.covering if risk.tier == "high" else (),
+                conditions=verdict.conditions,
+                decided_at=facts.now,
+                decided_by=facts.identity.name,
+                previous=previous,
+                pull_request=facts.pull_request_ref(),
+            )
+        )
+    final: Decision = records.parse(raw, path).model
+    trailers = of_decision(final, records.record_sha256(raw, path), path)
+    subject = f"cab: {final.outcome} {pack.change_id} ({risk.tier}, {risk.score})"
+    return Plan(
+        status="merged",
+        summary=verdict.summary,
+        comment=comment,
+        check="success",
+        check_description=f"decision recorded: {trailers.decision}",
+        record=RecordCommit({path: raw, **facts.stale(path)}, subject),
+        merge=Merge(subject, merge_message(subject, final.rationale, trailers)),
+        outcome=final.outcome,
+        label=f"risk:{risk.tier}",
+        tier=risk.tier,
+        score=risk.score,
+        record_path=path,
+    )
+
+
+def exception_refusals(
+    record: ExceptionRecord, change: ChangedFile | None, base: BaseBranch, now: dt.datetime
+) -> list[str]:
+    """Why an exception cannot be approved now, whoever reviews it."""
+    reasons = []
+    if record.id in base.decided_exception_ids or (change is not None and change.status != "added"):
+        reasons.append(
+            f"{record.id} exists already; exceptions are never edited. Renew with a new exception id."
+        )
+    window = window_problem(record.expires_at, now)
+    if window == "not-after-approval":
+        reasons.append(f"expires_at {record.expires_at.isoformat()} is in the past")
+    elif window == "too-long":
+        reasons.append(
+            f"expires_at is more than {MAX_EXCEPTION_DAYS} days after approval; request a shorter expiry"
+        )
+    return reasons
+
+
+def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[ExceptionRecord]) -> Plan:
+    record = exception.model
+    refused = facts.foreign_records(record.id, "ExceptionDecision")
+    if refused:
+        return refused
+    change = next((f for f in facts.snapshot.files if f.path == facts.target.path), None)
+    reasons = exception_refusals(record, change, facts.base, facts.now)
+    if reasons:
+        return refusal("This exception cannot be approved", reasons)
+
+    path = assessed.record_path
+    verdict = _verdict(facts, assessed, record.id, "ExceptionDecision", record.requested_by)
+    comment = exception_comment(record, exception.sha256, verdict)
+    if not verdict.decided:
+        pending = records.build_exception(
+            exception=exception,
+            exception_path=facts.target.path,
+            outcome="pending",
+            rationale=verdict.summary,
+        )
+        return Plan(
+            status="pending",
+            summary=verdict.summary,
+            comment=comment,
+            check="pending",
+            check_description=verdict.summary[:140],
+            record=RecordCommit(
+                {path: records.render(pending), **facts.stale(path)}, f"cab: pending exception {record.id}"
+            ),
+            outcome="pending",
+            record_path=path,
+        )
+    outcome: Literal["approved", "rejected"] = "rejected" if verdict.status == "rejected" else "approved"
+    approvals = approvals_of(verdict, exception.sha256)
+    previous = facts.snapshot.previous
+    raw = _reusable(facts, outcome, previous, approvals, path) or records.render(
+        records.build_exception(
+            exception=exception,
+            exception_path=facts.target.path,
+            outcome=outcome,
+            rationale=verdict.summary,
+            approvals=approvals,
+            decided_at=facts.now,
+            decided_by=facts.identity.name,
+            previous=previous,
+            pull_request=facts.pull_request_ref(),
+        )
+    )
+    trailers = of_exception_decision(
+        records.parse_exception_decision(raw, path).model, records.record_sha256(raw, path), path
+    )
+    subject = f"cab: exception {record.id} {outcome}"
+    return Plan(
+        status="merged",
+        summary=verdict.summary,
+        comment=comment,
+        check="success",
+        check_description=f"decision recorded: {trailers.decision}",
+        record=RecordCommit({path: raw, **facts.stale(path)}, subject),
+        merge=Merge(subject, merge_message(subject, verdict.summary, trailers)),
+        outcome=outcome,
+        record_path=path,
+    )
+
+
+__all__ = [
+    "MARKER",
+    "Merge",
+    "Plan",
+    "Reading",
+    "RecordCommit",
+    "Snapshot",
+    "Target",
+    "approvals_of",
+    "approved_shas_to_diff",
+    "assess_risk",
+    "exception_refusals",
+    "owners",
+    "plan",
+    "reading",
+    "refusal",
+    "reviewable_shas",
+    "triage",
+]
