@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.forge.interface import ForgeError
 from bot.adapters.forge.sandbox import SandboxForge
 from bot.adapters.git.blobs import GitBlobs, RepositoryError
 from bot.adapters.git.process import Git
@@ -59,5 +58,5 @@ def test_a_failed_command_raises_the_callers_error_with_gits_message(repo: RepoB
 
 
 def test_a_sandbox_in_a_directory_that_is_no_repository_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ForgeError, match="is not a git repository"):
+    with pytest.raises(RepositoryError, match="not a git repository"):
         SandboxForge(tmp_path, BOT, Clock())

@@ -7,11 +7,9 @@ import dataclasses
 import datetime as dt
 import json
 
-import git
-
 from bot.adapters.environment import bot_identity
 from bot.adapters.forge.sandbox import SandboxForge
-from bot.adapters.git.blobs import GitBlobs
+from bot.adapters.git.blobs import GitBlobs, RepositoryError
 from bot.cli import repo_flags
 from bot.domain.base_branch import exception_states
 from bot.domain.errors import UsageError
@@ -100,7 +98,7 @@ def handle_expire(args: argparse.Namespace) -> int:
     identity = bot_identity()
     try:
         forge = SandboxForge(args.sandbox, identity, lambda: dt.datetime.now(dt.UTC))
-    except git.InvalidGitRepositoryError:  # the adapter reports "not a sandbox forge" for a plain repository
+    except RepositoryError:  # a repository that is no sandbox is the adapter's "not a sandbox forge"
         raise UsageError(f"cab expire: --sandbox {args.sandbox}: not a git repository") from None
     report = expiry.run(forge, now=_when(args.at), identity=identity, branch=args.branch)
     print(report.summary() + (f"; tracking issue #{report.issue}" if report.issue else ""))

@@ -53,7 +53,7 @@ class SandboxForge:
         self.clock = clock
         self.git = Git(path, RepositoryError)
         if not self.git.is_repository():
-            raise ForgeError(f"{path} is not a git repository")
+            raise RepositoryError(f"{path}: not a git repository")
         self._blobs = GitBlobs(self.git)
         self._state_path = self.git.git_dir() / STATE_FILE
         if not self._state_path.exists():
