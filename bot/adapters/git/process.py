@@ -150,7 +150,7 @@ class Git:
         if self._cat is None:
             self._cat = Pipe(
                 self.process("cat-file", "--batch"),
-                partial(_object_answer, limit=self._blob_limit),
+                partial(_object_answer, self._blob_limit),
                 _object_weight,
                 self._failure,
             )
@@ -223,7 +223,7 @@ def _object_weight(answer: tuple[str, bytes] | None) -> int:
     return len(answer[1]) if answer else 0
 
 
-def _object_answer(stdout: Reader, request: str, *, limit: int | None) -> tuple[str, bytes] | None:
+def _object_answer(limit: int | None, stdout: Reader, request: str) -> tuple[str, bytes] | None:
     """One `--batch` answer: (kind, data), or None for a missing object; blobs cut at `limit`."""
     header = stdout.until(b"\n").decode().split()
     if len(header) != 3:
