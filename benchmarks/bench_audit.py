@@ -30,8 +30,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import documents  # noqa: E402
 from bot.adapters.environment import bot_identity  # noqa: E402
+from bot.domain import documents  # noqa: E402
 from bot.domain.canonical import content_sha256  # noqa: E402
 from bot.domain.models import EvidencePack, RiskModel  # noqa: E402
 from bot.domain.rules.trailers import DecisionTrailers, merge_message  # noqa: E402

@@ -24,7 +24,7 @@ from bot.services import expiry_sweep as expiry
 from bot.services.expiry_sweep import ExpiryReport
 from bot.services.sync import SyncResult, sync
 from tests import github_fake as gf
-from tests.sandbox import BOT, DATA, EXAMPLES, EXCEPTION, CabRepo, Clock, make_cab_repo
+from tests.sandbox import BOT, DATA, EXAMPLES, EXCEPTION, CabRepo, Clock, commit_at, make_cab_repo
 
 FORGES = ("sandbox", "github")
 MAIN = "main"
@@ -129,16 +129,16 @@ class SandboxCab(CabRepo):
         return self.forge.read_file(self.forge.branch_head(MAIN), path)
 
     def main_message(self) -> str:
-        return str(self.forge.repo.commit(self.forge.branch_head(MAIN)).message)
+        return commit_at(self.forge, MAIN).message
 
     def issues(self) -> list[tuple[int, str, str]]:
         return [(i["number"], i["title"], i["body"]) for i in self.forge.issues() if i["state"] == "open"]
 
     def writes(self) -> object:
-        return (self.forge._state_path.read_text(), self.forge.repo.git.for_each_ref())
+        return (self.forge._state_path.read_text(), self.forge.git.run("for-each-ref").stdout)
 
     def repository(self) -> Path:
-        return Path(self.forge.repo.git_dir)
+        return self.forge.git.git_dir()
 
 
 PEOPLE = {"alice-eng": 201, "bob-cab": 202, "carol-cab": 203, "sec-sam": 204, "mallory": 205}

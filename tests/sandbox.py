@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.adapters.forge.sandbox import SandboxForge
+from bot.adapters.git.process import parse_commit
+from bot.domain.git_objects import CommitHeader
 from bot.domain.identity import BotIdentity
 from bot.services.sync import SyncResult, sync
 
@@ -72,6 +74,12 @@ class CabRepo:
 
     def main_files(self, directory: str) -> list[str]:
         return list(self.forge.list_files(self.forge.branch_head("main"), directory))
+
+
+def commit_at(forge: SandboxForge, branch: str) -> CommitHeader:
+    """The commit at the tip of a sandbox branch, read as a raw git object."""
+    sha = forge.branch_head(branch)
+    return parse_commit(sha, forge.git.read_object(sha, "commit"))
 
 
 def make_cab_repo(path: Path) -> CabRepo:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.git import object_store as history
+from bot.adapters.git import process as pipes
 from bot.adapters.git.object_store import AuditRefused, GitRepository
 from bot.cli import main
 from bot.domain.strict_yaml import DEFAULT_LIMITS
@@ -223,8 +223,8 @@ def test_many_requests_in_flight_are_each_answered_with_their_own_object(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bounds: tuple[int, int] | None
 ) -> None:
     if bounds is not None:  # answers read ahead are dropped and asked for again
-        monkeypatch.setattr(history, "_IN_FLIGHT", bounds[0])
-        monkeypatch.setattr(history, "_READY", bounds[1])
+        monkeypatch.setattr(pipes, "_IN_FLIGHT", bounds[0])
+        monkeypatch.setattr(pipes, "_READY", bounds[1])
     b = RepoBuilder(tmp_path / "many")
     b.commit("root", who=OUTSIDER)
     for n in range(700):  # more than the requests kept in flight at once

@@ -10,7 +10,7 @@ from bot.adapters.forge.interface import HeadMovedError
 from bot.domain.models import Decision
 from bot.domain.rules import records
 from bot.domain.rules.trailers import from_message
-from tests.sandbox import HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
+from tests.sandbox import HIGH, LOW, MEDIUM, CabRepo, commit_at, make_cab_repo
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def _record(cab: CabRepo, path: str) -> Decision:
 
 
 def _main_message(cab: CabRepo) -> str:
-    return str(cab.forge.repo.commit(cab.forge.branch_head("main")).message)
+    return commit_at(cab.forge, "main").message
 
 
 def test_low_risk_change_is_auto_approved_and_merged_with_trailers(cab: CabRepo) -> None:
@@ -48,8 +48,8 @@ def test_low_risk_change_is_auto_approved_and_merged_with_trailers(cab: CabRepo)
 def test_merge_commit_has_base_then_reviewed_head_as_parents(cab: CabRepo) -> None:
     base = cab.forge.branch_head("main")
     result = cab.sync(cab.submit(LOW))
-    merge = cab.forge.repo.commit(cab.forge.branch_head("main"))
-    assert [p.hexsha for p in merge.parents] == [base, result.head_sha]
+    merge = commit_at(cab.forge, "main")
+    assert list(merge.parents) == [base, result.head_sha]
 
 
 def test_medium_change_waits_with_pending_record_label_and_comment(cab: CabRepo) -> None:

@@ -34,16 +34,15 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    import git
-
     from bot.adapters.environment import bot_identity
     from bot.adapters.forge.sandbox import SandboxForge
+    from bot.adapters.git.blobs import RepositoryError
     from bot.services import expiry_sweep as expiry
 
     identity = bot_identity()
     try:
         forge = SandboxForge(args.sandbox, identity, lambda: dt.datetime.now(dt.UTC))
-    except git.InvalidGitRepositoryError:  # the adapter reports "not a sandbox forge" for a plain repository
+    except RepositoryError:  # a repository that is no sandbox is the adapter's "not a sandbox forge"
         raise UsageError(f"cab expire: --sandbox {args.sandbox}: not a git repository") from None
     report = expiry.run(forge, now=args.at or dt.datetime.now(dt.UTC), identity=identity, branch=args.branch)
     print(report.summary() + (f"; tracking issue #{report.issue}" if report.issue else ""))

@@ -142,15 +142,16 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
     step("@sec-sam approves the resubmitted change")
     do_sync(resubmitted)
 
-    forge.repo.git.reset("--hard", "--quiet")  # show main's files in the work tree
+    forge.git.run("reset", "--hard", "--quiet")  # show main's files in the work tree
     report.decisions = decided(forge._blobs, "main")
-    report.log = forge.repo.git.log(
+    report.log = forge.git.run(
+        "log",
         "--first-parent",
         "--merges",
         "--format=%h %s%n%(trailers:key=Cab-Decision,key=Cab-Change,"
         "key=Cab-Exception-Decision,key=Cab-Tier,key=Cab-Risk-Score,key=Cab-Approved-By,key=Cab-Exception)",
         "main",
-    )
+    ).text
     return report
 
 

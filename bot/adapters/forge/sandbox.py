@@ -1,9 +1,10 @@
 """The Forge interface backed by a local git repository: the lifecycle with no network.
 
-Branches, commits and merges are real git objects (GitPython driving git plumbing: a private
-index per commit, `merge-tree --write-tree` for merges, `update-ref` with the expected old value
-so a moved branch is detected exactly as GitHub's `sha=` guard would). Pull requests, reviews,
-comments, labels, statuses, users and teams live in `.git/cab-sandbox.json`.
+Branches, commits and merges are real git objects, made with git plumbing through the one git
+adapter (`bot.adapters.git.process.Git`): a private index per commit, `merge-tree --write-tree`
+for merges, `update-ref` with the expected old value so a moved branch is detected exactly as
+GitHub's `sha=` guard would. Pull requests, reviews, comments, labels, statuses, users and teams
+live in `.git/cab-sandbox.json`.
 
 It also offers what GitHub's UI offers humans (push as a user, open a PR, review, comment), so
 `cab demo` and end-to-end tests can act out every role.
@@ -20,10 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-import git
-
 from bot.adapters.forge.interface import ForgeError, HeadMovedError
 from bot.adapters.git.blobs import GitBlobs, RepositoryError
+from bot.adapters.git.process import Git
 from bot.domain.identity import BotIdentity
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, ReviewState, Team, User
 from bot.domain.rules import chain
@@ -51,9 +51,11 @@ class SandboxForge:
         self.path = path
         self.identity = identity
         self.clock = clock
-        self.repo = git.Repo(path)
-        self._blobs = GitBlobs(self.repo)
-        self._state_path = Path(self.repo.git_dir) / STATE_FILE
+        self.git = Git(path, RepositoryError)
+        if not self.git.is_repository():
+            raise RepositoryError(f"{path}: not a git repository")
+        self._blobs = GitBlobs(self.git)
+        self._state_path = self.git.git_dir() / STATE_FILE
         if not self._state_path.exists():
             raise ForgeError(
                 f"{path} is not a sandbox forge (no {STATE_FILE}); create one with SandboxForge.create"
@@ -67,10 +69,10 @@ class SandboxForge:
     @classmethod
     def create(cls, path: Path, identity: BotIdentity, clock: Clock, *, branch: str = "main") -> SandboxForge:
         path.mkdir(parents=True, exist_ok=True)
-        repo = git.Repo.init(path, initial_branch=branch)
-        with repo.config_writer() as config:  # local identity for the demo user's own checkouts
-            config.set_value("user", "name", "sandbox")
-            config.set_value("user", "email", "sandbox@users.noreply.sandbox")
+        repo = Git(path, ForgeError)
+        repo.run("init", "--quiet", f"--initial-branch={branch}")
+        repo.run("config", "user.name", "sandbox")  # local identity for the demo user's own checkouts
+        repo.run("config", "user.email", "sandbox@users.noreply.sandbox")
         bot = {"login": "cab-bot[bot]", "id": 41898282, "bot": True, "email": identity.email}
         state = {
             "users": [bot],
@@ -81,7 +83,7 @@ class SandboxForge:
             "statuses": {},
             "next_id": 1000,
         }
-        (Path(repo.git_dir) / STATE_FILE).write_text(json.dumps(state, indent=2))
+        (repo.git_dir() / STATE_FILE).write_text(json.dumps(state, indent=2))
         return cls(path, identity, clock)
 
     def _load(self) -> dict[str, Any]:
@@ -140,10 +142,7 @@ class SandboxForge:
     def _index(self, parent: str | None) -> Iterator[dict[str, str]]:
         with tempfile.TemporaryDirectory() as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-            if parent:
-                self.repo.git.read_tree(parent, env=env)
-            else:
-                self.repo.git.read_tree("--empty", env=env)
+            self.git.run("read-tree", *([parent] if parent else ["--empty"]), env=env)
             yield env
 
     def _commit_env(self, name: str, email: str) -> dict[str, str]:
@@ -164,33 +163,26 @@ class SandboxForge:
         with self._index(parent) as env:
             for path, content in files.items():
                 if content is None:
-                    self.repo.git.update_index("--force-remove", "--", path, env=env)
+                    self.git.run("update-index", "--force-remove", "--", path, env=env)
                     continue
-                with tempfile.NamedTemporaryFile() as handle:
-                    handle.write(content)
-                    handle.flush()
-                    blob = self.repo.git.hash_object("-w", "--", handle.name)
-                self.repo.git.update_index("--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
-            tree = self.repo.git.write_tree(env=env)
-        parent_tree = self.repo.git.rev_parse(f"{parent}^{{tree}}") if parent else None
+                blob = self.git.run("hash-object", "-w", "--stdin", input=content).stdout.strip()
+                self.git.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            tree = self.git.run("write-tree", env=env).stdout.strip()
+        parent_tree = self.git.object_id(parent, "tree") if parent else None
         if tree == parent_tree:
             assert parent is not None
             return parent, parent_tree
         args = [tree, "-m", message] + (["-p", parent] if parent else [])
-        sha = self.repo.git.commit_tree(*args, env={**env, **self._commit_env(name, email)})
+        sha = self.git.run("commit-tree", *args, env={**env, **self._commit_env(name, email)}).stdout.strip()
         return sha, parent_tree
 
     def _head(self, branch: str) -> str | None:
-        try:
-            return str(self.repo.git.rev_parse("--verify", "--quiet", f"refs/heads/{branch}"))
-        except git.GitCommandError:
-            return None
+        done = self.git.run("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False)
+        return done.stdout.strip() if done.returncode == 0 else None
 
     def _move(self, branch: str, new: str, old: str | None) -> None:
-        try:
-            self.repo.git.update_ref(f"refs/heads/{branch}", new, old or "0" * 40)
-        except git.GitCommandError as exc:
-            raise HeadMovedError(f"branch {branch} moved while committing") from exc
+        if self.git.run("update-ref", f"refs/heads/{branch}", new, old or "0" * 40, check=False).returncode:
+            raise HeadMovedError(f"branch {branch} moved while committing")
 
     def push(
         self,
@@ -296,13 +288,12 @@ class SandboxForge:
         )
 
     def _merge_base(self, pr: PullRequest) -> str:
-        return str(self.repo.git.merge_base(pr.base_sha, pr.head_sha))
+        return self.git.run("merge-base", pr.base_sha, pr.head_sha).stdout.strip()
 
     def commits(self, number: int) -> Sequence[Commit]:
         pr = self.pull_request(number)
-        out = self.repo.git.log(
-            "--reverse", "--format=%H%x00%ae%x00%ce%x00%B%x1e", f"{self._merge_base(pr)}..{pr.head_sha}", "--"
-        )
+        span = f"{self._merge_base(pr)}..{pr.head_sha}"
+        out = self.git.run("log", "--reverse", "--format=%H%x00%ae%x00%ce%x00%B%x1e", span, "--").text
         commits = []
         for entry in out.split("\x1e"):
             if not entry.strip():
@@ -317,7 +308,7 @@ class SandboxForge:
 
     def changed_files(self, number: int) -> Sequence[ChangedFile]:
         pr = self.pull_request(number)
-        out = self.repo.git.diff("--name-status", "-M", "-z", self._merge_base(pr), pr.head_sha, "--")
+        out = self.git.run("diff", "--name-status", "-M", "-z", self._merge_base(pr), pr.head_sha, "--").text
         parts = [p for p in out.split("\x00") if p]
         files = []
         i = 0
@@ -380,7 +371,7 @@ class SandboxForge:
         return self._blobs.list_files(sha, directory)
 
     def diff_paths(self, base_sha: str, head_sha: str) -> Sequence[str]:
-        out = self.repo.git.diff("--name-only", "--no-renames", "-z", base_sha, head_sha, "--")
+        out = self.git.run("diff", "--name-only", "--no-renames", "-z", base_sha, head_sha, "--").text
         return [p for p in out.split("\x00") if p]
 
     def branch_head(self, branch: str) -> str:
@@ -390,20 +381,23 @@ class SandboxForge:
         return head
 
     def latest_decision_sha256(self, sha: str) -> str | None:
-        process = self.repo.git.log(
-            "--first-parent", "--merges", "--format=%ce%x00%P%x00%B%x1e", sha, as_process=True
-        )
-        buffer = ""
-        for chunk in iter(lambda: process.stdout.read(65536), b""):
-            buffer += chunk.decode("utf-8", errors="replace")
-            *entries, buffer = buffer.split("\x1e")
-            for entry in entries:
-                committer, parents, message = entry.strip("\n").split("\x00", 2)
-                found = chain.record_sha256_of_merge(message, len(parents.split()))
-                if found and committer.lower() == self.identity.email.lower():
-                    process.kill()
-                    return found
-        process.wait()
+        log = ("log", "--first-parent", "--merges", "--format=%ce%x00%P%x00%B%x1e", "--end-of-options", sha)
+        with self.git.stream(*log) as process:
+            stdout, stderr = process.stdout, process.stderr
+            assert stdout is not None
+            assert stderr is not None
+            buffer = ""
+            for chunk in iter(lambda: stdout.read(65536), b""):
+                buffer += chunk.decode("utf-8", errors="replace")
+                *entries, buffer = buffer.split("\x1e")
+                for entry in entries:
+                    committer, parents, message = entry.strip("\n").split("\x00", 2)
+                    found = chain.record_sha256_of_merge(message, len(parents.split()))
+                    if found and committer.lower() == self.identity.email.lower():
+                        process.kill()
+                        return found
+            if process.wait() != 0:
+                raise ForgeError(f"git log failed: {stderr.read().decode('utf-8', 'replace').strip()}")
         return None
 
     # --- Forge: writes -----------------------------------------------------------------------
@@ -463,12 +457,13 @@ class SandboxForge:
             raise ForgeError(f"#{number} is {pr.state}")
         if pr.head_sha != sha:
             raise HeadMovedError(f"#{number}: head is {pr.head_sha[:7]}, not the evaluated {sha[:7]}")
-        try:
-            tree = self.repo.git.merge_tree("--write-tree", pr.base_sha, sha).splitlines()[0]
-        except git.GitCommandError as exc:
-            raise ForgeError(f"#{number} does not merge cleanly into {pr.base_ref}") from exc
+        merged = self.git.run("merge-tree", "--write-tree", pr.base_sha, sha, check=False)
+        if merged.returncode != 0:
+            raise ForgeError(f"#{number} does not merge cleanly into {pr.base_ref}")
+        tree = merged.stdout.splitlines()[0]
         env = self._commit_env(self.identity.name, self.identity.email)
-        merge_sha = str(self.repo.git.commit_tree(tree, "-p", pr.base_sha, "-p", sha, "-m", message, env=env))
+        parents = ("-p", pr.base_sha, "-p", sha)
+        merge_sha = self.git.run("commit-tree", tree, *parents, "-m", message, env=env).stdout.strip()
         self._move(pr.base_ref, merge_sha, pr.base_sha)
         state = self._load()
         for record in state["prs"]:

@@ -1,21 +1,24 @@
 """Reading governed files from a local git repository as blobs at a commit (never the work tree).
 
 Symlinks and submodules under governed paths are refused: following them would let a PR point a
-governed path at content outside the reviewed tree. Replace refs are ignored so that
-`git replace` cannot swap history under the reader.
+governed path at content outside the reviewed tree. Paths are looked up tree by tree through
+`bot.adapters.git.process.Git` (one long-lived `cat-file --batch`, replace refs ignored, so
+`git replace` cannot swap history under the reader).
 """
 
 from __future__ import annotations
 
-import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
-import git
-
+from bot.adapters.git.process import SHA, Git, parse_commit, parse_tree
 from bot.domain.errors import CabError
+from bot.domain.git_objects import TreeEntry
 
-os.environ.setdefault("GIT_NO_REPLACE_OBJECTS", "1")
+_TREE, _SYMLINK, _SUBMODULE = "40000", "120000", "160000"
+_REGULAR = ("100644", "100755")
+_TREES_KEPT = 256
 
 
 class RepositoryError(CabError):
@@ -25,56 +28,99 @@ class RepositoryError(CabError):
 class GitBlobs:
     """Files of a repository at a commit, read through git's object database."""
 
-    def __init__(self, repo: git.Repo) -> None:
-        self.repo = repo
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self._trees: OrderedDict[str, _Tree] = OrderedDict()
 
     @classmethod
     def open(cls, path: Path) -> GitBlobs:
-        try:
-            return cls(git.Repo(path, search_parent_directories=True))
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise RepositoryError(f"{path}: not a git repository") from None
+        git = Git(path, RepositoryError)
+        if not git.is_repository():
+            raise RepositoryError(f"{path}: not a git repository")
+        return cls(git)
+
+    def close(self) -> None:
+        self.git.close()
 
     def resolve(self, ref: str) -> str:
-        if ref.startswith("-"):
-            raise RepositoryError(f"{ref!r} is not a revision")
-        try:
-            return str(self.repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
-        except git.GitCommandError:
-            raise RepositoryError(f"unknown revision {ref!r}") from None
+        sha = self.git.object_id(ref)
+        if sha is None:
+            raise RepositoryError(f"unknown revision {ref!r}")
+        return sha
+
+    def _root(self, sha: str) -> str:
+        """The root tree of a commit (or the tree itself), by full object id."""
+        oid = sha if SHA.match(sha) else self.git.object_id(sha, "tree")
+        answer = self.git.objects().get(oid) if oid else None
+        if answer is not None and answer[0] == "commit":
+            return parse_commit(sha, answer[1]).tree
+        if answer is not None and answer[0] == "tree":
+            return str(oid)
+        raise RepositoryError(f"{sha!r} names no commit in {self.git.root}")
+
+    def _tree(self, oid: str) -> _Tree:
+        tree = self._trees.get(oid)
+        if tree is None:
+            tree = _Tree(parse_tree(self.git.read_object(oid, "tree")))
+            self._trees[oid] = tree
+            if len(self._trees) > _TREES_KEPT:
+                self._trees.popitem(last=False)
+        else:
+            self._trees.move_to_end(oid)
+        return tree
+
+    def _entry(self, sha: str, path: str) -> TreeEntry | None:
+        """The tree entry a path names, through directories only (never a symlink or submodule)."""
+        *directories, name = path.split("/")
+        tree = self._root(sha)
+        for part in directories:
+            entry = self._tree(tree).named.get(part)
+            if entry is None or entry.mode != _TREE:
+                return None
+            tree = entry.oid
+        return self._tree(tree).named.get(name)
 
     def read_file(self, sha: str, path: str) -> bytes | None:
-        out = self.repo.git.ls_tree("-z", sha, "--", path)
-        if not out:
+        entry = self._entry(sha, path)
+        if entry is None:
             return None
-        meta, _, name = out.rstrip("\x00").partition("\t")
-        mode, kind, obj = meta.split(" ")
-        if name != path:
-            return None
-        if mode in ("120000", "160000") or kind != "blob":
-            what = (
-                "a symbolic link"
-                if mode == "120000"
-                else "a submodule"
-                if mode == "160000"
-                else "a directory"
-            )
+        if entry.mode in (_SYMLINK, _SUBMODULE, _TREE):
+            what = {_SYMLINK: "a symbolic link", _SUBMODULE: "a submodule", _TREE: "a directory"}[entry.mode]
             raise RepositoryError(f"{path} at {sha[:7]} is {what}; governed files must be regular files")
-        data: bytes = self.repo.odb.stream(bytes.fromhex(obj)).read()
-        return data
+        return self.git.read_object(entry.oid, "blob")
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
-        out = self.repo.git.ls_tree("-r", "-z", sha, "--", directory.rstrip("/") + "/")
-        paths = []
-        for item in out.split("\x00"):
-            if item:
-                meta, _, name = item.partition("\t")
-                if meta.split(" ")[0] in ("100644", "100755"):
-                    paths.append(name)
+        """Regular files under a directory, recursively, in git's tree order."""
+        prefix = directory.rstrip("/")
+        entry = self._entry(sha, prefix)
+        if entry is None or entry.mode != _TREE:
+            return []
+        paths: list[str] = []
+        stack = [(prefix, entry)]  # depth first, in tree order, as `git ls-tree -r`
+        while stack:
+            name, item = stack.pop()
+            if item.mode in _REGULAR:
+                paths.append(name)
+            elif item.mode == _TREE:
+                entries = self._tree(item.oid).entries
+                subtrees = (e.oid for e in entries if e.mode == _TREE and e.oid not in self._trees)
+                self.git.objects().ask(subtrees)  # pipelined: read as the walk reaches them
+                stack.extend((f"{name}/{e.name}", e) for e in reversed(entries))
         return paths
 
     def branches(self) -> list[tuple[str, str]]:
         """(ref name, sha) of every local branch and remote-tracking branch."""
-        out = self.repo.git.for_each_ref("--format=%(refname)%00%(objectname)", "refs/heads", "refs/remotes")
-        pairs = [line.split("\x00") for line in out.splitlines() if line]
+        refs = ("refs/heads", "refs/remotes")
+        out = self.git.run("for-each-ref", "--format=%(refname)%00%(objectname)", *refs)
+        pairs = [line.split("\x00") for line in out.stdout.splitlines() if line]
         return [(name, sha) for name, sha in pairs if not name.endswith("/HEAD")]
+
+
+class _Tree:
+    """A parsed tree: its entries in order, and by name (the first entry of a name, as ls-tree)."""
+
+    def __init__(self, entries: tuple[TreeEntry, ...]) -> None:
+        self.entries = entries
+        self.named: dict[str, TreeEntry] = {}
+        for entry in entries:
+            self.named.setdefault(entry.name, entry)
