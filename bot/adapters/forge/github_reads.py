@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
-import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +21,7 @@ from github.GithubException import GithubException
 from bot.adapters.forge import github_graphql as gql
 from bot.adapters.forge.github_client import PER_PAGE, GitHubClient, error_message, graphql_error_message
 from bot.adapters.forge.interface import ForgeError
+from bot.adapters.git.process import Git
 from bot.domain.layout import classify
 from bot.domain.pull_request import ChangedFile, Comment, Commit, FileStatus, PullRequest, Review, Team, User
 from bot.domain.rules import chain
@@ -547,15 +546,12 @@ def changed_files_from_git(repo: Path, base_sha: str, head_sha: str) -> list[Cha
     for sha in (base_sha, head_sha):
         if len(sha) != 40 or any(c not in "0123456789abcdef" for c in sha):
             raise ForgeError(f"not a commit sha: {sha!r}")
-    result = subprocess.run(
-        ["git", "-C", str(repo), "diff", "--name-status", "-z", "-M", f"{base_sha}...{head_sha}", "--"],
-        capture_output=True,
-        check=False,
-        env={**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"},
+    result = Git(repo, ForgeError).run(
+        "diff", "--name-status", "-z", "-M", "--no-ext-diff", f"{base_sha}...{head_sha}", "--", check=False
     )
     if result.returncode != 0:
-        raise ForgeError(f"git could not list the changed files: {result.stderr.decode(errors='replace')}")
-    fields = result.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+        raise ForgeError(f"git could not list the changed files: {result.stderr.strip()}")
+    fields = result.stdout.split("\0")
     out: list[ChangedFile] = []
     i = 0
     while i < len(fields) and fields[i]:
