@@ -22,6 +22,15 @@ class RepositoryError(CabError):
     exit_code = 2
 
 
+class NotAFile(RepositoryError):
+    """The path is there but is no plain file: `why` says what it is."""
+
+    def __init__(self, path: str, sha: str, why: str) -> None:
+        super().__init__(f"{path} at {sha[:7]} {why}; governed files must be regular files")
+        self.path = path
+        self.why = why
+
+
 class GitBlobs:
     """Files of a repository at a commit, read through git's object database."""
 
@@ -43,7 +52,8 @@ class GitBlobs:
         except git.GitCommandError:
             raise RepositoryError(f"unknown revision {ref!r}") from None
 
-    def read_file(self, sha: str, path: str) -> bytes | None:
+    def read_file(self, sha: str, path: str, *, plain: bool = False) -> bytes | None:
+        """The blob at `path`; `plain`: an executable file (mode 100755) is refused too."""
         out = self.repo.git.ls_tree("-z", sha, "--", path)
         if not out:
             return None
@@ -59,7 +69,9 @@ class GitBlobs:
                 if mode == "160000"
                 else "a directory"
             )
-            raise RepositoryError(f"{path} at {sha[:7]} is {what}; governed files must be regular files")
+            raise NotAFile(path, sha, f"is {what}")
+        if plain and mode != "100644":
+            raise NotAFile(path, sha, f"is executable (mode {mode})")
         data: bytes = self.repo.odb.stream(bytes.fromhex(obj)).read()
         return data
 
