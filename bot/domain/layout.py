@@ -63,14 +63,14 @@ def lookalike(top: str) -> str | None:
         return None
     imitated = next((name for name in GOVERNED_NAMES if _reads_as(top, name)), None)
     if imitated is not None:
-        return f"{_shown(top)}/ looks like {imitated}/ (Unicode confusables, case or width)"
+        return f"{shown(top)}/ looks like {imitated}/ (Unicode confusables, case or width)"
     if not top.isascii():
-        return f"{_shown(top)}/ is not ASCII; top-level folders must be ASCII"
+        return f"{shown(top)}/ is not ASCII; top-level folders must be ASCII"
     return None
 
 
-def _shown(text: str) -> str:
-    """The name with every non-ASCII character spelled out, so a look-alike is visible as one."""
+def shown(text: str) -> str:
+    """The text with every non-ASCII character spelled out, so a look-alike is visible as one."""
     return "".join(c if c.isascii() and c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 

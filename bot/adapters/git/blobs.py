@@ -62,13 +62,7 @@ class GitBlobs:
         if name != path:
             return None
         if mode in ("120000", "160000") or kind != "blob":
-            what = (
-                "a symbolic link"
-                if mode == "120000"
-                else "a submodule"
-                if mode == "160000"
-                else "a directory"
-            )
+            what = "a symlink" if mode == "120000" else "a submodule" if mode == "160000" else "a directory"
             raise NotAFile(path, sha, f"is {what}")
         if plain and mode != "100644":
             raise NotAFile(path, sha, f"is executable (mode {mode})")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.layout import classify, is_documentation, is_governed, lookalike
+from bot.domain.layout import classify, is_documentation, is_governed, lookalike, shown
 from bot.domain.models.decision import RiskAssessment
 from bot.domain.pull_request import ChangedFile
 
@@ -75,7 +75,7 @@ def classify_changes(files: Sequence[ChangedFile]) -> Scope:
         kind = classify(path)
         looks = next((why for why in (lookalike(p.split("/", 1)[0]) for p in paths) if why), None)
         if looks is not None:
-            refusals.append(f"{path}: {looks}")
+            refusals.append(f"{shown(path)}: {looks}")
         elif kind is None:
             refusals.append(f"{path}: not an allowed governed path (check case, spelling and .yaml)")
         elif kind.kind == "EvidencePack":
