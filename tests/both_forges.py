@@ -10,6 +10,8 @@ the REST calls its forge makes, every answer checked against GitHub's schemas.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,6 +53,11 @@ class Cab(Protocol):
 
     def push(self, number: int, files: dict[str, bytes | None], author: str = "alice-eng") -> str: ...
 
+    def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
+        """A push of one tree entry that is no plain file: a symlink (120000, `content` its target),
+        an executable (100755) or a submodule (160000, `content` the commit sha)."""
+        ...
+
     def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
         """A review on commit `on` (default: the PR's current head); returns its id."""
         ...
@@ -75,6 +82,10 @@ class Cab(Protocol):
 
     def main_file(self, path: str) -> bytes | None: ...
 
+    def read_head(self, number: int, path: str) -> bytes:
+        """A file at the PR's current head, read as the bot reads it."""
+        ...
+
     def main_message(self) -> str: ...
 
     def issues(self) -> list[tuple[int, str, str]]:
@@ -90,7 +101,37 @@ class Cab(Protocol):
         ...
 
 
+def commit_entry(
+    git_dir: Path, parent: str, path: str, mode: str, content: bytes, who: tuple[str, str]
+) -> str:
+    """A commit on `parent` that sets one entry with `mode`, made with git plumbing, as `git push` of a
+    `ln -s`, `chmod +x` or `git submodule add` would bring it."""
+    env = {**os.environ, "GIT_DIR": str(git_dir), "GIT_INDEX_FILE": str(git_dir / "cab-entry-index")}
+    env |= {"GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1]}
+    env |= {"GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1]}
+
+    def git(*args: str, data: bytes | None = None) -> str:
+        return subprocess.run(
+            ["git", *args], input=data, env=env, check=True, capture_output=True
+        ).stdout.decode()
+
+    git("read-tree", parent)
+    obj = content.decode() if mode == "160000" else git("hash-object", "-w", "--stdin", data=content).strip()
+    git("update-index", "--add", "--cacheinfo", f"{mode},{obj},{path}")
+    tree = git("write-tree").strip()
+    sha = git("commit-tree", tree, "-p", parent, "-m", f"Add {path}").strip()
+    (git_dir / "cab-entry-index").unlink()
+    return sha
+
+
 class SandboxCab(CabRepo):
+    def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
+        pr = self.forge.pull_request(number)
+        who = (author, f"{author}@users.noreply.sandbox")
+        sha = commit_entry(self.forge.git.git_dir(), pr.head_sha, path, mode, content, who)
+        self.forge.git.run("update-ref", f"refs/heads/{pr.head_ref}", sha, pr.head_sha)
+        return sha
+
     identity = BOT
 
     def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
@@ -127,6 +168,11 @@ class SandboxCab(CabRepo):
 
     def main_file(self, path: str) -> bytes | None:
         return self.forge.read_file(self.forge.branch_head(MAIN), path)
+
+    def read_head(self, number: int, path: str) -> bytes:
+        found = self.forge.read_file(self.forge.pull_request(number).head_sha, path)
+        assert found is not None, f"{path} is not on the head of #{number}"
+        return found
 
     def main_message(self) -> str:
         return commit_at(self.forge, MAIN).message
@@ -196,6 +242,13 @@ class GitHubCab:
     def push(self, number: int, files: dict[str, bytes | None], author: str = "alice-eng") -> str:
         return self.fake.push(self.fake.prs[number]["branch"], files, self.people[author])
 
+    def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
+        branch = self.fake.prs[number]["branch"]
+        who = self.fake._ident(self.people[author])
+        sha = commit_entry(self.fake.git.root, self.fake.refs[branch], path, mode, content, who)
+        self.fake.refs[branch] = sha
+        return sha
+
     def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
         head = on or self.fake.refs[self.fake.prs[number]["branch"]]
         return int(self.fake.add_review(number, self.people[login], state, head, self.clock())["id"])
@@ -237,6 +290,12 @@ class GitHubCab:
     def main_file(self, path: str) -> bytes | None:
         forge = self.forge()
         return forge.read_file(forge.branch_head(MAIN), path)
+
+    def read_head(self, number: int, path: str) -> bytes:
+        forge = self.forge()
+        found = forge.read_file(forge.pull_request(number).head_sha, path)
+        assert found is not None, f"{path} is not on the head of #{number}"
+        return found
 
     def main_message(self) -> str:
         return self.fake.commits[self.fake.refs[MAIN]][2]

@@ -152,6 +152,8 @@ class GitStore:
             for item in self.tree_items(tree):
                 if item.is_tree:
                     out.update({f"{item.name}/{p}": c for p, c in self.files(item.oid).items()})
+                elif item.mode == "160000":  # a submodule: a commit of another repository, no blob here
+                    out[item.name] = item.oid.encode()
                 else:
                     out[item.name] = self.blob_content(item.oid)
             self._files[tree] = out

@@ -262,6 +262,12 @@ class FakeGitHub:
     def _files(self, commit_sha: str) -> dict[str, bytes]:
         return self.git.files(self.git.commit_object(commit_sha).tree)
 
+    def _changes(self, at: str, file: str) -> bool:
+        """Whether commit `at` changed `file` relative to its first parent (or added it)."""
+        parents = self.commits[at][1]
+        before = self._files(parents[0]).get(file) if parents else None
+        return self._files(at).get(file) != before
+
     def _ancestry(self, start: str) -> list[str]:
         """`start` and all its ancestors, nearest first (breadth first)."""
         seen, order, queue = set(), [], [start]
@@ -570,9 +576,10 @@ class FakeGitHub:
         if method == "GET" and (g := m(r"/compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})", rel)):
             return self._reply(method, path, 200, self._comparison(g[1], g[2]))
         if method == "GET" and rel == "/commits":  # date order is approximated by a walk of all parents
-            return self._reply(
-                method, path, 200, [self._commit_item(at) for at in self._ancestry(query["sha"][0])]
-            )
+            found = self._ancestry(query["sha"][0])
+            if "path" in query:  # only commits that changed the file, as `git log -- path`
+                found = [at for at in found if self._changes(at, query["path"][0])]
+            return self._reply(method, path, 200, [self._commit_item(at) for at in found])
         if method == "GET" and (g := m(r"/orgs/[^/]+/teams/([^/]+)(/members)?", path)):
             if g[1] not in self.teams:
                 return self._reply(method, path, 404, error("Not Found"))

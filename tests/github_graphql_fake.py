@@ -256,6 +256,8 @@ def _tree_entry(fake: FakeGitHub, item: TreeItem, path: str) -> dict[str, Any]:
     obj: Any
     if item.is_tree:
         obj = _Tree(fake, item.oid, path)
+    elif item.mode == "160000":  # a submodule: a commit of another repository, which GitHub resolves to null
+        obj = None
     else:
         content = fake.git.blob_content(item.oid)
         try:
@@ -274,7 +276,7 @@ def _tree_entry(fake: FakeGitHub, item: TreeItem, path: str) -> dict[str, Any]:
         "name": path.rsplit("/", 1)[-1],
         "path": path,
         "mode": int(item.mode, 8),
-        "type": "tree" if item.is_tree else "blob",
+        "type": "tree" if item.is_tree else "commit" if item.mode == "160000" else "blob",
         "oid": item.oid,
         "object": obj,
     }

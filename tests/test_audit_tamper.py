@@ -274,6 +274,18 @@ def look_alike_governed_directory(b: RepoBuilder) -> dict[str, str]:
     return {}
 
 
+def confusable_governed_directories(b: RepoBuilder) -> dict[str, str]:
+    """Issue 13's look-alikes: a dotless i, a fullwidth d and a small-capital d ride along."""
+    honest_history(b)
+    files = {
+        f"ev\u0131dence/{MONTH}/caps-1.yaml": evidence_text("low", "caps-1"),
+        f"\uff44ecisions/low/{MONTH}/caps-1.yaml": "forged\n",
+        f"\u1d05ecisions/low/{MONTH}/caps-1.yaml": "forged\n",
+    }
+    b.merge_pr("caps", files, who=OUTSIDER)
+    return {}
+
+
 def trailers_planted_in_a_pr_commit(b: RepoBuilder) -> dict[str, str]:
     honest_history(b)
     b.git("checkout", "-q", "-b", "pr/planted", "main")
@@ -414,6 +426,7 @@ SCENARIOS: list[tuple[Scenario, str]] = [
     (octopus_decision_merge, "merge.not-two-parents"),
     (symlink_as_evidence, "governed.bad-file"),
     (look_alike_governed_directory, "governed.bad-path"),
+    (confusable_governed_directories, "governed.bad-path"),
     (trailers_planted_in_a_pr_commit, "governed.outside-decision"),
     (exception_arrived_without_its_decision, "exception.not-approved"),
     (rejected_exception_relied_on, "exception.not-approved"),
@@ -442,3 +455,12 @@ def test_tampering_is_detected_with_its_rule(tmp_path: Path, scenario: Scenario,
 def test_the_corpus_has_at_least_twenty_distinct_scenarios() -> None:
     assert len(SCENARIOS) >= 20
     assert len({rule for _, rule in SCENARIOS}) >= 20
+
+
+def test_each_confusable_governed_directory_is_its_own_finding(tmp_path: Path) -> None:
+    builder = RepoBuilder(tmp_path / "repo")
+    confusable_governed_directories(builder)
+    flagged = {
+        f.path.split("/", 1)[0] for f in audit_repo(builder.root).findings if f.rule == "governed.bad-path"
+    }
+    assert flagged == {"ev\u0131dence", "\uff44ecisions", "\u1d05ecisions"}

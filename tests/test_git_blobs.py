@@ -68,7 +68,7 @@ def test_a_path_through_a_symlinked_directory_reads_as_none(repo: RepoBuilder) -
 @pytest.mark.parametrize(
     ("path", "what"),
     [
-        ("evidence/2026-11/link.yaml", "a symbolic link"),
+        ("evidence/2026-11/link.yaml", "a symlink"),
         ("evidence/2026-11/sub", "a submodule"),
         ("evidence/2026-11", "a directory"),
     ],

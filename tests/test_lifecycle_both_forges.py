@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.comments import MARKER
 from bot.domain.rules import records
 from bot.domain.rules.trailers import from_message
 from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab, record_of
@@ -259,3 +260,101 @@ def test_expiry_sweep_repeated_unchanged_writes_nothing(cab: Cab) -> None:
     before = cab.writes()
     cab.sweep(moment)
     assert cab.writes() == before
+
+
+# -- separation of duties (issue 13) ------------------------------------------------------------
+
+
+def bot_comment(cab: Cab, number: int) -> str:
+    [found] = [body for body in cab.comments(number) if MARKER in body]
+    return found
+
+
+QUOTED_REJECTS = {
+    "fenced-backticks": "Example:\n\n```\n/cab reject rollback was never rehearsed\n```\n",
+    "fenced-tildes": "Example:\n\n~~~\n/cab reject rollback was never rehearsed\n~~~\n",
+    "indented-spaces": "Example:\n\n    /cab reject rollback was never rehearsed\n",
+    "indented-tab": "Example:\n\n\t/cab reject rollback was never rehearsed\n",
+    "block-quote": "> /cab reject rollback was never rehearsed\n\nI disagree with this.\n",
+    "quote-lazy-line": "> alice wrote:\n/cab reject rollback was never rehearsed\n",
+}
+
+
+@pytest.mark.parametrize("body", QUOTED_REJECTS.values(), ids=QUOTED_REJECTS.keys())
+def test_a_quoted_or_code_reject_by_an_owner_is_not_a_command_and_the_comment_says_so(
+    cab: Cab, body: str
+) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.comment(number, "carol-cab", body)
+    assert cab.sync(number).status == "pending"
+    comment = bot_comment(cab, number)
+    assert "Commands ignored" in comment
+    assert "@carol-cab's `/cab reject` on line" in comment
+
+
+def test_a_quoted_conditions_line_does_not_put_conditions_on_the_record(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.comment(number, "carol-cab", "> /cab conditions none at all\n\nLooks fine to me.\n")
+    cab.review(number, "bob-cab")
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("merged", "approved")
+    assert record_of(cab, MEDIUM_RECORD).conditions == []
+
+
+LOOKALIKE_FOLDERS = {
+    "dotless-i": "ev\u0131dence/2026-11/notes.yaml",
+    "fullwidth-d": "\uff44ecisions/low/2026-11/payments-api-7.4.2.yaml",
+    "small-capital-d": "\u1d05ecisions/low/2026-11/payments-api-7.4.2.yaml",
+    "digit-one-for-l": "po1icy/signers.yaml",
+    "not-ascii": "\u6587\u6863/readme.md",
+}
+
+
+@pytest.mark.parametrize("path", LOOKALIKE_FOLDERS.values(), ids=LOOKALIKE_FOLDERS.keys())
+def test_a_look_alike_or_non_ascii_top_level_folder_is_refused(cab: Cab, path: str) -> None:
+    number = cab.submit(LOW, extra={path: b"kind: Decision\n"})
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert "looks like" in result.summary or "is not ASCII" in result.summary
+    assert result.summary.isascii()  # escaped (\u0131), so a look-alike shows as one
+    assert cab.status(cab.pr(number).head_sha) == "failure"
+    assert cab.pr(number).state == "open"
+
+
+IRREGULAR = {
+    "symlink": ("120000", b"../../README.md", "is a symlink"),
+    "executable": ("100755", None, "is executable"),
+    "submodule": ("160000", b"5" * 40, "is a submodule"),
+}
+
+
+@pytest.mark.parametrize(("mode", "content", "said"), IRREGULAR.values(), ids=IRREGULAR.keys())
+def test_evidence_that_is_no_plain_file_is_refused_with_a_comment_and_a_failing_status(
+    cab: Cab, mode: str, content: bytes | None, said: str
+) -> None:
+    number = cab.submit(LOW, content=b"placeholder\n")
+    head = cab.push_entry(number, LOW, mode, content if content is not None else cab.example(LOW))
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert f"{LOW} {said}" in result.summary
+    assert "Governed files must be regular files" in bot_comment(cab, number)
+    assert cab.status(head) == "failure"
+
+
+def test_a_final_record_the_pr_author_pushed_is_replaced_by_the_bots_own(cab: Cab) -> None:
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.comment(number, "carol-cab", "/cab conditions deploy outside business hours only")
+    cab.review(number, "bob-cab")
+    cab.sync_crashing_before_merge(number)  # the bot's final record is on the head, not merged
+    head = cab.pr(number).head_sha
+    ours = cab.read_head(number, MEDIUM_RECORD)
+    assert b"deploy outside business hours only" in ours
+    forged = ours.replace(b"deploy outside business hours only", b"none")
+    cab.push(number, {MEDIUM_RECORD: forged})
+    assert cab.pr(number).head_sha != head
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("merged", "conditional")
+    assert record_of(cab, MEDIUM_RECORD).conditions == ["deploy outside business hours only"]

@@ -70,7 +70,9 @@ class Snapshot:
     pr: PullRequest
     files: tuple[ChangedFile, ...]
     document: bytes | None  # the target's blob at the head
-    existing_record: bytes | None = None  # our record at `Reading.record_path` on the head, if any
+    existing_record: bytes | None = None  # the record at `Reading.record_path` on the head, if any
+    record_writer: Commit | None = None  # the commit that last changed that record on the head
+    bot_login: str | None = None  # the account the forge links the bot's commits to, if it knows
     commits: tuple[Commit, ...] = ()
     reviews: tuple[Review, ...] = ()
     comments: tuple[Comment, ...] = ()
@@ -121,6 +123,12 @@ def refusal(title: str, reasons: Sequence[Problem | str], status: PlanStatus = "
         check_description=title[:140],
         problems=tuple(r for r in reasons if isinstance(r, Problem)),
     )
+
+
+def irregular_files(reasons: Sequence[str]) -> Plan:
+    """The refusal for governed paths in the PR that are not plain files (symlink, submodule,
+    executable, unreadable blob): never followed, never merged, and the PR is told why."""
+    return refusal("Governed files must be regular files", reasons)
 
 
 def triage(files: Sequence[ChangedFile]) -> Target | Plan:
@@ -371,12 +379,27 @@ def approvals_of(verdict: ApprovalResult, document_sha: str) -> list[Approval]:
     return out
 
 
+def may_reuse(raw: bytes | None, path: str | None) -> bool:
+    """Whether the plan could reuse these record bytes (a final record, not a pending one), and so
+    needs to know which commit wrote them."""
+    if raw is None or path is None:
+        return False
+    try:
+        record = documents.parse(raw, path).model
+    except InputError:
+        return False
+    return isinstance(record, Decision | ExceptionDecision) and record.outcome != "pending"
+
+
 def _reusable(
     facts: _Facts, outcome: str, previous: str | None, approvals: list[Approval], path: str
 ) -> bytes | None:
-    """The final record already on the head from a run that crashed before merging, if still right."""
+    """The final record already on the head from a run that crashed before merging, if still right
+    and written by the bot itself."""
     raw = facts.snapshot.existing_record
     if raw is None:
+        return None
+    if not records.written_by_bot(facts.snapshot.record_writer, facts.identity, facts.snapshot.bot_login):
         return None
     try:
         record = documents.parse(raw, path).model
@@ -576,6 +599,8 @@ __all__ = [
     "approved_shas_to_diff",
     "assess_risk",
     "exception_refusals",
+    "irregular_files",
+    "may_reuse",
     "owners",
     "plan",
     "reading",

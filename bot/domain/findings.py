@@ -16,7 +16,10 @@ RULES: dict[str, str] = {
     "governed.renamed": "a governed file was renamed",
     "governed.direct-push": "a governed file was added by a non-merge commit (a push that bypassed PRs)",
     "governed.outside-decision": "evidence or a decision record was added outside its decision merge",
-    "governed.bad-path": "a file under a governed directory does not have a governed path shape",
+    "governed.bad-path": (
+        "a file under a governed directory does not have a governed path shape, or its top-level folder "
+        "is not ASCII or looks like a governed one"
+    ),
     "governed.bad-file": "a governed path is not a regular file (symlink, submodule, executable)",
     "risk-model.edited": "a risk-model version file was edited after it was merged",
     "merge.not-two-parents": "a decision merge does not have exactly two parents",

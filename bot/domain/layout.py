@@ -3,17 +3,30 @@
 Paths are checked exactly (lower-case directory names, `.yaml` only, ASCII ids), so that case or
 homoglyph variants such as `Exceptions/` or a Cyrillic look-alike can never pass as governed paths, and
 anything unexpected under a governed directory is an error rather than silently ignored.
+
+Look-alike top-level folders (`evidence/` with a dotless i, `decisions/` with a fullwidth or a
+small-capital d, `po1icy/`, `risk-rnodel/`)
+are caught by `lookalike`: a top-level name that is not ASCII, or that Unicode's confusables
+(UTS #39, the table `confusable_homoglyphs` ships), case and compatibility forms can make read as a
+governed name. Both count as governed, so that the PR is refused and the audit reports them.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
+
+from confusable_homoglyphs import confusables
 
 from bot.domain.models.base import CHANGE_ID_PATTERN
 
 GOVERNED_DIRS = ("evidence", "exceptions", "decisions", "risk-model")
+# Names a look-alike may not imitate: the governed directories and the CAB's configuration.
+GOVERNED_NAMES = (*GOVERNED_DIRS, "policy")
+_LOOKALIKE_STEPS = 3  # small-capital D -> Cherokee small A (confusable) -> Cherokee A (case) -> D
 _ID = CHANGE_ID_PATTERN.strip("^$")
 _MONTH = r"(?P<month>[0-9]{4}-(?:0[1-9]|1[0-2]))"
 _PATTERNS: dict[str, re.Pattern[str]] = {
@@ -37,9 +50,28 @@ class GovernedPath:
 
 
 def is_governed(path: str) -> bool:
-    """True for anything under a governed directory, whatever its case or shape."""
+    """True for anything under a governed directory, whatever its case or shape, and for anything
+    under a top-level name that is not ASCII or looks like a governed one (see `lookalike`)."""
     top = path.split("/", 1)[0]
-    return top.lower() in GOVERNED_DIRS or _fold(top) in GOVERNED_DIRS
+    return top.lower() in GOVERNED_DIRS or lookalike(top) is not None
+
+
+def lookalike(top: str) -> str | None:
+    """Why a top-level name may not be used, or None: not ASCII, or it reads as a governed name
+    without being it."""
+    if top in GOVERNED_NAMES:
+        return None
+    imitated = next((name for name in GOVERNED_NAMES if _reads_as(top, name)), None)
+    if imitated is not None:
+        return f"{shown(top)}/ looks like {imitated}/ (Unicode confusables, case or width)"
+    if not top.isascii():
+        return f"{shown(top)}/ is not ASCII; top-level folders must be ASCII"
+    return None
+
+
+def shown(text: str) -> str:
+    """The text with every non-ASCII character spelled out, so a look-alike is visible as one."""
+    return "".join(c if c.isascii() and c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def classify(path: str) -> GovernedPath | None:
@@ -72,7 +104,41 @@ def exception_decision_path(exception_id: str, month: str) -> str:
     return f"decisions/exceptions/{month}/{exception_id}.yaml"
 
 
-def _fold(text: str) -> str:
-    """Fold common Cyrillic/Greek look-alikes to ASCII to spot homoglyph directory names."""
-    table = str.maketrans("аеорсхукмтнвѕіјԁɡοαερτυνκ", "aeopcxykmthbsijdgoaeptuvk")
-    return text.lower().translate(table)
+@cache
+def _peers(char: str) -> frozenset[str]:
+    """What one character may be taken for, one step away: its confusables (both ways), its case
+    forms and its compatibility form (NFKC: a fullwidth d is `d`)."""
+    found = confusables.is_confusable(char, greedy=True)
+    out = {str(h["c"]) for h in found[0]["homoglyphs"]} if found else set()
+    out |= {char.casefold(), char.upper(), unicodedata.normalize("NFKC", char)}
+    out.discard(char)
+    return frozenset(out)
+
+
+@cache
+def _ascii_readings(char: str) -> frozenset[str]:
+    """The lower-case ASCII texts a character may be read as, within a few look-alike steps."""
+    seen, frontier = {char}, {char}
+    for _ in range(_LOOKALIKE_STEPS):
+        frontier = {p for f in frontier if len(f) == 1 for p in _peers(f)} - seen
+        seen |= frontier
+    return frozenset(s.casefold() for s in seen if s.isascii())
+
+
+@cache
+def _reads_as(name: str, target: str) -> bool:
+    """Whether `name` may be read as `target` (ASCII, lower-case), character by character, where a
+    pair such as `rn` may stand for one (`m`) and one character for a pair."""
+    name = unicodedata.normalize("NFKC", name)
+
+    @cache
+    def rest(i: int, j: int) -> bool:
+        if i == len(name) or j == len(target):
+            return i == len(name) and j == len(target)
+        readings = _ascii_readings(name[i])
+        if any(target.startswith(r, j) and rest(i + 1, j + len(r)) for r in readings if r):
+            return True
+        pair = name[i : i + 2].casefold()
+        return len(pair) == 2 and pair in _ascii_readings(target[j]) and rest(i + 2, j + 1)
+
+    return rest(0, 0)

@@ -12,12 +12,23 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.adapters.forge.interface import Forge
+from bot.adapters.forge.interface import Forge, NotARegularFile
 from bot.domain import base_branch
 from bot.domain.comments import MARKER
-from bot.domain.decision_plan import Plan, Reading, Snapshot, approved_shas_to_diff, plan, reading, triage
+from bot.domain.decision_plan import (
+    Plan,
+    Reading,
+    Snapshot,
+    approved_shas_to_diff,
+    irregular_files,
+    may_reuse,
+    plan,
+    reading,
+    triage,
+)
 from bot.domain.errors import Problem
 from bot.domain.identity import BotIdentity
+from bot.domain.layout import is_governed
 from bot.domain.pull_request import ChangedFile, PullRequest
 
 SyncStatus = Literal["closed", "refused", "invalid", "pending", "merged"]
@@ -46,6 +57,9 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     target = triage(files)
     if isinstance(target, Plan):
         return apply(forge, pr, target)
+    irregular = irregular_governed_files(forge, pr, files)
+    if irregular:
+        return apply(forge, pr, irregular_files(irregular))
     base = base_branch.load(forge, forge.branch_head(pr.base_ref))
     document = forge.read_file(pr.head_sha, target.path)
     snapshot = gather(forge, pr, files, document, reading(target, document, base))
@@ -56,13 +70,32 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     return apply(forge, pr, decided)
 
 
+def irregular_governed_files(forge: Forge, pr: PullRequest, files: tuple[ChangedFile, ...]) -> list[str]:
+    """Every governed path the PR adds or changes that is not a plain file at its head, with why.
+
+    Each is read as a blob (the forges refuse to follow anything else); on GitHub the head's
+    governed files arrive in one query, so this costs no request of its own."""
+    found = []
+    for change in files:
+        if change.status == "removed" or not is_governed(change.path):
+            continue
+        try:
+            forge.read_file(pr.head_sha, change.path)
+        except NotARegularFile as exc:
+            found.append(f"{exc.path} {exc.why}")
+    return found
+
+
 def gather(
     forge: Forge, pr: PullRequest, files: tuple[ChangedFile, ...], document: bytes | None, needs: Reading
 ) -> Snapshot:
     """Read what the plan will look at, and nothing more."""
     existing = forge.read_file(pr.head_sha, needs.record_path) if needs.record_path else None
+    writer = None
+    if needs.record_path and may_reuse(existing, needs.record_path):  # who wrote it decides reuse
+        writer = forge.last_commit(pr.head_sha, needs.record_path)
     if not needs.reviews:
-        return Snapshot(pr, files, document, existing)
+        return Snapshot(pr, files, document, existing, writer, forge.bot_login)
     reviews = tuple(forge.reviews(pr.number))
     commits = tuple(forge.commits(pr.number))
     return Snapshot(
@@ -70,6 +103,8 @@ def gather(
         files,
         document,
         existing,
+        writer,
+        forge.bot_login,
         commits=commits,
         reviews=reviews,
         comments=tuple(forge.comments(pr.number)),

@@ -100,6 +100,9 @@ class GitHubForge:
     def read_file(self, sha: str, path: str) -> bytes | None:
         return self.reads.read_file(sha, path)
 
+    def last_commit(self, sha: str, path: str) -> Commit | None:
+        return self.reads.last_commit(sha, path)
+
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
         return self.reads.list_files(sha, directory)
 

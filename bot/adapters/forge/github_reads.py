@@ -20,9 +20,9 @@ from github.GithubException import GithubException
 
 from bot.adapters.forge import github_graphql as gql
 from bot.adapters.forge.github_client import PER_PAGE, GitHubClient, error_message, graphql_error_message
-from bot.adapters.forge.interface import ForgeError
+from bot.adapters.forge.interface import ForgeError, NotARegularFile
 from bot.adapters.git.process import Git
-from bot.domain.layout import classify
+from bot.domain.layout import classify, is_governed
 from bot.domain.pull_request import ChangedFile, Comment, Commit, FileStatus, PullRequest, Review, Team, User
 from bot.domain.rules import chain
 from bot.domain.rules.codeowners import all_team_slugs, first_found
@@ -419,17 +419,17 @@ class GitHubReads:
     def _blob(self, sha: str, path: str) -> bytes:
         if sha not in self._blobs:
             _, data = self.client.call("GET", f"{self.client.repo}/git/blobs/{sha}", f"read {path}")
-            if data.get("encoding") != "base64":
-                raise ForgeError(f"GitHub returned {path} in an unexpected encoding {data.get('encoding')!r}")
+            if data.get("encoding") != "base64":  # e.g. "none" for a blob too large to serve
+                raise NotARegularFile(path, f"could not be read (GitHub's encoding {data.get('encoding')!r})")
             self._blobs[sha] = base64.b64decode(data["content"])
         return self._blobs[sha]
 
     @staticmethod
     def _refuse_links(leaf: gql.Leaf) -> None:
         if leaf.mode == MODE_SYMLINK:
-            raise ForgeError(f"{leaf.path} is a symlink; governed files must be regular files")
+            raise NotARegularFile(leaf.path, "is a symlink")
         if leaf.mode == MODE_SUBMODULE:
-            raise ForgeError(f"{leaf.path} is a submodule; governed files must be regular files")
+            raise NotARegularFile(leaf.path, "is a submodule")
 
     def _listed_whole(self, sha: str, path: str) -> bool:
         """Whether everything at and under `path` is cached ("" in `_listed`: the whole tree)."""
@@ -461,8 +461,31 @@ class GitHubReads:
             return None
         self._refuse_links(leaf)
         if leaf.type != "blob":
-            raise ForgeError(f"{path} is a {leaf.type}, not a file")
+            raise NotARegularFile(path, f"is a {leaf.type}")
+        if leaf.mode != "100644" and is_governed(path):
+            raise NotARegularFile(path, f"is executable (mode {leaf.mode})")
         return leaf.text if leaf.text is not None else self._blob(leaf.oid, path)
+
+    def last_commit(self, sha: str, path: str) -> Commit | None:
+        """One REST page of `GET /commits?sha=&path=`: the newest commit that changed `path`."""
+        _, data = self.client.call(
+            "GET",
+            f"{self.client.repo}/commits",
+            f"find who last changed {path}",
+            params={"sha": sha, "path": path, "per_page": 1},
+        )
+        if not data:
+            return None
+        item = data[0]
+        detail = item["commit"]
+        return Commit(
+            sha=str(item["sha"]),
+            author=_user(item.get("author")),
+            committer=_user(item.get("committer")),
+            author_email=str((detail.get("author") or {}).get("email") or ""),
+            committer_email=str((detail.get("committer") or {}).get("email") or ""),
+            message=str(detail["message"]),
+        )
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
         directory = directory.strip("/")

@@ -20,6 +20,16 @@ class ForgeError(CabError):
     exit_code = 3
 
 
+class NotARegularFile(ForgeError):
+    """A governed path at a commit is a symlink, a submodule, a directory, an executable or a blob
+    that cannot be read: never followed, and the pull request is refused, not crashed."""
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(f"{path} {why}; governed files must be regular files")
+        self.path = path
+        self.why = why
+
+
 class HeadMovedError(ForgeError):
     """The PR head is no longer the sha we evaluated: re-sync, never merge blindly."""
 
@@ -54,8 +64,18 @@ class Forge(Protocol):
         """The team and its current members, or None if no such team exists."""
         ...
 
+    @property
+    def bot_login(self) -> str | None:
+        """The account the bot's commits are linked to, when the forge knows it."""
+        ...
+
     def read_file(self, sha: str, path: str) -> bytes | None:
-        """A regular file's blob at a commit, or None if absent. Symlinks/submodules raise."""
+        """A regular file's blob at a commit, or None if absent. A symlink, a submodule, a directory,
+        an unreadable blob, or an executable governed file raises NotARegularFile."""
+        ...
+
+    def last_commit(self, sha: str, path: str) -> Commit | None:
+        """The newest commit reachable from `sha` that changed `path`: who wrote what is there."""
         ...
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:

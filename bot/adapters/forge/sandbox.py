@@ -21,10 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.adapters.forge.interface import ForgeError, HeadMovedError
-from bot.adapters.git.blobs import GitBlobs, RepositoryError
+from bot.adapters.forge.interface import ForgeError, HeadMovedError, NotARegularFile
+from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.adapters.git.process import Git
 from bot.domain.identity import BotIdentity
+from bot.domain.layout import is_governed
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, ReviewState, Team, User
 from bot.domain.rules import chain
 
@@ -361,11 +362,26 @@ class SandboxForge:
                 return Team(team["slug"], team["id"], tuple(self.user(m) for m in team["members"]))
         return None
 
+    @property
+    def bot_login(self) -> str:
+        return self.bot.login
+
     def read_file(self, sha: str, path: str) -> bytes | None:
         try:
-            return self._blobs.read_file(sha, path)
+            return self._blobs.read_file(sha, path, plain=is_governed(path))
+        except NotAFile as exc:
+            raise NotARegularFile(exc.path, exc.why) from None
         except RepositoryError as exc:
             raise ForgeError(str(exc)) from None
+
+    def last_commit(self, sha: str, path: str) -> Commit | None:
+        out = self.git.run("log", "-1", "--format=%H%x00%ae%x00%ce%x00%B", sha, "--", path).stdout
+        if not out.strip():
+            return None
+        found, author, committer, message = out.strip("\n").split("\x00", 3)
+        return Commit(
+            found, self.user_by_email(author), self.user_by_email(committer), author, committer, message
+        )
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
         return self._blobs.list_files(sha, directory)

@@ -25,6 +25,15 @@ class RepositoryError(CabError):
     exit_code = 2
 
 
+class NotAFile(RepositoryError):
+    """The path is there but is no plain file: `why` says what it is."""
+
+    def __init__(self, path: str, sha: str, why: str) -> None:
+        super().__init__(f"{path} at {sha[:7]} {why}; governed files must be regular files")
+        self.path = path
+        self.why = why
+
+
 class GitBlobs:
     """Files of a repository at a commit, read through git's object database."""
 
@@ -80,13 +89,16 @@ class GitBlobs:
             tree = entry.oid
         return self._tree(tree).named.get(name)
 
-    def read_file(self, sha: str, path: str) -> bytes | None:
+    def read_file(self, sha: str, path: str, *, plain: bool = False) -> bytes | None:
+        """The blob at `path`; `plain`: an executable file (mode 100755) is refused too."""
         entry = self._entry(sha, path)
         if entry is None:
             return None
         if entry.mode in (_SYMLINK, _SUBMODULE, _TREE):
-            what = {_SYMLINK: "a symbolic link", _SUBMODULE: "a submodule", _TREE: "a directory"}[entry.mode]
-            raise RepositoryError(f"{path} at {sha[:7]} is {what}; governed files must be regular files")
+            what = {_SYMLINK: "a symlink", _SUBMODULE: "a submodule", _TREE: "a directory"}[entry.mode]
+            raise NotAFile(path, sha, f"is {what}")
+        if plain and entry.mode != "100644":
+            raise NotAFile(path, sha, f"is executable (mode {entry.mode})")
         return self.git.read_object(entry.oid, "blob")
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:

@@ -13,21 +13,21 @@ Rules (DESIGN "The lifecycle on GitHub", THREATS "Approval bypass"):
   owner, and the reviewer is neither a bot nor the PR author nor an author or committer of any
   non-bot commit in the PR;
 - `/cab reject <reason>` and `/cab conditions <text>` count only from a counting owner, read
-  from the comment's current body; only formal reviews approve;
+  from the comment's current body, and only as the owner's own words: never from code blocks or
+  quotes (`bot.domain.rules.commands`); only formal reviews approve;
 - anything unknown (no owners, empty rules, unknown tier) fails closed: not approved.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.domain.pull_request import Comment, Commit, PullRequest, Review, Team, User
+from bot.domain.rules import commands
 
 Status = Literal["auto_approved", "approved", "conditional", "rejected", "pending"]
-_COMMAND = re.compile(r"^/cab[ \t]+(reject|conditions)\b[ \t]*(.*)$", re.MULTILINE)
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
 
 
@@ -170,6 +170,7 @@ class ApprovalResult:
     conditions: tuple[str, ...] = ()
     rejection: str | None = None
     decided_by_comment: Comment | None = None
+    ignored_commands: tuple[str, ...] = ()  # owners' command-looking lines that are not commands, and why
 
     @property
     def decided(self) -> bool:
@@ -229,17 +230,27 @@ def _tally(data: ApprovalInput, judged: Judged) -> _Tally:
     return tally
 
 
-def _command(data: ApprovalInput, judged: Judged) -> tuple[str, str, Comment] | None:
-    """The latest `/cab reject|conditions` from a counting owner, or None."""
+@dataclass(frozen=True)
+class _Commands:
+    latest: tuple[str, str, Comment] | None  # (verb, text, comment) of the latest counting command
+    ignored: tuple[str, ...]
+
+
+def _command(data: ApprovalInput, judged: Judged) -> _Commands:
+    """The latest `/cab reject|conditions` from a counting owner, and the owners' lines that only look
+    like commands (quoted or in code)."""
     found = None
+    ignored = []
     for comment in data.comments:
         if is_bot(comment.user, data.bot, data.bot_name) or conflicts_of(comment.user, judged):
             continue
         if not data.owners.owns(comment.user):
             continue
-        for match in _COMMAND.finditer(comment.body):
-            found = (match.group(1), match.group(2).strip(), comment)
-    return found
+        read = commands.read(comment.body)
+        for command in read.commands:
+            found = (command.verb, command.text, comment)
+        ignored += [f"@{comment.user.login}'s {i.describe()}: not a command" for i in read.ignored]
+    return _Commands(found, tuple(ignored))
 
 
 OUTCOMES_BY_TIER: dict[str, frozenset[str]] = {
@@ -293,7 +304,8 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
 
     judged = _judged(data)
     tally = _tally(data, judged)
-    command = _command(data, judged)
+    read = _command(data, judged)
+    command, ignored = read.latest, read.ignored
     if command and command[0] == "reject":
         reason = command[1] or "no reason given"
         return ApprovalResult(
@@ -301,6 +313,7 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
             f"rejected by @{command[2].user.login}: {reason}",
             approvals=tuple(tally.approvals),
             dismissed=tuple(tally.dismissed),
+            ignored_commands=ignored,
             rejection=reason,
             decided_by_comment=command[2],
         )
@@ -316,6 +329,7 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
             "pending",
             "needs " + " and ".join(needs),
             dismissed=tuple(tally.dismissed),
+            ignored_commands=ignored,
             approvals=tuple(tally.approvals),
             missing=tuple(needs),
         )
@@ -327,6 +341,7 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
             f"approved by {approvers} with conditions: {text}",
             approvals=tuple(tally.approvals),
             dismissed=tuple(tally.dismissed),
+            ignored_commands=ignored,
             conditions=(text,),
             decided_by_comment=command[2],
         )
@@ -335,4 +350,5 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
         f"approved by {approvers}",
         approvals=tuple(tally.approvals),
         dismissed=tuple(tally.dismissed),
+        ignored_commands=ignored,
     )

@@ -10,6 +10,7 @@ import yaml
 
 from bot.domain import documents
 from bot.domain.documents import Loaded
+from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify, decision_path, exception_decision_path
 from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
 from bot.domain.models.decision import (
@@ -20,6 +21,7 @@ from bot.domain.models.decision import (
     PullRequestRef,
     RiskAssessment,
 )
+from bot.domain.pull_request import Commit
 
 HEADER = "# Written by CAB Bot. Do not edit: the audit verifies this record against git history.\n"
 
@@ -35,6 +37,17 @@ def is_own_record(path: str, record_id: str, kind: RecordKind | None = None) -> 
         and governed.kind in ((kind,) if kind else ("Decision", "ExceptionDecision"))
         and governed.id == record_id
     )
+
+
+def written_by_bot(commit: Commit | None, identity: BotIdentity, bot_login: str | None) -> bool:
+    """Whether the commit that wrote a record is the bot's own: authored by the bot's identity and,
+    where the forge links commits to accounts, by the bot's account. Only then are its bytes reused;
+    anyone can put a record of their own on a PR branch."""
+    if commit is None or commit.author_email.lower() != identity.email.lower():
+        return False
+    if bot_login is None:
+        return True
+    return commit.author is not None and commit.author.login.lower() == bot_login.lower()
 
 
 def differs_only_by_own_record(paths: Iterable[str], record_id: str, kind: RecordKind) -> bool:

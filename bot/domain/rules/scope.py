@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.layout import classify, is_documentation, is_governed
+from bot.domain.layout import classify, is_documentation, is_governed, lookalike, shown
 from bot.domain.models.decision import RiskAssessment
 from bot.domain.pull_request import ChangedFile
 
@@ -73,7 +73,10 @@ def classify_changes(files: Sequence[ChangedFile]) -> Scope:
             continue
         path = change.path
         kind = classify(path)
-        if kind is None:
+        looks = next((why for why in (lookalike(p.split("/", 1)[0]) for p in paths) if why), None)
+        if looks is not None:
+            refusals.append(f"{shown(path)}: {looks}")
+        elif kind is None:
             refusals.append(f"{path}: not an allowed governed path (check case, spelling and .yaml)")
         elif kind.kind == "EvidencePack":
             if change.status == "removed":

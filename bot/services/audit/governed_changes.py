@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.domain.findings import Finding
 from bot.domain.git_objects import REGULAR_FILE, Change, LogEntry
-from bot.domain.layout import classify, is_documentation, is_governed
+from bot.domain.layout import classify, is_documentation, is_governed, lookalike
 
 
 def touches_governed(change: Change) -> bool:
@@ -26,6 +26,11 @@ def change_findings(entry: LogEntry, change: Change) -> Finding | None:
     def finding(rule: str, message: str) -> Finding:
         return Finding(rule, sha, path, message)
 
+    looks = next(
+        (why for why in (lookalike(p.split("/", 1)[0]) for p in (path, change.old_path) if p) if why), None
+    )
+    if looks is not None:
+        return finding("governed.bad-path", looks)
     if change.status == "R":
         return finding("governed.renamed", f"renamed from {change.old_path} to {path}")
     if change.status == "D":
