@@ -8,6 +8,8 @@ import json
 
 from bot.cli import repo_flags
 
+_OLDER = "(older decisions left out: --limit 0 lists them all, --since REV those after REV)"
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
@@ -18,9 +20,25 @@ def register(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--pending", action="store_true", help="only what waits for review")
     which.add_argument("--decided", action="store_true", help="only decisions")
     parser.add_argument("--ref", default="HEAD", help="the default branch (default: HEAD)")
+    parser.add_argument(
+        "--limit",
+        type=_count,
+        default=50,
+        metavar="N",
+        help="list the N decisions that landed last on REF (default: 50; 0: all of them)",
+    )
+    parser.add_argument(
+        "--since", metavar="REV", help="only decisions that landed on REF after REV (REV..REF)"
+    )
     repo_flags.add_repo(parser)
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.set_defaults(handler=handle)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count (0 or more)")
+    return int(text)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -29,10 +47,13 @@ def handle(args: argparse.Namespace) -> int:
 
     blobs = GitBlobs.open(args.repo)
     entries = []
+    more = False
     if not args.decided:
         entries += queries.pending(blobs, args.ref)
     if not args.pending:
-        entries += queries.decided(blobs, args.ref)
+        page = queries.newest_decided(blobs, args.ref, limit=args.limit, since=args.since)
+        entries += page.entries
+        more = page.more
     if args.format == "json":
         print(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
         return 0
@@ -48,10 +69,14 @@ def handle(args: argparse.Namespace) -> int:
             print(f"### {title}\n\n| id | kind | tier | score | outcome | where |\n|---|---|---|---|---|---|")
             for e in group:
                 print(f"| `{e.id}` | {e.kind} | {e.tier} | {e.score or '-'} | {e.outcome} | {e.ref} |")
+            if queue == "decided" and more:
+                print(f"{_OLDER}\n")
             print()
         else:
             print(f"{title} ({len(group)}):")
             print(demo.table(group))
+            if queue == "decided" and more:
+                print(_OLDER)
             print()
     if not entries:
         print("nothing pending and nothing decided")

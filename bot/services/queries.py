@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.adapters.git.blobs import GitBlobs
+from bot.adapters.git.blobs import GitBlobs, NotAFile
 from bot.domain import documents
 from bot.domain.errors import FindingError, InputError
 from bot.domain.layout import classify
@@ -61,16 +61,50 @@ def decided(blobs: GitBlobs, ref: str) -> list[Entry]:
     return sorted(out, key=lambda e: (e.when or "", e.id))
 
 
+@dataclass(frozen=True)
+class Page:
+    """Some of the decisions on a branch, and whether older ones were left out."""
+
+    entries: list[Entry]
+    more: bool
+
+
+def newest_decided(blobs: GitBlobs, ref: str, *, limit: int, since: str | None = None) -> Page:
+    """The `limit` decisions (0: no limit) that landed last on REF's first-parent history, after
+    `since` when given, listed as `decided` lists them. Only those records are read: git's log
+    is the index, so the cost follows `limit`, not the size of the history."""
+    sha = blobs.resolve(ref)
+    base = blobs.resolve(since) if since is not None else None
+    if base is None and limit == 0:
+        return Page(decided(blobs, ref), more=False)
+    out: dict[str, Entry] = {}
+    more = False
+    for path in blobs.landed(sha, "decisions", base):
+        if path in out or classify(path) is None:
+            continue
+        if limit and len(out) == limit:
+            more = True
+            break
+        try:
+            record = _record(blobs, sha, path)
+        except NotAFile:
+            continue  # not listed by `decided` either
+        if record is not None:  # None: added, then removed again
+            out[path] = _entry(record, path, ref)
+    return Page(sorted(out.values(), key=lambda e: (e.when or "", e.id)), more)
+
+
 def pending(blobs: GitBlobs, ref: str) -> list[Entry]:
-    """Pending records on every other branch (PR branches, fetched as remote-tracking refs)."""
+    """Pending records on every other branch (PR branches, fetched as remote-tracking refs).
+
+    Each branch is compared with REF tree by tree, so only what it adds is read."""
     base = blobs.resolve(ref)
-    on_base = set(blobs.list_files(base, "decisions"))
     found: dict[str, Entry] = {}
     for name, sha in blobs.branches():
         if sha == base:
             continue
-        for path in blobs.list_files(sha, "decisions"):
-            if path in on_base or classify(path) is None:
+        for path in blobs.files_not_in(sha, base, "decisions"):
+            if classify(path) is None:
                 continue
             try:
                 record = _record(blobs, sha, path)

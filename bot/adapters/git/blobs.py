@@ -9,10 +9,10 @@ governed path at content outside the reviewed tree. Paths are looked up tree by 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bot.adapters.git.process import SHA, Git, parse_commit, parse_tree
+from bot.adapters.git.process import SHA, Git, Reader, parse_commit, parse_tree
 from bot.domain.errors import CabError
 from bot.domain.git_objects import TreeEntry
 
@@ -119,6 +119,62 @@ class GitBlobs:
                 self.git.objects().ask(subtrees)  # pipelined: read as the walk reaches them
                 stack.extend((f"{name}/{e.name}", e) for e in reversed(entries))
         return paths
+
+    def files_not_in(self, sha: str, base: str, directory: str) -> Sequence[str]:
+        """`list_files(sha, directory)` less the paths that are regular files at `base` too.
+
+        Subtrees that `base` holds unchanged are skipped unread, so the walk costs what the two
+        commits differ by (a PR branch's few records), not the size of the directory.
+        """
+        prefix = directory.rstrip("/")
+        entry = self._entry(sha, prefix)
+        if entry is None or entry.mode != _TREE:
+            return []
+        paths: list[str] = []
+        stack = [(prefix, entry, self._entry(base, prefix))]
+        while stack:
+            name, item, theirs = stack.pop()
+            if theirs is not None and (theirs.oid, theirs.mode) == (item.oid, item.mode):
+                continue  # the same object at the same path: nothing here is new
+            if item.mode in _REGULAR:
+                if theirs is None or theirs.mode not in _REGULAR:
+                    paths.append(name)
+            elif item.mode == _TREE:
+                entries = self._tree(item.oid).entries
+                named = self._tree(theirs.oid).named if theirs and theirs.mode == _TREE else {}
+                stack.extend((f"{name}/{e.name}", e, named.get(e.name)) for e in reversed(entries))
+        return paths
+
+    def landed(self, sha: str, directory: str, since: str | None = None) -> Iterator[str]:
+        """Paths under `directory` as they were added on the first-parent history of `sha`, newest
+        first (after `since` only, when given); read lazily, so taking a few reads a few commits."""
+        revisions = f"{since}..{sha}" if since else sha
+        process = self.git.stream(
+            "log", "--first-parent", "--diff-merges=first-parent", "--no-renames", "--diff-filter=A",
+            "--name-only", "--format=", "-z", revisions, "--", f"{directory.rstrip('/')}/",
+        )  # fmt: skip
+        assert process.stdout is not None
+        assert process.stderr is not None
+        ended = RepositoryError("end of the log")
+        reader = Reader(process.stdout, lambda _why: ended)
+        try:
+            while True:
+                try:
+                    path = reader.until(b"\0").strip(b"\n")
+                except RepositoryError as stop:
+                    if stop is not ended:
+                        raise
+                    break
+                if path:
+                    yield path.decode("utf-8", "replace")
+            if process.wait() != 0:
+                raise RepositoryError(
+                    f"git log failed: {process.stderr.read().decode(errors='replace').strip()}"
+                )
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
 
     def branches(self) -> list[tuple[str, str]]:
         """(ref name, sha) of every local branch and remote-tracking branch."""
