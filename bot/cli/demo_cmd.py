@@ -23,14 +23,14 @@ def handle(args: argparse.Namespace) -> int:
     import tempfile
 
     from bot.adapters.environment import bot_identity
-    from bot.services import demo
+    from bot.services import demo, queries
 
     directory = args.directory or Path(tempfile.mkdtemp(prefix="cab-demo-")) / "cab-repo"
     print(f"CAB demo repository: {directory}\n")
     with writing("demo", "give a DIR that is new or empty and that you can write"):
         report = demo.run(directory, bot_identity(), say=print)
     print("\nDecisions on main:\n")
-    print(demo.table(report.decisions))
+    print(queries.table(report.decisions))
     print("\ngit log --first-parent --merges main (with trailers):\n")
     print(report.log.rstrip())
     print(f"\nExplore it: cd {directory} && git log --graph --format='%h %an %s' --all")

@@ -43,7 +43,7 @@ def _count(text: str) -> int:
 
 def handle(args: argparse.Namespace) -> int:
     from bot.adapters.git.blobs import GitBlobs
-    from bot.services import demo, queries
+    from bot.services import queries
 
     blobs = GitBlobs.open(args.repo)
     entries = []
@@ -74,7 +74,7 @@ def handle(args: argparse.Namespace) -> int:
             print()
         else:
             print(f"{title} ({len(group)}):")
-            print(demo.table(group))
+            print(queries.table(group))
             if queue == "decided" and more:
                 print(_OLDER)
             print()

@@ -153,10 +153,3 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
         "main",
     ).text
     return report
-
-
-def table(entries: list[Entry]) -> str:
-    rows = [("id", "kind", "tier", "score", "outcome", "decided at")]
-    rows += [(e.id, e.kind, e.tier, e.score or "-", e.outcome, e.when or "-") for e in entries]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)

@@ -131,3 +131,11 @@ def verify_change(blobs: GitBlobs, ref: str, change_id: str, now: dt.datetime) -
     raw = blobs.read_file(blobs.resolve(ref), record.evidence.path)
     current = None if raw is None else documents.parse(raw, record.evidence.path).sha256
     return verify(record, current, now)
+
+
+def table(entries: list[Entry]) -> str:
+    """Entries as an aligned text table (status, demo)."""
+    rows = [("id", "kind", "tier", "score", "outcome", "decided at")]
+    rows += [(e.id, e.kind, e.tier, e.score or "-", e.outcome, e.when or "-") for e in entries]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)
