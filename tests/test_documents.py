@@ -68,6 +68,21 @@ def test_cab_validate_exits_2_on_bad_input_without_a_traceback(
     assert fragment in err
 
 
+@pytest.mark.parametrize("name", [c[0] for c in CASES])
+def test_checking_without_the_hash_refuses_bad_input_with_the_same_problems(name: str) -> None:
+    raw = (BAD / name).read_bytes()
+    with pytest.raises(InputError) as parsed:
+        documents.parse(raw, name)
+    with pytest.raises(InputError) as checked:
+        documents.check(raw, name)
+    assert checked.value.problems == parsed.value.problems
+
+
+def test_checking_without_the_hash_gives_the_model_parse_gives() -> None:
+    raw = dump_yaml(evidence_pack()).encode()
+    assert documents.check(raw, "pack.yaml") == documents.parse(raw, "pack.yaml").model
+
+
 # --- inputs generated at test time
 
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from bot.domain.documents import Loaded, parse
+from bot.domain.documents import Loaded, check, parse
 from bot.domain.errors import InputError
 from bot.domain.strict_yaml import DEFAULT_LIMITS, Limits
 
@@ -37,3 +37,8 @@ def read_file_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
 
 def load(path: Path, expect: type[M] | None = None) -> Loaded[Any]:
     return parse(read_file_bytes(path), str(path), expect)
+
+
+def load_checked(path: Path, expect: type[M] | None = None) -> Any:
+    """The validated model of a file, unhashed (see `bot.domain.documents.check`)."""
+    return check(read_file_bytes(path), str(path), expect)

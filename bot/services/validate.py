@@ -41,10 +41,11 @@ def discover(root: Path) -> Iterator[Path]:
 
 def validate(paths: Iterable[Path], root: Path) -> ValidationReport:
     report = ValidationReport()
+    top = root.resolve()  # once, not once per file
     for path in paths:
         report.checked.append(str(path))
         try:
-            relative = path.resolve().relative_to(root.resolve()).as_posix()
+            relative = path.resolve().relative_to(top).as_posix()
         except ValueError:
             relative = None
         if relative is not None and is_documentation(relative):
@@ -64,11 +65,11 @@ def validate(paths: Iterable[Path], root: Path) -> ValidationReport:
             continue
         expect = _EXPECTED_KIND[governed.kind] if governed else None
         try:
-            loaded = files.load(path, expect)
+            model = files.load_checked(path, expect)  # the hash would be thrown away
         except InputError as exc:
             report.problems.extend(exc.problems)
             continue
         if governed and relative is not None:
-            for message in placement_problems(governed, loaded.model):
+            for message in placement_problems(governed, model):
                 report.problems.append(Problem(str(path), 1, 1, message))
     return report
