@@ -17,7 +17,12 @@ from typing import Any
 
 
 def _normalize(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the common leaves, already canonical (an int is its own integral value)
+    if kind is dict:
+        return {str(k): _normalize(v) for k, v in value.items()}
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, int | float | Decimal):
         number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
