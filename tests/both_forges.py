@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+import pytest
 import responses
 
 from bot.adapters.forge.github import GitHubForge
@@ -82,6 +83,12 @@ class Cab(Protocol):
         """A fingerprint of everything the bot can write: equal before and after means no write."""
         ...
 
+    def audit_repository(self) -> Path:
+        """A git repository holding the history made so far, for `cab audit` and `cab verify`.
+
+        Skips the calling test (pytest.skip) on a forge that keeps no git repository yet."""
+        ...
+
 
 class SandboxCab(CabRepo):
     def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
@@ -127,6 +134,9 @@ class SandboxCab(CabRepo):
 
     def writes(self) -> object:
         return (self.forge._state_path.read_text(), self.forge.repo.git.for_each_ref())
+
+    def audit_repository(self) -> Path:
+        return self.forge.path
 
 
 PEOPLE = {"alice-eng": 201, "bob-cab": 202, "carol-cab": 203, "sec-sam": 204, "mallory": 205}
@@ -231,6 +241,9 @@ class GitHubCab:
 
     def writes(self) -> object:
         return tuple(self.fake.writes())
+
+    def audit_repository(self) -> Path:
+        pytest.skip("the fake GitHub keeps no git repository yet, so its histories cannot be audited")
 
 
 def make_cab(kind: str, tmp_path: Path) -> Iterator[Cab]:
