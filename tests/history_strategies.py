@@ -333,7 +333,12 @@ def scripts(draw: st.DrawFn, change: Change) -> list[Step]:
         script.append(step)
         if not isinstance(step, Sync) and draw(st.booleans()):
             script.append(Sync())
-    if draw(st.integers(0, 3)):  # most changes end with the approval they need
+    ending = draw(st.sampled_from(("approve", "approve", "reject", "conditions", "none")))
+    if ending == "reject":  # most changes end with the owner's verdict
+        script += [Comment(likely.login, COMMENTS[0]), Sync()]
+    elif ending == "conditions":
+        script += [Comment(likely.login, COMMENTS[1]), likely, Sync()]
+    elif ending == "approve":
         script += [likely, Sync()]
     return script
 
