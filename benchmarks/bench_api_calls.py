@@ -1,5 +1,5 @@
 """HTTP calls of one PR's full lifecycle per tier: the real engine on GitHubForge against the
-schema-checked fake GitHub (`tests/github_mock.FakeGitHub`), counted as `responses` sees them.
+schema-checked fake GitHub (`tests/github_fake.FakeGitHub`), counted as `responses` sees them.
 
 Each run is a new forge object, as each Action job is. Every call is attributed to the Forge method
 that sent it, and split into the issue's phases:
@@ -28,7 +28,7 @@ import responses
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.services.sync import sync
-from tests import github_mock as gm
+from tests import github_fake as gf
 from tests.both_forges import GitHubCab
 from tests.sandbox import BOT, HIGH, LOW, MEDIUM, Clock
 
@@ -77,7 +77,7 @@ def describe_call(request: Any) -> str:
 
 
 def counted_sync(cab: GitHubCab, rsps: responses.RequestsMock, number: int) -> tuple[Run, str]:
-    forge = gm.make_forge(identity=BOT)
+    forge = gf.make_forge(identity=BOT)
     run = Run()
     active: list[str] = []
 
@@ -114,7 +114,7 @@ class Lifecycle:
 
 def lifecycle(tier: str) -> Lifecycle:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        cab = GitHubCab(gm.FakeGitHub(rsps), Clock())
+        cab = GitHubCab(gf.FakeGitHub(rsps), Clock())
         if tier == "high":
             cab.approve_exception()  # an active exception: its own PR, not counted here
         number = cab.submit({"low": LOW, "medium": MEDIUM, "high": HIGH}[tier])

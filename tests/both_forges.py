@@ -18,11 +18,12 @@ import pytest
 import responses
 
 from bot.adapters.forge.github import GitHubForge
+from bot.domain.identity import BotIdentity
 from bot.domain.pull_request import PullRequest
 from bot.services import expiry_sweep as expiry
 from bot.services.expiry_sweep import ExpiryReport
 from bot.services.sync import SyncResult, sync
-from tests import github_mock as gm
+from tests import github_fake as gf
 from tests.sandbox import BOT, DATA, EXAMPLES, EXCEPTION, CabRepo, Clock, make_cab_repo
 
 FORGES = ("sandbox", "github")
@@ -34,6 +35,7 @@ class Cab(Protocol):
     security reviewer sec-sam, and mallory, who owns nothing."""
 
     clock: Clock
+    identity: BotIdentity  # who the bot commits as; the audit checks decisions against it
 
     def example(self, path: str) -> bytes: ...
 
@@ -83,14 +85,14 @@ class Cab(Protocol):
         """A fingerprint of everything the bot can write: equal before and after means no write."""
         ...
 
-    def audit_repository(self) -> Path:
-        """A git repository holding the history made so far, for `cab audit` and `cab verify`.
-
-        Skips the calling test (pytest.skip) on a forge that keeps no git repository yet."""
+    def repository(self) -> Path:
+        """The git repository an auditor would clone: the history the forge made."""
         ...
 
 
 class SandboxCab(CabRepo):
+    identity = BOT
+
     def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
         return self.forge.review(number, login, state, commit_id=on).id  # type: ignore[arg-type]
 
@@ -135,17 +137,20 @@ class SandboxCab(CabRepo):
     def writes(self) -> object:
         return (self.forge._state_path.read_text(), self.forge.repo.git.for_each_ref())
 
-    def audit_repository(self) -> Path:
-        return self.forge.path
+    def repository(self) -> Path:
+        return Path(self.forge.repo.git_dir)
 
 
 PEOPLE = {"alice-eng": 201, "bob-cab": 202, "carol-cab": 203, "sec-sam": 204, "mallory": 205}
 
 
 class GitHubCab:
-    """The same repository on the schema-checked fake GitHub, decided through `GitHubForge`."""
+    """The same repository on the schema-checked fake GitHub, decided through `GitHubForge`
+    configured as the shipped workflow configures it: the bot is the token's `github-actions[bot]`."""
 
-    def __init__(self, fake: gm.FakeGitHub, clock: Clock) -> None:
+    identity = gf.TOKEN_IDENT
+
+    def __init__(self, fake: gf.FakeGitHub, clock: Clock) -> None:
         self.fake = fake
         self.clock = clock
         self.people = {login: fake.add_user(login, uid) for login, uid in PEOPLE.items()}
@@ -161,7 +166,7 @@ class GitHubCab:
 
     def forge(self) -> GitHubForge:
         """A new forge per run: nothing cached from an earlier run, as in a new Action job."""
-        forge: GitHubForge = gm.make_forge(identity=BOT)
+        forge: GitHubForge = gf.make_forge(identity=self.identity, bot_login=gf.BOT_USER[0])
         return forge
 
     def example(self, path: str) -> bytes:
@@ -199,7 +204,7 @@ class GitHubCab:
         self.fake.add_comment(number, self.people[login], body, self.clock())
 
     def sync(self, number: int) -> SyncResult:
-        return sync(self.forge(), number, now=self.clock(), identity=BOT)
+        return sync(self.forge(), number, now=self.clock(), identity=self.identity)
 
     def approve_exception(self, path: str = EXCEPTION, *, requester: str = "alice-eng") -> SyncResult:
         number = self.submit(path, author=requester)
@@ -210,14 +215,14 @@ class GitHubCab:
         self.fake.crash_before(r"^PUT .*/pulls/\d+/merge$")
         try:
             self.sync(number)
-        except gm.Crash:
+        except gf.Crash:
             return
         finally:
             self.fake.crash_before(None)
         raise AssertionError("the sync did not reach the merge")
 
     def sweep(self, now: dt.datetime) -> ExpiryReport:
-        return expiry.run(self.forge(), now=now, identity=BOT)
+        return expiry.run(self.forge(), now=now, identity=self.identity)
 
     def pr(self, number: int) -> PullRequest:
         return self.forge().pull_request(number)
@@ -242,8 +247,8 @@ class GitHubCab:
     def writes(self) -> object:
         return tuple(self.fake.writes())
 
-    def audit_repository(self) -> Path:
-        pytest.skip("the fake GitHub keeps no git repository yet, so its histories cannot be audited")
+    def repository(self) -> Path:
+        return self.fake.git.root
 
 
 def make_cab(kind: str, tmp_path: Path) -> Iterator[Cab]:
@@ -253,7 +258,28 @@ def make_cab(kind: str, tmp_path: Path) -> Iterator[Cab]:
         yield SandboxCab(repo.forge, repo.clock)
         return
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield GitHubCab(gm.FakeGitHub(rsps), Clock())
+        yield GitHubCab(gf.FakeGitHub(rsps), Clock())
+
+
+def assert_audits_clean(cab: Cab, report: Path) -> None:
+    """What an auditor sees afterwards: `cab audit` finds nothing on main, and `cab verify` passes
+    every change main records as approved (at the scenario's time, as a deployment then would)."""
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.cli import main
+    from bot.domain.models.decision import APPROVING_OUTCOMES
+    from bot.services.queries import decided, verify_change
+
+    repo = cab.repository()
+    with pytest.MonkeyPatch.context() as env:  # the audit checks decisions against the bot's identity
+        env.setenv("CAB_BOT_NAME", cab.identity.name)
+        env.setenv("CAB_BOT_EMAIL", cab.identity.email)
+        code = main(["audit", "--repo", str(repo), "--ref", MAIN, "--format", "text", "-o", str(report)])
+    assert code == 0, f"cab audit exited {code} on the {type(cab).__name__} history:\n{report.read_text()}"
+    blobs = GitBlobs.open(repo)
+    for entry in decided(blobs, MAIN):
+        if entry.kind == "change" and entry.outcome in APPROVING_OUTCOMES:
+            verdict = verify_change(blobs, MAIN, entry.id, cab.clock.now)
+            assert verdict.ok, f"cab verify {entry.id}: {verdict.reason}"
 
 
 def record_of(cab: Cab, path: str) -> Any:

@@ -1,93 +1,19 @@
-"""GitHub's GraphQL endpoint for `FakeGitHub`: every document is validated against the subset of
-GitHub's public schema in `fixtures/github/graphql/github-subset.graphql` (copied field by field
-from octokit/graphql-schema; see SOURCES.md there), then executed by graphql-core over the fake's
-git objects, pull requests and teams. A document that names a field, argument or type GitHub does
-not have fails the test that sent it, as it would fail on github.com.
-
-Answers take GitHub's shape: HTTP 200 with `data` and, beside partial data, `errors` whose `type`
-is GitHub's (`NOT_FOUND`, `STALE_DATA`).
+"""GitHub's GraphQL endpoint for `FakeGitHub`: each document is validated against GitHub's schema
+(`github_schema.validate`), then executed by graphql-core over the fake's pull requests, teams and
+real git repository: every oid, tree entry and blob it answers is the repository's own.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import graphql
+from tests.git_store import TreeItem
+from tests.github_payloads import actor, comment_node, git_user, review_node
+from tests.github_schema import GitHubError, connection, execute
 
 if TYPE_CHECKING:
-    from tests.github_mock import FakeGitHub
-
-SCHEMA_FILE = Path(__file__).parent / "fixtures" / "github" / "graphql" / "github-subset.graphql"
-MAX_PAGE = 100  # GitHub refuses `first`/`last` above 100
-BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
-MODES = {"blob": 0o100644, "tree": 0o040000}
-
-
-@functools.cache
-def schema() -> graphql.GraphQLSchema:
-    return graphql.build_schema(SCHEMA_FILE.read_text())
-
-
-class GitHubError(graphql.GraphQLError):
-    """An error GitHub reports with a `type` beside its message."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-def connection(
-    items: Sequence[Any],
-    first: int | None = None,
-    last: int | None = None,
-    after: str | None = None,
-    **_: Any,
-) -> dict[str, Any]:
-    for size in (first, last):
-        if size is not None and not 0 <= size <= MAX_PAGE:
-            raise GitHubError("INVALID_ARGUMENTS", f"Requesting {size} records exceeds the limit of 100")
-    start = int(after) + 1 if after is not None else 0
-    window = list(items)[start:]
-    if first is not None:
-        page, more = window[:first], len(window) > first
-    elif last is not None:
-        page, more = window[-last:] if last else [], False
-    else:
-        raise GitHubError("MISSING_PAGINATION_BOUNDARIES", "You must provide a `first` or `last` value")
-    end = start + len(page) - 1 if page else None
-    return {
-        "nodes": page,
-        "totalCount": len(items),
-        "pageInfo": {"hasNextPage": more, "endCursor": None if end is None else str(end)},
-    }
-
-
-def _typed(kind: str, **fields: Any) -> dict[str, Any]:
-    return {"__typename": kind, **fields}
-
-
-def actor(account: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A REST account as GraphQL's Actor (User or Bot). GraphQL names a Bot without the `[bot]`
-    suffix REST gives its login: `github-actions`, not `github-actions[bot]`."""
-    if account is None:
-        return None
-    kind = account.get("type", "User")
-    login = str(account["login"])
-    login = login.removesuffix("[bot]") if kind == "Bot" else login
-    return _typed(kind, login=login, databaseId=account["id"])
-
-
-def git_user(account: dict[str, Any] | None) -> dict[str, Any] | None:
-    """`GitActor.user` is typed User: GitHub links no user for a bot's commits."""
-    if account is None or account.get("type") == "Bot":
-        return None
-    return {"login": account["login"], "databaseId": account["id"]}
+    from tests.github_fake import FakeGitHub
 
 
 class Schema:
@@ -100,49 +26,9 @@ class Schema:
         return execute(document, variables, _Root(self.fake))
 
 
-def validate(document: str) -> graphql.DocumentNode:
-    """The parsed document; fails the test if GitHub's schema would reject it."""
-    parsed = graphql.parse(document)
-    invalid = graphql.validate(schema(), parsed)
-    assert not invalid, f"GitHub would reject this GraphQL document: {invalid}"
-    return parsed
-
-
-def execute(document: str, variables: dict[str, Any] | None, root: Any) -> dict[str, Any]:
-    """GitHub's answer to a validated `document` over `root` (an object or dicts whose attributes or
-    keys are named like the fields, callables taking `(info, **arguments)`): `data`, and beside
-    partial data the `errors` that resolvers raised as `GitHubError`, in GitHub's shape."""
-    result = graphql.execute_sync(
-        schema(),
-        validate(document),
-        root_value=root,
-        variable_values=variables or {},
-        type_resolver=_type_name,
-    )
-    answer: dict[str, Any] = {"data": result.data}
-    errors = result.errors or []
-    unexpected = [e for e in errors if not isinstance(e.original_error, GitHubError)]
-    if unexpected:
-        raise AssertionError(f"fake GraphQL failed: {unexpected}") from unexpected[0].original_error
-    if errors:
-        answer["errors"] = [
-            {
-                "type": e.original_error.kind,  # type: ignore[union-attr]
-                "path": e.path,
-                "locations": [{"line": loc.line, "column": loc.column} for loc in e.locations or []],
-                "message": e.message,
-            }
-            for e in errors
-        ]
-    return answer
-
-
-def _type_name(value: Any, *_: Any) -> str:
-    """Which object type an interface value is: dicts say so, the only resolver class is Commit."""
-    return str(value["__typename"]) if isinstance(value, dict) else "Commit"
-
-
 class _Root:
+    typename = "Query"
+
     def __init__(self, fake: FakeGitHub) -> None:
         self.fake = fake
 
@@ -174,7 +60,7 @@ class _Root:
                 "members": lambda _info, **page: connection(people, **page),
             }
 
-        return _typed("Organization", login=login, team=team)
+        return {"__typename": "Organization", "login": login, "team": team}
 
     def createCommitOnBranch(self, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
         fake, branch = self.fake, input["branch"]
@@ -194,9 +80,8 @@ class _Root:
         message = input["message"]["headline"] + (
             f"\n\n{input['message']['body']}" if input["message"].get("body") else ""
         )
-        from tests.github_mock import BOT_USER, user
-
-        new = fake.push(name, changes, user(*BOT_USER), message)
+        new = fake.api_commit(fake._changed(expected, changes), [expected], message)
+        fake.refs[name] = new
         return {"commit": _Commit(fake, new), "ref": None, "clientMutationId": input.get("clientMutationId")}
 
 
@@ -213,7 +98,7 @@ class _Repository:
         return _PullRequest(self.fake, number)
 
     def object(self, _info: Any, oid: str | None = None, expression: str | None = None) -> Any:
-        if oid is not None and oid in self.fake.commits:
+        if oid is not None and self.fake.git.has_commit(oid):
             return _Commit(self.fake, oid)
         return None
 
@@ -285,9 +170,11 @@ class _PullRequest:
         return connection([{"path": d["filename"], "changeType": kinds[d["status"]]} for d in diff], **page)
 
     def reviews(self, _info: Any, **page: Any) -> dict[str, Any]:
-        commits = self.fake.commits
+        git = self.fake.git
         nodes = [
-            review_node(r, _Commit(self.fake, r["commit_id"]) if r.get("commit_id") in commits else None)
+            review_node(
+                r, _Commit(self.fake, r["commit_id"]) if git.has_commit(r.get("commit_id", "")) else None
+            )
             for r in self.pr["reviews"]
         ]
         return connection(nodes, **page)
@@ -300,59 +187,30 @@ class _PullRequest:
         return connection([comment_node(c) for c in self.pr["comments"]], **page)
 
 
-def review_node(review: dict[str, Any], commit: Any) -> dict[str, Any]:
-    """A REST review as a PullRequestReview node; `commit` is the Commit object it was made on."""
-    return {
-        "fullDatabaseId": str(review["id"]),
-        "databaseId": review["id"],
-        "state": review["state"],
-        "body": review.get("body") or "",
-        "submittedAt": review.get("submitted_at"),
-        "commit": commit,
-        "author": actor(review.get("user")),
-    }
-
-
-def comment_node(comment: dict[str, Any]) -> dict[str, Any]:
-    """A REST issue comment as an IssueComment node."""
-    return {
-        "fullDatabaseId": str(comment["id"]),
-        "databaseId": comment["id"],
-        "body": comment.get("body") or "",
-        "createdAt": comment["created_at"],
-        "updatedAt": comment["updated_at"],
-        "author": actor(comment.get("user")),
-    }
-
-
 class _Commit:
+    typename = "Commit"
+
     def __init__(self, fake: FakeGitHub, sha: str) -> None:
         self.fake, self.sha = fake, sha
+        self.git = fake.git.commit_object(sha)
 
     def oid(self, _info: Any) -> str:
         return self.sha
 
     def message(self, _info: Any) -> str:
-        return self.fake.commits[self.sha][2]
+        return self.git.message
 
-    def _person(self) -> dict[str, Any]:
-        account = self.fake.authors.get(self.sha)
-        if account is None:
-            return {"email": "someone@example.com", "name": "someone", "user": None}
-        emails = [e for e, a in self.fake.emails.items() if a["login"] == account["login"]]
-        email = (
-            BOT_EMAIL if account.get("type") == "Bot" else (emails or [f"{account['login']}@example.com"])[0]
-        )
-        return {"email": email, "name": account["login"], "user": git_user(account)}
+    def _person(self, name: str, email: str) -> dict[str, Any]:
+        return {"email": email, "name": name, "user": git_user(self.fake.emails.get(email.lower()))}
 
     def author(self, _info: Any) -> dict[str, Any]:
-        return self._person()
+        return self._person(self.git.author.name, self.git.author.email)
 
     def committer(self, _info: Any) -> dict[str, Any]:
-        return self._person()
+        return self._person(self.git.committer.name, self.git.committer.email)
 
     def parents(self, _info: Any, **page: Any) -> dict[str, Any]:
-        return connection([_Commit(self.fake, p) for p in self.fake.commits[self.sha][1]], **page)
+        return connection([_Commit(self.fake, p) for p in self.git.parents], **page)
 
     def history(self, _info: Any, **page: Any) -> dict[str, Any]:
         return connection([_Commit(self.fake, at) for at in self.fake._ancestry(self.sha)], **page)
@@ -371,97 +229,52 @@ class _Commit:
             ]
         }
 
-    def _files(self) -> dict[str, bytes]:
-        return self.fake._files(self.sha)
-
     def file(self, _info: Any, path: str) -> dict[str, Any] | None:
-        return tree_entry(self._files(), path.strip("/"))
+        path = path.strip("/")
+        found = self.fake.git.entry(self.git.tree, path)
+        return None if found is None else _tree_entry(self.fake, found, path)
 
-    def tree(self, _info: Any) -> dict[str, Any]:
-        entry = tree_entry(self._files(), "")
-        assert entry is not None
-        return entry["object"]  # type: ignore[no-any-return]
-
-
-def _blob_sha(content: bytes) -> str:
-    from tests.github_mock import blob_sha  # github_mock imports this module
-
-    return blob_sha(content)
+    def tree(self, _info: Any) -> _Tree:
+        return _Tree(self.fake, self.git.tree, "")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A tree entry that is not a plain file GitHub inlines: a symlink (mode 0o120000, `content` its
-    target) or a submodule (0o160000), or a blob whose `text` GitHub gives differently from its bytes
-    (None for binary, cut short with `truncated`, or decoded lossily)."""
+class _Tree:
+    typename = "Tree"
 
-    content: bytes
-    mode: int = 0o100644
-    text: str | None = None
-    truncated: bool = False
-    binary: bool = False
+    def __init__(self, fake: FakeGitHub, oid: str, path: str) -> None:
+        self.fake, self.oid, self.path = fake, oid, path
 
-
-def _blob(content: bytes) -> tuple[int, str, dict[str, Any]]:
-    """(mode, type, object) of a plain file: GitHub inlines UTF-8 text and flags anything else binary."""
-    try:
-        text: str | None = content.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    blob = _typed(
-        "Blob",
-        oid=_blob_sha(content),
-        text=text,
-        isBinary=text is None,
-        isTruncated=False,
-        byteSize=len(content),
-    )
-    return MODES["blob"], "blob", blob
+    def entries(self, _info: Any) -> list[dict[str, Any]]:
+        prefix = f"{self.path}/" if self.path else ""
+        return [
+            _tree_entry(self.fake, item, prefix + item.name) for item in self.fake.git.tree_items(self.oid)
+        ]
 
 
-def _special(entry: Entry) -> tuple[int, str, dict[str, Any] | None]:
-    if entry.mode == 0o160000:  # a commit of another repository: GitHub resolves no object for it
-        return entry.mode, "commit", None
-    blob = _typed(
-        "Blob",
-        oid=_blob_sha(entry.content),
-        text=entry.text,
-        isBinary=entry.binary,
-        isTruncated=entry.truncated,
-        byteSize=len(entry.content),
-    )
-    return entry.mode, "blob", blob
-
-
-def tree_entry(files: Mapping[str, bytes | Entry], path: str) -> dict[str, Any] | None:
-    """The TreeEntry at `path` in a flat {path: content} snapshot (directories are implied)."""
-    if path in files:
-        value = files[path]
-        mode, kind, obj = _special(value) if isinstance(value, Entry) else _blob(value)
-        oid = obj["oid"] if obj is not None else hashlib.sha1(f"submodule {path}".encode()).hexdigest()
-        return {
-            "name": path.rsplit("/", 1)[-1],
-            "path": path,
-            "mode": mode,
-            "type": kind,
-            "oid": oid,
-            "object": obj,
+def _tree_entry(fake: FakeGitHub, item: TreeItem, path: str) -> dict[str, Any]:
+    """A TreeEntry of the repository; GitHub inlines a blob's UTF-8 text and flags anything else binary."""
+    obj: Any
+    if item.is_tree:
+        obj = _Tree(fake, item.oid, path)
+    else:
+        content = fake.git.blob_content(item.oid)
+        try:
+            text: str | None = content.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        obj = {
+            "__typename": "Blob",
+            "oid": item.oid,
+            "text": text,
+            "isBinary": text is None,
+            "isTruncated": False,
+            "byteSize": len(content),
         }
-    prefix = f"{path}/" if path else ""
-    below = [p for p in files if p.startswith(prefix)]
-    if not below:
-        return None
-    children = sorted({p[len(prefix) :].split("/", 1)[0] for p in below})
-    oid = hashlib.sha1(repr(sorted((p, files[p]) for p in below)).encode()).hexdigest()
-    entries: Callable[[Any], list[dict[str, Any]]] = lambda _info: [  # noqa: E731
-        e for child in children if (e := tree_entry(files, prefix + child)) is not None
-    ]
-    tree = _typed("Tree", oid=oid, entries=entries)
     return {
         "name": path.rsplit("/", 1)[-1],
         "path": path,
-        "mode": MODES["tree"],
-        "type": "tree",
-        "oid": oid,
-        "object": tree,
+        "mode": int(item.mode, 8),
+        "type": "tree" if item.is_tree else "blob",
+        "oid": item.oid,
+        "object": obj,
     }

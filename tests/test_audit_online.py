@@ -23,7 +23,8 @@ from bot.cli import main
 from bot.services.audit import report_html, report_markdown
 from bot.services.audit.online import GitHubFacts, Note
 from bot.services.audit.service import AuditOptions, AuditReport, run
-from tests import github_mock as gm
+from tests import github_payloads as gp
+from tests import github_schema as gs
 from tests.sandbox import HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
 
 CAB_TEAM = "example/cab"
@@ -38,7 +39,7 @@ def cab(tmp_path: Path) -> CabRepo:
 @pytest.fixture
 def gh():
     with responses.RequestsMock() as rsps:  # every answer registered must be asked for
-        yield gm.GitHubMock(rsps)
+        yield gs.GitHubMock(rsps)
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GITHUB_API_URL", "CAB_APP_ID", "CAB_APP_PRIVATE_KEY", "CAB_APP_INSTALLATION_ID"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GITHUB_TOKEN", "test-token")
-    monkeypatch.setenv("GITHUB_REPOSITORY", gm.REPO)
+    monkeypatch.setenv("GITHUB_REPOSITORY", gs.REPO)
 
 
 def approved(cab: CabRepo, path: str = MEDIUM, approver: str = "bob-cab", **submit: Any) -> int:
@@ -64,7 +65,7 @@ class GitHubSide:
         self.cab = cab
         self.reviews: dict[int, list[dict[str, Any]] | None] = {
             n: [
-                gm.review(r.id, self.user(r.user.login), r.state, r.commit_id, "2026-11-20T09:06:00Z")
+                gp.review(r.id, self.user(r.user.login), r.state, r.commit_id, "2026-11-20T09:06:00Z")
                 for r in cab.forge.reviews(n)
             ]
             for n in prs
@@ -78,13 +79,13 @@ class GitHubSide:
 
     def user(self, login: str) -> dict[str, Any]:
         account = self.cab.forge.user(login)
-        return gm.user(account.login, account.id, "Bot" if account.is_bot else "User")
+        return gp.user(account.login, account.id, "Bot" if account.is_bot else "User")
 
-    def serve(self, gh: gm.GitHubMock) -> None:
+    def serve(self, gh: gs.GitHubMock) -> None:
         gh.add("GET", "{repo}/pulls", [])  # the access check
         for number, items in self.reviews.items():
             if items is None:
-                gh.add("GET", f"{{repo}}/pulls/{number}/reviews", gm.error("Not Found"), status=404)
+                gh.add("GET", f"{{repo}}/pulls/{number}/reviews", gp.error("Not Found"), status=404)
             else:
                 gh.add(
                     "GET", f"{{repo}}/pulls/{number}/reviews", items, headers=self.review_pages.get(number)
@@ -92,16 +93,16 @@ class GitHubSide:
         for slug, found in self.teams.items():
             org, name = slug.split("/")
             if found is None:
-                gh.add("GET", f"/orgs/{org}/teams/{name}", gm.error("Not Found"), status=404)
+                gh.add("GET", f"/orgs/{org}/teams/{name}", gp.error("Not Found"), status=404)
             else:
                 tid, members = found
-                gh.add("GET", f"/orgs/{org}/teams/{name}", gm.team(name, tid))
+                gh.add("GET", f"/orgs/{org}/teams/{name}", gp.team(name, tid))
                 gh.add("GET", f"/orgs/{org}/teams/{name}/members", members)
 
 
 def audit_online(cab: CabRepo) -> AuditReport:
     """The audit with --online, as the CLI runs it, with retries that never really sleep."""
-    facts = GitHubFacts(gm.REPO, auth=Auth.Token("test-token"), retry=ForgeRetry(sleep=lambda _: None))
+    facts = GitHubFacts(gs.REPO, auth=Auth.Token("test-token"), retry=ForgeRetry(sleep=lambda _: None))
     facts.check_access()
     return run(AuditOptions(root=cab.forge.path, bot=bot_identity({}), use_cache=False, online=facts))
 
@@ -116,7 +117,7 @@ def record_path(cab: CabRepo) -> str:
 
 
 def test_a_clean_engine_history_has_no_online_findings_and_no_notes(
-    cab: CabRepo, gh: gm.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
+    cab: CabRepo, gh: gs.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     exception = cab.approve_exception().number
     high = approved(cab, HIGH, "sec-sam")
@@ -133,7 +134,7 @@ def test_a_clean_engine_history_has_no_online_findings_and_no_notes(
 # -- what GitHub contradicts is a finding -------------------------------------------------------
 
 
-def test_a_recorded_review_id_that_is_not_on_the_pr_is_a_finding(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_a_recorded_review_id_that_is_not_on_the_pr_is_a_finding(cab: CabRepo, gh: gs.GitHubMock) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
     reviews = github.reviews[number]
@@ -146,7 +147,7 @@ def test_a_recorded_review_id_that_is_not_on_the_pr_is_a_finding(cab: CabRepo, g
     ]
 
 
-def test_a_review_given_by_someone_else_is_a_finding(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_a_review_given_by_someone_else_is_a_finding(cab: CabRepo, gh: gs.GitHubMock) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
     reviews = github.reviews[number]
@@ -158,17 +159,17 @@ def test_a_review_given_by_someone_else_is_a_finding(cab: CabRepo, gh: gm.GitHub
     assert "mallory" in findings[0].message
 
 
-def test_a_review_on_another_commit_is_a_finding(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_a_review_on_another_commit_is_a_finding(cab: CabRepo, gh: gs.GitHubMock) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
     reviews = github.reviews[number]
     assert reviews is not None
-    reviews[0]["commit_id"] = gm.sha("an older head")
+    reviews[0]["commit_id"] = gp.sha("an older head")
     github.serve(gh)
     assert [f.rule for f in audit_online(cab).findings] == ["online.review-other-commit"]
 
 
-def test_a_review_that_is_not_an_approval_is_a_finding(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_a_review_that_is_not_an_approval_is_a_finding(cab: CabRepo, gh: gs.GitHubMock) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
     reviews = github.reviews[number]
@@ -178,7 +179,7 @@ def test_a_review_that_is_not_an_approval_is_a_finding(cab: CabRepo, gh: gm.GitH
     assert [f.rule for f in audit_online(cab).findings] == ["online.review-not-approved"]
 
 
-def test_a_pull_request_github_does_not_have_is_a_finding(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_a_pull_request_github_does_not_have_is_a_finding(cab: CabRepo, gh: gs.GitHubMock) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
     github.reviews[number] = None
@@ -186,7 +187,7 @@ def test_a_pull_request_github_does_not_have_is_a_finding(cab: CabRepo, gh: gm.G
     assert [f.rule for f in audit_online(cab).findings] == ["online.pull-request-missing"]
 
 
-def test_a_team_slug_that_now_names_another_team_is_a_finding(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_a_team_slug_that_now_names_another_team_is_a_finding(cab: CabRepo, gh: gs.GitHubMock) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
     found = github.teams[CAB_TEAM]
@@ -197,7 +198,7 @@ def test_a_team_slug_that_now_names_another_team_is_a_finding(cab: CabRepo, gh: 
     assert [f.rule for f in findings] == ["online.team-id-changed"]
 
 
-def test_a_team_that_no_longer_exists_is_a_finding(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_a_team_that_no_longer_exists_is_a_finding(cab: CabRepo, gh: gs.GitHubMock) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
     github.teams[CAB_TEAM] = None
@@ -206,7 +207,7 @@ def test_a_team_that_no_longer_exists_is_a_finding(cab: CabRepo, gh: gm.GitHubMo
 
 
 def test_online_findings_exit_1(
-    cab: CabRepo, gh: gm.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
+    cab: CabRepo, gh: gs.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
@@ -220,7 +221,7 @@ def test_online_findings_exit_1(
 
 
 def test_an_approver_who_left_the_team_since_is_a_note_and_exits_0(
-    cab: CabRepo, gh: gm.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
+    cab: CabRepo, gh: gs.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
@@ -236,7 +237,7 @@ def test_an_approver_who_left_the_team_since_is_a_note_and_exits_0(
 
 
 def test_notes_are_listed_apart_from_findings_in_json(
-    cab: CabRepo, gh: gm.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
+    cab: CabRepo, gh: gs.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
@@ -252,7 +253,7 @@ def test_notes_are_listed_apart_from_findings_in_json(
 
 
 def test_a_reviewer_renamed_since_is_a_note_because_identity_is_the_user_id(
-    cab: CabRepo, gh: gm.GitHubMock
+    cab: CabRepo, gh: gs.GitHubMock
 ) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
@@ -281,7 +282,7 @@ def test_notes_are_escaped_and_set_apart_in_markdown_and_html() -> None:
 # -- what is asked of GitHub ---------------------------------------------------------------------
 
 
-def test_each_team_is_read_once_per_audit_and_each_pr_reviews_once(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_each_team_is_read_once_per_audit_and_each_pr_reviews_once(cab: CabRepo, gh: gs.GitHubMock) -> None:
     first = approved(cab, MEDIUM, "bob-cab")
     second = approved(
         cab,
@@ -305,24 +306,24 @@ def _renamed(cab: CabRepo, change_id: str) -> bytes:
     return cab.example(MEDIUM).decode().replace("identity-gateway-3.0.0", change_id).encode()
 
 
-def test_every_page_of_reviews_is_read(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_every_page_of_reviews_is_read(cab: CabRepo, gh: gs.GitHubMock) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [CAB_TEAM])
     recorded = github.reviews[number]
     # page 2 holds the recorded review; registered first, so it wins for the page=2 request
     gh.add("GET", f"{{repo}}/pulls/{number}/reviews", recorded, query={"page": "2"})
     github.reviews[number] = [
-        gm.review(9000 + i, github.user("carol-cab"), "COMMENTED", gm.sha("x")) for i in range(100)
+        gp.review(9000 + i, github.user("carol-cab"), "COMMENTED", gp.sha("x")) for i in range(100)
     ]
-    github.review_pages[number] = gm.page_links(f"/repos/{gm.REPO}/pulls/{number}/reviews", 1, 2)
+    github.review_pages[number] = gp.page_links(f"/repos/{gs.REPO}/pulls/{number}/reviews", 1, 2)
     github.serve(gh)
     assert audit_online(cab).findings == []
     assert gh.calls().count(f"GET /repos/octo-org/cab/pulls/{number}/reviews") == 2
 
 
-def test_server_errors_are_retried_then_the_answer_is_used(cab: CabRepo, gh: gm.GitHubMock) -> None:
+def test_server_errors_are_retried_then_the_answer_is_used(cab: CabRepo, gh: gs.GitHubMock) -> None:
     number = approved(cab)
-    gh.add("GET", f"{{repo}}/pulls/{number}/reviews", gm.error("Server Error"), status=502)
+    gh.add("GET", f"{{repo}}/pulls/{number}/reviews", gp.error("Server Error"), status=502)
     GitHubSide(cab, [number], [CAB_TEAM]).serve(gh)
     assert audit_online(cab).findings == []
     assert gh.calls().count(f"GET /repos/octo-org/cab/pulls/{number}/reviews") == 2
@@ -332,10 +333,10 @@ def test_server_errors_are_retried_then_the_answer_is_used(cab: CabRepo, gh: gm.
 
 
 def test_rejected_credentials_exit_3_with_a_clear_message(
-    cab: CabRepo, gh: gm.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
+    cab: CabRepo, gh: gs.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     approved(cab)
-    gh.add("GET", "{repo}/pulls", gm.error("Bad credentials"), status=401)
+    gh.add("GET", "{repo}/pulls", gp.error("Bad credentials"), status=401)
     assert main(["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]) == 3
     err = capsys.readouterr().err
     assert "401 Bad credentials" in err
@@ -344,15 +345,15 @@ def test_rejected_credentials_exit_3_with_a_clear_message(
 
 
 def test_a_repository_the_token_cannot_see_exits_3(
-    cab: CabRepo, gh: gm.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
+    cab: CabRepo, gh: gs.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    gh.add("GET", "{repo}/pulls", gm.error("Not Found"), status=404)
+    gh.add("GET", "{repo}/pulls", gp.error("Not Found"), status=404)
     assert main(["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]) == 3
-    assert f"does {gm.REPO} exist" in capsys.readouterr().err
+    assert f"does {gs.REPO} exist" in capsys.readouterr().err
 
 
 def test_github_out_of_reach_exits_3(
-    cab: CabRepo, gh: gm.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
+    cab: CabRepo, gh: gs.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     approved(cab)  # nothing registered: every request fails to connect
     assert main(["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]) == 3
@@ -360,12 +361,12 @@ def test_github_out_of_reach_exits_3(
 
 
 def test_a_token_that_cannot_read_teams_exits_3_saying_what_is_needed(
-    cab: CabRepo, gh: gm.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
+    cab: CabRepo, gh: gs.GitHubMock, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [])
     github.serve(gh)
-    gh.add("GET", "/orgs/example/teams/cab", gm.error("Resource not accessible by integration"), status=403)
+    gh.add("GET", "/orgs/example/teams/cab", gp.error("Resource not accessible by integration"), status=403)
     assert main(["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]) == 3
     err = capsys.readouterr().err
     assert "403 Resource not accessible by integration" in err
@@ -393,7 +394,7 @@ def test_github_names_the_repository_instead_of_the_environment(
 ) -> None:
     monkeypatch.delenv("GITHUB_REPOSITORY")
     with responses.RequestsMock() as rsps:
-        other = gm.GitHubMock(rsps, repo="octo-org/elsewhere")
+        other = gs.GitHubMock(rsps, repo="octo-org/elsewhere")
         other.add("GET", "{repo}/pulls", [])
         args = ["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]
         assert main([*args, "--github", "octo-org/elsewhere"]) == 0
@@ -410,7 +411,7 @@ def test_the_deprecated_github_repo_still_names_the_repository_and_warns(
 ) -> None:
     monkeypatch.delenv("GITHUB_REPOSITORY")
     with responses.RequestsMock() as rsps:
-        other = gm.GitHubMock(rsps, repo="octo-org/elsewhere")
+        other = gs.GitHubMock(rsps, repo="octo-org/elsewhere")
         other.add("GET", "{repo}/pulls", [])
         args = ["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]
         assert main([*args, "--github-repo", "octo-org/elsewhere"]) == 0

@@ -158,6 +158,35 @@ def test_score_refuses_a_model_whose_version_disagrees_with_its_file_name(
     assert "version '1.0' does not match the file name v1.1.yaml" in capsys.readouterr().err
 
 
+def test_score_refuses_a_pack_that_validate_refuses_for_its_month(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = write_yaml(repo / "evidence" / "2026-10" / "payments-api-7.4.2.yaml", evidence_pack())
+    assert main(["score", str(pack), "--repo", str(repo)]) == 2
+    out, err = capsys.readouterr()
+    assert "submitted_at is in 2026-11 (UTC) but the file is under 2026-10/" in err
+    assert out == ""
+
+
+def test_score_refuses_a_pack_that_validate_refuses_for_its_name(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = write_yaml(repo / "evidence" / "2026-11" / "other-name.yaml", evidence_pack())
+    assert main(["score", str(pack), "--repo", str(repo)]) == 2
+    assert (
+        "file name says 'other-name' but the document's id is 'payments-api-7.4.2'" in capsys.readouterr().err
+    )
+
+
+def test_validate_with_nothing_to_validate_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--repo", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert "0 valid" not in out
+    assert f"cab validate: nothing to validate under {tmp_path}" in err
+
+
 def test_score_of_an_invalid_pack_exits_2_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

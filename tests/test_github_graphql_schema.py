@@ -27,7 +27,7 @@ from graphql.execution.values import get_variable_values
 from graphql.validation.validate import validate_sdl
 
 from bot.adapters.forge import github_graphql as gql
-from tests import github_mock as gm
+from tests import github_fake as gf
 from tests.both_forges import GitHubCab
 from tests.sandbox import HIGH, MEDIUM, Clock
 
@@ -163,7 +163,7 @@ def test_every_record_commit_is_one_github_accepts(changes, message):
 @pytest.fixture
 def cab() -> Iterator[GitHubCab]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield GitHubCab(gm.FakeGitHub(rsps), Clock())
+        yield GitHubCab(gf.FakeGitHub(rsps), Clock())
 
 
 def _sent(cab: GitHubCab) -> list[dict[str, Any]]:

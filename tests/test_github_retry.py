@@ -12,7 +12,9 @@ from urllib3.response import HTTPResponse
 
 from bot.adapters.forge.interface import ForgeError
 from bot.adapters.forge.retry import ATTEMPTS, TIMEOUT, ForgeRetry
-from tests import github_mock as gm
+from tests import github_fake as gf
+from tests import github_payloads as gp
+from tests import github_schema as gs
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 URL = "https://api.github.com/repos/octo-org/cab/pulls/7"
@@ -22,7 +24,7 @@ GRAPHQL = "https://api.github.com/graphql"
 @pytest.fixture
 def gh():
     with responses.RequestsMock() as rsps:
-        yield gm.GitHubMock(rsps)
+        yield gs.GitHubMock(rsps)
 
 
 def answer(status: int, headers: dict[str, str] | None = None) -> HTTPResponse:
@@ -35,87 +37,87 @@ def policy(slept: list[float]) -> ForgeRetry:
 
 def then_the_pr(gh) -> None:
     """GitHub's answer to the snapshot query once it answers."""
-    gh.graphql(gm.gql_root(gm.gql_pull_request(7)))
+    gh.graphql(gp.gql_root(gp.gql_pull_request(7)))
 
 
 # --- through PyGithub and HTTP: a sync's reads are POSTs to GraphQL -------------------------------
 def test_server_errors_are_retried_until_an_answer(gh):
-    gh.graphql(status=502, body=gm.error("Server Error"), repeat=2)
+    gh.graphql(status=502, body=gp.error("Server Error"), repeat=2)
     then_the_pr(gh)
-    assert gm.make_forge().pull_request(7).number == 7
+    assert gf.make_forge().pull_request(7).number == 7
     assert len(gh.calls()) == 3
 
 
 def test_server_errors_are_retried_a_bounded_number_of_times(gh):
-    gh.graphql(status=503, body=gm.error("Server Error"), repeat=ATTEMPTS + 1)
+    gh.graphql(status=503, body=gp.error("Server Error"), repeat=ATTEMPTS + 1)
     with pytest.raises(ForgeError, match="503"):
-        gm.make_forge().pull_request(7)
+        gf.make_forge().pull_request(7)
     assert len(gh.calls()) == ATTEMPTS + 1
 
 
 def test_a_comment_is_not_posted_twice_after_a_server_error(gh):
     then_the_pr(gh)  # no comments yet
-    gh.add("POST", "{repo}/issues/7/comments", gm.error("Server Error"), status=502)
+    gh.add("POST", "{repo}/issues/7/comments", gp.error("Server Error"), status=502)
     with pytest.raises(ForgeError, match="502"):
-        gm.make_forge().upsert_comment(7, "<!-- m -->", "hello <!-- m -->")
+        gf.make_forge().upsert_comment(7, "<!-- m -->", "hello <!-- m -->")
     assert gh.writes() == ["POST /repos/octo-org/cab/issues/7/comments"]
 
 
 def test_too_many_requests_is_retried(gh):
-    gh.graphql(status=429, body=gm.error("Too many requests"), headers={"Retry-After": "1"})
+    gh.graphql(status=429, body=gp.error("Too many requests"), headers={"Retry-After": "1"})
     then_the_pr(gh)
-    assert gm.make_forge().pull_request(7).number == 7
+    assert gf.make_forge().pull_request(7).number == 7
     assert len(gh.calls()) == 2
 
 
 def test_primary_rate_limit_is_retried_after_reset(gh):
     reset = str(int(dt.datetime.now(dt.UTC).timestamp()) + 5)
     limited = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
-    gh.graphql(status=403, body=gm.error("API rate limit exceeded for installation ID 1."), headers=limited)
+    gh.graphql(status=403, body=gp.error("API rate limit exceeded for installation ID 1."), headers=limited)
     then_the_pr(gh)
-    assert gm.make_forge().pull_request(7).number == 7
+    assert gf.make_forge().pull_request(7).number == 7
     assert len(gh.calls()) == 2
 
 
 def test_primary_rate_limit_resetting_too_late_fails_at_once(gh):
     reset = str(int(dt.datetime.now(dt.UTC).timestamp()) + 3600)
     limited = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
-    gh.graphql(status=403, body=gm.error("API rate limit exceeded for installation ID 1."), headers=limited)
+    gh.graphql(status=403, body=gp.error("API rate limit exceeded for installation ID 1."), headers=limited)
     with pytest.raises(ForgeError, match="403 API rate limit exceeded"):
-        gm.make_forge().pull_request(7)
+        gf.make_forge().pull_request(7)
     assert len(gh.calls()) == 1
 
 
 def test_secondary_rate_limit_is_retried(gh):
     gh.graphql(
         status=403,
-        body=gm.error(
+        body=gp.error(
             "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
         ),
         headers={"Retry-After": "3"},
     )
     then_the_pr(gh)
-    assert gm.make_forge().pull_request(7).number == 7
+    assert gf.make_forge().pull_request(7).number == 7
     assert len(gh.calls()) == 2
 
 
 def test_a_plain_forbidden_is_not_retried(gh):
-    gh.graphql(status=403, body=gm.error("Resource not accessible by integration"))
+    gh.graphql(status=403, body=gp.error("Resource not accessible by integration"))
     with pytest.raises(ForgeError, match="403"):
-        gm.make_forge().pull_request(7)
+        gf.make_forge().pull_request(7)
     assert len(gh.calls()) == 1
 
 
 def test_requests_carry_a_timeout(gh):
     then_the_pr(gh)
-    gm.make_forge().pull_request(7)
+    gf.make_forge().pull_request(7)
     assert gh.rsps.calls[0].request.req_kwargs["timeout"] == TIMEOUT
 
 
 def test_a_timeout_becomes_a_forge_error_naming_the_step(gh):
     gh.graphql(raises=requests.exceptions.ReadTimeout("read timed out"))
     with pytest.raises(ForgeError, match="could not reach GitHub to read PR #7"):
-        gm.make_forge().pull_request(7)
+        gf.make_forge().pull_request(7)
 
 
 # --- the policy's waits, without sleeping -----------------------------------------------------

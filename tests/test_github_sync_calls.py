@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import responses
 
-from tests import github_mock as gm
-from tests.both_forges import GitHubCab
+from tests import github_fake as gf
+from tests import github_payloads as gp
+from tests.both_forges import GitHubCab, assert_audits_clean
 from tests.sandbox import HIGH, LOW, MEDIUM, Clock
 
 
 @pytest.fixture
-def cab() -> Iterator[GitHubCab]:
+def cab(tmp_path: Path) -> Iterator[GitHubCab]:
+    """A CAB repository on the fake GitHub; whatever a sync did (or a re-run converged to), the
+    history must audit clean."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield GitHubCab(gm.FakeGitHub(rsps), Clock())
+        made = GitHubCab(gf.FakeGitHub(rsps), Clock())
+        yield made
+        assert_audits_clean(made, tmp_path / "audit.txt")
 
 
 def _reads(cab: GitHubCab, since: int) -> list[str]:
@@ -68,7 +74,7 @@ def test_the_record_commit_is_one_guarded_mutation_authored_by_the_token(cab: Gi
     head = cab.sync(number).head_sha
     assert head is not None
     assert [e for e in cab.fake.log[before:] if "mutation" in e] == ["POST /graphql mutation CabCommit"]
-    assert cab.fake.authors[head] == gm.user(*gm.BOT_USER)
+    assert cab.fake.authors[head] == gp.user(*gf.BOT_USER)
 
 
 # --- a crash between any two calls, then a re-run --------------------------------------------
@@ -85,7 +91,7 @@ def _converged(cab: GitHubCab, number: int) -> None:
     assert cab.fake.refs["main"] == merges[0]
     pr = cab.fake.prs[number]
     assert len([label for label in pr["labels"] if label.startswith("risk:")]) == 1
-    assert len([c for c in pr["comments"] if c["user"]["login"] == gm.BOT_USER[0]]) == 1
+    assert len([c for c in pr["comments"] if c["user"]["login"] == gf.BOT_USER[0]]) == 1
     before = cab.fake.writes()
     cab.sync(number)
     assert cab.fake.writes() == before
@@ -116,7 +122,7 @@ def test_a_deciding_sync_makes_the_calls_the_crash_tests_cover(cab: GitHubCab) -
 def test_a_low_sync_crashing_before_any_call_converges_on_rerun(cab: GitHubCab, crash_at: int) -> None:
     number = cab.submit(LOW)
     cab.fake.crash_before(crash_at)
-    with pytest.raises(gm.Crash):
+    with pytest.raises(gf.Crash):
         cab.sync(number)
     _sync_until_merged(cab, number)
     _converged(cab, number)
@@ -126,7 +132,7 @@ def test_a_low_sync_crashing_before_any_call_converges_on_rerun(cab: GitHubCab, 
 def test_a_low_sync_losing_any_answer_converges_on_rerun(cab: GitHubCab, lost: int) -> None:
     number = cab.submit(LOW)
     cab.fake.lose_answer_of(lost)
-    with pytest.raises(gm.Crash):
+    with pytest.raises(gf.Crash):
         cab.sync(number)
     if not cab.fake.prs[number]["merged"]:  # the lost answer was the merge's: nothing left to do
         _sync_until_merged(cab, number)
@@ -139,7 +145,7 @@ def test_a_deciding_sync_crashing_before_any_call_converges_on_rerun(cab: GitHub
     cab.sync(number)
     cab.review(number, "bob-cab")
     cab.fake.crash_before(crash_at)
-    with pytest.raises(gm.Crash):
+    with pytest.raises(gf.Crash):
         cab.sync(number)
     _sync_until_merged(cab, number)
     _converged(cab, number)

@@ -10,18 +10,22 @@ import pytest
 
 from bot.domain.rules import records
 from bot.domain.rules.trailers import from_message
-from tests.both_forges import FORGES, Cab, make_cab, record_of
+from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab, record_of
 from tests.sandbox import HIGH, LOW, MEDIUM
 
 LOW_RECORD = "decisions/low/2026-11/payments-api-7.4.2.yaml"
 MEDIUM_RECORD = "decisions/medium/2026-11/identity-gateway-3.0.0.yaml"
 HIGH_RECORD = "decisions/high/2026-11/edge-proxy-hotfix.yaml"
+EXCEPTION_RECORD = "decisions/exceptions/2026-11/edge-proxy-nghttp2.yaml"
 EXPIRES = dt.datetime(2026, 12, 19, 8, 0, tzinfo=dt.UTC)  # edge-proxy-nghttp2's expires_at
 
 
 @pytest.fixture(params=FORGES)
 def cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
-    yield from make_cab(request.param, tmp_path)
+    """A CAB repository on each forge; whatever a scenario did, its history must audit clean."""
+    for made in make_cab(request.param, tmp_path):
+        yield made
+        assert_audits_clean(made, tmp_path / "audit.txt")
 
 
 def test_low_change_is_auto_approved_and_merged_with_trailers(cab: Cab) -> None:
@@ -211,6 +215,16 @@ def test_two_prs_decided_one_after_another_keep_the_hash_chain(cab: Cab) -> None
     low = cab.main_file(LOW_RECORD)
     assert low is not None
     assert record_of(cab, MEDIUM_RECORD).previous == records.record_sha256(low)
+
+
+def test_a_change_decided_after_an_exception_decision_links_to_its_record(cab: Cab) -> None:
+    """The chain runs through exception decisions too; the `cab` fixture then audits the history
+    (on GitHub this once recorded `previous: None` and the audit found the chain broken)."""
+    cab.approve_exception()
+    assert cab.sync(cab.submit(LOW)).status == "merged"
+    exception_record = cab.main_file(EXCEPTION_RECORD)
+    assert exception_record is not None
+    assert record_of(cab, LOW_RECORD).previous == records.record_sha256(exception_record)
 
 
 def test_rerun_after_a_crash_between_record_commit_and_merge_converges(cab: Cab) -> None:

@@ -10,7 +10,7 @@ import responses
 from bot.adapters.forge import github as github_adapter
 from bot.cli import main
 from bot.services.submit import submit
-from tests import github_mock as gm
+from tests import github_fake as gf
 
 PACK = (
     Path(__file__).parents[1]
@@ -30,7 +30,7 @@ DEPRECATED_REPO = (
 @pytest.fixture
 def fake():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = gm.FakeGitHub(rsps)
+        fake = gf.FakeGitHub(rsps)
         fake.refs["main"] = fake.commit_tree({"README.md": b"cab\n"}, [])
         yield fake
 
@@ -54,16 +54,16 @@ def cli(fake, monkeypatch):
 
 
 def test_submit_opens_a_pr_with_the_pack_on_its_own_branch(fake):
-    done = submit(gm.make_forge(), PACK)
+    done = submit(gf.make_forge(), PACK)
     assert (done.branch, done.path) == ("cab/payments-api-7.4.2", PATH)
     assert fake._files(fake.refs[done.branch])[PATH] == PACK.read_bytes()
     assert fake.prs[done.number]["branch"] == done.branch
 
 
 def test_submit_again_changes_nothing(fake):
-    first = submit(gm.make_forge(), PACK)
+    first = submit(gf.make_forge(), PACK)
     writes = fake.writes()
-    again = submit(gm.make_forge(), PACK)
+    again = submit(gf.make_forge(), PACK)
     assert again == first
     assert fake.writes() == writes
 
@@ -71,9 +71,9 @@ def test_submit_again_changes_nothing(fake):
 @pytest.mark.parametrize("crash_at", range(1, 8))  # a first submit makes 7 calls
 def test_submit_after_a_crash_converges_to_one_branch_commit_and_pr(fake, crash_at):
     fake.crash_before(crash_at)
-    with pytest.raises(gm.Crash):
-        submit(gm.make_forge(), PACK)
-    done = submit(gm.make_forge(), PACK)
+    with pytest.raises(gf.Crash):
+        submit(gf.make_forge(), PACK)
+    done = submit(gf.make_forge(), PACK)
     assert list(fake.prs) == [done.number]
     assert fake._files(done.head)[PATH] == PACK.read_bytes()
     assert fake.commits[done.head][1] == [fake.refs["main"]]
@@ -95,7 +95,7 @@ def test_submit_without_credentials_is_a_usage_error(monkeypatch, capsys):
 
 def test_a_first_submit_makes_seven_calls(fake):
     """Keeps the crash test above covering every call of a first submit."""
-    submit(gm.make_forge(), PACK)
+    submit(gf.make_forge(), PACK)
     assert len(fake.log) == 7
 
 

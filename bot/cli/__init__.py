@@ -7,44 +7,37 @@ Every CabError becomes its message on stderr and its exit code; nothing escapes 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 
 from bot import __version__
-from bot.cli import (
-    action_cmd,
-    audit_cmd,
-    collect_cmd,
-    demo_cmd,
-    exceptions_cmd,
-    init_cmd,
-    schema_cmd,
-    score_cmd,
-    show_cmd,
-    status_cmd,
-    submit_cmd,
-    validate_cmd,
-    verify_cmd,
-)
 from bot.domain.errors import CabError
 
-# Each command module has `register(subparsers)` which sets `handler` on its parser.
-COMMANDS: list[ModuleType] = [
-    demo_cmd,
-    init_cmd,
-    validate_cmd,
-    score_cmd,
-    schema_cmd,
-    collect_cmd,
-    exceptions_cmd,
-    status_cmd,
-    show_cmd,
-    verify_cmd,
-    submit_cmd,
-    action_cmd,
-    audit_cmd,
-]
+# Each command: its module under bot.cli and the line `cab --help` shows. Only the module of the
+# command being run is imported, and its handler imports the services when it runs, so
+# `cab --help` and `cab verify` do not pay for pydantic, PyGithub and every other command
+# (tests/test_cli_startup.py holds this; benchmarks/bench_startup.py measures it).
+# A module has `register(parser)`, which adds the command's arguments and sets `handler`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("demo_cmd", "run the whole lifecycle offline in a sandbox repository"),
+    "init": ("init_cmd", "lay out a new CAB repository (never overwrites)"),
+    "validate": ("validate_cmd", "check governed YAML files against their schemas and the repository layout"),
+    "score": ("score_cmd", "score evidence packs with the risk model and explain the result"),
+    "schema": ("schema_cmd", "print the JSON Schema of a document kind"),
+    "collect": (
+        "collect_cmd",
+        "build an evidence pack from an artifact, SBOM, scans, test and coverage reports",
+    ),
+    "exceptions": ("exceptions_cmd", "list accepted-risk exceptions and where they stand"),
+    "expire": ("expire_cmd", "the scheduled sweep: open or update the expiry tracking issue"),
+    "status": ("status_cmd", "show what waits for the CAB, for security, and what is decided"),
+    "show": ("show_cmd", "print the decision record of a change"),
+    "verify": ("verify_cmd", "exit 0 only if a change is approved, unexpired and untampered"),
+    "submit": ("submit_cmd", "open (or update) the CAB pull request for an evidence pack"),
+    "action": ("action_cmd", "run the lifecycle step for the current GitHub Actions event"),
+    "audit": ("audit_cmd", "re-verify every decision on the branch from git history alone"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,18 +46,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: every command listed, only the one `argv` names given its arguments.
+
+    Without `argv`, every command gets its arguments (for tools that walk the whole parser)."""
     parser = _Parser(prog="cab", description="CAB Bot: change approval that lives in a git repository.")
     parser.add_argument("--version", action="version", version=f"cab {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for module in COMMANDS:
-        module.register(subparsers)
+    chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    for name, (module, summary) in COMMANDS.items():
+        command = subparsers.add_parser(name, help=summary)
+        if chosen is None or chosen == name:
+            importlib.import_module(f"bot.cli.{module}").register(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors

@@ -10,39 +10,29 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.adapters.environment import bot_identity
 from bot.cli import repo_flags
 from bot.domain.errors import UsageError
-from bot.services.audit import report_html, report_json, report_markdown, report_text
-from bot.services.audit.service import AuditOptions, run
 
 if TYPE_CHECKING:
     from bot.services.audit.online import GitHubFacts
 
-RENDERERS = {
-    "text": report_text.render,
-    "json": report_json.render,
-    "markdown": report_markdown.render,
-    "html": report_html.render,
-}
+FORMATS = ("text", "json", "markdown", "html")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "audit",
-        help="re-verify every decision on the branch from git history alone",
-        description="Walk the branch's first-parent history and re-verify every decision: evidence "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Walk the branch's first-parent history and re-verify every decision: evidence "
         "hashes, re-scoring, approvals against CODEOWNERS, exceptions, the hash chain, governed files "
         "and merge trailers. With --online, also cross-check the recorded review ids and teams with the "
         "GitHub API (GITHUB_TOKEN; --github OWNER/NAME or GITHUB_REPOSITORY). Exit 0 with no findings, "
         "1 with findings, 2 on usage errors or when the repository cannot be audited (e.g. a shallow clone), "
-        "3 when GitHub cannot be read.",
+        "3 when GitHub cannot be read."
     )
     repo_flags.add_repo(parser, help="the local clone to audit (default: the current directory)")
     parser.add_argument("--ref", default="HEAD", help="branch to audit (default: HEAD)")
     parser.add_argument("--since", metavar="REV", help="audit only commits after REV (no chain start check)")
     parser.add_argument("--anchor", metavar="SHA", help="a recorded commit that must still be an ancestor")
-    parser.add_argument("--format", choices=tuple(RENDERERS), default="text")
+    parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
     parser.add_argument(
         "--no-cache", action="store_true", help="ignore and do not write the incremental cache"
@@ -61,6 +51,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters.environment import bot_identity
+    from bot.services.audit import report_html, report_json, report_markdown, report_text
+    from bot.services.audit.service import AuditOptions, run
+
     online = _online_facts(args)
     report = run(
         AuditOptions(
@@ -73,7 +67,13 @@ def handle(args: argparse.Namespace) -> int:
             online=online,
         )
     )
-    text = RENDERERS[args.format](report)
+    renderers = {
+        "text": report_text.render,
+        "json": report_json.render,
+        "markdown": report_markdown.render,
+        "html": report_html.render,
+    }
+    text = renderers[args.format](report)
     if args.output:
         try:
             args.output.write_text(text, encoding="utf-8")

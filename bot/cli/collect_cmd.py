@@ -8,26 +8,25 @@ import sys
 from pathlib import Path
 
 from bot.cli import repo_flags
+from bot.cli.times import utc_time
+from bot.cli.writes import writing
 from bot.domain.errors import UsageError
-from bot.services import collect
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "collect",
-        help="build an evidence pack from an artifact, SBOM, scans, test and coverage reports",
-        description="Build an evidence pack from tool output. Each file's format is detected from its "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Build an evidence pack from tool output. Each file's format is detected from its "
         "content: --sbom takes CycloneDX or SPDX 2.x JSON, --scan Trivy or Grype JSON, --tests JUnit XML, "
         "--coverage Cobertura XML or lcov, --plan a ChangePlan YAML. Sections no input supplies stay "
         "absent (the risk model scores them as missing). Exit 0 when the pack was written, 2 on invalid "
-        "input or when the output exists (use --force).",
+        "input or when the output exists (use --force)."
     )
     parser.add_argument("--change-id", required=True, help="change id, also the file name")
     parser.add_argument("--title", required=True)
     parser.add_argument("--requester", required=True, metavar="LOGIN", help="GitHub login of the requester")
     parser.add_argument(
         "--submitted-at",
-        type=_utc_time,
+        type=utc_time,
         metavar="ISO",
         help="submission time with a zone, e.g. 2026-11-03T09:15:00Z (default: now, UTC)",
     )
@@ -59,17 +58,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=handle)
 
 
-def _utc_time(text: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date-time") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no time zone (use Z for UTC)")
-    return value.astimezone(dt.UTC)
-
-
 def handle(args: argparse.Namespace) -> int:
+    from bot.services import collect
+
     # The one place the clock is read: the service is given the time.
     submitted_at = args.submitted_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     if args.artifact_sha256 is not None:
@@ -104,7 +95,8 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     if output.exists() and output.is_dir():
         raise UsageError(f"{output} is a directory; -o takes a file path")
-    collect.write_new(output, text, force=args.force)
+    with writing("collect", "choose an -o path (or --repo) you can write, or -o - for stdout"):
+        collect.write_new(output, text, force=args.force)
     missing = ", ".join(result.pack.missing_sections) or "nothing"
     print(f"wrote {output} (completeness {result.pack.completeness_percent}%; missing: {missing})")
     return 0

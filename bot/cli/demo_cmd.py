@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
-from bot.adapters.environment import bot_identity
-from bot.services import demo
+from bot.cli.writes import writing
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "demo",
-        help="run the whole lifecycle offline in a sandbox repository",
-        description="Create a CAB repository with a sandbox forge in DIR (default: a new temporary "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Create a CAB repository with a sandbox forge in DIR (default: a new temporary "
         "directory), take the three example changes through it (low auto-approved; medium approved "
         "after a stale approval; high rejected, then approved after an exception) and print the "
-        "decisions and the git log with their trailers. Needs no network and no GitHub account.",
+        "decisions and the git log with their trailers. Needs no network and no GitHub account."
     )
     parser.add_argument("directory", nargs="?", type=Path, metavar="DIR")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from bot.adapters.environment import bot_identity
+    from bot.services import demo
+
     directory = args.directory or Path(tempfile.mkdtemp(prefix="cab-demo-")) / "cab-repo"
     print(f"CAB demo repository: {directory}\n")
-    report = demo.run(directory, bot_identity(), say=print)
+    with writing("demo", "give a DIR that is new or empty and that you can write"):
+        report = demo.run(directory, bot_identity(), say=print)
     print("\nDecisions on main:\n")
     print(demo.table(report.decisions))
     print("\ngit log --first-parent --merges main (with trailers):\n")

@@ -1,4 +1,4 @@
-"""`cab exceptions` and `cab expire`."""
+"""`cab exceptions`: accepted-risk exceptions on a branch and where they stand."""
 
 from __future__ import annotations
 
@@ -7,67 +7,41 @@ import dataclasses
 import datetime as dt
 import json
 
-import git
-
-from bot.adapters.environment import bot_identity
-from bot.adapters.forge.sandbox import SandboxForge
-from bot.adapters.git.blobs import GitBlobs
 from bot.cli import repo_flags
-from bot.domain.base_branch import exception_states
-from bot.domain.errors import UsageError
-from bot.domain.rules.exception_status import statuses
-from bot.services import expiry_sweep as expiry
+from bot.cli.times import utc_time
 
 
-def _when(text: str | None) -> dt.datetime:
-    if text is None:
-        return dt.datetime.now(dt.UTC)
-    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("--at needs a timezone, e.g. 2026-12-01T00:00:00Z")
-    return moment
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "exceptions",
-        help="list accepted-risk exceptions and where they stand",
-        description="List exceptions on REF: active, expiring (within DAYS, default 7), expired, "
-        "unapproved (no security approval on record) or rejected.",
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "List exceptions on REF: active, expiring (within DAYS, default 7), expired, "
+        "unapproved (no security approval on record) or rejected."
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--active", action="store_true")
     which.add_argument("--expiring", type=int, metavar="DAYS")
     which.add_argument("--expired", action="store_true")
-    parser.add_argument("--at", help="evaluate at this time (ISO 8601 with timezone; default now)")
+    parser.add_argument(
+        "--at",
+        type=utc_time,
+        metavar="TIME",
+        help="evaluate at this time (ISO 8601 with time zone; default now)",
+    )
     parser.add_argument("--ref", default="HEAD")
     repo_flags.add_repo(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.set_defaults(handler=handle_list)
-
-    sweep = subparsers.add_parser(
-        "expire",
-        help="the scheduled sweep: open or update the expiry tracking issue",
-        description="Open or update one tracking issue listing exceptions that expire within 7 days "
-        "or have expired. On GitHub `cab action` runs this on schedule; locally it runs against a "
-        "sandbox forge (--sandbox DIR, e.g. a `cab demo` repository).",
-    )
-    sweep.add_argument(
-        "--sandbox",
-        type=repo_flags.existing_directory,
-        required=True,
-        metavar="DIR",
-        help="the sandbox forge: a repository made by `cab demo`",
-    )
-    sweep.add_argument("--branch", default="main")
-    sweep.add_argument("--at", help="evaluate at this time (ISO 8601 with timezone; default now)")
-    sweep.set_defaults(handler=handle_expire)
+    parser.set_defaults(handler=handle)
 
 
-def handle_list(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.domain.base_branch import exception_states
+    from bot.domain.rules.exception_status import statuses
+
     blobs = GitBlobs.open(args.repo)
     warn = args.expiring if args.expiring is not None else 7
-    found = statuses(exception_states(blobs, blobs.resolve(args.ref)), _when(args.at), warn)
+    found = statuses(
+        exception_states(blobs, blobs.resolve(args.ref)), args.at or dt.datetime.now(dt.UTC), warn
+    )
     if args.active:
         found = [s for s in found if s.state in ("active", "expiring")]
     elif args.expiring is not None:
@@ -93,15 +67,4 @@ def handle_list(args: argparse.Namespace) -> int:
         )
     if not found:
         print("no exceptions match")
-    return 0
-
-
-def handle_expire(args: argparse.Namespace) -> int:
-    identity = bot_identity()
-    try:
-        forge = SandboxForge(args.sandbox, identity, lambda: dt.datetime.now(dt.UTC))
-    except git.InvalidGitRepositoryError:  # the adapter reports "not a sandbox forge" for a plain repository
-        raise UsageError(f"cab expire: --sandbox {args.sandbox}: not a git repository") from None
-    report = expiry.run(forge, now=_when(args.at), identity=identity, branch=args.branch)
-    print(report.summary() + (f"; tracking issue #{report.issue}" if report.issue else ""))
     return 0

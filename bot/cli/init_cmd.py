@@ -5,23 +5,24 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.services.scaffold import scaffold
+from bot.cli.writes import writing
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "init",
-        help="lay out a new CAB repository (never overwrites)",
-        description="Create evidence/, exceptions/, decisions/, risk-model/v1.0.yaml, a CODEOWNERS "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Create evidence/, exceptions/, decisions/, risk-model/v1.0.yaml, a CODEOWNERS "
         "template with team placeholders, the workflows and a README in DIR (default: .). Files that "
-        "exist are kept as they are.",
+        "exist are kept as they are."
     )
     parser.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    report = scaffold(args.directory)
+    from bot.services.scaffold import scaffold
+
+    with writing("init", "give a DIR that is a directory you can write, or a new path"):
+        report = scaffold(args.directory)
     for name in report.created:
         print(f"created  {name}")
     for name in report.kept:

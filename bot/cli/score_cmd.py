@@ -5,20 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.adapters import files
-from bot.adapters import risk_model_files as risk_models
 from bot.cli import repo_flags
-from bot.domain import render
-from bot.domain.models import EvidencePack
-from bot.domain.scoring import score
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "score",
-        help="score evidence packs with the risk model and explain the result",
-        description="Score evidence packs. The model is --model, else the newest risk-model/vX.Y.yaml "
-        "under --repo, else the model shipped with cab. Exit 0 when every pack scored, 2 on invalid input.",
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Score evidence packs. The model is --model, else the newest risk-model/vX.Y.yaml "
+        "under --repo, else the model shipped with cab. Exit 0 when every pack scored, 2 on invalid input."
     )
     parser.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE")
     parser.add_argument("--model", type=Path, help="risk model file (default: newest in risk-model/)")
@@ -28,6 +21,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters import files
+    from bot.adapters import risk_model_files as risk_models
+    from bot.domain import render
+    from bot.domain.errors import InputError
+    from bot.domain.models import EvidencePack
+    from bot.domain.scoring import score
+    from bot.services.validate import validate
+
+    # The rules `cab validate` applies (schema, and placement under --repo: file name = id, month),
+    # so a pack validate rejects is never scored.
+    checked = validate(args.evidence, args.repo)
+    if checked.problems:
+        raise InputError(checked.problems)
     model = risk_models.resolve(args.model, args.repo)
     items = []
     for path in args.evidence:

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from bot.adapters.git.blobs import GitBlobs
 from bot.cli import repo_flags
-from bot.domain.rules import records
-from bot.services.queries import find_decision
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "show",
-        help="print the decision record of a change",
-        description="Print the decision record of CHANGE-ID on REF.",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Print the decision record of CHANGE-ID on REF."
     parser.add_argument("change_id", metavar="CHANGE-ID")
     parser.add_argument("--ref", default="HEAD")
     repo_flags.add_repo(parser)
@@ -23,6 +16,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.domain.rules import records
+    from bot.services.queries import find_decision
+
     path, record = find_decision(GitBlobs.open(args.repo), args.ref, args.change_id)
     print(f"# {path}")
     print(records.render(record).decode("utf-8"), end="")

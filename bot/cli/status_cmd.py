@@ -6,17 +6,13 @@ import argparse
 import dataclasses
 import json
 
-from bot.adapters.git.blobs import GitBlobs
 from bot.cli import repo_flags
-from bot.services import demo, queries
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "status",
-        help="show what waits for the CAB, for security, and what is decided",
-        description="List pending records on PR branches (local and remote-tracking; run `git fetch` "
-        "first) by queue — CAB for medium, security for high and exceptions — and decisions on REF.",
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "List pending records on PR branches (local and remote-tracking; run `git fetch` "
+        "first) by queue — CAB for medium, security for high and exceptions — and decisions on REF."
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--pending", action="store_true", help="only what waits for review")
@@ -28,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.services import demo, queries
+
     blobs = GitBlobs.open(args.repo)
     entries = []
     if not args.decided:

@@ -7,15 +7,13 @@ import sys
 from pathlib import Path
 
 from bot.cli import repo_flags
-from bot.services.validate import discover, validate
+from bot.domain.errors import UsageError
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "validate",
-        help="check governed YAML files against their schemas and the repository layout",
-        description="Validate evidence packs, exceptions, risk models and decisions. Exit 0 if all "
-        "are valid, 2 otherwise; every problem is printed as path:line:col: message.",
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Validate evidence packs, exceptions, risk models and decisions. Exit 0 if all "
+        "are valid, 2 otherwise; every problem is printed as path:line:col: message."
     )
     parser.add_argument(
         "paths",
@@ -29,7 +27,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.services.validate import discover, validate
+
     paths = list(args.paths) or list(discover(args.repo))
+    if not paths:  # "0 valid" would read as a pass: a wrong --repo must not look like a clean one
+        raise UsageError(
+            f"cab validate: nothing to validate under {args.repo} (no evidence/, exceptions/, risk-model/ "
+            "or decisions/ files); pass --repo PATH of a CAB repository, or the files to check"
+        )
     report = validate(paths, args.repo)
     for problem in report.problems:
         print(problem, file=sys.stderr)

@@ -24,7 +24,7 @@ from bot.domain.documents import Loaded
 from bot.domain.errors import InputError, Problem
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
-from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
+from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord, RiskModel
 from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment
 from bot.domain.placement import placement_problems
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
@@ -203,15 +203,18 @@ def _assess(target: Target, raw: bytes | None, base: BaseBranch) -> _Assessed | 
         return loaded
     model = loaded.model
     if isinstance(model, EvidencePack):
-        risk = assess_risk(model, base, target.scope)
+        risk = assess_risk(model, base.model, target.scope.policy_paths)
         path = records.record_path(model, risk.tier)
         return _Assessed(loaded, risk.tier, path, path, risk)
     return _Assessed(loaded, "exception", records.exception_record_path(model), target.path)
 
 
-def assess_risk(pack: EvidencePack, base: BaseBranch, scope: Scope) -> RiskAssessment:
-    """Score with the base branch's model; a change that touches policy is high tier."""
-    return with_policy_override(score(pack, base.model.model, base.model.sha256), scope.policy_paths)
+def assess_risk(pack: EvidencePack, model: Loaded[RiskModel], policy_paths: Sequence[str]) -> RiskAssessment:
+    """Score with the base branch's model; a change that touches policy is high tier.
+
+    The audit re-assesses every recorded decision with this same function.
+    """
+    return with_policy_override(score(pack, model.model, model.sha256), policy_paths)
 
 
 def owners(codeowners: str, path: str, teams: Mapping[str, Team | None]) -> Owners:

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from bot.domain import documents
+from bot.domain.decision_plan import assess_risk
 from bot.domain.errors import InputError
 from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.domain.identity import BotIdentity
@@ -19,9 +20,8 @@ from bot.domain.models.decision import APPROVING_OUTCOMES
 from bot.domain.placement import placement_problems
 from bot.domain.rules.approval import outcome_allowed, unmet
 from bot.domain.rules.coverage import coverage, is_active
-from bot.domain.rules.scope import POLICY_CHANGE, is_policy_path, with_policy_override
+from bot.domain.rules.scope import POLICY_CHANGE, is_policy_path
 from bot.domain.rules.trailers import DecisionTrailers, differences, from_message, of_decision, parse
-from bot.domain.scoring import score
 from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
 from bot.services.audit.merge_check import (
     ApprovalContext,
@@ -202,7 +202,7 @@ class DecisionCheck(MergeCheck):
                 path,
                 f"hashes to {loaded.sha256}, record says {record.risk.model_sha256}",
             )
-        again = with_policy_override(score(pack, model, loaded.sha256), self._policy_paths())
+        again = assess_risk(pack, loaded, self._policy_paths())
         if (again.score, again.tier) != (record.risk.score, record.risk.tier):
             self.find(
                 "score.mismatch",

@@ -1,0 +1,98 @@
+"""How long `cab` takes to start where people wait, against Python's own start, in one run.
+
+Times, in interleaved rounds (one of each per round, so a noisy moment hits all three alike):
+  1. `python -c pass` with this interpreter (the floor: interpreter, site, the editable finder);
+  2. `cab --help`;
+  3. `cab verify <id>` in a small CAB repository made by `cab demo` (the deployment gate);
+and prints each median and its ratio to the floor. Target: both ratios <= 3.
+
+Bytecode: with PYTHONDONTWRITEBYTECODE=1 (set in some environments) every start recompiles
+every module and measures the compiler, not the program. By default this benchmark unsets it and
+points PYTHONPYCACHEPREFIX at a fresh temporary folder, warmed by one untimed round: what a user
+with an installed wheel (compiled on install) sees. `--no-bytecode` measures the other case.
+
+    python benchmarks/bench_startup.py [--rounds 15] [--no-bytecode]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET = 3.0
+CHANGE = "payments-api-7.4.2"  # approved in `cab demo`'s repository
+
+
+def cab_command() -> list[str]:
+    """The installed console script next to this interpreter, else `python -m bot`."""
+    script = Path(sys.executable).with_name("cab")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+def timed(argv: list[str], env: dict[str, str], expect: int) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != expect:
+        sys.exit(f"{' '.join(argv)} exited {done.returncode}, expected {expect}: {done.stderr.decode()}")
+    return elapsed
+
+
+def environment(cache: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if cache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--no-bytecode", action="store_true", help="measure with PYTHONDONTWRITEBYTECODE=1")
+    args = parser.parse_args()
+    cab = cab_command()
+    with tempfile.TemporaryDirectory(prefix="cab-bench-startup-") as tmp:
+        root = Path(tmp)
+        cache = None if args.no_bytecode else root / "pycache"
+        env = environment(cache)
+        demo = root / "demo" / "cab-repo"
+        subprocess.run([*cab, "demo", str(demo)], env=env, stdout=subprocess.DEVNULL, check=True)
+        cases = {
+            "python -c pass": ([sys.executable, "-c", "pass"], 0),
+            "cab --help": ([*cab, "--help"], 0),
+            f"cab verify {CHANGE}": ([*cab, "verify", CHANGE, "--repo", str(demo)], 0),
+        }
+        for argv, expect in cases.values():  # warm the bytecode cache and the file system
+            timed(argv, env, expect)
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(args.rounds):
+            for name, (argv, expect) in cases.items():
+                times[name].append(timed(argv, env, expect))
+        shutil.rmtree(demo.parent, ignore_errors=True)
+    bytecode = "PYTHONDONTWRITEBYTECODE=1 (recompiled every start)" if args.no_bytecode else "cached .pyc"
+    print(f"{args.rounds} interleaved rounds, {bytecode}, {sys.executable}")
+    floor = statistics.median(times["python -c pass"])
+    worst = 0.0
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        ratio = median / floor
+        if name != "python -c pass":
+            worst = max(worst, ratio)
+        print(f"  {name:<28} median {median * 1000:7.1f} ms  ratio {ratio:5.2f}")
+    verdict = "ok" if worst <= TARGET else "over target"
+    print(f"target: every ratio <= {TARGET:g}; worst {worst:.2f} ({verdict})")
+
+
+if __name__ == "__main__":
+    main()

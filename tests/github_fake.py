@@ -1,0 +1,666 @@
+"""A stateful fake of GitHub for one repository, backed by a real git repository.
+
+Enough of GitHub to run pull requests through their whole lifecycle: branches and commits (real git
+objects and refs in a temporary bare repository, see `tests.git_store`), pull requests with their own
+labels, comments and reviews, issues, teams, and the accounts GitHub links to commit emails. Commits
+the bot makes through the API look as GitHub makes them: authored by the token's account, committed
+by `GitHub <noreply@github.com>`; a merge has parents [base head, PR head]. So a history the bot made
+here can be cloned and audited like one made on github.com.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import responses
+
+from bot.domain.identity import BotIdentity
+from tests.git_store import GitStore, Person
+from tests.github_payloads import (
+    blob,
+    comment,
+    commit,
+    diff_entry,
+    error,
+    git_commit,
+    git_ref,
+    issue,
+    labels,
+    pull_request,
+    review,
+    status,
+    team,
+    user,
+)
+from tests.github_schema import API, REPO, check, describe, openapi
+
+
+class Crash(Exception):
+    """Raised by FakeGitHub in place of the N-th call: the process died right before it."""
+
+
+BOT_USER = ("github-actions[bot]", 41898282, "Bot")  # the account the token acts as
+# The git identity GitHub writes for that account's commits; the bot must be configured with the same
+# (CAB_BOT_NAME, CAB_BOT_EMAIL), as .github/workflows/cab.yml configures it.
+TOKEN_IDENT = BotIdentity("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+GITHUB_IDENT = ("GitHub", "noreply@github.com")  # the committer of everything made through the API
+WEB_FLOW = ("web-flow", 19864447)  # the account GitHub links to its committer email
+T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def _stamp(moment: dt.datetime | None) -> str:
+    return (moment or T0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class FakeGitHub:
+    """A git repository (`git`, with `refs`, `commits`, `authors` as views of it), pull requests with
+    their own labels, comments and reviews, issues, teams, and commit emails linked to accounts,
+    behind checked REST and GraphQL answers.
+
+    Humans act directly on the state (`add_review`, `add_comment`, `push`, `commit_tree(author=...)`);
+    the bot acts only through the calls its forge makes, which are logged. `crash_before(n)` makes
+    the n-th call from now (or the first call matching a pattern) fail before GitHub sees it, to
+    prove that a re-run converges. Every answer is checked against GitHub's schemas like
+    `GitHubMock.add`. Issue and PR numbers share one sequence, as on GitHub.
+    """
+
+    def __init__(
+        self,
+        rsps: responses.RequestsMock,
+        repo: str = REPO,
+        *,
+        root: Path | None = None,
+        token: BotIdentity = TOKEN_IDENT,
+    ) -> None:
+        """`root`: where the bare git repository goes (default: a temporary directory); `token`: the
+        git identity GitHub gives the token's account (`BOT_USER`) in the commits it makes."""
+        self.rsps = rsps
+        self.repo = repo
+        self.git = GitStore(root)
+        self.refs = self.git.refs  # branch -> head sha, written through to refs/heads/ of the repository
+        self.commits = _Commits(self.git)  # sha -> (tree, parents, message), read from the repository
+        self.authors = _Authors(self)  # sha -> the GitHub account linked to its author email, if any
+        self.statuses: list[tuple[str, str]] = []  # (sha, state) in the order they were set
+        self.status_items: dict[str, list[dict[str, Any]]] = {}  # sha -> statuses, newest first
+        self.prs: dict[int, dict[str, Any]] = {}
+        self.issues: dict[int, dict[str, Any]] = {}
+        self.teams: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # slug -> (id, members)
+        self.emails: dict[str, dict[str, Any]] = {}  # commit email -> account, as GitHub links them
+        self.missing_orgs: set[str] = set()  # organizations that do not exist (teams are keyed by slug)
+        self.unreadable_teams: set[str] = set()  # teams the token may not read (a GITHUB_TOKEN)
+        self.log: list[str] = []
+        self._crash_at: int | str | None = None
+        self._lose_at: int | str | None = None
+        self._lost_as: int | None = None
+        # call number, or a pattern of the call (e.g. "mutation CabCommit") -> what someone else does
+        # right before GitHub handles it
+        self.interleave: dict[int | str, Any] = {}
+        self._next_id = 1000
+        self._ticks = 0  # commit times: one minute apart from T0, so shas do not depend on the clock
+        self.token = token
+        self.emails[token.email.lower()] = user(*BOT_USER)
+        self.emails[GITHUB_IDENT[1]] = user(*WEB_FLOW)
+        rsps.add_callback(responses.GET, re.compile(r".*"), callback=self._dispatch)
+        for verb in (responses.POST, responses.PATCH, responses.PUT, responses.DELETE):
+            rsps.add_callback(verb, re.compile(r".*"), callback=self._dispatch)
+
+    # -- setup: what people and earlier history did --
+    def commit_tree(
+        self,
+        files: Mapping[str, bytes],
+        parents: list[str],
+        message: str = "seed",
+        author: dict[str, Any] | None = None,
+    ) -> str:
+        """A commit of exactly `files` by `author` (an account; None: an email GitHub links to no one),
+        who is also its committer, as after a `git push`."""
+        person = self._person(*self._ident(author))
+        return self.git.commit(self.git.tree(files), parents, person, person, message)
+
+    def push(
+        self, branch: str, files: Mapping[str, bytes | None], author: dict[str, Any], message: str = "update"
+    ) -> str:
+        """A `git push` of one commit by `author` on top of `branch` (None deletes a file)."""
+        parent = self.refs[branch]
+        self.refs[branch] = self.commit_tree(self._changed(parent, files), [parent], message, author)
+        return self.refs[branch]
+
+    def api_commit(self, files: Mapping[str, bytes], parents: list[str], message: str) -> str:
+        """A commit GitHub makes for the token (createCommitOnBranch, a merge): authored by the token's
+        account, committed by GitHub."""
+        author = self._person(self.token.name, self.token.email)
+        committer = self._person(*GITHUB_IDENT, author.when)
+        return self.git.commit(self.git.tree(files), parents, author, committer, message)
+
+    def _changed(self, parent: str, files: Mapping[str, bytes | None]) -> dict[str, bytes]:
+        content = dict(self._files(parent))
+        for path, data in files.items():
+            if data is None:
+                content.pop(path, None)
+            else:
+                content[path] = data
+        return content
+
+    def _ident(self, account: dict[str, Any] | None) -> tuple[str, str]:
+        """The git name and email of an account's commits; GitHub links that email back to it."""
+        if account is None:
+            return "someone", "someone@example.com"
+        known = [email for email, linked in self.emails.items() if linked["login"] == account["login"]]
+        if known:
+            return str(account["login"]), known[0]
+        email = (
+            f"{account['id']}+{account['login']}@users.noreply.github.com"
+            if account.get("type") == "Bot"
+            else f"{account['login']}@example.com"
+        )
+        self.emails[email] = account
+        return str(account["login"]), email
+
+    def _person(self, name: str, email: str, when: dt.datetime | None = None) -> Person:
+        if when is None:
+            self._ticks += 1
+            when = T0 + dt.timedelta(minutes=self._ticks)
+        return Person(name, email, when)
+
+    def add_user(self, login: str, uid: int, kind: str = "User", email: str | None = None) -> dict[str, Any]:
+        """An account; its commits carry `email` (default: login@example.com, or a bot's noreply one)."""
+        account = user(login, uid, kind)
+        if email is not None:
+            self.emails[email.lower()] = account
+        else:
+            self._ident(account)
+        return account
+
+    def add_team(self, slug: str, tid: int, members: list[dict[str, Any]]) -> None:
+        self.teams[slug] = (tid, members)
+
+    def next_number(self) -> int:
+        return max([*self.prs, *self.issues], default=0) + 1
+
+    def open_pr(
+        self, number: int, branch: str, base: str = "main", author: dict[str, Any] | None = None
+    ) -> None:
+        self.prs[number] = {
+            "branch": branch,
+            "base": base,
+            "merged": False,
+            "merge": None,
+            "author": author,
+            "labels": [],
+            "comments": [],
+            "reviews": [],
+        }
+
+    def add_review(
+        self, number: int, who: dict[str, Any], state: str, commit_id: str, at: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        item = review(self._id(), who, state, commit_id, _stamp(at))
+        self.prs[number]["reviews"].append(item)
+        return item
+
+    def add_comment(
+        self, number: int, who: dict[str, Any], body: str, at: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        item = comment(self._id(), who, body, _stamp(at))
+        self.prs[number]["comments"].append(item)
+        return item
+
+    # The first PR's lists, for tests that only ever have one PR.
+    def _only(self) -> dict[str, Any]:
+        assert self.prs, "open a PR first"
+        return self.prs[min(self.prs)]
+
+    @property
+    def labels(self) -> list[str]:
+        return self._only()["labels"]  # type: ignore[no-any-return]
+
+    @labels.setter
+    def labels(self, value: list[str]) -> None:
+        self._only()["labels"] = value
+
+    @property
+    def comments(self) -> list[dict[str, Any]]:
+        return self._only()["comments"]  # type: ignore[no-any-return]
+
+    @comments.setter
+    def comments(self, value: list[dict[str, Any]]) -> None:
+        self._only()["comments"] = value
+
+    @property
+    def reviews(self) -> list[dict[str, Any]]:
+        return self._only()["reviews"]  # type: ignore[no-any-return]
+
+    @reviews.setter
+    def reviews(self, value: list[dict[str, Any]]) -> None:
+        self._only()["reviews"] = value
+
+    def crash_before(self, call: int | str | None) -> None:
+        """Crash before the `call`-th call from now, or before the first call matching the regular
+        expression `call` (e.g. `"PUT .*/merge$"`)."""
+        self._crash_at = len(self.log) + call if isinstance(call, int) else call
+
+    def lose_answer_of(self, call: int | str, status: int | None = None) -> None:
+        """The `call`-th call from now (or the first matching the regular expression `call`) happens
+        on GitHub, but its answer never arrives; with `status`, a gateway error arrives instead."""
+        self._lose_at = len(self.log) + call if isinstance(call, int) else call
+        self._lost_as = status
+
+    def writes(self) -> list[str]:
+        return [entry for entry in self.log if not entry.startswith("GET ") and " query " not in entry]
+
+    # -- git helpers --
+    def _id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _files(self, commit_sha: str) -> dict[str, bytes]:
+        return self.git.files(self.git.commit_object(commit_sha).tree)
+
+    def _ancestry(self, start: str) -> list[str]:
+        """`start` and all its ancestors, nearest first (breadth first)."""
+        seen, order, queue = set(), [], [start]
+        while queue:
+            at = queue.pop(0)
+            if at in seen:
+                continue
+            seen.add(at)
+            order.append(at)
+            queue += self.commits[at][1]
+        return order
+
+    def merge_base(self, one: str, other: str) -> str:
+        ancestors = set(self._ancestry(one))
+        return next(at for at in self._ancestry(other) if at in ancestors)
+
+    def _between(self, base: str, head: str) -> list[str]:
+        """Commits reachable from `head` but not from `base`, oldest first (`git log base..head`)."""
+        excluded = set(self._ancestry(base))
+        return [at for at in reversed(self._ancestry(head)) if at not in excluded]
+
+    def _diff(self, old_sha: str, new_sha: str) -> list[dict[str, Any]]:
+        """`GET .../files` and compare entries: each names the blob of the file's new content."""
+        old, new = self._files(old_sha), self._files(new_sha)
+        diff = []
+        for path in sorted(old.keys() | new.keys()):
+            if old.get(path) == new.get(path):
+                continue
+            kind = "removed" if path not in new else "added" if path not in old else "modified"
+            item = diff_entry(path, kind, repo=self.repo)
+            content = new.get(path, old.get(path, b""))
+            item["sha"] = self.git.blob(content)
+            diff.append(item)
+        return diff
+
+    def _commit_item(self, at: str) -> dict[str, Any]:
+        """A commit as `GET .../commits` lists it: git's people and tree, and the accounts GitHub
+        links to their emails."""
+        found = self.git.commit_object(at)
+        item = commit(
+            at,
+            author=self.emails.get(found.author.email.lower()),
+            committer=self.emails.get(found.committer.email.lower()),
+            message=found.message,
+            parents=found.parents,
+            repo=self.repo,
+        )
+        item["commit"].update(author=_git_person(found.author), committer=_git_person(found.committer))
+        item["commit"]["tree"] = {"sha": found.tree, "url": f"{API}/repos/{self.repo}/git/trees/{found.tree}"}
+        return item
+
+    def _reply(
+        self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> Any:
+        check(method, path, status, body)
+        return (status, headers or {}, "" if body is None else json.dumps(body))
+
+    def _pr_body(self, number: int) -> dict[str, Any]:
+        pr = self.prs[number]
+        head = pr["head"] if pr["merged"] else self.refs[pr["branch"]]
+        base = self.refs[pr["base"]]
+        return pull_request(
+            number,
+            head=head,
+            base=base,
+            head_ref=pr["branch"],
+            labels=pr["labels"],
+            merged=pr["merged"],
+            state="closed" if pr["merged"] else "open",
+            merge_commit_sha=pr["merge"],
+            author=pr["author"],
+            comments=len(pr["comments"]),
+            changed_files=len(self._diff(self.merge_base(base, head), head)),
+        )
+
+    def _dispatch(self, request: Any) -> Any:
+        parts = urlsplit(request.url)
+        path, query = unquote(parts.path), parse_qs(parts.query)
+        method = request.method
+        self.log.append(describe(method, path, request.body))
+        crash = self._crash_at
+        if (isinstance(crash, int) and len(self.log) >= crash) or (
+            isinstance(crash, str) and re.search(crash, self.log[-1])
+        ):
+            self._crash_at = None
+            raise Crash(f"crashed before {method} {path}")
+        for when in [w for w in self.interleave if w == len(self.log) or _matches(w, self.log[-1])]:
+            self.interleave.pop(when)()
+        answer = self._answer(request, method, path, query)
+        lose = self._lose_at
+        if (isinstance(lose, int) and len(self.log) >= lose) or (
+            isinstance(lose, str) and re.search(lose, self.log[-1])
+        ):
+            self._lose_at = None
+            if self._lost_as is not None:  # GitHub did it, but its gateway answered with an error
+                return (self._lost_as, {}, json.dumps(error("Server Error")))
+            raise Crash(f"answer to {method} {path} lost")
+        return answer
+
+    def _answer(self, request: Any, method: str, path: str, query: dict[str, list[str]]) -> Any:
+        body = json.loads(request.body) if request.body else None
+        if method == "POST" and path.endswith("/graphql"):
+            from tests.github_graphql_fake import Schema
+
+            return (200, {}, json.dumps(Schema(self).execute(body["query"], body.get("variables"))))
+        base = f"/repos/{self.repo}"
+        rel = path[len(base) :] if path.startswith(base) else path
+        for handler in (self._pulls, self._issues, self._git, self._other):
+            answer = handler(method, path, rel, query, body)
+            if answer is not None:
+                return answer
+        raise AssertionError(f"FakeGitHub does not implement {method} {path}")
+
+    def _pulls(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
+        m = re.fullmatch
+        if method == "GET" and (g := m(r"/pulls/(\d+)", rel)):
+            return self._reply(method, path, 200, self._pr_body(int(g[1])))
+        if method == "GET" and (g := m(r"/pulls/(\d+)/reviews", rel)):
+            return self._reply(method, path, 200, self.prs[int(g[1])]["reviews"])
+        if method == "GET" and (g := m(r"/pulls/(\d+)/(commits|files)", rel)):
+            pr = self.prs[int(g[1])]
+            head = pr["head"] if pr["merged"] else self.refs[pr["branch"]]
+            if g[2] == "commits":
+                chain = [self._commit_item(at) for at in self._between(self.refs[pr["base"]], head)]
+                return self._reply(method, path, 200, chain)
+            return self._reply(
+                method, path, 200, self._diff(self.merge_base(self.refs[pr["base"]], head), head)
+            )
+        if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
+            return self._merge(method, path, int(g[1]), body)
+        if method == "GET" and rel == "/pulls":
+            head = query["head"][0].split(":", 1)[1]
+            found = [
+                self._pr_body(n) for n, pr in self.prs.items() if pr["branch"] == head and not pr["merged"]
+            ]
+            simple = [{k: v for k, v in pr.items() if k in _SIMPLE_KEYS} for pr in found]
+            return self._reply(method, path, 200, simple)
+        if method == "POST" and rel == "/pulls":
+            number = self.next_number()
+            self.open_pr(number, body["head"], body["base"], user("ci", 300))
+            return self._reply(method, path, 201, self._pr_body(number))
+        return None
+
+    def _merge(self, method: str, path: str, number: int, body: Any) -> Any:
+        """A merge commit of base and head: head's changes since the merge base on top of base."""
+        pr = self.prs[number]
+        if pr["merged"]:
+            return self._reply(method, path, 405, {"message": "Pull Request is not mergeable"})
+        head, base = self.refs[pr["branch"]], self.refs[pr["base"]]
+        if body.get("sha") != head:
+            return self._reply(
+                method, path, 409, {"message": "Head branch was modified. Review and try the merge again."}
+            )
+        ancestor = self._files(self.merge_base(base, head))
+        ours, theirs = self._files(base), self._files(head)
+        merged = dict(ours)
+        for name in set(ancestor) | set(theirs):
+            if theirs.get(name) == ancestor.get(name):
+                continue
+            if ours.get(name) not in (ancestor.get(name), theirs.get(name)):
+                return self._reply(method, path, 405, {"message": "Pull Request is not mergeable"})
+            if name in theirs:
+                merged[name] = theirs[name]
+            else:
+                merged.pop(name, None)
+        message = f"{body['commit_title']}\n\n{body['commit_message']}"
+        merge = self.api_commit(merged, [base, head], message)
+        self.refs[pr["base"]] = merge
+        pr.update(merged=True, merge=merge, head=head)
+        answer = {"sha": merge, "merged": True, "message": "Pull Request successfully merged"}
+        return self._reply(method, path, 200, answer)
+
+    def _issues(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
+        m = re.fullmatch
+        if (g := m(r"/issues/(\d+)/comments", rel)) and method in ("GET", "POST"):
+            comments = self.prs[int(g[1])]["comments"]
+            if method == "GET":
+                return self._reply(method, path, 200, comments)
+            item = comment(self._id(), user(*BOT_USER), body["body"])
+            comments.append(item)
+            return self._reply(method, path, 201, item)
+        if (g := m(r"/issues/comments/(\d+)", rel)) and method in ("PATCH", "DELETE"):
+            for pr in self.prs.values():
+                for item in pr["comments"]:
+                    if item["id"] == int(g[1]):
+                        if method == "DELETE":
+                            pr["comments"].remove(item)
+                            return self._reply(method, path, 204, None)
+                        item["body"] = body["body"]
+                        return self._reply(method, path, 200, item)
+            return self._reply(method, path, 404, error("Not Found"))
+        if method == "POST" and (g := m(r"/issues/(\d+)/labels", rel)):
+            names = self.prs[int(g[1])]["labels"]
+            names += [name for name in body["labels"] if name not in names]
+            return self._reply(method, path, 200, labels(*names))
+        if method == "DELETE" and (g := m(r"/issues/(\d+)/labels/(.+)", rel)):
+            names = self.prs[int(g[1])]["labels"]
+            if g[2] not in names:
+                return self._reply(method, path, 404, error("Label does not exist"))
+            names.remove(g[2])
+            return self._reply(method, path, 200, labels(*names))
+        if method == "GET" and rel == "/issues":
+            state = query.get("state", ["open"])[0]
+            wanted = set(query["labels"][0].split(",")) if "labels" in query else set()
+            found = [
+                item
+                for item in self.issues.values()
+                if state in ("all", item["state"]) and wanted <= {lab["name"] for lab in item["labels"]}
+            ]
+            return self._reply(method, path, 200, found)
+        if method == "POST" and rel == "/issues":
+            number = self.next_number()
+            item = issue(
+                number, body["title"], body.get("body") or "", user(*BOT_USER), body.get("labels", [])
+            )
+            self.issues[number] = item
+            return self._reply(method, path, 201, item)
+        if method == "PATCH" and (g := m(r"/issues/(\d+)", rel)):
+            item = self.issues[int(g[1])]
+            item.update({key: body[key] for key in ("title", "body", "state") if key in body})
+            return self._reply(method, path, 200, item)
+        return None
+
+    def _git(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
+        m = re.fullmatch
+        if method == "GET" and (g := m(r"/git/ref/heads/(.+)", rel)):
+            if g[1] not in self.refs:
+                return self._reply(method, path, 404, error("Not Found"))
+            return self._reply(method, path, 200, git_ref(g[1], self.refs[g[1]], self.repo))
+        if method == "POST" and rel == "/git/refs":
+            branch = body["ref"].removeprefix("refs/heads/")
+            if branch in self.refs:
+                return self._reply(method, path, 422, error("Reference already exists"))
+            self.refs[branch] = body["sha"]
+            return self._reply(method, path, 201, git_ref(branch, body["sha"], self.repo))
+        if method == "PATCH" and (g := m(r"/git/refs/heads/(.+)", rel)):
+            new = body["sha"]
+            if not body.get("force") and self.refs[g[1]] not in self._ancestry(new):
+                return self._reply(method, path, 422, error("Update is not a fast forward"))
+            self.refs[g[1]] = new
+            return self._reply(method, path, 200, git_ref(g[1], new, self.repo))
+        if method == "GET" and (g := m(r"/git/trees/([0-9a-f]{40})", rel)):
+            return self._reply(method, path, 200, self._tree_listing(g[1], "recursive" in query))
+        if method == "GET" and (g := m(r"/git/blobs/([0-9a-f]{40})", rel)):
+            try:
+                content = self.git.blob_content(g[1])
+            except KeyError:
+                return self._reply(method, path, 404, error("Not Found"))
+            return self._reply(method, path, 200, blob(content, self.repo))
+        if method == "POST" and rel == "/git/trees":
+            files = dict(self.git.files(body["base_tree"]))
+            for entry in body["tree"]:
+                if entry.get("content") is not None:
+                    files[entry["path"]] = entry["content"].encode()
+                elif entry.get("sha") is None:
+                    files.pop(entry["path"], None)
+            return self._reply(method, path, 201, self._tree_listing(self.git.tree(files), True))
+        if method == "POST" and rel == "/git/commits":
+            new = self.api_commit(self.git.files(body["tree"]), body["parents"], body["message"])
+            answer = git_commit(new, body["tree"], body["parents"], body["message"], self.repo)
+            made = self.git.commit_object(new)
+            answer.update(author=_git_person(made.author), committer=_git_person(made.committer))
+            return self._reply(method, path, 201, answer)
+        return None
+
+    def _tree_listing(self, at: str, recursive: bool) -> dict[str, Any]:
+        """`GET .../git/trees/{sha}` of a tree or commit: the real tree's entries and shas."""
+        root = self.git.commit_object(at).tree if self.git.has_commit(at) else at
+        items: list[dict[str, Any]] = []
+
+        def walk(tree: str, prefix: str) -> None:
+            for entry in self.git.tree_items(tree):
+                name = prefix + entry.name
+                kind = "tree" if entry.is_tree else "blob"
+                item: dict[str, Any] = {
+                    "path": name,
+                    "mode": "040000" if entry.is_tree else entry.mode,
+                    "type": kind,
+                    "sha": entry.oid,
+                    "url": f"{API}/repos/{self.repo}/git/{kind}s/{entry.oid}",
+                }
+                if not entry.is_tree:
+                    item["size"] = len(self.git.blob_content(entry.oid))
+                items.append(item)
+                if entry.is_tree and recursive:
+                    walk(entry.oid, name + "/")
+
+        walk(root, "")
+        return {
+            "sha": root,
+            "url": f"{API}/repos/{self.repo}/git/trees/{root}",
+            "truncated": False,
+            "tree": items,
+        }
+
+    def _other(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
+        m = re.fullmatch
+        if method == "POST" and (g := m(r"/statuses/([0-9a-f]{40})", rel)):
+            self.statuses.append((g[1], body["state"]))
+            item = status(body["state"], body.get("description"), self._id())
+            item["context"] = body.get("context", "default")
+            self.status_items.setdefault(g[1], []).insert(0, item)  # GitHub lists the newest first
+            return self._reply(method, path, 201, item)
+        if method == "GET" and (g := m(r"/commits/([0-9a-f]{40})/statuses", rel)):
+            return self._reply(method, path, 200, self.status_items.get(g[1], []))
+        if method == "GET" and (g := m(r"/compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})", rel)):
+            return self._reply(method, path, 200, self._comparison(g[1], g[2]))
+        if method == "GET" and rel == "/commits":  # date order is approximated by a walk of all parents
+            return self._reply(
+                method, path, 200, [self._commit_item(at) for at in self._ancestry(query["sha"][0])]
+            )
+        if method == "GET" and (g := m(r"/orgs/[^/]+/teams/([^/]+)(/members)?", path)):
+            if g[1] not in self.teams:
+                return self._reply(method, path, 404, error("Not Found"))
+            tid, members = self.teams[g[1]]
+            return self._reply(method, path, 200, members if g[2] else team(g[1], tid))
+        return None
+
+    def _comparison(self, base: str, head: str) -> dict[str, Any]:
+        """`GET /compare/{base}...{head}`: commits and files from the merge base to head."""
+        ancestor = self.merge_base(base, head)
+        ahead, behind = self._between(ancestor, head), self._between(ancestor, base)
+        state = (
+            "identical" if base == head else "ahead" if not behind else "behind" if not ahead else "diverged"
+        )
+        web = f"https://github.com/{self.repo}/compare"
+        return {
+            "url": f"{API}/repos/{self.repo}/compare/{base}...{head}",
+            "html_url": f"{web}/{base}...{head}",
+            "permalink_url": f"{web}/{base}...{head}",
+            "diff_url": f"{web}/{base}...{head}.diff",
+            "patch_url": f"{web}/{base}...{head}.patch",
+            "base_commit": self._commit_item(base),
+            "merge_base_commit": self._commit_item(ancestor),
+            "status": state,
+            "ahead_by": len(ahead),
+            "behind_by": len(behind),
+            "total_commits": len(ahead),
+            "commits": [self._commit_item(at) for at in ahead],
+            "files": self._diff(ancestor, head),
+        }
+
+
+_SIMPLE_KEYS = set(openapi()["components"]["examples"]["pull-request-simple-items"]["value"][0])
+
+
+class _Commits(Mapping[str, tuple[str, list[str], str]]):
+    """The repository's commits as (tree, parents, message), every one the fake has made."""
+
+    def __init__(self, store: GitStore) -> None:
+        self._git = store
+
+    def __getitem__(self, oid: str) -> tuple[str, list[str], str]:
+        found = self._git.commit_object(oid)
+        return found.tree, list(found.parents), found.message
+
+    def __contains__(self, oid: object) -> bool:
+        return isinstance(oid, str) and self._git.has_commit(oid)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._git.made_commits())
+
+    def __len__(self) -> int:
+        return len(self._git.made_commits())
+
+
+class _Authors(Mapping[str, "dict[str, Any] | None"]):
+    """Commit sha -> the account GitHub links to its author's email (None: linked to no one)."""
+
+    def __init__(self, fake: FakeGitHub) -> None:
+        self._fake = fake
+
+    def __getitem__(self, oid: str) -> dict[str, Any] | None:
+        email = self._fake.git.commit_object(oid).author.email
+        return self._fake.emails.get(email.lower())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fake.commits)
+
+    def __len__(self) -> int:
+        return len(self._fake.commits)
+
+
+def _git_person(person: Person) -> dict[str, str]:
+    return {"name": person.name, "email": person.email, "date": person.when.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _matches(when: int | str, call: str) -> bool:
+    return isinstance(when, str) and re.search(when, call) is not None
+
+
+def make_forge(repo: str = REPO, **kwargs: Any) -> Any:
+    """A GitHubForge as a test wants it: no throttling pause, retries that record instead of sleeping."""
+    from github import Auth
+
+    from bot.adapters.forge.github import GitHubForge
+    from bot.adapters.forge.retry import ForgeRetry
+
+    slept: list[float] = kwargs.pop("slept", [])
+    kwargs.setdefault("retry", ForgeRetry(sleep=slept.append))
+    kwargs.setdefault("identity", TOKEN_IDENT)
+    return GitHubForge(repo, auth=Auth.Token("test-token"), throttle=False, **kwargs)

@@ -1,0 +1,142 @@
+"""Every `cab` command, given hostile arguments, exits 2 (usage or input) or 3 (code host) with one
+line that says what is wrong and what to do, and never a traceback.
+
+Each row is (argv, exit code, a fragment of the error line). Placeholders in argv name paths made
+per test: {file} a regular file, {dir} a plain directory, {empty} a git repository without commits,
+{demo} a `cab demo` repository, {pack} a valid evidence pack in it, {unwritable} a path no one can
+create (under /proc, refused even to root).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+
+import pytest
+
+from bot.cli import COMMANDS, main
+
+SHA = "a" * 64
+COLLECT = ["collect", "--change-id", "web-1.0", "--title", "T", "--requester", "alice-eng"]
+COLLECT += ["--artifact-name", "web", "--artifact-version", "1.0", "--artifact-sha256", SHA]
+
+CASES: list[tuple[list[str], int, str]] = [
+    # demo, init: DIR must be a directory that can be written
+    (["demo", "{file}"], 2, "cab demo: cannot write {file}: a file is in the way of a directory"),
+    (["demo", "{file}/x"], 2, "cab demo: cannot write {file}/x: a file is in the way"),
+    (["demo", "{unwritable}"], 2, "cab demo: cannot write {unwritable}"),
+    (["demo", "{demo}"], 2, "is not empty; cab demo needs a new or empty directory"),
+    (["init", "{file}"], 2, "cab init: cannot write {file}/.github: a file is in the way"),
+    (["init", "{unwritable}"], 2, "give a DIR that is a directory you can write"),
+    # validate: nothing to validate is not a pass
+    (["validate", "--repo", "{dir}"], 2, "cab validate: nothing to validate under {dir}"),
+    (["validate", "--repo", "{empty}"], 2, "nothing to validate"),
+    (["validate", "--repo", "{file}"], 2, "argument --repo: {file}: not a directory"),
+    (["validate", "--repo", "{dir}/missing"], 2, "argument --repo: {dir}/missing: no such directory"),
+    (["validate", "{dir}/missing.yaml"], 2, "{dir}/missing.yaml:1:1: file not found"),
+    # score
+    (["score", "{dir}"], 2, "{dir}:1:1: is not a regular file"),
+    (["score", "{file}"], 2, "{file}:1:1: document is empty"),
+    (["score", "{pack}", "--model", "{dir}/missing.yaml"], 2, "{dir}/missing.yaml:1:1: file not found"),
+    (["score", "{pack}", "--format", "xml"], 2, "argument --format: invalid choice: 'xml'"),
+    # schema
+    (["schema", "Bogus"], 2, "unknown kind 'Bogus'; choose one of: EvidencePack"),
+    # collect
+    ([*COLLECT, "-o", "{unwritable}.yaml"], 2, "cab collect: cannot write {unwritable}.yaml"),
+    ([*COLLECT, "-o", "{file}/pack.yaml"], 2, "cab collect: cannot write {file}: a file is in the way"),
+    ([*COLLECT, "-o", "{dir}"], 2, "{dir} is a directory; -o takes a file path"),
+    ([*COLLECT, "--repo", "/proc"], 2, "choose an -o path (or --repo) you can write"),
+    ([*COLLECT, "--submitted-at", "tomorrow"], 2, "'tomorrow' is not an ISO 8601 date-time"),
+    ([*COLLECT, "--sbom", "{dir}/missing.json"], 2, "{dir}/missing.json:1:1: file not found"),
+    # exceptions: times, repositories
+    (["exceptions", "--at", "2027-03-01"], 2, "'2027-03-01' has no time zone; add one"),
+    (["exceptions", "--at", "tomorrow"], 2, "'tomorrow' is not an ISO 8601 date-time; use e.g."),
+    (["exceptions", "--at", "2026-02-30T00:00:00Z"], 2, "(day is out of range for month)"),
+    (["exceptions", "--expiring", "soon"], 2, "argument --expiring: invalid int value: 'soon'"),
+    (["exceptions", "--repo", "{dir}"], 2, "{dir}: not a git repository"),
+    (["exceptions", "--repo", "{empty}"], 2, "unknown revision 'HEAD'"),
+    # expire
+    (["expire", "--sandbox", "{demo}", "--at", "2026-02-30T00:00:00Z"], 2, "day is out of range for month"),
+    (["expire", "--sandbox", "{dir}/missing"], 2, "argument --sandbox: {dir}/missing: no such directory"),
+    (["expire", "--sandbox", "{file}"], 2, "argument --sandbox: {file}: not a directory"),
+    (["expire", "--sandbox", "{dir}"], 2, "cab expire: --sandbox {dir}: not a git repository"),
+    (["expire", "--sandbox", "{empty}"], 3, "is not a sandbox forge"),
+    # status, show, verify: repositories and revisions
+    (["status", "--repo", "{dir}"], 2, "{dir}: not a git repository"),
+    (["status", "--repo", "{empty}"], 2, "unknown revision 'HEAD'"),
+    (["show", "x", "--repo", "{demo}", "--ref", "nosuch"], 2, "unknown revision 'nosuch'"),
+    (["show", "x", "--repo", "{empty}"], 2, "unknown revision 'HEAD'"),
+    (["verify", "x", "--repo", "{dir}"], 2, "{dir}: not a git repository"),
+    (["verify", "x", "--repo", "{empty}"], 2, "unknown revision 'HEAD'"),
+    (["verify", "x", "--repo", "{demo}", "--ref", "-x"], 2, "argument --ref: expected one argument"),
+    # submit, action: no credentials, no Actions environment
+    (["submit", "{pack}", "--github", "octo-org/cab"], 2, "no GitHub credentials: set GITHUB_TOKEN"),
+    (["submit", "{pack}", "--github", "not a slug"], 2, "is not OWNER/NAME"),
+    (["submit", "{dir}/missing.yaml", "--github", "octo-org/cab"], 2, "missing.yaml:1:1: file not found"),
+    (["action"], 2, "GITHUB_EVENT_NAME and GITHUB_EVENT_PATH are unset"),
+    # audit
+    (["audit", "--repo", "{dir}"], 2, "{dir}: not a git repository"),
+    (["audit", "--repo", "{empty}"], 2, "'HEAD' does not name a commit"),
+    (["audit", "--repo", "{demo}", "--since", "nosuch"], 2, "'nosuch' does not name a commit"),
+    (["audit", "--repo", "{demo}", "-o", "{file}/report.txt"], 2, "cannot write the report: Not a directory"),
+    (["audit", "--repo", "{demo}", "--online"], 2, "no GitHub repository; pass --github OWNER/NAME"),
+]
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "a-file").write_text("", encoding="utf-8")
+    (root / "a-dir").mkdir()
+    subprocess.run(["git", "init", "-q", str(root / "empty")], check=True)
+    demo = root / "demo" / "repo"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["demo", str(demo)]) == 0
+    return {
+        "file": str(root / "a-file"),
+        "dir": str(root / "a-dir"),
+        "empty": str(root / "empty"),
+        "demo": str(demo),
+        "pack": str(demo / "evidence" / "2026-11" / "payments-api-7.4.2.yaml"),
+        "unwritable": "/proc/cab-cannot-create-this",
+    }
+
+
+@pytest.fixture
+def bare_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No GitHub or Actions settings leak in from the machine running the tests."""
+    for name in list(os.environ):
+        if name.startswith(("GITHUB_", "CAB_APP_", "INPUT_")):
+            monkeypatch.delenv(name)
+
+
+def _error_lines(err: str) -> list[str]:
+    """stderr without argparse's usage block (`usage: …` and its indented continuation)."""
+    lines, in_usage = [], False
+    for line in err.splitlines():
+        in_usage = line.startswith("usage: ") or (in_usage and line.startswith(" "))
+        if not in_usage and line:
+            lines.append(line)
+    return lines
+
+
+@pytest.mark.usefixtures("bare_environment")
+@pytest.mark.parametrize(("argv", "code", "fragment"), CASES, ids=[" ".join(c[0]) for c in CASES])
+def test_hostile_arguments_exit_with_one_line_and_no_traceback(
+    argv: list[str],
+    code: int,
+    fragment: str,
+    places: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([part.format(**places) for part in argv]) == code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert _error_lines(err) == [_error_lines(err)[-1]]  # one line, whatever else went to stdout
+    assert fragment.format(**places) in err
+
+
+def test_the_table_covers_every_command() -> None:
+    assert {argv[0] for argv, _code, _fragment in CASES} == set(COMMANDS)
