@@ -141,3 +141,16 @@ def test_a_branch_with_a_pending_record_main_lacks_is_pending(
     _, out = status(repo, capsys, "--pending", "--format", "json")
     [entry] = json.loads(out)
     assert (entry["id"], entry["outcome"], entry["ref"]) == ("change-1", "pending", "open")
+
+
+def test_a_decision_removed_again_from_the_branch_is_not_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, builder = _pending_layout(tmp_path)
+    builder.decide("change-0", "low")
+    removed = builder.decide("change-1", "low")
+    builder.git("rm", "-q", removed.record_path)
+    builder.commit("Remove a record")
+    _, out = status(repo, capsys, "--decided")
+    assert "Decided (1):" in out
+    assert "change-1" not in out
