@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.adapters.git.process import SHA, Git, parse_commit, parse_tree
 from bot.domain.errors import CabError
-from bot.domain.git_objects import TreeEntry
+from bot.domain.git_objects import CommitHeader, TreeEntry
 
 _TREE, _SYMLINK, _SUBMODULE = "40000", "120000", "160000"
 _REGULAR = ("100644", "100755")
@@ -119,6 +119,43 @@ class GitBlobs:
                 self.git.objects().ask(subtrees)  # pipelined: read as the walk reaches them
                 stack.extend((f"{name}/{e.name}", e) for e in reversed(entries))
         return paths
+
+    def files_named(self, sha: str, directory: str, name: str) -> list[str]:
+        """Every `directory/<sub>/name` that is a tree entry, one tree read per subdirectory.
+
+        How a record is found without listing every record: `decisions/<tier>` holds a few month
+        directories, and each is asked for one name. The month trees are read pipelined.
+        """
+        entry = self._entry(sha, directory)
+        if entry is None or entry.mode != _TREE:
+            return []
+        subtrees = [e for e in self._tree(entry.oid).entries if e.mode == _TREE]
+        self.git.objects().ask(e.oid for e in subtrees if e.oid not in self._trees)
+        return [f"{directory}/{e.name}/{name}" for e in subtrees if name in self._tree(e.oid).named]
+
+    def commit(self, sha: str) -> CommitHeader:
+        """The parsed commit a full object id names."""
+        return parse_commit(sha, self.git.read_object(sha, "commit"))
+
+    def last_first_parent_change(self, tip: str, path: str) -> str | None:
+        """The newest commit on `tip`'s first-parent line that changed `path` (each commit compared
+        with its first parent), or None; `git log` stops at the first one it finds."""
+        out = self.git.run(
+            "log", "--first-parent", "-1", "--format=%H", "--end-of-options", tip, "--", f":(literal){path}"
+        )
+        sha = out.stdout.strip()
+        return sha if SHA.match(sha) else None
+
+    def default_branch(self) -> tuple[str, str] | None:
+        """(name, tip) of the default branch: the remote's (`origin/HEAD`, as `git clone` records
+        it), else `origin/main`, else the local `main`; None when the clone has none of them."""
+        remote_head = self.git.run("symbolic-ref", "-q", "refs/remotes/origin/HEAD", check=False)
+        candidates = [remote_head.stdout.strip()] if remote_head.returncode == 0 else []
+        candidates += ["refs/remotes/origin/main", "refs/heads/main"]
+        for ref in candidates:
+            if ref.startswith("refs/") and (tip := self.git.object_id(ref)) is not None:
+                return ref.removeprefix("refs/heads/").removeprefix("refs/remotes/"), tip
+        return None
 
     def branches(self) -> list[tuple[str, str]]:
         """(ref name, sha) of every local branch and remote-tracking branch."""
