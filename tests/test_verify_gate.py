@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.repo_builder import AUTHOR, MONTH, OUTSIDER, SECURITY, RepoBuilder, Tweak, honest_history
+from tests.repo_builder import AUTHOR, MONTH, OUTSIDER, PROJECT, SECURITY, RepoBuilder, Tweak, honest_history
 
 
 @pytest.fixture(autouse=True)
@@ -163,3 +163,22 @@ def test_two_records_for_one_change_are_refused(
     code, line = verify(honest, "payments-api-1", capsys=capsys)
     assert code == 1
     assert "has 2 decision records on HEAD" in line
+
+
+def test_a_record_in_the_root_commit_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    builder = RepoBuilder(tmp_path / "repo")
+    builder.write(".github/CODEOWNERS", "* @example/platform\n")
+    builder.write("risk-model/v1.0.yaml", (PROJECT / "risk-model" / "v1.0.yaml").read_bytes())
+    path = builder.write_record("payments-api-9", "low", "auto_approved")
+    root = builder.commit("Initial CAB repository", who=OUTSIDER)
+    code, line = verify(builder, "payments-api-9", capsys=capsys)
+    assert (code, line) == (
+        1,
+        f"not approved: {path} was written by commit {root[:12]}, not by a decision merge (pushed directly?)",
+    )
+
+
+def test_a_change_never_decided_on_the_default_branch_is_not_found(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert verify(honest, "edge-proxy-7", capsys=capsys) == (1, "no decision for 'edge-proxy-7' on HEAD")

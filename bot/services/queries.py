@@ -118,14 +118,14 @@ def _find(blobs: GitBlobs, sha: str, ref: str, change_id: str) -> tuple[str, Dec
 
 
 def _arrival(blobs: GitBlobs, tip: str, path: str) -> Arrival | None:
-    """The newest first-parent commit of `tip` that changed the record, as the gate judges it."""
-    sha = blobs.last_first_parent_change(tip, path)
-    if sha is None:
+    """The first-parent commit of `tip` that brought the record's current bytes, as the gate judges it."""
+    found = blobs.arrival(tip, path)
+    if found is None:
         return None
+    sha, before = found
     commit = blobs.commit(sha)
-    added = not commit.parents or blobs.read_file(commit.parents[0], path) is None
     record_commit = blobs.commit(commit.parents[1]) if len(commit.parents) == 2 else None
-    return Arrival(path, commit, added, record_commit)
+    return Arrival(path, commit, before is None, record_commit)
 
 
 def _pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict | None]:
