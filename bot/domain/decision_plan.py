@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.domain import documents, render
@@ -34,7 +34,13 @@ from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.coverage import Coverage, coverage
 from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
 from bot.domain.rules.scope import POLICY_CHANGE, Scope, classify_changes, with_policy_override
-from bot.domain.rules.trailers import merge_message, of_decision, of_exception_decision
+from bot.domain.rules.trailers import (
+    DecisionTrailers,
+    ExceptionTrailers,
+    merge_message,
+    of_decision,
+    of_exception_decision,
+)
 from bot.domain.scoring import score
 
 PlanStatus = Literal["refused", "invalid", "pending", "merged"]
@@ -411,6 +417,43 @@ def _reusable(
     return raw if record.previous == previous and same_reviews else None
 
 
+def _waiting(verdict: ApprovalResult, comment: str, record: RecordCommit, path: str) -> Plan:
+    """Commit the pending record (so CODEOWNERS routes the PR) and wait, saying what is missing."""
+    return Plan(
+        status="pending",
+        summary=verdict.summary,
+        comment=comment,
+        check="pending",
+        check_description=verdict.summary[:140],
+        record=record,
+        outcome="pending",
+        not_counted=tuple(d.reason for d in verdict.dismissed),
+        record_path=path,
+    )
+
+
+def _deciding(
+    verdict: ApprovalResult,
+    comment: str,
+    record: RecordCommit,
+    trailers: DecisionTrailers | ExceptionTrailers,
+    rationale: str,
+    path: str,
+) -> Plan:
+    """Commit the final record, then merge exactly that head with the decision as trailers."""
+    return Plan(
+        status="merged",
+        summary=verdict.summary,
+        comment=comment,
+        check="success",
+        check_description=f"decision recorded: {trailers.decision}",
+        record=record,
+        merge=Merge(record.message, merge_message(record.message, rationale, trailers)),
+        outcome=trailers.decision,
+        record_path=path,
+    )
+
+
 def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePack]) -> Plan:
     pack = evidence.model
     if pack.change_id in facts.base.decided_change_ids:
@@ -446,23 +489,14 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
             outcome="pending",
             rationale=verdict.summary,
         )
-        return Plan(
-            status="pending",
-            summary=verdict.summary,
-            comment=comment,
-            check="pending",
-            check_description=verdict.summary[:140],
-            record=RecordCommit(
-                {path: records.render(pending), **facts.stale(path)},
-                f"cab: pending decision for {pack.change_id} ({risk.tier}, {risk.score})",
-            ),
-            outcome="pending",
-            not_counted=tuple(d.reason for d in verdict.dismissed),
-            label=f"risk:{risk.tier}",
-            tier=risk.tier,
-            score=risk.score,
-            record_path=path,
+        message = f"cab: pending decision for {pack.change_id} ({risk.tier}, {risk.score})"
+        waiting = _waiting(
+            verdict,
+            comment,
+            RecordCommit({path: records.render(pending), **facts.stale(path)}, message),
+            path,
         )
+        return replace(waiting, label=f"risk:{risk.tier}", tier=risk.tier, score=risk.score)
 
     approvals = approvals_of(verdict, evidence.sha256)
     previous = facts.snapshot.previous
@@ -487,20 +521,9 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
     final: Decision = records.parse(raw, path).model
     trailers = of_decision(final, records.record_sha256(raw, path), path)
     subject = f"cab: {final.outcome} {pack.change_id} ({risk.tier}, {risk.score})"
-    return Plan(
-        status="merged",
-        summary=verdict.summary,
-        comment=comment,
-        check="success",
-        check_description=f"decision recorded: {trailers.decision}",
-        record=RecordCommit({path: raw, **facts.stale(path)}, subject),
-        merge=Merge(subject, merge_message(subject, final.rationale, trailers)),
-        outcome=final.outcome,
-        label=f"risk:{risk.tier}",
-        tier=risk.tier,
-        score=risk.score,
-        record_path=path,
-    )
+    record = RecordCommit({path: raw, **facts.stale(path)}, subject)
+    deciding = _deciding(verdict, comment, record, trailers, final.rationale, path)
+    return replace(deciding, label=f"risk:{risk.tier}", tier=risk.tier, score=risk.score)
 
 
 def exception_refusals(
@@ -542,17 +565,12 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
             outcome="pending",
             rationale=verdict.summary,
         )
-        return Plan(
-            status="pending",
-            summary=verdict.summary,
-            comment=comment,
-            check="pending",
-            check_description=verdict.summary[:140],
-            record=RecordCommit(
-                {path: records.render(pending), **facts.stale(path)}, f"cab: pending exception {record.id}"
-            ),
-            outcome="pending",
-            record_path=path,
+        message = f"cab: pending exception {record.id}"
+        return _waiting(
+            verdict,
+            comment,
+            RecordCommit({path: records.render(pending), **facts.stale(path)}, message),
+            path,
         )
     outcome: Literal["approved", "rejected"] = "rejected" if verdict.status == "rejected" else "approved"
     approvals = approvals_of(verdict, exception.sha256)
@@ -574,17 +592,8 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
         records.parse_exception_decision(raw, path).model, records.record_sha256(raw, path), path
     )
     subject = f"cab: exception {record.id} {outcome}"
-    return Plan(
-        status="merged",
-        summary=verdict.summary,
-        comment=comment,
-        check="success",
-        check_description=f"decision recorded: {trailers.decision}",
-        record=RecordCommit({path: raw, **facts.stale(path)}, subject),
-        merge=Merge(subject, merge_message(subject, verdict.summary, trailers)),
-        outcome=outcome,
-        record_path=path,
-    )
+    final_commit = RecordCommit({path: raw, **facts.stale(path)}, subject)
+    return _deciding(verdict, comment, final_commit, trailers, verdict.summary, path)
 
 
 __all__ = [
