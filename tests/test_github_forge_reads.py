@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import responses
 
-from bot.adapters.forge.interface import ForgeError
+from bot.adapters.forge.interface import ForgeError, NotARegularFile
 from bot.domain.pull_request import ChangedFile, User
 from tests import github_fake as gf
 from tests import github_payloads as gp
@@ -325,6 +325,30 @@ def test_a_governed_link_in_the_pr_is_refused(gh, what):
     forge = gf.make_forge()
     with pytest.raises(ForgeError, match=what):
         forge.read_file(forge.pull_request(7).head_sha, EVIDENCE)
+    assert gh.calls() == [SNAPSHOT, HEAD]
+
+
+RECORD = "decisions/low/2026-11/payments-api-7.4.2.yaml"
+
+
+@pytest.mark.parametrize("tier", ["low", "medium", "high"])
+def test_the_head_query_reads_every_record_the_changed_evidence_can_have(fake, tier):
+    forge = gf.make_forge()
+    head = forge.pull_request(7).head_sha
+    forge.read_file(head, EVIDENCE)
+    assert forge.read_file(head, f"decisions/{tier}/2026-11/payments-api-7.4.2.yaml") is None
+    assert fake.log == [SNAPSHOT, HEAD]
+
+
+@pytest.mark.parametrize("where", ["decisions", "decisions/low", "decisions/low/2026-11", RECORD])
+def test_the_record_commit_refuses_a_link_on_its_way_at_the_head_without_reading_again(gh, where):
+    head = gp.gql_commit(gp.sha("head"), {EVIDENCE: b"kind: EvidencePack\n", where: gp.symlink("elsewhere")})
+    snapshot_of(gh, gp.gql_pull_request(7, head=head["oid"], commits=[head], files=[(EVIDENCE, "ADDED")]))
+    gh.graphql(gp.gql_root(commits=[head]))
+    forge = gf.make_forge()
+    forge.read_file(forge.pull_request(7).head_sha, EVIDENCE)
+    with pytest.raises(NotARegularFile, match="symlink"):
+        forge.commit_files(7, head["oid"], {RECORD: b"outcome: pending\n"}, "cab: pending decision")
     assert gh.calls() == [SNAPSHOT, HEAD]
 
 

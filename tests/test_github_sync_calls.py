@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,8 +33,26 @@ def test_a_first_sync_reads_the_pr_policy_evidence_and_teams_in_two_requests(cab
     number = cab.submit(MEDIUM)
     before = len(cab.fake.log)
     assert cab.sync(number).status == "pending"
-    assert _reads(cab, before)[:2] == ["POST /graphql query CabSnapshot", "POST /graphql query CabHead"]
-    assert not [entry for entry in _reads(cab, before) if entry.startswith("GET ")]
+    assert _reads(cab, before) == ["POST /graphql query CabSnapshot", "POST /graphql query CabHead"]
+
+
+@pytest.mark.parametrize("tier", [LOW, MEDIUM, HIGH], ids=["low", "medium", "high"])
+def test_a_first_sync_checks_the_record_it_commits_with_its_two_reads(cab: GitHubCab, tier: str) -> None:
+    """The record's path at the head is read with the evidence (one per tier, before the scoring says
+    which), so the record commit sends no query of its own."""
+    number = cab.submit(tier)
+    before = len(cab.fake.log)
+    cab.sync(number)
+    calls = [re.sub(r"/[0-9a-f]{40}$", "/SHA", entry) for entry in cab.fake.log[before:]]
+    assert calls == [
+        "POST /graphql query CabSnapshot",
+        "POST /graphql query CabHead",
+        f"POST /repos/octo-org/cab/issues/{number}/labels",
+        f"POST /repos/octo-org/cab/issues/{number}/comments",
+        "POST /graphql mutation CabCommit",
+        "POST /repos/octo-org/cab/statuses/SHA",
+        *([f"PUT /repos/octo-org/cab/pulls/{number}/merge"] if tier == LOW else []),
+    ]
 
 
 def test_the_deciding_sync_reads_nothing_after_its_two_requests(cab: GitHubCab) -> None:
@@ -78,7 +97,7 @@ def test_the_record_commit_is_one_guarded_mutation_authored_by_the_token(cab: Gi
 
 
 # --- a crash between any two calls, then a re-run --------------------------------------------
-LOW_SYNC_CALLS = 8  # snapshot, head, label, comment, file check, commit, status, merge
+LOW_SYNC_CALLS = 7  # snapshot, head, label, comment, commit, status, merge
 DECIDING_SYNC_CALLS = 6  # snapshot, head, comment, commit, status, merge
 
 

@@ -104,6 +104,20 @@ def exception_decision_path(exception_id: str, month: str) -> str:
     return f"decisions/exceptions/{month}/{exception_id}.yaml"
 
 
+def records_of(path: str) -> tuple[str, ...]:
+    """Every decision record the change or exception at `path` can have (one per tier for an
+    evidence pack, whose tier is not known until it is scored), so that a forge can read them at a
+    head together with the file itself. Placement requires the record's month to be the file's."""
+    governed = classify(path)
+    if governed is None or governed.month is None:
+        return ()
+    if governed.kind == "EvidencePack":
+        return tuple(decision_path(governed.id, tier, governed.month) for tier in ("low", "medium", "high"))
+    if governed.kind == "Exception":
+        return (exception_decision_path(governed.id, governed.month),)
+    return ()
+
+
 @cache
 def _peers(char: str) -> frozenset[str]:
     """What one character may be taken for, one step away: its confusables (both ways), its case

@@ -22,7 +22,7 @@ from bot.adapters.forge import github_graphql as gql
 from bot.adapters.forge.github_client import PER_PAGE, GitHubClient, error_message, graphql_error_message
 from bot.adapters.forge.interface import ForgeError, NotARegularFile
 from bot.adapters.git.process import Git
-from bot.domain.layout import classify, is_governed
+from bot.domain.layout import classify, is_governed, records_of
 from bot.domain.pull_request import ChangedFile, Comment, Commit, FileStatus, PullRequest, Review, Team, User
 from bot.domain.rules import chain
 from bot.domain.rules.codeowners import all_team_slugs, first_found
@@ -200,17 +200,21 @@ class GitHubReads:
             leaves[leaf.path] = leaf
 
     def _load_head(self, number: int) -> None:
-        """The governed files the PR changes, at its head, and every CODEOWNERS team: one request."""
+        """The governed files the PR changes and the records they can have, at its head, and every
+        CODEOWNERS team: one request."""
         if number in self._head_loaded:
             return
         self._head_loaded.add(number)
         data = self.pr_data(number)
         head = str(data["head"]["sha"])
-        paths = [
+        changed = [
             f.path
             for f in self._changed.get(number, [])
             if f.status != "removed" and classify(f.path) is not None
-        ][: gql.HEAD_FILES_MAX]
+        ]
+        # and the records they can have, which the record commit compares with before it writes
+        records = sorted({r for p in changed for r in records_of(p)} - set(changed))
+        paths = (changed + records)[: gql.HEAD_FILES_MAX]
         base = self._heads.get(str(data["base"]["ref"]))
         leaves = self._leaves.get(base or "", {}) if base else {}
         codeowners = first_found(lambda location: leaf.text if (leaf := leaves.get(location)) else None) or ""
