@@ -337,7 +337,7 @@ def assert_audits_clean(cab: Cab, report: Path) -> None:
     blobs = GitBlobs.open(repo)
     for entry in decided(blobs, MAIN):
         if entry.kind == "change" and entry.outcome in APPROVING_OUTCOMES:
-            verdict = verify_change(blobs, MAIN, entry.id, cab.clock.now)
+            verdict = verify_change(blobs, MAIN, entry.id, cab.clock.now, cab.identity)
             assert verdict.ok, f"cab verify {entry.id}: {verdict.reason}"
 
 

@@ -321,6 +321,28 @@ class RepoBuilder:
         self.previous = record_sha
         return Decided(change_id, self.head(), head, reviewed, record_path, evidence_path, record_sha)
 
+    def write_record(
+        self, change_id: str, pack_tier: str, outcome: str, claimed_tier: str | None = None
+    ) -> str:
+        """Evidence and a final-looking record written by hand (no PR, no bot), staged, not committed.
+
+        The record is what the bot would write for the pack, except its `outcome` and, when given,
+        the tier it claims; returns the record's path.
+        """
+        evidence_path = f"evidence/{MONTH}/{change_id}.yaml"
+        self.write(evidence_path, evidence_text(pack_tier, change_id))
+        evidence = documents.parse(self.read(evidence_path), evidence_path, EvidencePack)
+        model = documents.parse(self.read("risk-model/v1.0.yaml"), "m", RiskModel)
+        risk = score(evidence.model, model.model, model.sha256).model_dump()
+        risk["tier"] = claimed_tier or risk["tier"]
+        record = self._record(change_id, evidence_path, evidence.sha256, risk, Tweak())
+        record.update(outcome=outcome, decided_at=self.tick(), previous=self.previous)
+        if evidence.model.correlation_id:
+            record["correlation_id"] = evidence.model.correlation_id
+        path = f"decisions/{risk['tier']}/{MONTH}/{change_id}.yaml"
+        self.write(path, to_yaml(record))
+        return path
+
     def approve_exception(
         self,
         exception_id: str,

@@ -105,7 +105,7 @@ def test_every_history_the_engine_makes_audits_clean_and_verifies(forge: str, hi
             result = outcome.results.get(change.change_id)
             if result is None or result.status != "merged":
                 with pytest.raises(FindingError):
-                    verify_change(blobs, "main", change.change_id, now)
+                    verify_change(blobs, "main", change.change_id, now, cab.identity)
                 continue
             assert result.tier == change.tier
             assert result.record_path is not None
@@ -113,7 +113,7 @@ def test_every_history_the_engine_makes_audits_clean_and_verifies(forge: str, hi
             expect = record.outcome in APPROVING_OUTCOMES and all(
                 e.expires_at > now for e in record.exceptions
             )
-            verdict = verify_change(blobs, "main", change.change_id, now)
+            verdict = verify_change(blobs, "main", change.change_id, now, cab.identity)
             assert verdict.ok == expect, verdict.reason
 
 

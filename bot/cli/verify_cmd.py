@@ -1,4 +1,4 @@
-"""`cab verify CHANGE-ID`: the gate a deployment pipeline calls."""
+"""`cab verify CHANGE-ID [--at TIME] [--ref REF --allow-ref]`: the gate a deployment pipeline calls."""
 
 from __future__ import annotations
 
@@ -6,24 +6,42 @@ import argparse
 import datetime as dt
 
 from bot.cli import repo_flags
+from bot.cli.times import EXAMPLE, utc_time
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "Exit 0 only if CHANGE-ID has an approved or conditional decision on REF whose "
-        "evidence still hashes to the recorded value and whose exceptions have not expired. Exit 1 "
-        "with the reason otherwise, 2 on bad input."
+        "Exit 0 only if CHANGE-ID has an approved or conditional decision on the default branch "
+        "(origin/HEAD, else origin/main, else main), added by the bot's decision merge on its "
+        "first-parent line, with an outcome its tier allows, evidence that still hashes to the "
+        "recorded value and exceptions that have not expired. Exit 1 with the reason otherwise, "
+        "2 on bad input."
     )
     parser.add_argument("change_id", metavar="CHANGE-ID")
-    parser.add_argument("--ref", default="HEAD", help="branch or commit to check (default: HEAD)")
+    parser.add_argument(
+        "--ref",
+        default="HEAD",
+        help="the commit to check; anything but the default branch's tip is refused (default: HEAD)",
+    )
+    parser.add_argument(
+        "--allow-ref",
+        action="store_true",
+        help="check --ref even when it is not the default branch (the same rules still apply)",
+    )
+    parser.add_argument(
+        "--at", type=utc_time, metavar="TIME", help=f"judge expiry at TIME, e.g. {EXAMPLE} (default: now)"
+    )
     repo_flags.add_repo(parser)
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters.environment import bot_identity
     from bot.adapters.git.blobs import GitBlobs
     from bot.services.queries import verify_change
 
-    verdict = verify_change(GitBlobs.open(args.repo), args.ref, args.change_id, dt.datetime.now(dt.UTC))
+    now = args.at or dt.datetime.now(dt.UTC)
+    blobs = GitBlobs.open(args.repo)
+    verdict = verify_change(blobs, args.ref, args.change_id, now, bot_identity(), allow_ref=args.allow_ref)
     print(("ok: " if verdict.ok else "not approved: ") + verdict.reason)
     return 0 if verdict.ok else 1

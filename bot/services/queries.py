@@ -6,15 +6,18 @@ Everything is read as git blobs at a commit (see bot.adapters.git.blobs), never 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.adapters.git.blobs import GitBlobs, NotAFile
 from bot.domain import documents
 from bot.domain.errors import FindingError, InputError
+from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models import Decision, ExceptionDecision
-from bot.domain.rules.deployment_gate import Verdict, verify
+from bot.domain.models.base import CHANGE_ID_PATTERN
+from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
 
 Queue = Literal["cab", "security", "decided"]
 
@@ -115,20 +118,88 @@ def pending(blobs: GitBlobs, ref: str) -> list[Entry]:
     return sorted(found.values(), key=lambda e: (e.queue, e.id))
 
 
+DECISION_TIERS = ("low", "medium", "high")
+
+
+def _record_paths(blobs: GitBlobs, sha: str, change_id: str) -> list[str]:
+    """`decisions/<tier>/<month>/<id>.yaml` at a commit, found by its shape: one tree read per
+    month directory of each tier, never a listing of every record (which grows with history)."""
+    if not re.fullmatch(CHANGE_ID_PATTERN, change_id):
+        return []
+    found = []
+    for tier in DECISION_TIERS:
+        for path in blobs.files_named(sha, f"decisions/{tier}", f"{change_id}.yaml"):
+            governed = classify(path)
+            if governed is not None and governed.kind == "Decision" and governed.id == change_id:
+                found.append(path)
+    return found
+
+
 def find_decision(blobs: GitBlobs, ref: str, change_id: str) -> tuple[str, Decision]:
-    sha = blobs.resolve(ref)
-    for path in blobs.list_files(sha, "decisions"):
-        governed = classify(path)
-        if governed and governed.kind == "Decision" and governed.id == change_id:
-            record = _record(blobs, sha, path)
-            assert isinstance(record, Decision)
-            return path, record
-    raise FindingError(f"no decision for {change_id!r} on {ref}")
+    return _find(blobs, blobs.resolve(ref), ref, change_id)
 
 
-def verify_change(blobs: GitBlobs, ref: str, change_id: str, now: dt.datetime) -> Verdict:
-    _path, record = find_decision(blobs, ref, change_id)
-    raw = blobs.read_file(blobs.resolve(ref), record.evidence.path)
+def _find(blobs: GitBlobs, sha: str, ref: str, change_id: str) -> tuple[str, Decision]:
+    paths = _record_paths(blobs, sha, change_id)
+    if not paths:
+        raise FindingError(f"no decision for {change_id!r} on {ref}")
+    if len(paths) > 1:
+        raise FindingError(f"{change_id!r} has {len(paths)} decision records on {ref}: {', '.join(paths)}")
+    record = _record(blobs, sha, paths[0])
+    if not isinstance(record, Decision):
+        raise FindingError(f"{paths[0]} on {ref} is not a change decision")
+    return paths[0], record
+
+
+def _arrival(blobs: GitBlobs, tip: str, path: str) -> Arrival | None:
+    """The first-parent commit of `tip` that brought the record's current bytes, as the gate judges it."""
+    found = blobs.arrival(tip, path)
+    if found is None:
+        return None
+    sha, before = found
+    commit = blobs.commit(sha)
+    record_commit = blobs.commit(commit.parents[1]) if len(commit.parents) == 2 else None
+    return Arrival(path, commit, before is None, record_commit)
+
+
+def _pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict | None]:
+    """The tip to check, and a refusal when `ref` is not the default branch and that was not allowed."""
+    tip = blobs.resolve(ref)
+    default = blobs.default_branch()
+    if default is not None and default[1] == tip:
+        return tip, None
+    if allow_ref:
+        return tip, None
+    where = (
+        f"the default branch {default[0]} ({default[1][:12]})"
+        if default
+        else "no default branch (origin/HEAD, origin/main or main)"
+    )
+    return tip, Verdict(
+        False,
+        f"--ref {ref} ({tip[:12]}) is not {where}; the gate checks only the default branch "
+        "(pass --allow-ref to check another ref)",
+    )
+
+
+def verify_change(
+    blobs: GitBlobs,
+    ref: str,
+    change_id: str,
+    now: dt.datetime,
+    bot: BotIdentity,
+    *,
+    allow_ref: bool = False,
+) -> Verdict:
+    """The gate: the change's record on the default branch, as the bot's decision merge added it."""
+    tip, refused = _pinned_ref(blobs, ref, allow_ref)
+    if refused is not None:
+        return refused
+    path, record = _find(blobs, tip, ref, change_id)
+    unproven = provenance(_arrival(blobs, tip, path), path, bot)
+    if unproven is not None:
+        return unproven
+    raw = blobs.read_file(tip, record.evidence.path)
     current = None if raw is None else documents.parse(raw, record.evidence.path).sha256
     return verify(record, current, now)
 

@@ -8,17 +8,19 @@ governed path at content outside the reviewed tree. Paths are looked up tree by 
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.adapters.git.process import SHA, Git, Reader, parse_commit, parse_tree
 from bot.domain.errors import CabError
-from bot.domain.git_objects import TreeEntry
+from bot.domain.git_objects import CommitHeader, TreeEntry
 
 _TREE, _SYMLINK, _SUBMODULE = "40000", "120000", "160000"
 _REGULAR = ("100644", "100755")
 _TREES_KEPT = 256
+_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 
 
 class RepositoryError(CabError):
@@ -175,6 +177,65 @@ class GitBlobs:
             if process.poll() is None:
                 process.kill()
             process.communicate()
+
+    def files_named(self, sha: str, directory: str, name: str) -> list[str]:
+        """Every `directory/<yyyy-mm>/name` at a commit, without reading the month trees here.
+
+        How a record is found without listing every record: `decisions/<tier>` holds a few month
+        directories, and git is asked (pipelined, one `cat-file` request each) for `<month>/name`
+        in each. Only month-shaped names are asked about, so no tree entry can reach the protocol.
+        """
+        entry = self._entry(sha, directory)
+        if entry is None or entry.mode != _TREE:
+            return []
+        months = [e.name for e in self._tree(entry.oid).entries if e.mode == _TREE and _MONTH.match(e.name)]
+        requests = [f"{entry.oid}:{month}/{name}" for month in months]
+        pipe = self.git.objects()
+        pipe.ask(requests)
+        return [f"{directory}/{m}/{name}" for m, r in zip(months, requests, strict=True) if pipe.get(r)]
+
+    def commit(self, sha: str) -> CommitHeader:
+        """The parsed commit a full object id names."""
+        return parse_commit(sha, self.git.read_object(sha, "commit"))
+
+    def _back(self, tip: str, steps: int, path: str) -> bytes | None:
+        """The blob at `path` in the commit `steps` first parents behind `tip`, or None."""
+        answer = self.git.objects().get(f"{tip}~{steps}:{path}")
+        return answer[1] if answer is not None and answer[0] == "blob" else None
+
+    def arrival(self, tip: str, path: str) -> tuple[str, bytes | None] | None:
+        """A first-parent commit of `tip` where `path` first holds the tip's bytes, and the bytes
+        it held at that commit's first parent (None: absent, or the commit is the root).
+
+        Galloping back from the tip (1, 2, 4, ... first parents) until the bytes differ, then
+        bisecting: about 2·log2(distance) lookups of `tip~n:path`, each answered by the one
+        `cat-file --batch` process, instead of a path-limited walk of the whole history.
+        None when the tip has no blob at `path`.
+        """
+        wanted = self._back(tip, 0, path)
+        if wanted is None:
+            return None
+        same, step = 0, 1  # `same` holds the tip's bytes; find a `differs` that does not
+        while self._back(tip, same + step, path) == wanted:
+            same, step = same + step, step * 2
+        differs = same + step
+        while differs - same > 1:
+            middle = (same + differs) // 2
+            same, differs = (middle, differs) if self._back(tip, middle, path) == wanted else (same, middle)
+        sha = self.git.object_id(f"{tip}~{same}")
+        assert sha is not None  # `same` steps back from the tip hold a blob, so the commit exists
+        return sha, self._back(tip, differs, path)
+
+    def default_branch(self) -> tuple[str, str] | None:
+        """(name, tip) of the default branch: the remote's (`origin/HEAD`, as `git clone` records
+        it), else `origin/main`, else the local `main`; None when the clone has none of them."""
+        remote_head = self.git.run("symbolic-ref", "-q", "refs/remotes/origin/HEAD", check=False)
+        candidates = [remote_head.stdout.strip()] if remote_head.returncode == 0 else []
+        candidates += ["refs/remotes/origin/main", "refs/heads/main"]
+        for ref in candidates:
+            if ref.startswith("refs/") and (tip := self.git.object_id(ref)) is not None:
+                return ref.removeprefix("refs/heads/").removeprefix("refs/remotes/"), tip
+        return None
 
     def branches(self) -> list[tuple[str, str]]:
         """(ref name, sha) of every local branch and remote-tracking branch."""

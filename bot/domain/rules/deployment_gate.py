@@ -1,18 +1,67 @@
-"""The deployment gate: is this change approved, unexpired and untampered? Pure; `now` passed in."""
+"""The deployment gate: is this change approved, unexpired and untampered? Pure; `now` passed in.
+
+A record alone proves nothing: anyone can write one on a branch or push one. The gate accepts a
+record only as it arrived through a decision merge on the default branch's first-parent line that
+the bot made (`provenance`), with an outcome its tier allows (`verify`); who "the bot" is comes
+from `bot.domain.rules.bot_commits`, the audit's rule.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.domain.git_objects import CommitHeader
+from bot.domain.identity import BotIdentity
 from bot.domain.models import Decision
 from bot.domain.models.decision import APPROVING_OUTCOMES
+from bot.domain.rules.approval import outcome_allowed
+from bot.domain.rules.bot_commits import made_by_bot, merge_identity_problem
 
 
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
     reason: str
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How the record reached the branch tip: the newest first-parent commit that changed it."""
+
+    path: str
+    commit: CommitHeader
+    added: bool  # the record is absent at the commit's first parent
+    record_commit: CommitHeader | None  # the merge's second parent (the final-record commit)
+
+
+def provenance(arrival: Arrival | None, path: str, bot: BotIdentity) -> Verdict | None:
+    """None when the record arrived through the bot's decision merge; else why it did not count."""
+    if arrival is None:
+        return Verdict(False, f"{path} was never added by a first-parent commit of the branch")
+    sha = arrival.commit.sha[:12]
+    if len(arrival.commit.parents) != 2:
+        return Verdict(
+            False, f"{path} was written by commit {sha}, not by a decision merge (pushed directly?)"
+        )
+    if not arrival.added:
+        return Verdict(False, f"{path} was changed by merge {sha} after it was decided")
+    problem = merge_identity_problem(arrival.commit, bot)
+    if problem is not None:
+        return Verdict(False, f"{path} was added by merge {sha}, which the bot did not make: {problem}")
+    record_commit = arrival.record_commit
+    if record_commit is None or not made_by_bot(record_commit, bot):
+        who = (
+            ""
+            if record_commit is None
+            else f": author {record_commit.author.name} <{record_commit.author.email}>"
+        )
+        shown = "?" if record_commit is None else record_commit.sha[:12]
+        return Verdict(
+            False,
+            f"{path} was merged by {sha} from final-record commit {shown}, which the bot did not make{who}",
+        )
+    return None
 
 
 def verify(
@@ -24,6 +73,12 @@ def verify(
     """`evidence_sha256` is the canonical hash of the evidence file as it is now (None if gone)."""
     if record.outcome not in APPROVING_OUTCOMES:
         return Verdict(False, f"{record.change_id} is {record.outcome}, not approved")
+    if not outcome_allowed(record.risk.tier, record.outcome):
+        return Verdict(
+            False,
+            f"{record.change_id} is {record.outcome} at tier {record.risk.tier}, "
+            "which that tier never allows",
+        )
     if evidence_sha256 is None:
         return Verdict(
             False, f"{record.evidence.path} is missing: the evidence was deleted after the decision"

@@ -17,44 +17,18 @@ from typing import Any, TypeVar
 from bot.domain import documents
 from bot.domain.errors import InputError
 from bot.domain.findings import Finding
-from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, Ident, LogEntry, ObjectStore, lookup
+from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models.decision import Approval
 from bot.domain.pull_request import Team, User
 from bot.domain.rules import codeowners, records
 from bot.domain.rules.approval import Judged, Owners, refusals
+from bot.domain.rules.bot_commits import made_by_bot, merge_identity_problem
 
 T = TypeVar("T")
 
-# GitHub's REST merge endpoint and GraphQL `createCommitOnBranch` cannot set the committer: a merge
-# or final-record commit made through them is authored by the token's account and committed by
-# GitHub itself. Only this exact identity is accepted, and only as committer.
-GITHUB_COMMITTER = Ident("GitHub", "noreply@github.com")
 WALK = 16  # PR commits followed before asking the store for a merge base
-
-
-def same(ident: Ident, bot: BotIdentity) -> bool:
-    return ident.name == bot.name and ident.email.lower() == bot.email.lower()
-
-
-def is_github(ident: Ident) -> bool:
-    return ident.name == GITHUB_COMMITTER.name and ident.email.lower() == GITHUB_COMMITTER.email
-
-
-def made_by_bot(header: CommitHeader, bot: BotIdentity) -> bool:
-    """Authored by the bot, and committed by the bot or by GitHub on the bot's behalf."""
-    return same(header.author, bot) and (same(header.committer, bot) or is_github(header.committer))
-
-
-def merge_identity_problem(header: CommitHeader, bot: BotIdentity) -> str | None:
-    """None when the bot made the merge: author and committer the bot, or committer GitHub's merge API."""
-    if made_by_bot(header, bot):
-        return None
-    return (
-        f"author {header.author.name} <{header.author.email}>, committer {header.committer.name} "
-        f"<{header.committer.email}>; expected {bot.name} <{bot.email}> (committer may be GitHub's merge API)"
-    )
 
 
 def _merge_base(store: ObjectStore, first: str, second: str) -> str | None:

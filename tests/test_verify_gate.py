@@ -1,0 +1,184 @@
+"""`cab verify` accepts only what the bot's decision merge put on the default branch.
+
+Each attack is a real git history (tests.repo_builder); each must end in exit 1 and one line
+saying why, where before the gate passed it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.repo_builder import AUTHOR, MONTH, OUTSIDER, PROJECT, SECURITY, RepoBuilder, Tweak, honest_history
+
+
+@pytest.fixture(autouse=True)
+def _default_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAB_BOT_NAME", raising=False)
+    monkeypatch.delenv("CAB_BOT_EMAIL", raising=False)
+
+
+@pytest.fixture
+def honest(tmp_path: Path) -> RepoBuilder:
+    builder = RepoBuilder(tmp_path / "repo")
+    honest_history(builder)
+    return builder
+
+
+def verify(
+    builder: RepoBuilder, change_id: str, *extra: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    code = main(["verify", change_id, "--repo", str(builder.root), *extra])
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    assert len(lines) == 1, lines
+    return code, lines[0]
+
+
+def test_an_honest_decision_passes(honest: RepoBuilder, capsys: pytest.CaptureFixture[str]) -> None:
+    code, line = verify(honest, "identity-gw-1", capsys=capsys)
+    assert (code, line.split(" (")[0]) == (0, "ok: identity-gw-1 approved")
+
+
+def test_the_default_branch_named_as_ref_is_accepted(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert verify(honest, "payments-api-1", "--ref", "main", capsys=capsys)[0] == 0
+
+
+def test_a_record_pushed_straight_to_main_is_refused(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = honest.write_record("payments-api-9", "low", "auto_approved")
+    pushed = honest.commit("Add payments-api-9", who=OUTSIDER)
+    code, line = verify(honest, "payments-api-9", capsys=capsys)
+    assert code == 1
+    assert line == (
+        f"not approved: {path} was written by commit {pushed[:12]}, not by a decision merge (pushed directly?)"
+    )
+
+
+def test_a_record_edited_on_main_after_its_decision_is_refused(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = f"decisions/low/{MONTH}/payments-api-1.yaml"
+    honest.write(path, honest.read(path).replace(b"Risk tier", b"Risk  tier"))
+    edited = honest.commit("Touch up the rationale", who=OUTSIDER)
+    code, line = verify(honest, "payments-api-1", capsys=capsys)
+    assert (code, line) == (
+        1,
+        f"not approved: {path} was written by commit {edited[:12]}, not by a decision merge (pushed directly?)",
+    )
+
+
+@pytest.fixture
+def self_approved_branch(honest: RepoBuilder) -> RepoBuilder:
+    """A PR branch carrying its author's own `auto_approved` record for a high-risk pack."""
+    honest.git("checkout", "-q", "-b", "pr/edge-proxy-9", "main")
+    honest.write_record("edge-proxy-9", "high", "auto_approved", claimed_tier="low")
+    honest.commit("Evidence and decision for edge-proxy-9", who=AUTHOR)
+    honest.git("checkout", "-q", "main")
+    return honest
+
+
+def test_another_ref_is_refused_and_named(
+    self_approved_branch: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, line = verify(self_approved_branch, "edge-proxy-9", "--ref", "pr/edge-proxy-9", capsys=capsys)
+    assert code == 1
+    assert line.startswith("not approved: --ref pr/edge-proxy-9 (")
+    assert "is not the default branch main (" in line and "--allow-ref" in line
+
+
+def test_an_allowed_ref_still_needs_the_bots_decision_merge(
+    self_approved_branch: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, line = verify(
+        self_approved_branch, "edge-proxy-9", "--ref", "pr/edge-proxy-9", "--allow-ref", capsys=capsys
+    )
+    assert code == 1
+    assert "not by a decision merge" in line
+
+
+def test_an_outcome_the_tier_never_allows_is_refused(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    honest.decide("edge-proxy-2", "high", Tweak(outcome="auto_approved", approvers=[]))
+    code, line = verify(honest, "edge-proxy-2", capsys=capsys)
+    assert (code, line) == (
+        1,
+        "not approved: edge-proxy-2 is auto_approved at tier high, which that tier never allows",
+    )
+
+
+def test_a_merge_made_by_a_person_is_refused(honest: RepoBuilder, capsys: pytest.CaptureFixture[str]) -> None:
+    decided = honest.decide("identity-gw-2", "medium", Tweak(merge_by=SECURITY))
+    code, line = verify(honest, "identity-gw-2", capsys=capsys)
+    assert code == 1
+    assert line.startswith(
+        f"not approved: {decided.record_path} was added by merge {decided.merge[:12]}, which the bot did "
+        f"not make: author {SECURITY.login} <{SECURITY.email}>"
+    )
+
+
+def test_a_final_record_commit_made_by_a_person_is_refused(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decided = honest.decide("identity-gw-3", "medium", Tweak(record_commit_by=AUTHOR))
+    code, line = verify(honest, "identity-gw-3", capsys=capsys)
+    assert code == 1
+    assert f"from final-record commit {decided.head[:12]}, which the bot did not make" in line
+
+
+def test_at_judges_exception_expiry_at_the_given_time(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # edge-proxy-1 relies on edge-nghttp2, which expires 30 days after 2026-11-19T08:00Z.
+    assert verify(honest, "edge-proxy-1", "--at", "2026-12-19T07:59:59Z", capsys=capsys)[0] == 0
+    code, line = verify(honest, "edge-proxy-1", "--at", "2026-12-19T08:00:00Z", capsys=capsys)
+    assert (code, line) == (
+        1,
+        "not approved: exception edge-nghttp2 expired at 2026-12-19T08:00:00+00:00; "
+        "the change is no longer covered",
+    )
+
+
+def test_at_without_a_time_zone_is_a_usage_error(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", "edge-proxy-1", "--repo", str(honest.root), "--at", "2026-12-19T08:00:00"]) == 2
+    assert "has no time zone" in capsys.readouterr().err
+
+
+def test_two_records_for_one_change_are_refused(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    honest.write(
+        "decisions/low/2026-12/payments-api-1.yaml",
+        honest.read(f"decisions/low/{MONTH}/payments-api-1.yaml"),
+    )
+    honest.commit("A second copy", who=OUTSIDER)
+    code, line = verify(honest, "payments-api-1", capsys=capsys)
+    assert code == 1
+    assert "has 2 decision records on HEAD" in line
+
+
+def test_a_record_in_the_root_commit_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    builder = RepoBuilder(tmp_path / "repo")
+    builder.write(".github/CODEOWNERS", "* @example/platform\n")
+    builder.write("risk-model/v1.0.yaml", (PROJECT / "risk-model" / "v1.0.yaml").read_bytes())
+    path = builder.write_record("payments-api-9", "low", "auto_approved")
+    root = builder.commit("Initial CAB repository", who=OUTSIDER)
+    code, line = verify(builder, "payments-api-9", capsys=capsys)
+    assert (code, line) == (
+        1,
+        f"not approved: {path} was written by commit {root[:12]}, not by a decision merge (pushed directly?)",
+    )
+
+
+def test_a_change_never_decided_on_the_default_branch_is_not_found(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert verify(honest, "edge-proxy-7", capsys=capsys) == (1, "no decision for 'edge-proxy-7' on HEAD")
