@@ -12,7 +12,7 @@ from bot.domain.comments import MARKER
 from bot.domain.rules import records
 from bot.domain.rules.trailers import from_message
 from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab, record_of
-from tests.sandbox import HIGH, LOW, MEDIUM
+from tests.sandbox import DATA, HIGH, LOW, MEDIUM
 
 LOW_RECORD = "decisions/low/2026-11/payments-api-7.4.2.yaml"
 MEDIUM_RECORD = "decisions/medium/2026-11/identity-gateway-3.0.0.yaml"
@@ -180,6 +180,17 @@ def test_pr_touching_another_decision_record_is_refused(cab: Cab) -> None:
     assert result.status == "refused"
     assert "only the bot writes under decisions/" in result.summary
     assert cab.status(cab.pr(number).head_sha) == "failure"
+
+
+def test_pr_editing_a_released_risk_model_is_refused_at_once(cab: Cab) -> None:
+    """Decisions re-verify under the model version they name: that file never changes (issue 12)."""
+    model = (DATA / "risk-model" / "v1.0.yaml").read_bytes().replace(b"low_max: 50", b"low_max: 99")
+    assert b"low_max: 99" in model
+    number = cab.submit(LOW, extra={"risk-model/v1.0.yaml": model})
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert "risk-model/v1.0.yaml: a released risk model is never edited" in result.summary
+    assert cab.pr(number).state == "open"
 
 
 def test_pr_smuggling_an_exception_decision_is_refused(cab: Cab) -> None:

@@ -90,6 +90,10 @@ def classify_changes(files: Sequence[ChangedFile]) -> Scope:
                 exceptions.append(path)
         elif kind.kind in ("Decision", "ExceptionDecision"):
             records.append(path)
+        elif kind.kind == "RiskModel" and change.status != "added":
+            refusals.append(
+                f"{path}: a released risk model is never edited or deleted; publish a new version"
+            )
     if len(evidence) > 1:
         refusals.append(f"one evidence pack per pull request, found {len(evidence)}: {', '.join(evidence)}")
     return Scope(tuple(evidence), tuple(exceptions), tuple(records), tuple(policy), tuple(refusals))
