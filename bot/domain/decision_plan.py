@@ -64,8 +64,7 @@ class Reading:
     """What the plan for a target will look at, beyond the document itself."""
 
     reviews: bool = False  # reviews, commits and comments (not for the low tier: nothing changes it)
-    owned_path: str | None = None  # whose CODEOWNERS owners must be resolved into teams
-    team_slugs: tuple[str, ...] = ()
+    team_slugs: tuple[str, ...] = ()  # the teams CODEOWNERS names as owners of the decision path
     record_path: str | None = None  # a record of ours the head may already carry (a crashed run)
 
 
@@ -169,12 +168,7 @@ def reading(target: Target, document: bytes | None, base: BaseBranch) -> Reading
     if assessed.tier == "low":
         return Reading(record_path=existing)
     named = owners_for(base.codeowners, assessed.owned_path)
-    return Reading(
-        reviews=True,
-        owned_path=assessed.owned_path,
-        team_slugs=tuple(team_slugs(named)),
-        record_path=existing,
-    )
+    return Reading(reviews=True, team_slugs=tuple(team_slugs(named)), record_path=existing)
 
 
 # -- the decision -------------------------------------------------------------------------------------

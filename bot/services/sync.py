@@ -57,11 +57,11 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     target = triage(files)
     if isinstance(target, Plan):
         return apply(forge, pr, target)
-    irregular = irregular_governed_files(forge, pr, files)
+    governed, irregular = read_governed(forge, pr, files)
     if irregular:
         return apply(forge, pr, irregular_files(irregular))
     base = base_branch.load(forge, forge.branch_head(pr.base_ref))
-    document = forge.read_file(pr.head_sha, target.path)
+    document = governed.get(target.path)  # the target is one of the governed files just read
     snapshot = gather(forge, pr, files, document, reading(target, document, base))
     decided = plan(target, snapshot, base, now, identity)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
@@ -70,20 +70,24 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     return apply(forge, pr, decided)
 
 
-def irregular_governed_files(forge: Forge, pr: PullRequest, files: tuple[ChangedFile, ...]) -> list[str]:
-    """Every governed path the PR adds or changes that is not a plain file at its head, with why.
+def read_governed(
+    forge: Forge, pr: PullRequest, files: tuple[ChangedFile, ...]
+) -> tuple[dict[str, bytes | None], list[str]]:
+    """Every governed file the PR adds or changes, as blobs at its head, and each one that is not a
+    plain file, with why.
 
-    Each is read as a blob (the forges refuse to follow anything else); on GitHub the head's
-    governed files arrive in one query, so this costs no request of its own."""
-    found = []
+    The forges refuse to follow anything but a blob; on GitHub the head's governed files arrive
+    in one query, so this costs no request of its own."""
+    blobs: dict[str, bytes | None] = {}
+    irregular = []
     for change in files:
         if change.status == "removed" or not is_governed(change.path):
             continue
         try:
-            forge.read_file(pr.head_sha, change.path)
+            blobs[change.path] = forge.read_file(pr.head_sha, change.path)
         except NotARegularFile as exc:
-            found.append(f"{exc.path} {exc.why}")
-    return found
+            irregular.append(f"{exc.path} {exc.why}")
+    return blobs, irregular
 
 
 def gather(
