@@ -5,13 +5,26 @@ from bot.domain.models.evidence import EvidencePack
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.models.exception_record import ExceptionRecord
 from bot.domain.models.risk_model import RiskModel
+from bot.domain.models.signers import Signers
 
-MODELS_BY_KIND: dict[str, type[EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision]] = {
+GovernedDocument = EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision | Signers
+
+MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "EvidencePack": EvidencePack,
     "Exception": ExceptionRecord,
     "RiskModel": RiskModel,
     "Decision": Decision,
     "ExceptionDecision": ExceptionDecision,
+    "Signers": Signers,
 }
 
-__all__ = ["MODELS_BY_KIND", "Decision", "EvidencePack", "ExceptionDecision", "ExceptionRecord", "RiskModel"]
+__all__ = [
+    "MODELS_BY_KIND",
+    "Decision",
+    "EvidencePack",
+    "ExceptionDecision",
+    "ExceptionRecord",
+    "GovernedDocument",
+    "RiskModel",
+    "Signers",
+]
