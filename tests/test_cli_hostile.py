@@ -82,6 +82,21 @@ CASES: list[tuple[list[str], int, str]] = [
     (["audit", "--repo", "{demo}", "--since", "nosuch"], 2, "'nosuch' does not name a commit"),
     (["audit", "--repo", "{demo}", "-o", "{file}/report.txt"], 2, "cannot write the report: Not a directory"),
     (["audit", "--repo", "{demo}", "--online"], 2, "no GitHub repository; pass --github OWNER/NAME"),
+    # simulate: the proposed model must be a risk model
+    (["simulate", "--repo", "{demo}"], 2, "the following arguments are required: --model"),
+    (["simulate", "--repo", "{demo}", "--model", "{pack}"], 2, "this is an EvidencePack, not a RiskModel"),
+    (
+        ["simulate", "--repo", "{demo}", "--model", "{dir}/missing.yaml"],
+        2,
+        "missing.yaml:1:1: file not found",
+    ),
+    (["simulate", "--repo", "{dir}", "--model", "{model}"], 2, "{dir}: not a git repository"),
+    (
+        ["simulate", "--repo", "{demo}", "--model", "{model}", "--since", "nosuch"],
+        2,
+        "unknown revision 'nosuch'",
+    ),
+    (["simulate", "--repo", "{empty}", "--model", "{model}"], 2, "unknown revision 'HEAD'"),
 ]
 
 
@@ -100,6 +115,7 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "empty": str(root / "empty"),
         "demo": str(demo),
         "pack": str(demo / "evidence" / "2026-11" / "payments-api-7.4.2.yaml"),
+        "model": str(demo / "risk-model" / "v1.0.yaml"),
         "unwritable": "/proc/cab-cannot-create-this",
     }
 

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "submit": ("submit_cmd", "open (or update) the CAB pull request for an evidence pack"),
     "action": ("action_cmd", "run the lifecycle step for the current GitHub Actions event"),
     "audit": ("audit_cmd", "re-verify every decision on the branch from git history alone"),
+    "simulate": ("simulate_cmd", "re-score past decisions under a proposed risk model (what-if)"),
 }
 
 
