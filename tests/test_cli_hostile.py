@@ -97,6 +97,11 @@ CASES: list[tuple[list[str], int, str]] = [
         "unknown revision 'nosuch'",
     ),
     (["simulate", "--repo", "{empty}", "--model", "{model}"], 2, "unknown revision 'HEAD'"),
+    # lint: a repository, and a revision in it
+    (["lint", "--repo", "{dir}/missing"], 2, "argument --repo: {dir}/missing: no such directory"),
+    (["lint", "--repo", "{dir}", "--ref", "HEAD"], 2, "{dir}: not a git repository"),
+    (["lint", "--repo", "{demo}", "--ref", "nosuch"], 2, "unknown revision 'nosuch'"),
+    (["lint", "--repo", "{dir}"], 1, "{dir}: no CODEOWNERS file"),
 ]
 
 
