@@ -97,6 +97,20 @@ CASES: list[tuple[list[str], int, str]] = [
         "unknown revision 'nosuch'",
     ),
     (["simulate", "--repo", "{empty}", "--model", "{model}"], 2, "unknown revision 'HEAD'"),
+    # export: formats, outputs, times
+    (["export", "--repo", "{demo}", "--format", "sqlite"], 2, "--format sqlite needs -o FILE"),
+    (["export", "--repo", "{demo}", "--format", "xml"], 2, "argument --format: invalid choice: 'xml'"),
+    (["export", "--repo", "{demo}", "-o", "{dir}"], 2, "{dir} is a directory; -o takes a file path"),
+    (["export", "--repo", "{demo}", "-o", "{file}/x.csv"], 2, "cab export: cannot write"),
+    (["export", "--repo", "{demo}", "-o", "{unwritable}/x.csv"], 2, "cab export: cannot write"),
+    (["export", "--repo", "{demo}", "--since", "tomorrow"], 2, "'tomorrow' is not an ISO 8601 date-time"),
+    (
+        ["export", "--repo", "{demo}", "--since", "2026-12-02T00:00:00Z", "--until", "2026-12-01T00:00:00Z"],
+        2,
+        "--until must be after --since",
+    ),
+    (["export", "--repo", "{dir}"], 2, "{dir}: not a git repository"),
+    (["export", "--repo", "{empty}"], 2, "'HEAD' does not name a commit"),
     # lint: a repository, and a revision in it
     (["lint", "--repo", "{dir}/missing"], 2, "argument --repo: {dir}/missing: no such directory"),
     (["lint", "--repo", "{dir}", "--ref", "HEAD"], 2, "{dir}: not a git repository"),
