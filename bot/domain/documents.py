@@ -88,6 +88,8 @@ def _validated(raw: bytes, source: str, expect: type[M] | None, limits: Limits) 
     model_type = expect or MODELS_BY_KIND.get(_kind(doc))
     if model_type is None:
         raise _kind_error(load_bytes(raw, source, limits))
+    if expect is not None and MODELS_BY_KIND.get(_kind(doc), expect) is not expect:
+        raise _wrong_kind(load_bytes(raw, source, limits), expect)
     try:
         model = model_type.model_validate(doc.data)
     except ValidationError as exc:
@@ -107,6 +109,15 @@ def _kind_error(doc: Document) -> InputError:
     if kind is None:
         return InputError.at(doc.source, line, column, f"missing 'kind' (one of: {allowed})")
     return InputError.at(doc.source, line, column, f"unknown kind {kind!r} (one of: {allowed})")
+
+
+def _wrong_kind(doc: Document, expect: type[BaseModel]) -> InputError:
+    """A document of another known kind where one kind is expected (a pack given as `--model`)."""
+    wanted = next((kind for kind, model in MODELS_BY_KIND.items() if model is expect), expect.__name__)
+    line, column = doc.locate(("kind",))
+    article = "an" if wanted[:1] in "AEIOU" else "a"
+    message = f"kind: {_kind(doc)} where {article} {wanted} is expected; give {article} {wanted} file here"
+    return InputError.at(doc.source, line, column, message)
 
 
 def _problems(exc: ValidationError, doc: Document, model_type: type[BaseModel]) -> list[Problem]:
