@@ -21,6 +21,7 @@ from bot.domain.errors import CabError
 # A module has `register(parser)`, which adds the command's arguments and sets `handler`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo_cmd", "run the whole lifecycle offline in a sandbox repository"),
+    "sandbox": ("sandbox_cmd", "try your own pack offline: a sandbox forge driven step by step"),
     "init": ("init_cmd", "lay out a new CAB repository (never overwrites)"),
     "validate": ("validate_cmd", "check governed YAML files against their schemas and the repository layout"),
     "score": ("score_cmd", "score evidence packs with the risk model and explain the result"),
