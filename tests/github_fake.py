@@ -399,10 +399,12 @@ class FakeGitHub:
         if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
             return self._merge(method, path, int(g[1]), body)
         if method == "GET" and rel == "/pulls":
-            head = query["head"][0].split(":", 1)[1]
+            head = query["head"][0].split(":", 1)[1] if "head" in query else None
             found = [
-                self._pr_body(n) for n, pr in self.prs.items() if pr["branch"] == head and not pr["merged"]
-            ]
+                self._pr_body(n)
+                for n, pr in sorted(self.prs.items(), reverse=True)  # newest first: no update times here
+                if head in (None, pr["branch"]) and not pr["merged"]
+            ][: int(query.get("per_page", ["30"])[0])]
             simple = [{k: v for k, v in pr.items() if k in _SIMPLE_KEYS} for pr in found]
             return self._reply(method, path, 200, simple)
         if method == "POST" and rel == "/pulls":

@@ -247,7 +247,7 @@ def test_rerun_after_crash_between_record_commit_and_merge_converges(
     cab.sync(number)
     cab.forge.review(number, "bob-cab", "APPROVED")
 
-    def crash(*_args: object) -> str:
+    def crash(*_args: object, **_kwargs: object) -> str:
         raise RuntimeError("runner died")
 
     monkeypatch.setattr(cab.forge, "merge", crash)

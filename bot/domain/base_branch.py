@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.domain import documents
 from bot.domain.documents import Loaded
 from bot.domain.errors import InputError
-from bot.domain.layout import classify
+from bot.domain.layout import classify, records_of
 from bot.domain.models import ExceptionDecision, ExceptionRecord, RiskModel
 from bot.domain.rules.codeowners import first_found
 from bot.domain.rules.exception_status import ExceptionState
@@ -66,7 +66,7 @@ class BaseBranch:
     model: Loaded[RiskModel]
     codeowners: str
     exceptions: tuple[Loaded[ExceptionRecord], ...]
-    decided_change_ids: frozenset[str]
+    decided_change_ids: frozenset[str]  # of the changes the PR's files name, those decided here
     decided_exception_ids: frozenset[str]
     problems: tuple[str, ...]  # base-branch files that could not be read (reported, never trusted)
 
@@ -81,7 +81,8 @@ def _newest_model_path(paths: list[str]) -> str | None:
     return max(versions)[1] if versions else None
 
 
-def load(forge: Blobs, sha: str) -> BaseBranch:
+def load(forge: Blobs, sha: str, changed: Sequence[str] = ()) -> BaseBranch:
+    """The base's rules; `changed`: the PR's paths, whose possible records say if it is decided."""
     problems: list[str] = []
     model_path = _newest_model_path(list(forge.list_files(sha, "risk-model")))
     if model_path is None:
@@ -94,10 +95,14 @@ def load(forge: Blobs, sha: str) -> BaseBranch:
 
     states = exception_states(forge, sha, problems)
     exceptions = [state.exception for state in states if state.approved]
+    # only the records the PR's own files can have: a path is a key, and asking for these few keeps
+    # the cost (and GitHub's answer) the same whatever the size of the history
     decided = {
         governed.id
-        for path in forge.list_files(sha, "decisions")
-        if (governed := classify(path)) is not None and governed.kind == "Decision"
+        for path in sorted({r for p in changed for r in records_of(p)})
+        if (governed := classify(path)) is not None
+        and governed.kind == "Decision"
+        and forge.read_file(sha, path) is not None
     }
     decided_exceptions = {state.exception.model.id for state in states if state.decision is not None}
     return BaseBranch(

@@ -32,9 +32,11 @@ COMMAND_PREFIX = "/cab"
 class Step:
     """One thing to do: re-sync a PR, or run the scheduled expiry sweep."""
 
-    kind: Literal["sync", "expire"]
+    kind: Literal["sync", "expire", "queue"]
     number: int | None = None
     why: str = ""
+    head: str | None = None  # "queue": the merge group's head and base commits
+    base: str | None = None
 
 
 class SyncStep(Protocol):
@@ -45,10 +47,22 @@ class ExpireStep(Protocol):
     def __call__(self, forge: Forge, *, now: dt.datetime, identity: BotIdentity) -> Any: ...
 
 
+class QueueStep(Protocol):
+    def __call__(self, forge: Forge, head: str, base: str) -> Any: ...
+
+
+class CatchUpStep(Protocol):
+    def __call__(
+        self, forge: Forge, sync: SyncStep, *, done: Sequence[int], now: dt.datetime, identity: BotIdentity
+    ) -> Sequence[Any]: ...
+
+
 @dataclass(frozen=True)
 class Engine:
     sync: SyncStep
     expire: ExpireStep
+    catch_up: CatchUpStep | None = None  # after a PR's sync, the open PRs whose runs were cancelled
+    queue: QueueStep | None = None  # the check on a merge queue's group
 
 
 def load_engine() -> Engine:
@@ -56,9 +70,11 @@ def load_engine() -> Engine:
     try:
         engine = importlib.import_module("bot.services.sync")
         expiry = importlib.import_module("bot.services.expiry_sweep")
+        catching_up = importlib.import_module("bot.services.catch_up")
+        queue = importlib.import_module("bot.services.merge_queue")
     except ImportError as exc:
         raise CabError(f"the lifecycle engine is not available in this build of cab: {exc}") from exc
-    return Engine(sync=engine.sync, expire=expiry.run)
+    return Engine(sync=engine.sync, expire=expiry.run, catch_up=catching_up.catch_up, queue=queue.check)
 
 
 def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
@@ -86,6 +102,14 @@ def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
         if action != "completed" or not prs:
             return []
         return [Step("sync", _number(prs[0]), f"workflow_run.{run.get('event', 'review')}")]
+    if event_name == "merge_group":  # GitHub's merge queue asks for the required checks
+        group = payload.get("merge_group") or {}
+        head, base = group.get("head_sha"), group.get("base_sha")
+        if action != "checks_requested":
+            return []
+        if not (isinstance(head, str) and isinstance(base, str)):
+            raise UsageError("the merge_group payload has no head_sha and base_sha")
+        return [Step("queue", None, "merge_group.checks_requested", head=head, base=base)]
     if event_name == "schedule":
         return [Step("expire", None, "schedule")]
     if event_name == "workflow_dispatch":
@@ -149,6 +173,12 @@ def execute(
             if step.kind == "sync" and step.number is not None:
                 result = engine.sync(forge, step.number, now=now, identity=identity)
                 report.lines.append(f"- PR #{step.number} ({step.why}): {_describe(result)}")
+            elif step.kind == "queue":
+                if engine.queue is None or step.head is None or step.base is None:
+                    raise CabError("this build of cab cannot check merge queue groups")
+                result = engine.queue(forge, step.head, step.base)
+                report.lines.append(f"- merge group {step.head[:12]} ({step.why}): {_describe(result)}")
+                report.exit_code = max(report.exit_code, 0 if result.ok else 1)
             else:
                 result = engine.expire(forge, now=now, identity=identity)
                 report.lines.append(f"- expiry sweep ({step.why}): {_describe(result)}")
@@ -159,6 +189,14 @@ def execute(
         except CabError as exc:
             report.lines.append(f"- failed: {exc.diagnostics()}")
             report.exit_code = max(report.exit_code, exc.exit_code)
+    synced = [step.number for step in steps if step.kind == "sync" and step.number is not None]
+    if synced and engine.catch_up is not None:
+        try:
+            for caught in engine.catch_up(forge, engine.sync, done=synced, now=now, identity=identity):
+                what = _describe(caught.result) if caught.error is None else f"failed: {caught.error}"
+                report.lines.append(f"- PR #{caught.number} (catching up): {what}")
+        except CabError as exc:  # the event's own PR is done; the next run catches up instead
+            report.lines.append(f"- catching up failed: {exc.diagnostics()}")
     return report
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.adapters.forge.interface import Forge, NotARegularFile
+from bot.adapters.forge.interface import BaseMovedError, Forge, NotARegularFile
 from bot.domain import base_branch
 from bot.domain.comments import MARKER
 from bot.domain.decision_plan import (
@@ -49,7 +49,21 @@ class SyncResult:
     not_counted: tuple[str, ...] = ()  # reviews that did not count, with the reason
 
 
+RACES = 3  # syncs in a row that may lose the base to another decision before one gives up
+
+
 def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) -> SyncResult:
+    """Take PR `number` as far as it can go now. When another decision lands on the base between
+    reading the previous record and merging, start again: the record must chain onto the newest."""
+    for _ in range(RACES - 1):
+        try:
+            return _sync(forge, number, now=now, identity=identity)
+        except BaseMovedError:
+            continue
+    return _sync(forge, number, now=now, identity=identity)
+
+
+def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) -> SyncResult:
     pr = forge.pull_request(number)
     if pr.state != "open":
         return SyncResult(number, "closed", f"pull request #{number} is {pr.state}; nothing to do")
@@ -60,14 +74,14 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     governed, irregular = read_governed(forge, pr, files)
     if irregular:
         return apply(forge, pr, irregular_files(irregular))
-    base = base_branch.load(forge, forge.branch_head(pr.base_ref))
+    base = base_branch.load(forge, forge.branch_head(pr.base_ref), [f.path for f in files])
     document = governed.get(target.path)  # the target is one of the governed files just read
     snapshot = gather(forge, pr, files, document, reading(target, document, base))
     decided = plan(target, snapshot, base, now, identity)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))
         decided = plan(target, snapshot, base, now, identity)
-    return apply(forge, pr, decided)
+    return apply(forge, pr, decided, base=base.sha)
 
 
 def read_governed(
@@ -120,8 +134,9 @@ def gather(
     )
 
 
-def apply(forge: Forge, pr: PullRequest, decided: Plan) -> SyncResult:
-    """Carry out a plan through the forge: every write is idempotent, so a re-run converges."""
+def apply(forge: Forge, pr: PullRequest, decided: Plan, *, base: str | None = None) -> SyncResult:
+    """Carry out a plan through the forge: every write is idempotent, so a re-run converges.
+    `base`: the base commit the plan's record chains onto; the merge is made conditional on it."""
     if decided.label is not None:
         forge.set_risk_label(pr.number, decided.label)
     forge.upsert_comment(pr.number, MARKER, decided.comment)
@@ -131,7 +146,7 @@ def apply(forge: Forge, pr: PullRequest, decided: Plan) -> SyncResult:
     forge.set_status(head, decided.check, decided.check_description)
     merged = None
     if decided.merge is not None:
-        merged = forge.merge(pr.number, head, decided.merge.subject, decided.merge.message)
+        merged = forge.merge(pr.number, head, decided.merge.subject, decided.merge.message, base=base)
     return SyncResult(
         pr.number,
         decided.status,

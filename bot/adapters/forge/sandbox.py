@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.adapters.forge.interface import ForgeError, HeadMovedError, NotARegularFile
+from bot.adapters.forge.interface import BaseMovedError, ForgeError, HeadMovedError, NotARegularFile
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.adapters.git.process import Git
 from bot.domain.identity import BotIdentity
@@ -467,12 +467,14 @@ class SandboxForge:
             self._move(pr.head_ref, sha, expected_head)
         return sha
 
-    def merge(self, number: int, sha: str, title: str, message: str) -> str:
+    def merge(self, number: int, sha: str, title: str, message: str, *, base: str | None = None) -> str:
         pr = self.pull_request(number)
         if pr.state != "open":
             raise ForgeError(f"#{number} is {pr.state}")
         if pr.head_sha != sha:
             raise HeadMovedError(f"#{number}: head is {pr.head_sha[:7]}, not the evaluated {sha[:7]}")
+        if base is not None and pr.base_sha != base:
+            raise BaseMovedError(f"#{number}: {pr.base_ref} is at {pr.base_sha[:7]}, not {base[:7]}")
         merged = self.git.run("merge-tree", "--write-tree", pr.base_sha, sha, check=False)
         if merged.returncode != 0:
             raise ForgeError(f"#{number} does not merge cleanly into {pr.base_ref}")
@@ -480,7 +482,10 @@ class SandboxForge:
         env = self._commit_env(self.identity.name, self.identity.email)
         parents = ("-p", pr.base_sha, "-p", sha)
         merge_sha = self.git.run("commit-tree", tree, *parents, "-m", message, env=env).stdout.strip()
-        self._move(pr.base_ref, merge_sha, pr.base_sha)
+        try:
+            self._move(pr.base_ref, merge_sha, pr.base_sha)  # compare-and-swap: another merge may win
+        except HeadMovedError as exc:
+            raise BaseMovedError(f"#{number}: {pr.base_ref} moved while merging") from exc
         state = self._load()
         for record in state["prs"]:
             if record["number"] == number:
@@ -512,3 +517,8 @@ class SandboxForge:
     def pull_request_numbers(self) -> list[int]:
         """Every pull request's number, oldest first (`cab sandbox list`)."""
         return [int(pr["number"]) for pr in self._load()["prs"]]
+
+    def open_pull_requests(self, limit: int) -> Sequence[int]:
+        """Open PRs, newest first (the sandbox keeps no update times)."""
+        numbers = [int(r["number"]) for r in self._load()["prs"] if r["state"] == "open"]
+        return sorted(numbers, reverse=True)[:limit]

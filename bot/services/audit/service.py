@@ -13,6 +13,7 @@ from bot.adapters.git.object_store import AuditRefused, GitRepository
 from bot.domain.findings import Finding
 from bot.domain.identity import BotIdentity
 from bot.services.audit.auditor import UNKNOWN, AuditResult, audit
+from bot.services.audit.ranges import audit_in_parallel
 from bot.services.audit.stats import Stats
 
 if TYPE_CHECKING:  # the online module imports the GitHub client: only loaded for --online
@@ -28,6 +29,7 @@ class AuditOptions:
     anchor: str | None = None
     use_cache: bool = True
     online: Facts | None = None  # cross-check reviews and teams with GitHub (`cab audit --online`)
+    jobs: int = 1  # processes for a full audit (`cab audit --jobs`; see ranges.py)
 
 
 @dataclass
@@ -104,7 +106,11 @@ def _cached_run(repo: GitRepository, head: str, options: AuditOptions) -> AuditR
             )
             _save(options, git_dir, key, combined)
             return _report(head, options, combined.commits, new.commits, combined.findings, stats)
-    full: AuditResult = audit(repo.first_parent_log(head), repo, options.bot, chain_start=None)
+    full: AuditResult = (
+        audit_in_parallel(repo, head, options.bot, options.jobs)
+        if options.jobs > 1
+        else audit(repo.first_parent_log(head), repo, options.bot, chain_start=None)
+    )
     _save(
         options,
         git_dir,
