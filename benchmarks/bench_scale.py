@@ -16,11 +16,13 @@ included:
 - `cab audit --no-cache` (and `--jobs J`): a Python process running `git log --first-parent
   --name-status`, every evidence and decision blob in one `cat-file --batch`, libyaml events.
 
-Memory is measured in separate, untimed runs: the command runs under a small launcher process
-whose `wait4` gives the command's own peak RSS (its launcher, not this benchmark, is the parent it
-was forked from), while this process samples `/proc/<pid>/status` VmHWM of every git process below
-it every few milliseconds (a git child's `ru_maxrss` would count the memory of the Python process
-it was spawned from). Validate+score is measured in-process by `bench_score` (loops compared, not a
+Memory is measured in a separate, untimed run per command: the command runs under a small
+launcher whose `wait4` gives the peak RSS of the command's whole process tree (the kernel reports
+the largest of the process and of every child it waited for, so with `--jobs` the workers too; an
+upper bound for each of them, inherited from a ~10 MiB launcher, not from this benchmark), while
+this process samples `/proc/<pid>/status` VmHWM of every git process below it every few
+milliseconds (a git child's own `ru_maxrss` would count the Python process it was spawned from).
+Validate+score is measured in-process by `bench_score` (loops compared, not a
 user's wait). Prints one table: each case's median, its floor, the ratio, the growth from the
 smallest to the largest size, peak RSS of the process and of its largest git child, and the target.
 
@@ -185,7 +187,9 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def _hwm_kib(pid: int) -> tuple[str, int] | None:
+def _hwm_kib(pid: int) -> tuple[str, int, int] | None:
+    """(name, VmHWM, RssAnon) of a process in KiB: its peak RSS, which counts the pack files and
+    their indexes git maps (shared page cache), and its private memory now."""
     try:
         with open(f"/proc/{pid}/status") as status:
             fields = dict(line.split(":", 1) for line in status if ":" in line)
@@ -193,11 +197,11 @@ def _hwm_kib(pid: int) -> tuple[str, int] | None:
         return None
     if "VmHWM" not in fields:
         return None
-    return fields["Name"].strip(), int(fields["VmHWM"].split()[0])
+    return fields["Name"].strip(), int(fields["VmHWM"].split()[0]), int(fields["RssAnon"].split()[0])
 
 
 def peak_rss(argv: list[str]) -> tuple[float, float]:
-    """Peak RSS in MiB of the command's own process, and of the largest git process below it."""
+    """Peak RSS in MiB of the command's largest process, and of the largest git process below it."""
     launcher = subprocess.Popen(
         [sys.executable, "-c", _LAUNCHER, *argv], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
@@ -210,7 +214,10 @@ def peak_rss(argv: list[str]) -> tuple[float, float]:
                 seen = _hwm_kib(pid)
                 if seen is not None and seen[0].startswith("git"):
                     git_peak[pid] = max(git_peak.get(pid, 0), seen[1])
+                    git_anon[pid] = max(git_anon.get(pid, 0), seen[2])
             stop.wait(_SAMPLE_SECONDS)
+
+    git_anon: dict[int, int] = {}
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -220,7 +227,11 @@ def peak_rss(argv: list[str]) -> tuple[float, float]:
     measured = json.loads(out.strip().splitlines()[-1])
     if measured["code"] != 0:
         raise SystemExit(f"{' '.join(argv)} exited {measured['code']}")
+    peak_anon.append(max(git_anon.values(), default=0) / 1024)
     return measured["kib"] / 1024, max(git_peak.values(), default=0) / 1024
+
+
+peak_anon: list[float] = []  # the largest git process's private memory, per `peak_rss` call
 
 
 @dataclass
