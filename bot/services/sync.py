@@ -74,7 +74,8 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
     governed, irregular = read_governed(forge, pr, files)
     if irregular:
         return apply(forge, pr, irregular_files(irregular))
-    base = base_branch.load(forge, forge.branch_head(pr.base_ref), [f.path for f in files])
+    kept = [f.path for f in files if f.status != "removed"]  # whose records say if it is decided
+    base = base_branch.load(forge, forge.branch_head(pr.base_ref), kept)
     document = governed.get(target.path)  # the target is one of the governed files just read
     snapshot = gather(forge, pr, files, document, reading(target, document, base))
     decided = plan(target, snapshot, base, now, identity)
