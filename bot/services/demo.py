@@ -71,6 +71,7 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
         {
             ".github/CODEOWNERS": _data("repo-template/.github/CODEOWNERS"),
             "risk-model/v1.0.yaml": _data("risk-model/v1.0.yaml"),
+            "policy/history.yaml": _data("repo-template/policy/history.yaml"),  # start: this root
         },
         author="sec-sam",
         message="Set up the CAB repository",
