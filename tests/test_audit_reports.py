@@ -31,7 +31,7 @@ def test_json_report_has_the_documented_top_level_shape(tampered: RepoBuilder) -
     assert set(data) == {"schema", "tool", "repository", "summary", "findings", "notes", "stats", "rules"}
     assert (data["summary"]["online"], data["notes"]) == (False, [])
     assert data["summary"]["ok"] is False
-    assert data["summary"]["findings_by_rule"] == {"governed.modified": 1}
+    assert data["summary"]["findings_by_rule"] == {"governed.modified": 1, "history.unaccounted": 1}
     assert data["findings"][0] == {
         "rule": "governed.modified",
         "commit": tampered.head(),

@@ -13,6 +13,7 @@ SCHEMA_FILES = {
     "Decision": "decision.schema.json",
     "ExceptionDecision": "exception-decision.schema.json",
     "Signers": "signers.schema.json",
+    "History": "history.schema.json",
 }
 
 
