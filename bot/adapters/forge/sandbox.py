@@ -519,3 +519,7 @@ class SandboxForge:
 
     def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:
         return self.open_pr(head, base, title, self.bot.login)
+
+    def pull_request_numbers(self) -> list[int]:
+        """Every pull request's number, oldest first (`cab sandbox list`)."""
+        return [int(pr["number"]) for pr in self._load()["prs"]]
