@@ -78,7 +78,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["score", "{dir}"], 2, "{dir}:1:1: is not a regular file"),
     (["score", "{file}"], 2, "{file}:1:1: document is empty"),
     (["score", "{pack}", "--model", "{dir}/missing.yaml"], 2, "{dir}/missing.yaml:1:1: file not found"),
-    (["score", "{pack}", "--model", "{pack}"], 2, "kind: EvidencePack where a RiskModel is expected"),
+    (["score", "{pack}", "--model", "{pack}"], 2, "this is an EvidencePack, not a RiskModel"),
     (["score", "{pack}", "--format", "xml"], 2, "argument --format: invalid choice: 'xml'"),
     # schema
     (["schema", "Bogus"], 2, "unknown kind 'Bogus'; choose one of: EvidencePack"),
@@ -121,6 +121,40 @@ CASES: list[tuple[list[str], int, str]] = [
     (["audit", "--repo", "{demo}", "--since", "nosuch"], 2, "'nosuch' does not name a commit"),
     (["audit", "--repo", "{demo}", "-o", "{file}/report.txt"], 2, "cannot write the report: Not a directory"),
     (["audit", "--repo", "{demo}", "--online"], 2, "no GitHub repository; pass --github OWNER/NAME"),
+    # simulate: the proposed model must be a risk model
+    (["simulate", "--repo", "{demo}"], 2, "the following arguments are required: --model"),
+    (["simulate", "--repo", "{demo}", "--model", "{pack}"], 2, "this is an EvidencePack, not a RiskModel"),
+    (
+        ["simulate", "--repo", "{demo}", "--model", "{dir}/missing.yaml"],
+        2,
+        "missing.yaml:1:1: file not found",
+    ),
+    (["simulate", "--repo", "{dir}", "--model", "{model}"], 2, "{dir}: not a git repository"),
+    (
+        ["simulate", "--repo", "{demo}", "--model", "{model}", "--since", "nosuch"],
+        2,
+        "unknown revision 'nosuch'",
+    ),
+    (["simulate", "--repo", "{empty}", "--model", "{model}"], 2, "unknown revision 'HEAD'"),
+    # export: formats, outputs, times
+    (["export", "--repo", "{demo}", "--format", "sqlite"], 2, "--format sqlite needs -o FILE"),
+    (["export", "--repo", "{demo}", "--format", "xml"], 2, "argument --format: invalid choice: 'xml'"),
+    (["export", "--repo", "{demo}", "-o", "{dir}"], 2, "{dir} is a directory; -o takes a file path"),
+    (["export", "--repo", "{demo}", "-o", "{file}/x.csv"], 2, "cab export: cannot write"),
+    (["export", "--repo", "{demo}", "-o", "{unwritable}/x.csv"], 2, "cab export: cannot write"),
+    (["export", "--repo", "{demo}", "--since", "tomorrow"], 2, "'tomorrow' is not an ISO 8601 date-time"),
+    (
+        ["export", "--repo", "{demo}", "--since", "2026-12-02T00:00:00Z", "--until", "2026-12-01T00:00:00Z"],
+        2,
+        "--until must be after --since",
+    ),
+    (["export", "--repo", "{dir}"], 2, "{dir}: not a git repository"),
+    (["export", "--repo", "{empty}"], 2, "'HEAD' does not name a commit"),
+    # lint: a repository, and a revision in it
+    (["lint", "--repo", "{dir}/missing"], 2, "argument --repo: {dir}/missing: no such directory"),
+    (["lint", "--repo", "{dir}", "--ref", "HEAD"], 2, "{dir}: not a git repository"),
+    (["lint", "--repo", "{demo}", "--ref", "nosuch"], 2, "unknown revision 'nosuch'"),
+    (["lint", "--repo", "{dir}"], 1, "{dir}: no CODEOWNERS file"),
 ]
 
 
@@ -139,6 +173,7 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "empty": str(root / "empty"),
         "demo": str(demo),
         "pack": str(demo / "evidence" / "2026-11" / "payments-api-7.4.2.yaml"),
+        "model": str(demo / "risk-model" / "v1.0.yaml"),
         "unwritable": "/proc/cab-cannot-create-this",
     }
 

@@ -38,6 +38,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "submit": ("submit_cmd", "open (or update) the CAB pull request for an evidence pack"),
     "action": ("action_cmd", "run the lifecycle step for the current GitHub Actions event"),
     "audit": ("audit_cmd", "re-verify every decision on the branch from git history alone"),
+    "simulate": ("simulate_cmd", "re-score past decisions under a proposed risk model (what-if)"),
+    "export": ("export_cmd", "write every decision, re-verified, as CSV, JSON Lines or SQLite for auditors"),
+    "lint": ("lint_cmd", "check CODEOWNERS for lines GitHub skips and governed paths without their owners"),
 }
 
 
