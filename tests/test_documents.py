@@ -250,7 +250,7 @@ def test_missing_kind_lists_the_kinds() -> None:
 
 def test_expected_kind_overrides_the_documents_claim() -> None:
     text = dump_yaml(exception_record())
-    assert _first(text, EvidencePack)[2].startswith("kind: Input should be 'EvidencePack'")
+    assert _first(text, EvidencePack)[2] == "this is an Exception, not an EvidencePack"
 
 
 def test_kind_chooses_the_model_when_none_is_expected() -> None:

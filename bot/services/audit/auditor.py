@@ -101,6 +101,8 @@ def audit(
             out.stats.add(result.decision)
         if result.approved_exception is not None:
             out.stats.add_exception(result.approved_exception)
+        if result.row is not None:
+            out.stats.add_row(result.row)
         if result.link is not None:
             out.has_decisions = True
             if newer is None:

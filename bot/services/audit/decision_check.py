@@ -33,6 +33,7 @@ from bot.services.audit.merge_check import (
     Memo,
     MergeCheck,
     Reviewable,
+    decision_row,
     none_if_none,
     owning_teams,
     problems_text,
@@ -79,6 +80,7 @@ class DecisionCheck(MergeCheck):
             submitted_at=evidence.submitted_at if evidence else None,
             exceptions=tuple(uses),
         )
+        self.result.row = decision_row(record, self.entry.sha, evidence.submitted_at if evidence else None)
         return self.result
 
     def _parse(self, oid: str, path: str, model: type[Any]) -> documents.Loaded[Any]:
