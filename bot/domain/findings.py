@@ -20,6 +20,9 @@ RULES: dict[str, str] = {
     "history.policy-unparseable": (
         "policy/history.yaml at the audited tip cannot be parsed or breaks the schema"
     ),
+    "history.rewritten": (
+        "the tip an earlier audit of this repository verified is no longer an ancestor of the branch"
+    ),
     "chain.broken": "a decision's `previous` is not the record sha256 of the decision before it",
     "governed.modified": "a governed file was modified outside a decision merge",
     "governed.deleted": "a governed file was deleted",

@@ -73,6 +73,19 @@ class GitRepository:
     def git_dir(self) -> Path:
         return self._git.git_dir()
 
+    def branch_name(self, rev: str) -> str | None:
+        """The full ref name a revision is (`refs/heads/main`), or None (a commit id, a detached HEAD)."""
+        if rev.startswith("-") or "\n" in rev:
+            return None
+        done = self._run("rev-parse", "--symbolic-full-name", rev, check=False)  # rev is no option
+        name = done.stdout.strip()
+        return name if done.returncode == 0 and name.startswith("refs/") and " " not in name else None
+
+    def first_parent_root(self, head: str) -> str:
+        """The root commit the first-parent line of `head` ends in."""
+        done = self._run("rev-list", "--first-parent", "--max-parents=0", head, "--")
+        return done.stdout.split()[-1]
+
     # -- the one pass over history ----------------------------------------------------------
 
     def first_parent_log(self, head: str, stop: str | None = None) -> Iterator[LogEntry]:
