@@ -42,6 +42,7 @@ from bot.domain.rules.trailers import (
     of_exception_decision,
 )
 from bot.domain.scoring import score
+from bot.domain.signature_proof import UNPROVEN, EvidenceProof, SignatureCheck
 
 PlanStatus = Literal["refused", "invalid", "pending", "merged"]
 CheckState = Literal["pending", "success", "failure"]
@@ -78,6 +79,7 @@ class Snapshot:
     existing_record: bytes | None = None  # the record at `Reading.record_path` on the head, if any
     record_writer: Commit | None = None  # the commit that last changed that record on the head
     bot_login: str | None = None  # the account the forge links the bot's commits to, if it knows
+    proof: EvidenceProof = UNPROVEN  # what checking the pack's attachments (bundle, tool output) found
     commits: tuple[Commit, ...] = ()
     reviews: tuple[Review, ...] = ()
     comments: tuple[Comment, ...] = ()
@@ -176,9 +178,11 @@ def triage(files: Sequence[ChangedFile]) -> Target | Plan:
     return Target("exception", scope.exception_paths[0], scope)
 
 
-def reading(target: Target, document: bytes | None, base: BaseBranch) -> Reading:
+def reading(
+    target: Target, document: bytes | None, base: BaseBranch, proof: EvidenceProof = UNPROVEN
+) -> Reading:
     """What `plan` will look at for this target; nothing when the document alone refuses it."""
-    assessed = _assess(target, document, base)
+    assessed = _assess(target, document, base, proof)
     if isinstance(assessed, Plan):
         return Reading()
     path = assessed.record_path
@@ -223,24 +227,29 @@ def _load(target: Target, raw: bytes | None) -> Loaded[EvidencePack] | Loaded[Ex
     return loaded
 
 
-def _assess(target: Target, raw: bytes | None, base: BaseBranch) -> _Assessed | Plan:
+def _assess(target: Target, raw: bytes | None, base: BaseBranch, proof: EvidenceProof) -> _Assessed | Plan:
     loaded = _load(target, raw)
     if isinstance(loaded, Plan):
         return loaded
     model = loaded.model
     if isinstance(model, EvidencePack):
-        risk = assess_risk(model, base.model, target.scope.policy_paths)
+        risk = assess_risk(model, base.model, target.scope.policy_paths, proof.signature)
         path = records.record_path(model, risk.tier)
         return _Assessed(loaded, risk.tier, path, path, risk)
     return _Assessed(loaded, "exception", records.exception_record_path(model), target.path)
 
 
-def assess_risk(pack: EvidencePack, model: Loaded[RiskModel], policy_paths: Sequence[str]) -> RiskAssessment:
+def assess_risk(
+    pack: EvidencePack,
+    model: Loaded[RiskModel],
+    policy_paths: Sequence[str],
+    signature: SignatureCheck = UNPROVEN.signature,
+) -> RiskAssessment:
     """Score with the base branch's model; a change that touches policy is high tier.
 
     The audit re-assesses every recorded decision with this same function.
     """
-    return with_policy_override(score(pack, model.model, model.sha256), policy_paths)
+    return with_policy_override(score(pack, model.model, model.sha256, signature), policy_paths)
 
 
 def owners(codeowners: str, path: str, teams: Mapping[str, Team | None]) -> Owners:
@@ -262,7 +271,7 @@ def plan(
     target: Target, snapshot: Snapshot, base: BaseBranch, now: dt.datetime, identity: BotIdentity
 ) -> Plan:
     """What one sync does to this pull request, given what it read."""
-    assessed = _assess(target, snapshot.document, base)
+    assessed = _assess(target, snapshot.document, base, snapshot.proof)
     if isinstance(assessed, Plan):
         return assessed
     loaded = assessed.loaded
@@ -479,6 +488,14 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
     refused = facts.foreign_records(pack.change_id, "Decision")
     if refused:
         return refused
+    if facts.snapshot.proof.mismatches:
+        return refusal(
+            "Evidence does not match its attachments",
+            [
+                *facts.snapshot.proof.mismatches,
+                "Run `cab collect` again: it writes the pack and its attachments together.",
+            ],
+        )
     risk = assessed.risk
     assert risk is not None
     tier_note = None
@@ -487,7 +504,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
             facts.target.scope.policy_paths[:5]
         )
     path = assessed.record_path
-    cover = coverage(pack, facts.base.exceptions, facts.now)
+    cover = coverage(pack, facts.base.exceptions, facts.now, facts.snapshot.proof.signature)
     verdict = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
     scored = render.ScoredPack(
         facts.target.path, pack.change_id, pack.title, evidence.sha256, risk, pack.missing_sections

@@ -63,6 +63,10 @@ RULES: dict[str, str] = {
     "model.unparseable": "the risk model at the base commit cannot be parsed",
     "model.hash-mismatch": "the risk model at the base commit does not hash to the recorded sha256",
     "score.mismatch": "re-scoring the evidence gives a different score, tier or breakdown",
+    "evidence.attachment-mismatch": (
+        "a sourced value in the pack differs from what its attached tool output gives "
+        "(field, declared, derived)"
+    ),
     "score.override-unjustified": "tier_override policy_change but the merge changes no policy path",
     "score.policy-change-not-high": "the merge changes a policy path but the decision is not high tier",
     "outcome.invalid": "the outcome is not allowed for the tier (e.g. auto_approved above low)",

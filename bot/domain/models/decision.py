@@ -42,8 +42,9 @@ class RiskAssessment(CabModel):
     model_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+$")]
     model_sha256: Sha256
     breakdown: list[FactorResult]
-    # Set when the tier is not the score's: a PR that changes policy is always high.
-    tier_override: Literal["policy_change"] | None = None
+    # Set when the tier is not the score's: a PR that changes policy is always high; a model's
+    # floor raises a pack that lacks the proof the floor requires.
+    tier_override: Literal["policy_change", "model_floor"] | None = None
 
     @property
     def score_decimal(self) -> Decimal:
