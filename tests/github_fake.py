@@ -95,6 +95,10 @@ class FakeGitHub:
         self.missing_orgs: set[str] = set()  # organizations that do not exist (teams are keyed by slug)
         self.unreadable_teams: set[str] = set()  # teams the token may not read (a GITHUB_TOKEN)
         self.log: list[str] = []
+        self.comment_edits: dict[int, list[dict[str, Any]]] = {}  # comment id -> who edited it, in order
+        # The base branch's ruleset: a pull-request rule whose "require approval of the most recent
+        # reviewable push" is this (None: no pull-request rule at all).
+        self.last_push_approval: bool | None = True
         self._crash_at: int | str | None = None
         self._lose_at: int | str | None = None
         self._lost_as: int | None = None
@@ -210,6 +214,17 @@ class FakeGitHub:
         item = comment(self._id(), who, body, _stamp(at))
         self.prs[number]["comments"].append(item)
         return item
+
+    def edit_comment(
+        self, number: int, comment_id: int, who: dict[str, Any], body: str, at: dt.datetime | None = None
+    ) -> None:
+        """`who` edits a comment in the web UI (a maintainer may edit anyone's comment)."""
+        for item in self.prs[number]["comments"]:
+            if item["id"] == comment_id:
+                item["body"], item["updated_at"] = body, _stamp(at)
+                self.comment_edits.setdefault(comment_id, []).append(who)
+                return
+        raise KeyError(comment_id)
 
     # The first PR's lists, for tests that only ever have one PR.
     def _only(self) -> dict[str, Any]:

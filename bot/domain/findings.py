@@ -60,6 +60,10 @@ RULES: dict[str, str] = {
     "approval.bot": "the approver is a bot",
     "approval.stale": "the approval was given on another commit or other evidence",
     "approval.no-pull-request": "an approval is recorded but the record names no pull request",
+    "approval.before-membership": (
+        "the approval was given before its reviewer's first recorded membership of the team (or the "
+        "reviewer is not in the record's membership snapshot)"
+    ),
     "exception.missing": "a high-tier approval relies on no exception",
     "exception.not-at-base": "an exception relied on does not exist in exceptions/ at the base commit",
     "exception.unparseable": "an exception relied on cannot be parsed",
@@ -80,6 +84,10 @@ RULES: dict[str, str] = {
     "online.review-other-commit": "on GitHub the recorded review is on another commit than reviewed_sha",
     "online.team-missing": "the approver's team no longer exists on GitHub (or the token cannot see it)",
     "online.team-id-changed": "the approver's team slug now names a team with another id than recorded",
+    "online.last-push-approval-off": (
+        "the default branch's rules do not require approval of the most recent reviewable push, so "
+        "GitHub does not stop a pusher from approving their own push (its API does not name pushers)"
+    ),
 }
 
 

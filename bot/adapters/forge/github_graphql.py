@@ -76,17 +76,29 @@ query CabSnapshot($owner: String!, $name: String!, $number: Int!) {
       }
       commits(first: 100) {
         pageInfo { hasNextPage }
-        nodes { commit { oid message author { ...person } committer { ...person } } }
+        nodes {
+          commit {
+            oid message author { ...person } committer { ...person }
+            authors(first: 20) { pageInfo { hasNextPage } nodes { ...person } }
+          }
+        }
       }
       comments(first: 100) {
         pageInfo { hasNextPage }
-        nodes { fullDatabaseId body createdAt updatedAt author { ...account } }
+        nodes {
+          fullDatabaseId body createdAt updatedAt author { ...account } editor { ...account }
+          userContentEdits(first: 20) { pageInfo { hasNextPage } nodes { editor { ...account } } }
+        }
       }
       latest: commits(last: 1) {
         nodes { commit { oid status { contexts { context state description } } } }
       }
       baseRef {
         name
+        rules(first: 100) {
+          pageInfo { hasNextPage }
+          nodes { type parameters { ... on PullRequestParameters { requireLastPushApproval } } }
+        }
         target {
           oid
           ... on Commit {
@@ -242,10 +254,17 @@ def reviews(nodes: list[Mapping[str, Any]]) -> list[Review]:
 
 
 def commits(nodes: list[Mapping[str, Any]]) -> list[Commit]:
+    """Each commit with the accounts GitHub links to its authors' e-mails (`authors` lists the
+    author and every `Co-authored-by:`), so co-authors map to accounts as GitHub maps them."""
     out = []
     for n in nodes:
         c = n["commit"]
         author, committer = c.get("author") or {}, c.get("committer") or {}
+        linked = []
+        for person in (c.get("authors") or {}).get("nodes") or []:
+            user = account((person or {}).get("user"))
+            if user is not None and person.get("email"):
+                linked.append((str(person["email"]).lower(), user))
         out.append(
             Commit(
                 sha=str(c["oid"]),
@@ -254,9 +273,34 @@ def commits(nodes: list[Mapping[str, Any]]) -> list[Commit]:
                 author_email=str(author.get("email") or ""),
                 committer_email=str(committer.get("email") or ""),
                 message=str(c["message"]),
+                linked=tuple(linked),
             )
         )
     return out
+
+
+def last_push_approval(rules: Mapping[str, Any] | None) -> bool | None:
+    """Whether a pull-request rule on the base branch requires approval of the most recent
+    reviewable push; None when the rules could not be read whole."""
+    if rules is None:
+        return None
+    for node in rules.get("nodes") or []:
+        if (node or {}).get("type") == "PULL_REQUEST" and (node.get("parameters") or {}).get(
+            "requireLastPushApproval"
+        ):
+            return True
+    return None if rules["pageInfo"]["hasNextPage"] else False
+
+
+def editors(node: Mapping[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """Everyone GitHub says edited a comment (REST-shaped), and whether that list is complete."""
+    edits = node.get("userContentEdits") or {"nodes": [], "pageInfo": {"hasNextPage": False}}
+    people = [e.get("editor") for e in edits.get("nodes") or []] + [node.get("editor")]
+    found = [u for p in people if p is not None and (u := rest_user(p)) is not None]
+    complete = not edits["pageInfo"]["hasNextPage"] and all(
+        p is None or rest_user(p) is not None for p in people
+    )
+    return found, complete
 
 
 def rest_comments(nodes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -267,6 +311,8 @@ def rest_comments(nodes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "user": rest_user(n.get("author")),
             "created_at": str(n["createdAt"]),
             "updated_at": str(n["updatedAt"]),
+            "editors": editors(n)[0],
+            "edits_known": editors(n)[1],
         }
         for n in nodes
         if n.get("fullDatabaseId") is not None

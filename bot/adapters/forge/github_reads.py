@@ -88,6 +88,7 @@ class GitHubReads:
         self._statuses: dict[str, list[dict[str, Any]]] = {}  # sha -> its statuses, newest first
         self._head_of: dict[str, int] = {}  # PR head sha -> PR number
         self._head_loaded: set[int] = set()
+        self._last_push: dict[int, bool | None] = {}  # PR -> its base's last-push-approval rule
 
     def pr_data(self, number: int) -> dict[str, Any]:
         """The PR, REST-shaped; the writes keep it up to date (labels, merged)."""
@@ -145,6 +146,7 @@ class GitHubReads:
             "changed_files": int(pr["changedFiles"]),
         }
         self._head_of[head] = number
+        self._last_push[number] = gql.last_push_approval(base_ref.get("rules"))
         complete = {key: not pr[key]["pageInfo"]["hasNextPage"] for key in ("files", "reviews", "commits")}
         files = gql.changed_files(pr["files"]["nodes"])
         if (
@@ -285,6 +287,7 @@ class GitHubReads:
             state=state,
             labels=tuple(str(label["name"]) for label in data.get("labels", [])),
             body=str(data.get("body") or ""),
+            last_push_approval=self._last_push.get(number),
         )
 
     def commits(self, number: int) -> Sequence[Commit]:
@@ -372,6 +375,11 @@ class GitHubReads:
                 body=str(item.get("body") or ""),
                 created_at=_time(item["created_at"]),
                 updated_at=_time(item["updated_at"]),
+                editors=tuple(
+                    _required_user(u, f"editor of comment {item['id']}") for u in item.get("editors", [])
+                ),
+                # REST names no editor: an edited comment read there has unknown editors
+                edits_known=bool(item.get("edits_known", item["created_at"] == item["updated_at"])),
             )
             for item in self.raw_comments(number)
             if item.get("user")

@@ -7,7 +7,10 @@ decision's approvals are compared with what GitHub says now:
 
 - the PR's reviews, one paginated list call per decision (never one call per review);
 - each team once per audit (`GET /orgs/{org}/teams/{slug}` and its members), however many
-  decisions name it.
+  decisions name it;
+- the audited branch's rules once (`GET /repos/{o}/{r}/rules/branches/{branch}`): without
+  "require approval of the most recent reviewable push" GitHub does not stop a pusher approving
+  their own push, and its API names no pusher for the bot to check (`online.last-push-approval-off`).
 
 Current membership cannot prove historical membership, and the record keeps the membership at
 decision time (`team_members`, already checked offline). So an approver who has since left the team
@@ -111,6 +114,10 @@ class Facts(Protocol):
         """The team `org/slug` and its members; None if it does not exist (or cannot be seen)."""
         ...
 
+    def last_push_approval(self, branch: str) -> bool:
+        """Whether a ruleset rule on `branch` requires approval of the most recent reviewable push."""
+        ...
+
 
 # -- pure -------------------------------------------------------------------------------------
 
@@ -192,6 +199,27 @@ def compare(
             note("online.not-member-now", f"{who} is no longer in {slug}")
         seen_teams.add(slug)
     return out
+
+
+def last_push_findings(facts: Facts, branch: str | None, head: str) -> list[Finding]:
+    """GitHub's API names nobody who pushed a commit, so only its ruleset setting "require approval
+    of the most recent reviewable push" stops a pusher approving their own push; the bot waits
+    without it, and the audit says so."""
+    rule = "online.last-push-approval-off"
+    if branch is None:
+        detached = "cannot tell which branch to check (detached HEAD); pass --ref BRANCH"
+        return [Finding(rule, head, None, detached)]
+    if facts.last_push_approval(branch):
+        return []
+    return [
+        Finding(
+            rule,
+            head,
+            None,
+            f"no ruleset rule on {branch} requires approval of the most recent reviewable push "
+            "(Settings > Rules > Rulesets > Require a pull request before merging)",
+        )
+    ]
 
 
 def cross_check(entries: Iterable[LogEntry], store: ObjectStore, facts: Facts) -> OnlineResult:
@@ -320,6 +348,17 @@ class GitHubFacts:
                 commit_id=str(item.get("commit_id") or ""),
             )
         return out
+
+    def last_push_approval(self, branch: str) -> bool:
+        """`GET /repos/{o}/{r}/rules/branches/{branch}`: every active rule that applies to the branch
+        (repository and organization rulesets alike), readable with the repository's read access."""
+        url = f"{self._repo}/rules/branches/{quote(branch, safe='')}"
+        rules = self._pages(url, f"read the rules of branch {branch}")
+        return any(
+            item.get("type") == "pull_request"
+            and bool((item.get("parameters") or {}).get("require_last_push_approval"))
+            for item in rules
+        )
 
     def team(self, slug: str) -> TeamFact | None:
         org, _, name = slug.partition("/")
