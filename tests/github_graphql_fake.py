@@ -85,6 +85,7 @@ class _Root:
         )
         new = fake.api_commit(fake._changed(expected, changes), [expected], message)
         fake.refs[name] = new
+        fake.branch_moved(name)
         return {"commit": _Commit(fake, new), "ref": None, "clientMutationId": input.get("clientMutationId")}
 
 
@@ -111,27 +112,7 @@ class _Repository:
 
 
 def _ref(fake: FakeGitHub, name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "target": _Commit(fake, fake.refs[name]),
-        "rules": lambda _info, **page: _rules(fake, page),
-    }
-
-
-def _rules(fake: FakeGitHub, page: dict[str, Any]) -> dict[str, Any]:
-    """The branch's active ruleset rules: one pull-request rule, as `fake.last_push_approval` sets it."""
-    if fake.last_push_approval is None:
-        return connection([], **page)
-    parameters = {
-        "__typename": "PullRequestParameters",
-        "allowedMergeMethods": ["merge"],
-        "dismissStaleReviewsOnPush": True,
-        "requireCodeOwnerReview": False,
-        "requireLastPushApproval": fake.last_push_approval,
-        "requiredApprovingReviewCount": 1,
-        "requiredReviewThreadResolution": False,
-    }
-    return connection([{"type": "PULL_REQUEST", "parameters": parameters}], **page)
+    return {"name": name, "target": _Commit(fake, fake.refs[name])}
 
 
 class _PullRequest:

@@ -38,7 +38,7 @@ def commit_by(user: User, sha: str = HEAD) -> Commit:
 
 
 def snapshot(tier: str = "medium", **overrides: Any) -> ApprovalInput:
-    pr = PullRequest(7, "Change", AUTHOR, HEAD, "change/x", "b" * 40, "main", "open", last_push_approval=True)
+    pr = PullRequest(7, "Change", AUTHOR, HEAD, "change/x", "b" * 40, "main", "open")
     base = ApprovalInput(
         tier=tier,
         pr=pr,

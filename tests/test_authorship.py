@@ -103,20 +103,6 @@ def test_the_pusher_of_a_commit_may_not_approve_it() -> None:
     assert "@carol-cab is the pusher of commit hhhhhhh" in result.dismissed[0].reason
 
 
-def test_an_unknown_pusher_without_the_forges_last_push_rule_makes_the_change_wait() -> None:
-    data = snapshot(reviews=[review(BOB)])
-    unguarded = dataclasses.replace(data, pr=dataclasses.replace(data.pr, last_push_approval=False))
-    result = evaluate(unguarded)
-    assert result.status == "pending"
-    assert "requires approval of the most recent reviewable push" in result.summary
-
-
-def test_known_pushers_need_no_forge_rule() -> None:
-    data = snapshot(commits=[dataclasses.replace(commit_by(AUTHOR), pusher=AUTHOR)], reviews=[review(BOB)])
-    unguarded = dataclasses.replace(data, pr=dataclasses.replace(data.pr, last_push_approval=None))
-    assert evaluate(unguarded).status == "approved"
-
-
 def test_low_tier_needs_no_known_author() -> None:
     commit = dataclasses.replace(commit_by(AUTHOR), author=None, author_email="c@nowhere.example")
     assert evaluate(snapshot("low", commits=[commit])).status == "auto_approved"

@@ -25,7 +25,7 @@ BASE = BaseBranch("b0" * 20, MODEL, CODEOWNERS, (), frozenset(), frozenset(), ()
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 BOT = BotIdentity("cab-bot", "cab-bot@users.noreply.github.com")
 HEAD = "a1" * 20
-PR = PullRequest(7, "Change", AUTHOR, HEAD, "change/x", "b" * 40, "main", "open", last_push_approval=True)
+PR = PullRequest(7, "Change", AUTHOR, HEAD, "change/x", "b" * 40, "main", "open")
 EVIDENCE = "evidence/2026-11/payments-api-7.4.2.yaml"
 
 

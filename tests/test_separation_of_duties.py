@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.domain.rules import records
-from tests.both_forges import FORGES, Cab, GitHubCab, SandboxCab, assert_audits_clean, make_cab, record_of
+from tests.both_forges import FORGES, Cab, SandboxCab, assert_audits_clean, make_cab, record_of
 from tests.sandbox import MEDIUM
 
 MEDIUM_RECORD = "decisions/medium/2026-11/identity-gateway-3.0.0.yaml"
@@ -100,33 +100,6 @@ def test_a_commit_under_the_authors_identity_does_not_let_its_pusher_approve(tmp
         result = cab.sync(number)
         assert result.status == "pending"
         assert any("@carol-cab is the pusher of commit" in reason for reason in result.not_counted)
-        assert_audits_clean(cab, tmp_path / "audit.txt")
-
-
-def test_without_the_last_push_ruleset_github_changes_wait_since_no_pusher_is_known(tmp_path: Path) -> None:
-    """GitHub's API names nobody who pushed: Carol's push under Alice's identity is told apart
-    only by the ruleset "require approval of the most recent reviewable push". Without it, the
-    change waits and the comment says which setting is missing."""
-    for cab in make_cab("github", tmp_path):
-        assert isinstance(cab, GitHubCab)
-        cab.fake.last_push_approval = False
-        number = _submitted(cab)
-        alice = ("alice-eng", cab.email("alice-eng"))
-        cab.push_as(number, {"notes.txt": NOTE}, pusher="carol-cab", identity=alice)
-        cab.review(number, "carol-cab")
-        result = cab.sync(number)
-        assert result.status == "pending"
-        assert "requires approval of the most recent reviewable push" in _bot_comment(cab, number)
-        assert_audits_clean(cab, tmp_path / "audit.txt")
-
-
-def test_with_no_pull_request_rule_at_all_github_changes_wait_too(tmp_path: Path) -> None:
-    for cab in make_cab("github", tmp_path):
-        assert isinstance(cab, GitHubCab)
-        cab.fake.last_push_approval = None
-        number = _submitted(cab)
-        cab.review(number, "bob-cab")
-        assert cab.sync(number).status == "pending"
         assert_audits_clean(cab, tmp_path / "audit.txt")
 
 

@@ -10,6 +10,16 @@ from dataclasses import dataclass
 
 RULES: dict[str, str] = {
     "anchor.not-ancestor": "the recorded anchor commit is no longer an ancestor of the audited branch",
+    "history.unaccounted": (
+        "a first-parent commit after the recorded start is neither the bot's decision merge nor listed "
+        "in policy/history.yaml (a direct push, a merge by a person, a squash merge)"
+    ),
+    "history.start-not-found": (
+        "policy/history.yaml names a start that is not a first-parent commit of the branch"
+    ),
+    "history.policy-unparseable": (
+        "policy/history.yaml at the audited tip cannot be parsed or breaks the schema"
+    ),
     "chain.broken": "a decision's `previous` is not the record sha256 of the decision before it",
     "governed.modified": "a governed file was modified outside a decision merge",
     "governed.deleted": "a governed file was deleted",
@@ -84,10 +94,6 @@ RULES: dict[str, str] = {
     "online.review-other-commit": "on GitHub the recorded review is on another commit than reviewed_sha",
     "online.team-missing": "the approver's team no longer exists on GitHub (or the token cannot see it)",
     "online.team-id-changed": "the approver's team slug now names a team with another id than recorded",
-    "online.last-push-approval-off": (
-        "the default branch's rules do not require approval of the most recent reviewable push, so "
-        "GitHub does not stop a pusher from approving their own push (its API does not name pushers)"
-    ),
 }
 
 

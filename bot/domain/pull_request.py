@@ -53,9 +53,6 @@ class PullRequest:
     state: Literal["open", "closed", "merged"]
     labels: tuple[str, ...] = ()
     body: str = ""
-    # Whether the base branch's rules make the forge itself require the most recent push to be
-    # approved by someone other than its pusher (GitHub's ruleset setting); None: not known.
-    last_push_approval: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -95,10 +95,6 @@ query CabSnapshot($owner: String!, $name: String!, $number: Int!) {
       }
       baseRef {
         name
-        rules(first: 100) {
-          pageInfo { hasNextPage }
-          nodes { type parameters { ... on PullRequestParameters { requireLastPushApproval } } }
-        }
         target {
           oid
           ... on Commit {
@@ -279,26 +275,19 @@ def commits(nodes: list[Mapping[str, Any]]) -> list[Commit]:
     return out
 
 
-def last_push_approval(rules: Mapping[str, Any] | None) -> bool | None:
-    """Whether a pull-request rule on the base branch requires approval of the most recent
-    reviewable push; None when the rules could not be read whole."""
-    if rules is None:
-        return None
-    for node in rules.get("nodes") or []:
-        if (node or {}).get("type") == "PULL_REQUEST" and (node.get("parameters") or {}).get(
-            "requireLastPushApproval"
-        ):
-            return True
-    return None if rules["pageInfo"]["hasNextPage"] else False
-
-
 def editors(node: Mapping[str, Any]) -> tuple[list[dict[str, Any]], bool]:
-    """Everyone GitHub says edited a comment (REST-shaped), and whether that list is complete."""
+    """Everyone GitHub says edited a comment (REST-shaped), and whether that list is complete: an
+    edit whose editor GitHub no longer names (a deleted account) leaves it incomplete."""
     edits = node.get("userContentEdits") or {"nodes": [], "pageInfo": {"hasNextPage": False}}
-    people = [e.get("editor") for e in edits.get("nodes") or []] + [node.get("editor")]
-    found = [u for p in people if p is not None and (u := rest_user(p)) is not None]
-    complete = not edits["pageInfo"]["hasNextPage"] and all(
-        p is None or rest_user(p) is not None for p in people
+    nodes = [e or {} for e in edits.get("nodes") or []]
+    people = [rest_user(e.get("editor")) for e in nodes]
+    last = node.get("editor")
+    people.append(rest_user(last) if last is not None else None)
+    found = [u for u in people if u is not None]
+    complete = (
+        not edits["pageInfo"]["hasNextPage"]
+        and all(u is not None for u in people[:-1])
+        and (last is None or people[-1] is not None)
     )
     return found, complete
 

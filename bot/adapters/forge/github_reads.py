@@ -88,7 +88,6 @@ class GitHubReads:
         self._statuses: dict[str, list[dict[str, Any]]] = {}  # sha -> its statuses, newest first
         self._head_of: dict[str, int] = {}  # PR head sha -> PR number
         self._head_loaded: set[int] = set()
-        self._last_push: dict[int, bool | None] = {}  # PR -> its base's last-push-approval rule
 
     def pr_data(self, number: int) -> dict[str, Any]:
         """The PR, REST-shaped; the writes keep it up to date (labels, merged)."""
@@ -146,7 +145,6 @@ class GitHubReads:
             "changed_files": int(pr["changedFiles"]),
         }
         self._head_of[head] = number
-        self._last_push[number] = gql.last_push_approval(base_ref.get("rules"))
         complete = {key: not pr[key]["pageInfo"]["hasNextPage"] for key in ("files", "reviews", "commits")}
         files = gql.changed_files(pr["files"]["nodes"])
         if (
@@ -287,7 +285,6 @@ class GitHubReads:
             state=state,
             labels=tuple(str(label["name"]) for label in data.get("labels", [])),
             body=str(data.get("body") or ""),
-            last_push_approval=self._last_push.get(number),
         )
 
     def commits(self, number: int) -> Sequence[Commit]:

@@ -13,8 +13,7 @@ Rules (DESIGN "The lifecycle on GitHub", THREATS "Approval bypass"):
   owner, the reviewer was a recorded member when the review was given
   (`bot.domain.rules.membership`), and the reviewer is neither a bot nor the PR author nor anyone
   who wrote the change (`bot.domain.rules.authorship`: authors, committers, co-authors, pushers);
-- an identity that wrote the change but maps to no account, or a pusher nobody can name while
-  the forge does not itself require approval of the latest push, makes the change wait;
+- an identity that wrote the change but maps to no account makes the change wait;
 - `/cab reject <reason>` and `/cab conditions <text>` count only from a counting owner, read
   from the comment's current body, and only as the owner's own words: never from code blocks or
   quotes (`bot.domain.rules.commands`), nor from a comment anyone else edited; only formal reviews
@@ -228,18 +227,12 @@ def _judged(data: ApprovalInput, wrote: authorship.Authorship) -> Judged:
     )
 
 
-def unknown_authors(wrote: authorship.Authorship, last_push_unguarded: bool) -> list[str]:
+def unknown_authors(wrote: authorship.Authorship) -> list[str]:
     """What the change waits for because the bot cannot tell who wrote it (fail closed)."""
-    needs = [
+    return [
         f"an account for every identity that wrote the change: {who} maps to no account"
         for who in wrote.unknown
     ]
-    if last_push_unguarded:
-        needs.append(
-            "a ruleset on the base branch that requires approval of the most recent reviewable push "
-            "(the forge does not say who pushed the head, so no approval can be told apart from the pusher's)"
-        )
-    return needs
 
 
 def _latest_decisive(reviews: Sequence[Review]) -> dict[int, Review]:
@@ -374,7 +367,7 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
             decided_by_comment=command[2],
         )
 
-    needs = unknown_authors(wrote, authorship.last_push_unguarded(data.pr, data.commits)) + [
+    needs = unknown_authors(wrote) + [
         text
         for _rule, text in unmet(
             data.tier, len(tally.approvals), data.owners, data.exception_ids, data.exception_gaps

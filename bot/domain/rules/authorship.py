@@ -3,8 +3,9 @@
 Git identities are claims typed by whoever makes a commit, so every one of them is an author:
 each commit's author and committer, every `Co-authored-by:` trailer (read by git's trailer rules,
 `bot.domain.rules.trailers.git_trailers`), and whoever pushed each commit where the forge can tell
-(the sandbox can; GitHub's API cannot, so there its ruleset "require approval of the most recent
-reviewable push" must do it, see `last_push_unguarded`). Each identity is mapped to an account
+(the sandbox can; GitHub's API names no pusher, and its ruleset "require approval of the most
+recent reviewable push" cannot stand in: the bot's own record commit would be that push, see
+docs/github-setup.md). Each identity is mapped to an account
 (the forge's link of the e-mail, or GitHub's noreply form `ID+login@users.noreply.github.com`);
 one that maps to no account fails closed: nobody can be sure the approver did not write it.
 """
@@ -77,9 +78,3 @@ def of_change(pr: PullRequest, commits: Sequence[Commit], is_bot: Callable[[User
         if commit.pusher is not None:
             add(commit.pusher, f"pusher of commit {short}", "")
     return Authorship(conflicted, tuple(dict.fromkeys(unknown)))
-
-
-def last_push_unguarded(pr: PullRequest, commits: Sequence[Commit]) -> bool:
-    """True when some commit's pusher is unknown and the forge does not itself require the last
-    push to be approved by someone else: then nobody can tell whether the approver pushed it."""
-    return pr.last_push_approval is not True and any(c.pusher is None for c in commits)

@@ -10,7 +10,8 @@ decision's approvals are compared with what GitHub says now:
   decisions name it;
 - the audited branch's rules once (`GET /repos/{o}/{r}/rules/branches/{branch}`): without
   "require approval of the most recent reviewable push" GitHub does not stop a pusher approving
-  their own push, and its API names no pusher for the bot to check (`online.last-push-approval-off`).
+  their own push, and its API names no pusher for the bot to check (a note,
+  `online.last-push-approval-off`: the bot's record commit rules that setting out).
 
 Current membership cannot prove historical membership, and the record keeps the membership at
 decision time (`team_members`, already checked offline). So an approver who has since left the team
@@ -51,6 +52,11 @@ NOTES: dict[str, str] = {
         "the approver is no longer a member of the team; the record keeps the membership at decision time"
     ),
     "online.login-renamed": "the reviewer's account has been renamed since the decision",
+    "online.last-push-approval-off": (
+        "no rule on the branch requires approval of the most recent reviewable push, and GitHub's API "
+        "names no pusher: an approval by someone who pushed under another person's identity cannot be "
+        "told apart (the bot's record commit rules that setting out, docs/github-setup.md)"
+    ),
 }
 
 
@@ -201,24 +207,20 @@ def compare(
     return out
 
 
-def last_push_findings(facts: Facts, branch: str | None, head: str) -> list[Finding]:
-    """GitHub's API names nobody who pushed a commit, so only its ruleset setting "require approval
-    of the most recent reviewable push" stops a pusher approving their own push; the bot waits
-    without it, and the audit says so."""
-    rule = "online.last-push-approval-off"
+def last_push_notes(facts: Facts, branch: str | None, head: str) -> list[Note]:
+    """What GitHub cannot tell: who pushed. Its ruleset setting "require approval of the most
+    recent reviewable push" would stop a pusher approving their own push, but the bot's own
+    record commit is then that push and GitHub refuses the merge, so the setup keeps it off
+    (docs/github-setup.md) and the audit says what is left unchecked. A note, not a finding."""
+    kind = "online.last-push-approval-off"
     if branch is None:
-        detached = "cannot tell which branch to check (detached HEAD); pass --ref BRANCH"
-        return [Finding(rule, head, None, detached)]
+        return [
+            Note(kind, head, None, "cannot tell which branch to check (detached HEAD); pass --ref BRANCH")
+        ]
     if facts.last_push_approval(branch):
         return []
     return [
-        Finding(
-            rule,
-            head,
-            None,
-            f"no ruleset rule on {branch} requires approval of the most recent reviewable push "
-            "(Settings > Rules > Rulesets > Require a pull request before merging)",
-        )
+        Note(kind, head, None, f"no rule on {branch} requires approval of the most recent reviewable push")
     ]
 
 
