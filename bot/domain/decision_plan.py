@@ -25,10 +25,10 @@ from bot.domain.errors import InputError, Problem
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord, RiskModel
-from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment
+from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment, TeamMembership
 from bot.domain.placement import placement_problems
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
-from bot.domain.rules import records
+from bot.domain.rules import membership, records
 from bot.domain.rules.approval import ApprovalInput, ApprovalResult, Owners, evaluate
 from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.coverage import Coverage, coverage
@@ -340,6 +340,17 @@ def approved_shas_to_diff(pr: PullRequest, commits: Sequence[Commit], reviews: S
     return sorted({r.commit_id for r in reviews if r.state == "APPROVED"} & in_pr - {pr.head_sha})
 
 
+def recorded_membership(raw: bytes | None, path: str) -> list[TeamMembership]:
+    """The membership snapshot of the record already on the head (the bot's pending record)."""
+    if raw is None:
+        return []
+    try:
+        record = documents.parse(raw, path).model
+    except InputError:
+        return []
+    return list(record.membership) if isinstance(record, Decision | ExceptionDecision) else []
+
+
 def _verdict(
     facts: _Facts,
     assessed: _Assessed,
@@ -347,31 +358,22 @@ def _verdict(
     kind: records.RecordKind,
     requester: str,
     cover: Coverage | None = None,
-) -> ApprovalResult:
+) -> tuple[ApprovalResult, list[TeamMembership]]:
+    """The approval verdict, and the owning teams' membership it relied on (recorded with it)."""
     snap = facts.snapshot
     if assessed.tier == "low":  # auto-approved: no review, commit or owner can change that
-        return evaluate(
-            ApprovalInput(
-                tier="low",
-                pr=facts.pr,
-                commits=(),
-                reviews=(),
-                comments=(),
-                owners=Owners(),
-                reviewable_shas=frozenset({facts.pr.head_sha}),
-                bot=None,
-                bot_name=facts.identity.name,
-                requester=requester,
-            )
-        )
-    return evaluate(
+        return _auto(facts, requester), []
+    owning = owners(facts.base.codeowners, assessed.owned_path, snap.teams)
+    previous = recorded_membership(snap.existing_record, assessed.record_path)
+    observed = membership.observe(previous, owning.teams, facts.now)
+    verdict = evaluate(
         ApprovalInput(
             tier=assessed.tier,
             pr=facts.pr,
             commits=snap.commits,
             reviews=snap.reviews,
             comments=snap.comments,
-            owners=owners(facts.base.codeowners, assessed.owned_path, snap.teams),
+            owners=owning,
             reviewable_shas=reviewable_shas(
                 facts.pr, snap.commits, snap.reviews, snap.reviewed_diffs, record_id, kind
             ),
@@ -380,6 +382,25 @@ def _verdict(
             requester=requester,
             exception_ids=tuple(e.model.id for e in cover.covering) if cover else (),
             exception_gaps=cover.gaps if cover else (),
+            member_since=membership.member_since(observed),
+        )
+    )
+    return verdict, observed
+
+
+def _auto(facts: _Facts, requester: str) -> ApprovalResult:
+    return evaluate(
+        ApprovalInput(
+            tier="low",
+            pr=facts.pr,
+            commits=(),
+            reviews=(),
+            comments=(),
+            owners=Owners(),
+            reviewable_shas=frozenset({facts.pr.head_sha}),
+            bot=None,
+            bot_name=facts.identity.name,
+            requester=requester,
         )
     )
 
@@ -505,7 +526,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
         )
     path = assessed.record_path
     cover = coverage(pack, facts.base.exceptions, facts.now, facts.snapshot.proof.signature)
-    verdict = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
+    verdict, observed = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
     scored = render.ScoredPack(
         facts.target.path, pack.change_id, pack.title, evidence.sha256, risk, pack.missing_sections
     )
@@ -517,6 +538,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
             risk=risk,
             outcome="pending",
             rationale=verdict.summary,
+            membership=observed,
         )
         message = f"cab: pending decision for {pack.change_id} ({risk.tier}, {risk.score})"
         waiting = _waiting(
@@ -545,6 +567,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
                 decided_by=facts.identity.name,
                 previous=previous,
                 pull_request=facts.pull_request_ref(),
+                membership=observed,
             )
         )
     final: Decision = records.parse(raw, path).model
@@ -585,7 +608,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
         return refusal("This exception cannot be approved", reasons)
 
     path = assessed.record_path
-    verdict = _verdict(facts, assessed, record.id, "ExceptionDecision", record.requested_by)
+    verdict, observed = _verdict(facts, assessed, record.id, "ExceptionDecision", record.requested_by)
     comment = exception_comment(record, exception.sha256, verdict)
     if not verdict.decided:
         pending = records.build_exception(
@@ -593,6 +616,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
             exception_path=facts.target.path,
             outcome="pending",
             rationale=verdict.summary,
+            membership=observed,
         )
         message = f"cab: pending exception {record.id}"
         return _waiting(
@@ -615,6 +639,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
             decided_by=facts.identity.name,
             previous=previous,
             pull_request=facts.pull_request_ref(),
+            membership=observed,
         )
     )
     trailers = of_exception_decision(

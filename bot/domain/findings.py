@@ -77,6 +77,10 @@ RULES: dict[str, str] = {
     "approval.bot": "the approver is a bot",
     "approval.stale": "the approval was given on another commit or other evidence",
     "approval.no-pull-request": "an approval is recorded but the record names no pull request",
+    "approval.before-membership": (
+        "the approval was given before its reviewer's first recorded membership of the team (or the "
+        "reviewer is not in the record's membership snapshot)"
+    ),
     "exception.missing": "a high-tier approval relies on no exception",
     "exception.not-at-base": "an exception relied on does not exist in exceptions/ at the base commit",
     "exception.unparseable": "an exception relied on cannot be parsed",

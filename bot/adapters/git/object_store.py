@@ -63,6 +63,14 @@ class GitRepository:
             raise AuditRefused(f"{rev!r} does not name a commit in {self.root}")
         return sha
 
+    def branch_of(self, ref: str) -> str | None:
+        """The branch `ref` names (`HEAD`: the checked-out branch), or None (a sha, detached HEAD)."""
+        if ref != "HEAD":
+            named = self._run("rev-parse", "--verify", "--quiet", f"refs/heads/{ref}", check=False)
+            return ref if named.returncode == 0 else None
+        found = self._run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        return found.stdout.strip() or None if found.returncode == 0 else None
+
     def exists(self, sha: str) -> bool:
         return self._run("cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0
 

@@ -74,6 +74,25 @@ class Approval(CabModel):
     approved_at: UtcTime
 
 
+class Member(CabModel):
+    login: Login
+    user_id: Annotated[int, Field(ge=1)]
+    since: UtcTime  # the first sync that saw this account in the team (kept while it stays in)
+
+
+class TeamMembership(CabModel):
+    """An owning team's members as the bot's syncs observed them: the snapshot a decision relied on.
+
+    A review counts only if its reviewer was a recorded member when it was given
+    (`bot.domain.rules.membership`); records written before this field existed have none.
+    """
+
+    team: TeamSlug
+    team_id: Annotated[int, Field(ge=1)] | None = None
+    observed_at: UtcTime
+    members: list[Member] = Field(default_factory=list)
+
+
 class PullRequestRef(CabModel):
     number: Annotated[int, Field(ge=1)]
     head_sha: GitSha
@@ -97,3 +116,4 @@ class Decision(CabModel):
     correlation_id: Name | None = None
     pull_request: PullRequestRef | None = None
     previous: Sha256 | None = None
+    membership: list[TeamMembership] = Field(default_factory=list)

@@ -279,6 +279,7 @@ class DecisionCheck(MergeCheck):
             reviewable=reviewed,
             document_sha256=record.evidence.sha256,
             document="change",
+            membership=record.membership,
         )
         counted = self.count_approvals(record.approvals, ctx, record_path)
         if outcome in APPROVING_OUTCOMES:

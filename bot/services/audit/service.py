@@ -95,10 +95,11 @@ def _known_tip(repo: GitRepository, head: str, options: AuditOptions, report: Au
 
 def _online(repo: GitRepository, head: str, options: AuditOptions, report: AuditReport) -> None:
     """After the offline audit (and its cache), the same range again for the GitHub cross-check."""
-    from bot.services.audit.online import cross_check
+    from bot.services.audit.online import cross_check, last_push_notes
 
     assert options.online is not None
     stop = repo.resolve(options.since) if options.since is not None else None
+    report.notes += last_push_notes(options.online, repo.branch_of(options.ref), head)
     result = cross_check(repo.first_parent_log(head, stop), repo, options.online)
     report.findings += result.findings
     report.notes += result.notes
