@@ -145,7 +145,10 @@ def test_evidence_edited_on_main_after_the_demo_is_detected(tmp_path: Path) -> N
     edited = (root / demo.MEDIUM).read_bytes().replace(b"3.0.0", b"3.0.1")
     _direct_commit(root, demo.MEDIUM, edited)
     findings = audit_repo(root).findings
-    assert [(f.rule, f.path) for f in findings] == [("governed.modified", demo.MEDIUM)]
+    assert [(f.rule, f.path) for f in findings] == [
+        ("governed.modified", demo.MEDIUM),
+        ("history.unaccounted", None),
+    ]
 
 
 # -- exception decisions ----------------------------------------------------------------------
@@ -154,6 +157,7 @@ def test_evidence_edited_on_main_after_the_demo_is_detected(tmp_path: Path) -> N
 def test_an_engine_approved_exception_and_the_change_relying_on_it_audit_clean(cab: CabRepo) -> None:
     assert cab.approve_exception().outcome == "approved"
     number = cab.submit(HIGH)
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     assert cab.sync(number).outcome == "approved"
     assert audit_repo(cab.forge.path).findings == []
@@ -200,9 +204,11 @@ def test_an_engine_policy_change_forced_to_high_audits_clean(cab: CabRepo) -> No
         content=_exception_for(cab, "payments-api-7.4.2"),
         author="carol-cab",
     )
+    cab.sync(exception)
     cab.forge.review(exception, "sec-sam", "APPROVED")
     assert cab.sync(exception).outcome == "approved"
     number = _policy_change(cab)
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
     assert (result.outcome, result.tier) == ("approved", "high")
@@ -259,13 +265,13 @@ def test_a_merge_committed_by_github_for_someone_else_is_detected(cab: CabRepo) 
     _recommit_main(
         cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
 
 
 def test_a_committer_only_named_like_github_is_detected(cab: CabRepo) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com.evil.example"))
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
 
 
 def test_a_record_commit_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:
@@ -315,6 +321,7 @@ def _exception_naming(cab: CabRepo, exception_id: str, vulnerability_ids: list[s
     data["scope"] = {"vulnerability_ids": vulnerability_ids}
     path = f"exceptions/2026-11/{exception_id}.yaml"
     number = cab.submit(path, content=yaml.safe_dump(data, sort_keys=False).encode(), branch=exception_id)
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     assert cab.sync(number).outcome == "approved"
     return path
@@ -323,6 +330,7 @@ def _exception_naming(cab: CabRepo, exception_id: str, vulnerability_ids: list[s
 def test_an_exception_naming_every_serious_finding_but_not_a_low_one_audits_clean(cab: CabRepo) -> None:
     _exception_naming(cab, "accept-nghttp2", _CRITICALS + _HIGHS)
     number = cab.submit(HIGH, content=_hotfix_with_a_low_finding(cab))
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
     assert (result.tier, result.outcome) == ("high", "approved")
@@ -333,6 +341,7 @@ def test_two_exceptions_that_together_cover_the_serious_findings_audit_clean(cab
     _exception_naming(cab, "accept-nghttp2", _CRITICALS)
     _exception_naming(cab, "accept-openssl", _HIGHS)
     number = cab.submit(HIGH, content=_hotfix_with_a_low_finding(cab))
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
     assert (result.tier, result.outcome) == ("high", "approved")

@@ -9,7 +9,8 @@ import pytest
 from bot.adapters.environment import bot_identity
 from bot.services.audit import ranges
 from bot.services.audit.service import AuditOptions, AuditReport, run
-from tests.repo_builder import RepoBuilder, Tweak, honest_history
+from tests.builders import dump_yaml, history_policy
+from tests.repo_builder import OUTSIDER, RepoBuilder, Tweak, honest_history
 
 
 def audit_with(root: Path, jobs: int) -> AuditReport:
@@ -51,4 +52,23 @@ def test_a_broken_link_on_a_range_boundary_is_found_as_in_one_pass(tmp_path: Pat
     one = audit_with(builder.root, 1)
     every_commit_its_own_range = audit_with(builder.root, one.commits)
     assert {f.rule for f in one.findings} == {"chain.broken"}
+    assert every_commit_its_own_range.findings == one.findings
+
+
+def push(builder: RepoBuilder, path: str, text: str) -> str:
+    builder.write(path, text)
+    return builder.commit(f"Update {path}", who=OUTSIDER)
+
+
+@pytest.mark.usefixtures("tiny_ranges")
+def test_ranges_older_than_the_history_start_need_no_decision_as_in_one_pass(tmp_path: Path) -> None:
+    builder = RepoBuilder(tmp_path / "repo")
+    for n in range(3):  # the root, and two more commits before the CAB
+        push(builder, "README.md", f"before the CAB ({n})\n")
+    start = push(builder, "README.md", "still before the CAB\n")
+    honest_history(builder)
+    push(builder, "policy/history.yaml", dump_yaml(history_policy(start=start)))  # unaccounted itself
+    one = audit_with(builder.root, 1)
+    every_commit_its_own_range = audit_with(builder.root, one.commits)
+    assert builder.head() in [f.commit for f in one.findings if f.rule == "history.unaccounted"]
     assert every_commit_its_own_range.findings == one.findings

@@ -31,8 +31,7 @@ def test_a_merge_group_event_asks_for_the_check_on_its_head_against_its_base() -
             "queue",
             None,
             "merge_group.checks_requested",
-            head="2ffea6db159f6b6c47a24e778fb9ef40cf6b1c7d",
-            base="380387fbc80638b734a49e1be1c4dfec1c01b33c",
+            group=("2ffea6db159f6b6c47a24e778fb9ef40cf6b1c7d", "380387fbc80638b734a49e1be1c4dfec1c01b33c"),
         )
     ]
 
@@ -80,7 +79,7 @@ def merge_group(cab: Cab, numbers: list[int]) -> tuple[str, str]:
 
 
 def queue_check(cab: Cab, head: str, base: str) -> action.Report:
-    return cab.action_step(action.Step("queue", None, "merge_group.checks_requested", head=head, base=base))
+    return cab.action_step(action.Step("queue", None, "merge_group.checks_requested", group=(head, base)))
 
 
 def decided_but_not_merged(cab: Cab, n: int) -> int:

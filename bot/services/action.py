@@ -15,9 +15,9 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from bot.adapters.environment import bot_identity
+from bot.adapters.environment import action_identity
 from bot.adapters.forge.interface import Forge
 from bot.domain.errors import CabError, InputError, Problem, UsageError
 from bot.domain.identity import BotIdentity
@@ -35,8 +35,15 @@ class Step:
     kind: Literal["sync", "expire", "queue"]
     number: int | None = None
     why: str = ""
-    head: str | None = None  # "queue": the merge group's head and base commits
-    base: str | None = None
+    # a PR known only by its head (owner of the fork, branch, sha): a relayed review of a fork's PR,
+    # for which GitHub leaves `workflow_run.pull_requests` empty
+    head: tuple[str, str, str] | None = None
+    group: tuple[str, str] | None = None  # "queue": the merge group's head and base commits
+
+
+@runtime_checkable
+class FindsPullRequests(Protocol):
+    def open_pull_request_at(self, head_owner: str, head_branch: str, head_sha: str) -> int | None: ...
 
 
 class SyncStep(Protocol):
@@ -99,17 +106,21 @@ def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
     if event_name == "workflow_run":  # relayed review: see .github/workflows/cab-review-relay.yml
         run = payload.get("workflow_run") or {}
         prs = run.get("pull_requests") or []
-        if action != "completed" or not prs:
+        why = f"workflow_run.{run.get('event', 'review')}"
+        if action != "completed":
             return []
-        return [Step("sync", _number(prs[0]), f"workflow_run.{run.get('event', 'review')}")]
+        if prs:
+            return [Step("sync", _number(prs[0]), why)]
+        head = _head_of(run)
+        return [Step("sync", None, why, head=head)] if head else []
     if event_name == "merge_group":  # GitHub's merge queue asks for the required checks
         group = payload.get("merge_group") or {}
-        head, base = group.get("head_sha"), group.get("base_sha")
+        group_head, group_base = group.get("head_sha"), group.get("base_sha")
         if action != "checks_requested":
             return []
-        if not (isinstance(head, str) and isinstance(base, str)):
+        if not (isinstance(group_head, str) and isinstance(group_base, str)):
             raise UsageError("the merge_group payload has no head_sha and base_sha")
-        return [Step("queue", None, "merge_group.checks_requested", head=head, base=base)]
+        return [Step("queue", None, "merge_group.checks_requested", group=(group_head, group_base))]
     if event_name == "schedule":
         return [Step("expire", None, "schedule")]
     if event_name == "workflow_dispatch":
@@ -120,6 +131,15 @@ def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
             return [Step("sync", int(wanted), "workflow_dispatch")]
         return [Step("expire", None, "workflow_dispatch")]
     raise UsageError(f"cab action does not handle the {event_name!r} event")
+
+
+def _head_of(run: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """Owner, branch and sha of the commit a relayed run ran on, when the payload has all three."""
+    owner = ((run.get("head_repository") or {}).get("owner") or {}).get("login")
+    branch, sha = run.get("head_branch"), run.get("head_sha")
+    if all(isinstance(v, str) and v for v in (owner, branch, sha)):
+        return (str(owner), str(branch), str(sha))
+    return None
 
 
 def _number(item: Any) -> int:
@@ -168,16 +188,26 @@ def execute(
     report = Report()
     if not steps:
         report.lines.append("Nothing to do for this event.")
+    synced: list[int] = []
     for step in steps:
         try:
-            if step.kind == "sync" and step.number is not None:
-                result = engine.sync(forge, step.number, now=now, identity=identity)
-                report.lines.append(f"- PR #{step.number} ({step.why}): {_describe(result)}")
+            if step.kind == "sync":
+                number = step.number if step.number is not None else _find(forge, step)
+                if number is None:
+                    owner, branch, sha = step.head or ("?", "?", "?")
+                    report.lines.append(
+                        f"- {step.why}: no open pull request from {owner}:{branch} at {sha[:7]}; "
+                        "nothing to do (a newer push syncs the PR by its own event)"
+                    )
+                    continue
+                synced.append(number)
+                result = engine.sync(forge, number, now=now, identity=identity)
+                report.lines.append(f"- PR #{number} ({step.why}): {_describe(result)}")
             elif step.kind == "queue":
-                if engine.queue is None or step.head is None or step.base is None:
+                if engine.queue is None or step.group is None:
                     raise CabError("this build of cab cannot check merge queue groups")
-                result = engine.queue(forge, step.head, step.base)
-                report.lines.append(f"- merge group {step.head[:12]} ({step.why}): {_describe(result)}")
+                result = engine.queue(forge, *step.group)
+                report.lines.append(f"- merge group {step.group[0][:12]} ({step.why}): {_describe(result)}")
                 report.exit_code = max(report.exit_code, 0 if result.ok else 1)
             else:
                 result = engine.expire(forge, now=now, identity=identity)
@@ -189,7 +219,6 @@ def execute(
         except CabError as exc:
             report.lines.append(f"- failed: {exc.diagnostics()}")
             report.exit_code = max(report.exit_code, exc.exit_code)
-    synced = [step.number for step in steps if step.kind == "sync" and step.number is not None]
     if synced and engine.catch_up is not None:
         try:
             for caught in engine.catch_up(forge, engine.sync, done=synced, now=now, identity=identity):
@@ -198,6 +227,14 @@ def execute(
         except CabError as exc:  # the event's own PR is done; the next run catches up instead
             report.lines.append(f"- catching up failed: {exc.diagnostics()}")
     return report
+
+
+def _find(forge: Forge, step: Step) -> int | None:
+    if step.head is None:
+        return None
+    if not isinstance(forge, FindsPullRequests):
+        raise CabError("this forge cannot find a pull request by its head commit")
+    return forge.open_pull_request_at(*step.head)
 
 
 def _describe(result: Any) -> str:
@@ -232,15 +269,16 @@ def run(
     if not isinstance(payload, dict):
         raise UsageError(f"{event_path}: the event payload is not a JSON object")
     steps = plan(event_name, payload)
+    identity = action_identity(dict(environ))
     if steps:
         if forge_factory is None:
             from bot.adapters.forge.github import GitHubForge
 
             forge_factory = GitHubForge.from_env
         forge = forge_factory(environ)
-        report = execute(steps, forge, engine or load_engine(), now=now, identity=bot_identity(dict(environ)))
+        report = execute(steps, forge, engine or load_engine(), now=now, identity=identity)
     else:
-        report = execute(steps, _NoForge(), _NO_ENGINE, now=now, identity=bot_identity(dict(environ)))
+        report = execute(steps, _NoForge(), _NO_ENGINE, now=now, identity=identity)
     for line in report.annotations:
         out(line)
     summary_path = environ.get("GITHUB_STEP_SUMMARY")

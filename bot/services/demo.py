@@ -7,7 +7,8 @@ tells the same story every time it runs, whatever today's date is:
 2. a medium-risk change is approved by one CAB member, the requester pushes a fix, the approval
    goes stale, and another CAB member approves the new head;
 3. a high-risk hotfix is rejected by security (no exception covers its CVEs), security approves
-   an exception for the artifact, and the resubmitted change is approved.
+   an exception naming the change (its unsigned artifact's digest proves nothing), and the
+   resubmitted change is approved.
 """
 
 from __future__ import annotations

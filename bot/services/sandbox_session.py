@@ -46,10 +46,12 @@ def _data(path: str) -> bytes:
 
 
 def shipped_seed() -> dict[str, bytes]:
-    """The shipped CODEOWNERS and risk model: what `cab demo` starts from."""
+    """The shipped CODEOWNERS, risk model and history policy (start: this root): what `cab demo`
+    starts from."""
     return {
         ".github/CODEOWNERS": _data("repo-template/.github/CODEOWNERS"),
         "risk-model/v1.0.yaml": _data("risk-model/v1.0.yaml"),
+        "policy/history.yaml": _data("repo-template/policy/history.yaml"),
     }
 
 

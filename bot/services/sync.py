@@ -9,6 +9,7 @@ and exactly that head merged. Running it again with nothing changed changes noth
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -19,17 +20,23 @@ from bot.domain.decision_plan import (
     Plan,
     Reading,
     Snapshot,
+    Target,
     approved_shas_to_diff,
     irregular_files,
     may_reuse,
     plan,
     reading,
     triage,
+    unidentified,
 )
 from bot.domain.errors import Problem
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import is_governed
+from bot.domain.models import Signers
 from bot.domain.pull_request import ChangedFile, PullRequest
+from bot.domain.signature_proof import EvidenceProof
+from bot.services import evidence_proof
+from bot.services.signature import SIGNERS_PATH
 
 SyncStatus = Literal["closed", "refused", "invalid", "pending", "merged"]
 
@@ -77,12 +84,38 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
     kept = [f.path for f in files if f.status != "removed"]  # whose records say if it is decided
     base = base_branch.load(forge, forge.branch_head(pr.base_ref), kept)
     document = governed.get(target.path)  # the target is one of the governed files just read
-    snapshot = gather(forge, pr, files, document, reading(target, document, base))
+    proof = _proof(forge, pr, base, target, document)
+    needs = reading(target, document, base, proof)
+    if needs.reviews and identity.unset:
+        return apply(forge, pr, unidentified(identity.unset))
+    snapshot = replace(gather(forge, pr, files, document, needs), proof=proof)
     decided = plan(target, snapshot, base, now, identity)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))
         decided = plan(target, snapshot, base, now, identity)
-    return apply(forge, pr, decided, base=base.sha)
+    # the owners are asked once, as the change starts waiting for them: when the PR does not carry
+    # its record yet (asked before the record is committed, so a crash in between asks again)
+    asking = needs.team_slugs if decided.status == "pending" and snapshot.existing_record is None else ()
+    return apply(forge, pr, decided, review_teams=asking, base=base.sha)
+
+
+def _proof(
+    forge: Forge, pr: PullRequest, base: base_branch.BaseBranch, target: Target, document: bytes | None
+) -> EvidenceProof:
+    """Check the pack's attachments at the head, against the signers on the base."""
+    if target.kind != "change":
+        return EvidenceProof()
+
+    def read(path: str) -> bytes | None:
+        try:
+            return forge.read_file(pr.head_sha, path)
+        except NotARegularFile:
+            return None
+
+    def signers() -> Signers | None:
+        return evidence_proof.signers_from(forge.read_file(base.sha, SIGNERS_PATH))
+
+    return evidence_proof.prove_document(document, target.path, read, signers)
 
 
 def read_governed(
@@ -135,12 +168,22 @@ def gather(
     )
 
 
-def apply(forge: Forge, pr: PullRequest, decided: Plan, *, base: str | None = None) -> SyncResult:
+def apply(
+    forge: Forge,
+    pr: PullRequest,
+    decided: Plan,
+    review_teams: Sequence[str] = (),
+    *,
+    base: str | None = None,
+) -> SyncResult:
     """Carry out a plan through the forge: every write is idempotent, so a re-run converges.
-    `base`: the base commit the plan's record chains onto; the merge is made conditional on it."""
+    `review_teams` (`org/team` slugs) are asked to review the PR. `base`: the base commit the
+    plan's record chains onto; the merge is made conditional on it."""
     if decided.label is not None:
         forge.set_risk_label(pr.number, decided.label)
     forge.upsert_comment(pr.number, MARKER, decided.comment)
+    if review_teams:
+        forge.request_team_reviews(pr.number, review_teams)
     head = pr.head_sha
     if decided.record is not None:
         head = forge.commit_files(pr.number, pr.head_sha, decided.record.files, decided.record.message)

@@ -34,6 +34,7 @@ from bot.services.audit.merge_check import (
     ExceptionUse,
     Memo,
     MergeCheck,
+    decision_row,
     load,
     none_if_none,
     owning_teams,
@@ -114,6 +115,7 @@ class ExceptionDecisionCheck(MergeCheck):
             reviewable=reviewed,
             document_sha256=record.exception.sha256,
             document="exception",
+            membership=record.membership,
         )
         counted = self.count_approvals(record.approvals, ctx, record_path)
         if record.outcome == "approved":
@@ -124,6 +126,7 @@ class ExceptionDecisionCheck(MergeCheck):
             self.result.approved_exception = ExceptionUse(
                 record.exception_id, record.decided_at, record.expires_at
             )
+        self.result.row = decision_row(record, self.entry.sha)
         return self.result
 
     def _record(self, path: str, trailers: ExceptionTrailers | None) -> tuple[ExceptionDecision, str] | None:
