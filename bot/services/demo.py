@@ -71,6 +71,7 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
         {
             ".github/CODEOWNERS": _data("repo-template/.github/CODEOWNERS"),
             "risk-model/v1.0.yaml": _data("risk-model/v1.0.yaml"),
+            **forge.bootstrap_files(),
         },
         author="sec-sam",
         message="Set up the CAB repository",
