@@ -9,7 +9,16 @@ from bot.domain.errors import UsageError
 
 # The kinds bot.domain.schemas.SCHEMA_FILES knows, named here so `--help` needs no models
 # (tests/test_cli_startup.py checks that the two agree).
-KINDS = ("EvidencePack", "Exception", "RiskModel", "Decision", "ExceptionDecision", "Signers", "ChangePlan")
+KINDS = (
+    "EvidencePack",
+    "Exception",
+    "RiskModel",
+    "Decision",
+    "ExceptionDecision",
+    "Signers",
+    "History",
+    "ChangePlan",
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -66,6 +66,8 @@ class Row:
     evidence_sha256: str = ""
     decided_at: dt.datetime | None = None
     pull_request: int | None = None
+    submitted_at: dt.datetime | None = None  # the pack's submission (the exception's request)
+    expires_at: dt.datetime | None = None  # an exception decision's expiry
 
     @property
     def verified(self) -> bool:
@@ -124,6 +126,7 @@ def row_of(record: Decision | ExceptionDecision, path: str, commit: str, problem
             evidence_sha256=record.exception.sha256,
             decided_at=record.decided_at,
             pull_request=number,
+            expires_at=record.expires_at,
         )
     return Row(
         kind="change",

@@ -16,6 +16,7 @@ SCHEMA_FILES = {
     "Decision": "decision.schema.json",
     "ExceptionDecision": "exception-decision.schema.json",
     "Signers": "signers.schema.json",
+    "History": "history.schema.json",
     "ChangePlan": "change-plan.schema.json",
 }
 # ChangePlan is not a governed document (it is an input of `cab collect`), so it is not a kind

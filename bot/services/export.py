@@ -18,6 +18,7 @@ from typing import TextIO
 from bot.adapters.git.object_store import GitRepository
 from bot.domain import documents
 from bot.domain.errors import CabError
+from bot.domain.git_objects import Change
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models import Decision, ExceptionDecision
@@ -64,9 +65,26 @@ def rows(
                     row = row_of(record, change.path, entry.sha, ())
                 # the decision's own commit, and anything later done to its record or its evidence
                 later = by_path.get(row.evidence_path, []) if row.evidence_path else []
-                row = replace(row, problems=(*row.problems, *dict.fromkeys(at_merge + later)))
+                row = replace(
+                    row,
+                    problems=(*row.problems, *dict.fromkeys(at_merge + later)),
+                    submitted_at=_submitted(repo, entry.changes, row.evidence_path),
+                )
                 if within(row, since, until):
                     yield row
+
+
+def _submitted(repo: GitRepository, changes: Iterable[Change], evidence_path: str) -> dt.datetime | None:
+    """When the pack (or exception) the decision merged was submitted (requested), if it is readable."""
+    for change in changes:
+        if change.path == evidence_path and change.status in ("A", "M"):
+            try:
+                model = documents.parse(repo.blob(change.new_oid), change.path).model
+            except CabError:
+                return None
+            moment = getattr(model, "submitted_at", None) or getattr(model, "requested_at", None)
+            return moment if isinstance(moment, dt.datetime) else None
+    return None
 
 
 def write_text(found: Iterable[Row], fmt: str, out: TextIO) -> tuple[int, int]:

@@ -4,10 +4,13 @@ from bot.domain.models.decision import Decision
 from bot.domain.models.evidence import EvidencePack
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.models.exception_record import ExceptionRecord
+from bot.domain.models.history import History
 from bot.domain.models.risk_model import RiskModel
 from bot.domain.models.signers import Signers
 
-GovernedDocument = EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision | Signers
+GovernedDocument = (
+    EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision | Signers | History
+)
 
 MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "EvidencePack": EvidencePack,
@@ -16,6 +19,7 @@ MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "Decision": Decision,
     "ExceptionDecision": ExceptionDecision,
     "Signers": Signers,
+    "History": History,
 }
 
 __all__ = [
@@ -25,6 +29,7 @@ __all__ = [
     "ExceptionDecision",
     "ExceptionRecord",
     "GovernedDocument",
+    "History",
     "RiskModel",
     "Signers",
 ]

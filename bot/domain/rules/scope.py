@@ -19,6 +19,7 @@ POLICY_PREFIXES = (
     ".github/",
     "bot/",
     "risk-model/",
+    "policy/",
     "pyproject.toml",
     "action.yml",
     "CODEOWNERS",
@@ -43,7 +44,8 @@ POLICY_CHANGE = "policy_change"
 
 
 def is_policy_path(path: str) -> bool:
-    """A path whose change forces the decision to the high tier (CODEOWNERS, workflows, model, bot)."""
+    """A path whose change forces the decision to the high tier (CODEOWNERS, workflows, model,
+    policy/, bot)."""
     return any(path == p or path.startswith(p) for p in POLICY_PREFIXES)
 
 

@@ -20,6 +20,7 @@ from bot.domain.models.decision import APPROVING_OUTCOMES
 from bot.domain.placement import placement_problems
 from bot.domain.rules.approval import outcome_allowed, unmet
 from bot.domain.rules.coverage import coverage, is_active
+from bot.domain.rules.history import is_decision_candidate
 from bot.domain.rules.scope import POLICY_CHANGE, is_policy_path
 from bot.domain.rules.trailers import DecisionTrailers, differences, from_message, of_decision, parse
 from bot.domain.signature_proof import UNPROVEN, EvidenceProof, SignatureCheck
@@ -35,6 +36,7 @@ from bot.services.audit.merge_check import (
     Memo,
     MergeCheck,
     Reviewable,
+    decision_row,
     none_if_none,
     owning_teams,
     problems_text,
@@ -43,18 +45,6 @@ from bot.services.audit.merge_check import load as _load
 from bot.services.signature import SIGNERS_PATH
 
 __all__ = ["ChainLink", "CommitResult", "DecisionSummary", "Memo", "check_decision", "is_decision_candidate"]
-
-
-def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
-    """A first-parent merge that claims to be a decision (trailers) or adds a decision record."""
-    claims = "Cab-Decision" in parse(header.message)
-    adds = any(
-        c.status == "A"
-        and (g := classify(c.path)) is not None
-        and g.kind in ("Decision", "ExceptionDecision")
-        for c in entry.changes
-    )
-    return claims or adds
 
 
 class DecisionCheck(MergeCheck):
@@ -95,6 +85,7 @@ class DecisionCheck(MergeCheck):
             submitted_at=evidence.submitted_at if evidence else None,
             exceptions=tuple(uses),
         )
+        self.result.row = decision_row(record, self.entry.sha, evidence.submitted_at if evidence else None)
         return self.result
 
     def _parse(self, oid: str, path: str, model: type[Any]) -> documents.Loaded[Any]:
