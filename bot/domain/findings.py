@@ -107,6 +107,13 @@ RULES: dict[str, str] = {
     "online.review-other-commit": "on GitHub the recorded review is on another commit than reviewed_sha",
     "online.team-missing": "the approver's team no longer exists on GitHub (or the token cannot see it)",
     "online.team-id-changed": "the approver's team slug now names a team with another id than recorded",
+    "online.decision-missing": (
+        "GitHub lists a pull request as merged into the default branch whose decision merge (the commit "
+        "GitHub merged it as) is not on the first-parent line"
+    ),
+    "online.decision-without-pull-request": (
+        "a decision merge is not the merge of any pull request GitHub lists as merged into the default branch"
+    ),
 }
 
 
