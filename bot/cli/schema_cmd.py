@@ -9,7 +9,15 @@ from bot.domain.errors import UsageError
 
 # The kinds bot.domain.schemas.SCHEMA_FILES knows, named here so `--help` needs no models
 # (tests/test_cli_startup.py checks that the two agree).
-KINDS = ("EvidencePack", "Exception", "RiskModel", "Decision", "ExceptionDecision", "Signers")
+KINDS = (
+    "EvidencePack",
+    "Exception",
+    "RiskModel",
+    "Decision",
+    "ExceptionDecision",
+    "PolicyDecision",
+    "Signers",
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -34,11 +34,17 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "Exception": re.compile(rf"^exceptions/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "Decision": re.compile(rf"^decisions/(?P<tier>low|medium|high)/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "ExceptionDecision": re.compile(rf"^decisions/exceptions/{_MONTH}/(?P<id>{_ID})\.yaml$"),
+    "PolicyDecision": re.compile(rf"^decisions/policy/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "RiskModel": re.compile(r"^risk-model/v(?P<id>[0-9]+\.[0-9]+)\.yaml$"),
 }
+# A change's attachments: raw tool output and bundles beside its pack, any depth, ASCII names.
+_ATTACHMENT = re.compile(
+    rf"^evidence/{_MONTH}/(?P<id>{_ID})/(?:[A-Za-z0-9_][A-Za-z0-9._-]*/)*[A-Za-z0-9_][A-Za-z0-9._-]*$"
+)
 _DOCS = re.compile(r"^(?:evidence|exceptions|decisions|risk-model)/README\.md$")
 
-Kind = Literal["EvidencePack", "Exception", "Decision", "ExceptionDecision", "RiskModel"]
+Kind = Literal["EvidencePack", "Exception", "Decision", "ExceptionDecision", "PolicyDecision", "RiskModel"]
+RECORD_KINDS = ("Decision", "ExceptionDecision", "PolicyDecision")
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,12 @@ def classify(path: str) -> GovernedPath | None:
     return None
 
 
+def attachment_of(path: str) -> tuple[str, str] | None:
+    """(month, change id) whose attachments folder `evidence/<yyyy-mm>/<change-id>/` holds `path`."""
+    match = _ATTACHMENT.match(path)
+    return (match.group("month"), match.group("id")) if match else None
+
+
 def is_documentation(path: str) -> bool:
     return bool(_DOCS.match(path))
 
@@ -102,6 +114,10 @@ def exception_path(exception_id: str, month: str) -> str:
 
 def exception_decision_path(exception_id: str, month: str) -> str:
     return f"decisions/exceptions/{month}/{exception_id}.yaml"
+
+
+def policy_decision_path(decision_id: str, month: str) -> str:
+    return f"decisions/policy/{month}/{decision_id}.yaml"
 
 
 def records_of(path: str) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ class Commit:
     author_email: str
     committer_email: str
     message: str
+    parents: tuple[str, ...] | None = None  # None: the forge did not say (never taken for a root)
 
 
 @dataclass(frozen=True)

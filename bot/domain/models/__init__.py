@@ -4,10 +4,13 @@ from bot.domain.models.decision import Decision
 from bot.domain.models.evidence import EvidencePack
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.models.exception_record import ExceptionRecord
+from bot.domain.models.policy_decision import PolicyDecision
 from bot.domain.models.risk_model import RiskModel
 from bot.domain.models.signers import Signers
 
-GovernedDocument = EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision | Signers
+GovernedDocument = (
+    EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision | PolicyDecision | Signers
+)
 
 MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "EvidencePack": EvidencePack,
@@ -15,6 +18,7 @@ MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "RiskModel": RiskModel,
     "Decision": Decision,
     "ExceptionDecision": ExceptionDecision,
+    "PolicyDecision": PolicyDecision,
     "Signers": Signers,
 }
 
@@ -25,6 +29,7 @@ __all__ = [
     "ExceptionDecision",
     "ExceptionRecord",
     "GovernedDocument",
+    "PolicyDecision",
     "RiskModel",
     "Signers",
 ]

@@ -15,7 +15,7 @@ from itertools import islice
 from bot.domain.findings import Finding
 from bot.domain.git_objects import TREE, LogEntry, ObjectStore
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import classify
+from bot.domain.layout import RECORD_KINDS, classify
 from bot.domain.rules import chain
 from bot.services.audit.decision_check import (
     ChainLink,
@@ -26,6 +26,7 @@ from bot.services.audit.decision_check import (
 )
 from bot.services.audit.governed_changes import change_findings, touches_governed
 from bot.services.audit.merge_check import WALK
+from bot.services.audit.policy_decision_check import undecided_policy_changes
 from bot.services.audit.stats import Stats
 
 UNKNOWN: object = object()
@@ -61,6 +62,7 @@ def check_commit(entry: LogEntry, store: ObjectStore, bot: BotIdentity, memo: Me
         finding = change_findings(entry, change)
         if finding is not None:
             result.findings.append(finding)
+    result.findings += undecided_policy_changes(entry, result.policy_accounted)
     return result
 
 
@@ -126,9 +128,7 @@ def _warmed(entries: Iterable[LogEntry], store: ObjectStore) -> Iterator[LogEntr
 
 def _adds_record(entry: LogEntry) -> bool:
     return len(entry.parents) == 2 and any(
-        c.status == "A"
-        and (g := classify(c.path)) is not None
-        and g.kind in ("Decision", "ExceptionDecision")
+        c.status == "A" and (g := classify(c.path)) is not None and g.kind in RECORD_KINDS
         for c in entry.changes
     )
 
