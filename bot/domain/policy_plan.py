@@ -103,7 +103,7 @@ def plan_policy(facts: _Facts, blobs: Mapping[str, bytes | None]) -> Plan:
             ),
             bot=None,
             bot_name=facts.identity.name,
-            requester=pr.author.login,
+            requester=None,  # no document names a requester; the PR author is conflicted anyway
         )
     )
     comment = policy_change_comment(decision_id, [(p.path, p.blob) for p in paths], verdict)

@@ -162,7 +162,7 @@ class PolicyDecisionCheck(MergeCheck):
         ctx = ApprovalContext(
             bot=self.bot,
             pr_author=author,
-            requester=author,
+            requester=None,
             owners=self.owners(base_tree, record_path),
             reviewable=reviewed,  # type: ignore[arg-type]
             document_sha256=record.paths_sha256,
