@@ -207,6 +207,7 @@ class GitHubCab:
         files = {
             ".github/CODEOWNERS": (DATA / "repo-template/.github/CODEOWNERS").read_bytes(),
             "risk-model/v1.0.yaml": (DATA / "risk-model/v1.0.yaml").read_bytes(),
+            "policy/history.yaml": (DATA / "repo-template/policy/history.yaml").read_bytes(),
         }
         fake.refs[MAIN] = fake.commit_tree(files, [], "Initial CAB repository", self.people["sec-sam"])
 

@@ -162,6 +162,15 @@ def decision_record(edits: Mapping[str, Any] | None = None, **fields: Any) -> di
     return changed(record, {**fields, **(edits or {})})
 
 
+def history_policy(start: str | None = None, accepted: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A `policy/history.yaml` document: `accepted` maps commit ids to the reason each was accepted."""
+    doc: dict[str, Any] = {"apiVersion": "cab/v1", "kind": "History"}
+    if start is not None:
+        doc["start"] = start
+    doc["bootstrap"] = [{"commit": sha, "reason": why} for sha, why in (accepted or {}).items()]
+    return doc
+
+
 def two_factor_model(weights: tuple[int, int], low_max: int = 50, medium_max: int = 75) -> dict[str, Any]:
     """A RiskModel whose normalized values are set directly by the pack, for exact-score tests.
 

@@ -101,6 +101,12 @@ class FakeGitHub:
         # call number, or a pattern of the call (e.g. "mutation CabCommit") -> what someone else does
         # right before GitHub handles it
         self.interleave: dict[int | str, Any] = {}
+        # The branch rule of the base branch, as set in a ruleset: how many approving reviews a merge
+        # needs, and "Dismiss stale pull request approvals when new commits are pushed", under which
+        # every push to a PR's branch (a person's, or the bot's createCommitOnBranch) dismisses the
+        # approvals given before it.
+        self.required_approvals = 0
+        self.dismiss_stale_approvals = False
         self._next_id = 1000
         self._ticks = 0  # commit times: one minute apart from T0, so shas do not depend on the clock
         self.token = token
@@ -129,7 +135,18 @@ class FakeGitHub:
         """A `git push` of one commit by `author` on top of `branch` (None deletes a file)."""
         parent = self.refs[branch]
         self.refs[branch] = self.commit_tree(self._changed(parent, files), [parent], message, author)
+        self.branch_moved(branch)
         return self.refs[branch]
+
+    def branch_moved(self, branch: str) -> None:
+        """What GitHub does to the open PRs from `branch` when a commit is pushed to it."""
+        if not self.dismiss_stale_approvals:
+            return
+        for pr in self.prs.values():
+            if pr["branch"] == branch and not pr["merged"]:
+                for item in pr["reviews"]:
+                    if item["state"] == "APPROVED":
+                        item["state"] = "DISMISSED"
 
     def api_commit(self, files: Mapping[str, bytes], parents: list[str], message: str) -> str:
         """A commit GitHub makes for the token (createCommitOnBranch, a merge): authored by the token's
@@ -184,9 +201,16 @@ class FakeGitHub:
         return max([*self.prs, *self.issues], default=0) + 1
 
     def open_pr(
-        self, number: int, branch: str, base: str = "main", author: dict[str, Any] | None = None
+        self,
+        number: int,
+        branch: str,
+        base: str = "main",
+        author: dict[str, Any] | None = None,
+        head_owner: str | None = None,
     ) -> None:
+        """`head_owner`: the owner of the fork the PR comes from (None: this repository's owner)."""
         self.prs[number] = {
+            "head_owner": head_owner or self.repo.split("/")[0],
             "branch": branch,
             "base": base,
             "merged": False,
@@ -399,12 +423,26 @@ class FakeGitHub:
         if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
             return self._merge(method, path, int(g[1]), body)
         if method == "GET" and rel == "/pulls":
-            head = query["head"][0].split(":", 1)[1]
+            owner, head = query["head"][0].split(":", 1)
             found = [
-                self._pr_body(n) for n, pr in self.prs.items() if pr["branch"] == head and not pr["merged"]
+                self._pr_body(n)
+                for n, pr in self.prs.items()
+                if pr["branch"] == head and pr["head_owner"] == owner and not pr["merged"]
             ]
             simple = [{k: v for k, v in pr.items() if k in _SIMPLE_KEYS} for pr in found]
             return self._reply(method, path, 200, simple)
+        if method == "POST" and (g := m(r"/pulls/(\d+)/requested_reviewers", rel)):
+            pr = self.prs[int(g[1])]
+            asked = pr.setdefault("requested_teams", [])
+            for slug in body.get("team_reviewers", []):
+                if slug not in self.teams:
+                    return self._reply(
+                        method, path, 422, error("Reviews may only be requested from collaborators.")
+                    )
+                if slug not in asked:
+                    asked.append(slug)
+            simple = {k: v for k, v in self._pr_body(int(g[1])).items() if k in _SIMPLE_KEYS}
+            return self._reply(method, path, 201, simple)
         if method == "POST" and rel == "/pulls":
             number = self.next_number()
             self.open_pr(number, body["head"], body["base"], user("ci", 300))
@@ -421,6 +459,9 @@ class FakeGitHub:
             return self._reply(
                 method, path, 409, {"message": "Head branch was modified. Review and try the merge again."}
             )
+        if self._approvals(number) < self.required_approvals:
+            message = "At least 1 approving review is required by reviewers with write access."
+            return self._reply(method, path, 405, {"message": message})
         ancestor = self._files(self.merge_base(base, head))
         ours, theirs = self._files(base), self._files(head)
         merged = dict(ours)
@@ -439,6 +480,13 @@ class FakeGitHub:
         pr.update(merged=True, merge=merge, head=head)
         answer = {"sha": merge, "merged": True, "message": "Pull Request successfully merged"}
         return self._reply(method, path, 200, answer)
+
+    def _approvals(self, number: int) -> int:
+        """Reviewers whose latest review approves (the count a branch rule compares)."""
+        latest: dict[int, str] = {}
+        for item in self.prs[number]["reviews"]:
+            latest[item["user"]["id"]] = item["state"]
+        return sum(1 for state in latest.values() if state == "APPROVED")
 
     def _issues(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
         m = re.fullmatch

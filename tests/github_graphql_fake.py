@@ -82,6 +82,7 @@ class _Root:
         )
         new = fake.api_commit(fake._changed(expected, changes), [expected], message)
         fake.refs[name] = new
+        fake.branch_moved(name)
         return {"commit": _Commit(fake, new), "ref": None, "clientMutationId": input.get("clientMutationId")}
 
 

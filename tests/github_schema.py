@@ -106,6 +106,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("GET", re.compile(rf"^{R}/pulls/\d+/files$"), lambda: _array(_extra("diff-entry"))),
     ("GET", re.compile(rf"^{R}/pulls/\d+/reviews$"), lambda: _array(_ref("pull-request-review"))),
     ("PUT", re.compile(rf"^{R}/pulls/\d+/merge$"), lambda: _ref("pull-request-merge-result")),
+    # "Request reviewers for a pull request" answers 201 with a pull-request-simple
+    ("POST", re.compile(rf"^{R}/pulls/\d+/requested_reviewers$"), lambda: _ref("pull-request-simple")),
     ("GET", re.compile(rf"^{R}/issues/\d+/comments$"), lambda: _array(_ref("issue-comment"))),
     ("POST", re.compile(rf"^{R}/issues/\d+/comments$"), lambda: _ref("issue-comment")),
     ("PATCH", re.compile(rf"^{R}/issues/comments/\d+$"), lambda: _ref("issue-comment")),

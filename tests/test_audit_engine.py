@@ -144,7 +144,10 @@ def test_evidence_edited_on_main_after_the_demo_is_detected(tmp_path: Path) -> N
     edited = (root / demo.MEDIUM).read_bytes().replace(b"3.0.0", b"3.0.1")
     _direct_commit(root, demo.MEDIUM, edited)
     findings = audit_repo(root).findings
-    assert [(f.rule, f.path) for f in findings] == [("governed.modified", demo.MEDIUM)]
+    assert [(f.rule, f.path) for f in findings] == [
+        ("governed.modified", demo.MEDIUM),
+        ("history.unaccounted", None),
+    ]
 
 
 # -- exception decisions ----------------------------------------------------------------------
@@ -244,13 +247,13 @@ def test_a_merge_committed_by_github_for_someone_else_is_detected(cab: CabRepo) 
     _recommit_main(
         cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
 
 
 def test_a_committer_only_named_like_github_is_detected(cab: CabRepo) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com.evil.example"))
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
 
 
 def test_a_record_commit_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:

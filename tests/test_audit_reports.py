@@ -11,6 +11,7 @@ import pytest
 from bot.cli import main
 from bot.domain.findings import RULES, Finding
 from bot.services.audit import report_html, report_json, report_markdown, report_text
+from bot.services.audit.merge_check import DecisionRow
 from bot.services.audit.service import AuditReport
 from tests.audit_helpers import audit_repo
 from tests.repo_builder import MONTH, OUTSIDER, RepoBuilder, honest_history
@@ -31,7 +32,7 @@ def test_json_report_has_the_documented_top_level_shape(tampered: RepoBuilder) -
     assert set(data) == {"schema", "tool", "repository", "summary", "findings", "notes", "stats", "rules"}
     assert (data["summary"]["online"], data["notes"]) == (False, [])
     assert data["summary"]["ok"] is False
-    assert data["summary"]["findings_by_rule"] == {"governed.modified": 1}
+    assert data["summary"]["findings_by_rule"] == {"governed.modified": 1, "history.unaccounted": 1}
     assert data["findings"][0] == {
         "rule": "governed.modified",
         "commit": tampered.head(),
@@ -51,8 +52,53 @@ def test_html_report_is_self_contained_with_four_charts(tampered: RepoBuilder) -
     html = report_html.render(audit_repo(tampered.root))
     assert html.count("<svg") == 4
     assert re.findall(r"(?:src|href)=", html) == []
-    assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert re.findall(r"\w+://", html.replace('xmlns="http://www.w3.org/2000/svg"', "")) == []
     assert "<script" not in html
+
+
+def test_html_links_commits_and_pull_requests_only_when_given_the_web_address(tampered: RepoBuilder) -> None:
+    report = audit_repo(tampered.root)
+    html = report_html.render(report, web="https://github.com/octo-org/cab")
+    head = report.stats.rows[0]
+    assert f'href="https://github.com/octo-org/cab/commit/{head.commit}"' in html
+    assert f'href="https://github.com/octo-org/cab/pull/{head.pull_request}"' in html
+
+
+def test_html_counts_exception_decisions_and_says_when_and_by_what_it_was_made(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from bot import __version__
+    from bot.domain.identity import BotIdentity
+    from bot.services import demo
+
+    demo.run(tmp_path / "demo", BotIdentity("cab-bot", "cab-bot@users.noreply.github.com"))
+    html = report_html.render(
+        audit_repo(tmp_path / "demo"), generated_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    )
+    assert "4 change decisions and 1 exception decisions (5 in all)" in html
+    assert f"Generated 2026-12-01 00:00:00 UTC by cab {__version__}" in html
+
+
+def test_lead_time_buckets_are_charted_in_time_order() -> None:
+    html = report_html.render(_report_with(Finding("governed.bad-path", "a" * 40, "p", "m")))
+    labels = re.findall(r">(&lt; 1 h|1-8 h|8-24 h|1-3 d|3-7 d|&gt; 7 d)</text>", html)
+    assert labels == ["&lt; 1 h", "1-8 h", "8-24 h", "1-3 d", "3-7 d", "&gt; 7 d"]
+
+
+def test_the_y_axis_has_ticks_from_zero_to_a_round_maximum() -> None:
+    assert report_html._ticks(7) == [0, 2, 4, 6, 8]
+    assert report_html._ticks(57) == [0, 20, 40, 60]
+
+
+def test_approved_and_rejected_are_separate_series_with_separate_colours() -> None:
+    assert report_html.OUTCOME_COLOURS["approved"] != report_html.OUTCOME_COLOURS["rejected"]
+    rows = [_row("a", "approved", "55.00"), _row("b", "rejected", "56.00")]
+    series = report_html._by_outcome(rows, ["50-60"], {0: "50-60", 1: "50-60"})
+    assert series == {"approved": [1], "rejected": [1]}
+
+
+def _row(ident: str, outcome: str, score: str) -> DecisionRow:
+    return DecisionRow("change", ident, outcome, "medium", score, (), (), "c" * 40, None, None)
 
 
 def _report_with(finding: Finding) -> AuditReport:

@@ -93,7 +93,7 @@ def test_validate_refuses_unexpected_files_under_governed_directories(
 def test_validate_checks_the_kind_a_path_demands(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_yaml(repo / "exceptions" / "2026-11" / "payments-api-7.4.2.yaml", evidence_pack())
     assert main(["validate", "--repo", str(repo)]) == 2
-    assert "kind: Input should be 'Exception'" in capsys.readouterr().err
+    assert "this is an EvidencePack, not an Exception" in capsys.readouterr().err
 
 
 def test_validate_the_shipped_repository(capsys: pytest.CaptureFixture[str]) -> None:

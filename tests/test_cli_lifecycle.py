@@ -130,6 +130,30 @@ def test_status_shows_pending_records_from_pr_branches(
     assert "identity-gateway-3.0.0" in out
 
 
+def test_status_pending_with_everything_decided_says_only_that_nothing_is_pending(
+    demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = demo_repo
+    assert main(["status", "--pending", "--repo", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("nothing pending on any branch but HEAD")
+
+
+def test_show_prints_an_exceptions_decision(
+    demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = demo_repo
+    assert main(["show", "edge-proxy-nghttp2", "--repo", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("# decisions/exceptions/2026-11/edge-proxy-nghttp2.yaml")
+
+
+def test_show_of_an_unknown_id_names_both_kinds(
+    demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = demo_repo
+    assert main(["show", "nosuch", "--repo", str(path)]) == 1
+    assert "no decision for a change or an exception 'nosuch'" in capsys.readouterr().err
+
+
 def test_show_prints_the_record(demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     path, _ = demo_repo
     assert main(["show", "identity-gateway-3.0.0", "--repo", str(path)]) == 0

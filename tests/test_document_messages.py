@@ -8,6 +8,7 @@ import pytest
 
 from bot.domain import documents
 from bot.domain.errors import InputError
+from bot.domain.models import RiskModel
 from tests.builders import SHA_A, dump_yaml, evidence_pack
 
 
@@ -84,3 +85,10 @@ def test_a_field_like_no_other_gets_no_suggestion() -> None:
     assert _message(evidence_pack({"artifact.approved_by": "mallory"})) == (
         "artifact.approved_by: unknown field (not in the EvidencePack schema)"
     )
+
+
+def test_a_document_of_another_known_kind_gets_one_line_naming_both_kinds() -> None:
+    raw = dump_yaml(evidence_pack()).encode()
+    with pytest.raises(InputError) as caught:
+        documents.parse(raw, "model.yaml", RiskModel)
+    assert [p.message for p in caught.value.problems] == ["this is an EvidencePack, not a RiskModel"]

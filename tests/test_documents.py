@@ -244,14 +244,14 @@ def test_missing_kind_lists_the_kinds() -> None:
     assert _first("apiVersion: cab/v1\ntitle: x\n") == (
         1,
         1,
-        "missing 'kind' (one of: Decision, EvidencePack, Exception, ExceptionDecision, PolicyDecision, "
-        "RiskModel, Signers)",
+        "missing 'kind' (one of: Decision, EvidencePack, Exception, ExceptionDecision, History, "
+        "PolicyDecision, RiskModel, Signers)",
     )
 
 
 def test_expected_kind_overrides_the_documents_claim() -> None:
     text = dump_yaml(exception_record())
-    assert _first(text, EvidencePack)[2].startswith("kind: Input should be 'EvidencePack'")
+    assert _first(text, EvidencePack)[2] == "this is an Exception, not an EvidencePack"
 
 
 def test_kind_chooses_the_model_when_none_is_expected() -> None:

@@ -11,6 +11,7 @@ from bot.domain.errors import InputError
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.rules.coverage import coverage
 from bot.domain.rules.exception_status import ExceptionState, status_of
+from bot.domain.signature_proof import SignatureCheck
 from bot.services import expiry_sweep as expiry
 from tests.exception_builders import ARTIFACT, REQUESTED, exception, exception_yaml, pack
 from tests.sandbox import BOT, EXCEPTION, HIGH, CabRepo, make_cab_repo
@@ -71,11 +72,33 @@ def test_covers_by_change_id() -> None:
     assert result.reasons == ("accept-nghttp2 covers change edge-proxy-hotfix",)
 
 
-def test_covers_by_artifact_sha256() -> None:
+def test_covers_by_artifact_sha256_when_a_verified_signature_proves_the_digest() -> None:
     result = coverage(
-        pack([("CVE-2026-3301", "critical")]), [exception(scope={"artifact_sha256s": [ARTIFACT]})], NOW
+        pack([("CVE-2026-3301", "critical")]),
+        [exception(scope={"artifact_sha256s": [ARTIFACT]})],
+        NOW,
+        SignatureCheck("verified"),
     )
     assert len(result.covering) == 1
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        SignatureCheck("missing", "no Sigstore bundle"),
+        SignatureCheck("unverified", "Bundle message digest mismatch"),
+    ],
+)
+def test_a_declared_digest_without_a_verified_signature_is_not_covered(signature: SignatureCheck) -> None:
+    # An unrelated change that copies a covered artifact's sha256 into its pack gains nothing.
+    result = coverage(
+        pack([("CVE-2026-3301", "critical")]),
+        [exception(scope={"artifact_sha256s": [ARTIFACT]})],
+        NOW,
+        signature,
+    )
+    assert result.covering == ()
+    assert any(f"the signature is {signature.display()}" in gap for gap in result.gaps)
 
 
 def test_covers_when_every_serious_vulnerability_is_listed() -> None:

@@ -65,3 +65,46 @@ def test_oversized_tool_output_is_refused_before_reading(tmp_path: Path) -> None
     path.write_bytes(b"{}")
     with pytest.raises(ToolOutputError, match=r"huge\.json:1:1: file is 2 bytes; the limit is 1 bytes"):
         read_tool_output(path, limit=1)
+
+
+def test_a_key_repeated_in_a_json_object_is_refused_where_it_repeats() -> None:
+    # A later "Results": [] would otherwise replace the results before it, findings and all.
+    raw = b'{"SchemaVersion": 2,\n "Results": [{"Target": "app"}],\n "Results": []}'
+    with pytest.raises(ToolOutputError, match=r"x\.json:3:2: key 'Results' appears twice in one object"):
+        detect.sniff(raw, "x.json")
+
+
+def test_a_repeated_key_in_a_nested_object_is_refused_too() -> None:
+    raw = b'{"descriptor": {"name": "grype", "name": "other"}, "matches": []}'
+    with pytest.raises(ToolOutputError, match="key 'name' appears twice"):
+        detect.sniff(raw, "x.json")
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1.5e309"])
+def test_a_json_number_too_large_for_a_finite_float_is_refused(number: str) -> None:
+    raw = b'{"descriptor": {"name": "grype"},\n "matches": [], "cvss": ' + number.encode() + b"}"
+    with pytest.raises(ToolOutputError, match=rf"x\.json:2:\d+: number {number} is too large"):
+        detect.sniff(raw, "x.json")
+
+
+def test_xml_naming_an_external_dtd_is_refused() -> None:
+    raw = b'<?xml version="1.0"?>\n<!DOCTYPE testsuite SYSTEM "http://attacker.example/t.dtd">\n<testsuite/>'
+    with pytest.raises(ToolOutputError, match=r"x\.xml:2:1: XML names an external DTD \(http://attacker"):
+        detect.sniff(raw, "x.xml")
+
+
+def test_a_bare_doctype_without_an_external_dtd_is_still_read() -> None:
+    found = detect.sniff(b'<!DOCTYPE coverage>\n<coverage line-rate="0.5"/>', "c.xml")
+    assert found.format is Format.COBERTURA_XML
+
+
+@pytest.mark.parametrize("root", ["<testsuite/>", '<coverage line-rate="0.9"/>'])
+def test_xml_declaring_utf7_is_refused_by_name(root: str) -> None:
+    raw = b'<?xml version="1.0" encoding="UTF-7"?>\n' + root.encode()
+    with pytest.raises(ToolOutputError, match=r"x\.xml:1:\d+: XML declares encoding 'UTF-7'"):
+        detect.sniff(raw, "x.xml")
+
+
+def test_xml_in_iso_8859_1_is_still_read() -> None:
+    raw = '<?xml version="1.0" encoding="ISO-8859-1"?><testsuite name="café"/>'.encode("latin-1")
+    assert detect.sniff(raw, "x.xml").format is Format.JUNIT_XML

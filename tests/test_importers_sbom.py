@@ -1,11 +1,12 @@
 """CycloneDX and SPDX JSON: format, spec version, component count (nested included), file digest."""
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
 from bot.adapters.importers import cyclonedx, spdx
-from bot.adapters.importers.interface import WrongFormatError
+from bot.adapters.importers.interface import ToolOutputError, WrongFormatError
 from tests.tool_fixtures import tool
 
 
@@ -14,7 +15,6 @@ from tests.tool_fixtures import tool
     [
         ("sbom/cyclonedx/laravel-7.12.0.cdx-1.4.json", "1.4", 62),
         ("sbom/cyclonedx/trivy-npm.cdx-1.7.json", "1.7", 13),
-        ("sbom/cyclonedx/vex-cve-2020-25649.cdx-1.4.json", "1.4", 0),
     ],
 )
 def test_cyclonedx_spec_version_and_component_count(fixture: str, spec_version: str, components: int) -> None:
@@ -24,6 +24,18 @@ def test_cyclonedx_spec_version_and_component_count(fixture: str, spec_version: 
         spec_version,
         components,
     )
+
+
+def test_a_cyclonedx_vex_document_is_not_accepted_as_an_sbom() -> None:
+    with pytest.raises(ToolOutputError, match=r"vex-cve-2020-25649\.cdx-1\.4\.json:\d+:\d+: .*VEX document"):
+        cyclonedx.load(tool("sbom/cyclonedx/vex-cve-2020-25649.cdx-1.4.json"))
+
+
+def test_a_cyclonedx_bom_without_components_is_not_an_sbom(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.cdx.json"
+    empty.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []}')
+    with pytest.raises(ToolOutputError, match="lists no components"):
+        cyclonedx.load(empty)
 
 
 def test_cyclonedx_counts_nested_components_but_not_the_subject() -> None:

@@ -94,12 +94,20 @@ def test_requester_may_be_a_bot_login() -> None:
         ({"artifact.signature.method": "md5"}, "artifact.signature.method"),
         ({"artifact.signature.verified": "yes"}, "artifact.signature.verified"),
         ({"artifact.signature.verified": 1}, "artifact.signature.verified"),
-        ({"artifact.signature.verified": REMOVE}, "artifact.signature.verified"),
         ({"artifact.signature.trusted": True}, "artifact.signature.trusted"),
     ],
 )
 def test_artifact_and_signature_reject(edits: dict[str, Any], loc: str) -> None:
     assert rejection(EvidencePack, evidence_pack(edits))[0] == loc
+
+
+def test_a_signature_need_not_claim_verified_since_the_bot_checks_its_bundle() -> None:
+    edits = {
+        "artifact.signature.verified": REMOVE,
+        "artifact.signature.bundle": "evidence/2026-11/x/a.sigstore",
+    }
+    pack = EvidencePack.model_validate(evidence_pack(edits))
+    assert pack.artifact.signature is not None and pack.artifact.signature.verified is None
 
 
 @pytest.mark.parametrize(

@@ -56,15 +56,15 @@ def test_a_risk_model_merged_by_hand_is_flagged_and_never_scores(cab: CabRepo) -
     assert raw is not None and records.parse(raw, "r").model.risk.model_version == "1.0"
 
 
-def test_codeowners_merged_by_hand_is_flagged(cab: CabRepo) -> None:
+def test_codeowners_merged_by_hand_is_flagged_as_an_unaccounted_commit(cab: CabRepo) -> None:
+    """Any commit that is no bot decision is `history.unaccounted`; `policy.undecided-change` is for
+    a decision merge that carries policy paths (tests/test_audit_tamper.py)."""
     current = cab.forge.read_file(cab.forge.branch_head("main"), ".github/CODEOWNERS")
     assert current is not None
     handed = current.replace(b"/decisions/medium/  @example/cab", b"/decisions/medium/  @example/platform")
     merge = hand_merge(cab, {".github/CODEOWNERS": handed})
     findings = audit_repo(cab.forge.path).findings
-    assert [(f.rule, f.commit, f.path) for f in findings] == [
-        ("policy.undecided-change", merge, ".github/CODEOWNERS")
-    ]
+    assert [(f.rule, f.commit) for f in findings] == [("history.unaccounted", merge)]
 
 
 def test_a_root_setup_py_merged_by_hand_is_not_a_policy_finding_but_a_change_pr_refuses_it(

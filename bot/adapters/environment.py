@@ -1,4 +1,5 @@
-"""What the process environment says about who the bot is (`CAB_BOT_NAME`, `CAB_BOT_EMAIL`)."""
+"""What the process environment says about who the bot is (`CAB_BOT_NAME`, `CAB_BOT_EMAIL`, and
+on GitHub `CAB_BOT_LOGIN`)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,19 @@ import os
 
 from bot.domain.identity import BotIdentity
 
+IDENTITY_SETTINGS = ("CAB_BOT_LOGIN", "CAB_BOT_NAME", "CAB_BOT_EMAIL")
+
 
 def bot_identity(environ: dict[str, str] | None = None) -> BotIdentity:
     env = os.environ if environ is None else environ
     return BotIdentity(
-        name=env.get("CAB_BOT_NAME", "cab-bot"),
-        email=env.get("CAB_BOT_EMAIL", "cab-bot@users.noreply.github.com"),
+        name=env.get("CAB_BOT_NAME") or "cab-bot",
+        email=env.get("CAB_BOT_EMAIL") or "cab-bot@users.noreply.github.com",
     )
+
+
+def action_identity(environ: dict[str, str]) -> BotIdentity:
+    """The identity of a run in GitHub Actions, noting which of the three settings it lacks."""
+    found = bot_identity(environ)
+    unset = tuple(name for name in IDENTITY_SETTINGS if not environ.get(name, "").strip())
+    return BotIdentity(found.name, found.email, unset=unset)

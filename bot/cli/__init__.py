@@ -21,6 +21,7 @@ from bot.domain.errors import CabError
 # A module has `register(parser)`, which adds the command's arguments and sets `handler`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo_cmd", "run the whole lifecycle offline in a sandbox repository"),
+    "sandbox": ("sandbox_cmd", "try your own pack offline: a sandbox forge driven step by step"),
     "init": ("init_cmd", "lay out a new CAB repository (never overwrites)"),
     "validate": ("validate_cmd", "check governed YAML files against their schemas and the repository layout"),
     "score": ("score_cmd", "score evidence packs with the risk model and explain the result"),
@@ -37,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "submit": ("submit_cmd", "open (or update) the CAB pull request for an evidence pack"),
     "action": ("action_cmd", "run the lifecycle step for the current GitHub Actions event"),
     "audit": ("audit_cmd", "re-verify every decision on the branch from git history alone"),
+    "simulate": ("simulate_cmd", "re-score past decisions under a proposed risk model (what-if)"),
+    "export": ("export_cmd", "write every decision, re-verified, as CSV, JSON Lines or SQLite for auditors"),
+    "metrics": ("metrics_cmd", "lead times, waiting, volume and rejection rate from the decision history"),
+    "lint": ("lint_cmd", "check CODEOWNERS for lines GitHub skips and governed paths without their owners"),
 }
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Mapping
@@ -71,9 +72,12 @@ def handle(args: argparse.Namespace) -> int:
         "text": report_text.render,
         "json": report_json.render,
         "markdown": report_markdown.render,
-        "html": report_html.render,
     }
-    text = renderers[args.format](report)
+    if args.format == "html":
+        web = f"https://github.com/{args.github}" if args.github else None
+        text = report_html.render(report, generated_at=dt.datetime.now(dt.UTC), web=web)
+    else:
+        text = renderers[args.format](report)
     if args.output:
         try:
             args.output.write_text(text, encoding="utf-8")
@@ -87,8 +91,11 @@ def handle(args: argparse.Namespace) -> int:
 def _online_facts(args: argparse.Namespace) -> GitHubFacts | None:
     """The GitHub reader for --online, checked before the (possibly long) offline audit starts."""
     if not args.online:
-        if args.github:
-            raise UsageError("cab audit: --github is only used with --online")
+        if args.github and args.format != "html":
+            raise UsageError(
+                "cab audit: --github is only used with --online, "
+                "or with --format html to link commits and PRs"
+            )
         return None
     from bot.services.audit.online import GitHubFacts  # the GitHub client only when asked for
 

@@ -38,6 +38,19 @@ def register(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--artifact-name", required=True, metavar="N")
     group.add_argument("--artifact-version", required=True, metavar="V")
     group.add_argument("--publisher", help="who publishes the artifact")
+    group.add_argument(
+        "--sigstore-bundle",
+        type=Path,
+        metavar="FILE",
+        help="the artifact's Sigstore bundle; attached under evidence/<yyyy-mm>/<change-id>/ and verified "
+        "offline against the artifact's sha256 and policy/signers.yaml",
+    )
+    group.add_argument(
+        "--sigstore-instance",
+        choices=("production", "staging"),
+        default="production",
+        help="trust root for the check (staging is Sigstore's test instance: for tests only)",
+    )
     inputs = parser.add_argument_group("tool output")
     inputs.add_argument("--sbom", type=Path, metavar="FILE")
     inputs.add_argument(
@@ -82,6 +95,7 @@ def handle(args: argparse.Namespace) -> int:
         tests=tuple(args.tests),
         coverage=args.coverage,
         plan=args.plan,
+        sigstore_bundle=args.sigstore_bundle,
     )
     result = collect.collect(request)
     default = collect.default_path(args.repo, result.pack.change_id, submitted_at)
@@ -90,12 +104,20 @@ def handle(args: argparse.Namespace) -> int:
     text = collect.render_checked(result.pack, collect.schema_ref(args.repo, output), str(output))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
+    if result.attachments:
+        from bot.services import signature
+
+        check = signature.check_pack_with(result.pack, result.attachments, args.repo, args.sigstore_instance)
+        print(f"note: signature {check.display()}", file=sys.stderr)
     if to_stdout:
+        if result.attachments:
+            raise UsageError("-o - writes only the pack; attachments need a repository (--repo)")
         sys.stdout.write(text)
         return 0
     if output.exists() and output.is_dir():
         raise UsageError(f"{output} is a directory; -o takes a file path")
     with writing("collect", "choose an -o path (or --repo) you can write, or -o - for stdout"):
+        collect.write_attachments(args.repo, result.attachments, force=args.force)
         collect.write_new(output, text, force=args.force)
     missing = ", ".join(result.pack.missing_sections) or "nothing"
     print(f"wrote {output} (completeness {result.pack.completeness_percent}%; missing: {missing})")

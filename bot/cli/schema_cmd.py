@@ -17,6 +17,8 @@ KINDS = (
     "ExceptionDecision",
     "PolicyDecision",
     "Signers",
+    "History",
+    "ChangePlan",
 )
 
 

@@ -17,6 +17,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="risk model file (default: newest in risk-model/)")
     repo_flags.add_repo(parser, deprecated=["--root"])
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument(
+        "--sigstore-instance",
+        choices=("production", "staging"),
+        default="production",
+        help="trust root for checking attached Sigstore bundles (staging: for tests only)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -27,6 +33,7 @@ def handle(args: argparse.Namespace) -> int:
     from bot.domain.errors import InputError
     from bot.domain.models import EvidencePack
     from bot.domain.scoring import score
+    from bot.services.signature import check_pack
     from bot.services.validate import validate
 
     # The rules `cab validate` applies (schema, and placement under --repo: file name = id, month),
@@ -36,6 +43,7 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError(checked.problems)
     model = risk_models.resolve(args.model, args.repo)
     items = []
+    instance = args.sigstore_instance
     for path in args.evidence:
         loaded = files.load(path, EvidencePack)
         pack: EvidencePack = loaded.model
@@ -45,7 +53,7 @@ def handle(args: argparse.Namespace) -> int:
                 change_id=pack.change_id,
                 title=pack.title,
                 evidence_sha256=loaded.sha256,
-                risk=score(pack, model.model, model.sha256),
+                risk=score(pack, model.model, model.sha256, check_pack(pack, args.repo, instance)),
                 missing=pack.missing_sections,
             )
         )

@@ -18,9 +18,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from bot.adapters.git.blobs import GitBlobs
     from bot.domain.rules import records
-    from bot.services.queries import find_decision
+    from bot.services.queries import find_record
 
-    path, record = find_decision(GitBlobs.open(args.repo), args.ref, args.change_id)
+    path, record = find_record(GitBlobs.open(args.repo), args.ref, args.change_id)
     print(f"# {path}")
     print(records.render(record).decode("utf-8"), end="")
     return 0

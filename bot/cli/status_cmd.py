@@ -79,5 +79,14 @@ def handle(args: argparse.Namespace) -> int:
                 print(_OLDER)
             print()
     if not entries:
-        print("nothing pending and nothing decided")
+        print(_nothing(args))
     return 0
+
+
+def _nothing(args: argparse.Namespace) -> str:
+    """What was asked for and found empty; only that, never a claim about what was not looked at."""
+    if args.pending:
+        return f"nothing pending on any branch but {args.ref} (`cab status --decided` lists what is decided)"
+    if args.decided:
+        return f"nothing decided on {args.ref}" + (f" since {args.since}" if args.since else "")
+    return "nothing pending and nothing decided"

@@ -138,6 +138,24 @@ def refusal(title: str, reasons: Sequence[Problem | str], status: PlanStatus = "
     )
 
 
+def unidentified(unset: Sequence[str]) -> Plan:
+    """A change that needs reviewers, on a run that was not told the bot's identity: it waits, failing
+    closed, since the bot could not tell its own comments, records and merges from anyone else's."""
+    title = "CAB Bot waits: it does not know its own identity"
+    reasons = [
+        f"{', '.join(unset)} not set: give the action its bot-login, bot-name and bot-email inputs "
+        "(cab init writes them; see docs/github-setup.md)",
+        "until then medium and high changes and exceptions are not decided; low changes still are",
+    ]
+    return Plan(
+        status="pending",
+        summary=f"{title}: " + "; ".join(reasons),
+        comment=problems_comment(title, reasons),
+        check="pending",
+        check_description=title,
+    )
+
+
 def irregular_files(reasons: Sequence[str]) -> Plan:
     """The refusal for governed paths in the PR that are not plain files (symlink, submodule,
     executable, unreadable blob): never followed, never merged, and the PR is told why."""

@@ -88,6 +88,9 @@ def _validated(raw: bytes, source: str, expect: type[M] | None, limits: Limits) 
     model_type = expect or MODELS_BY_KIND.get(_kind(doc))
     if model_type is None:
         raise _kind_error(load_bytes(raw, source, limits))
+    claimed = MODELS_BY_KIND.get(_kind(doc))
+    if expect is not None and claimed is not None and claimed is not expect:
+        raise _wrong_kind_error(load_bytes(raw, source, limits), expect)
     try:
         model = model_type.model_validate(doc.data)
     except ValidationError as exc:
@@ -109,6 +112,21 @@ def _kind_error(doc: Document) -> InputError:
     return InputError.at(doc.source, line, column, f"unknown kind {kind!r} (one of: {allowed})")
 
 
+def _wrong_kind_error(doc: Document, expect: type[BaseModel]) -> InputError:
+    """A document of another known kind where one kind is expected: one line, not every field."""
+    wanted = _kind_name(expect)
+    line, column = doc.locate(("kind",))
+    return InputError.at(doc.source, line, column, f"this is {_article(_kind(doc))}, not {_article(wanted)}")
+
+
+def _kind_name(model_type: type[BaseModel]) -> str:
+    return next((kind for kind, model in MODELS_BY_KIND.items() if model is model_type), model_type.__name__)
+
+
+def _article(kind: str) -> str:
+    return f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind}"
+
+
 def _problems(exc: ValidationError, doc: Document, model_type: type[BaseModel]) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
@@ -118,7 +136,7 @@ def _problems(exc: ValidationError, doc: Document, model_type: type[BaseModel]) 
         kind = error["type"]
         if kind == "extra_forbidden":
             line, column = doc.locate(path, key=True)
-            message = f"{field}: unknown field (not in the {doc.data.get('kind', 'document')} schema)"
+            message = f"{field}: unknown field (not in the {_kind_name(model_type)} schema)"
             message += _did_you_mean(path, model_type)
         elif kind == "missing":
             line, column = doc.locate(path[:-1])

@@ -10,6 +10,16 @@ from dataclasses import dataclass
 
 RULES: dict[str, str] = {
     "anchor.not-ancestor": "the recorded anchor commit is no longer an ancestor of the audited branch",
+    "history.unaccounted": (
+        "a first-parent commit after the recorded start is neither the bot's decision merge nor listed "
+        "in policy/history.yaml (a direct push, a merge by a person, a squash merge)"
+    ),
+    "history.start-not-found": (
+        "policy/history.yaml names a start that is not a first-parent commit of the branch"
+    ),
+    "history.policy-unparseable": (
+        "policy/history.yaml at the audited tip cannot be parsed or breaks the schema"
+    ),
     "chain.broken": "a decision's `previous` is not the record sha256 of the decision before it",
     "governed.modified": "a governed file was modified outside a decision merge",
     "governed.deleted": "a governed file was deleted",

@@ -104,6 +104,15 @@ def evidence_path(change_id: str, month: str) -> str:
     return f"evidence/{month}/{change_id}.yaml"
 
 
+def attachments_dir(change_id: str, month: str) -> str:
+    """Where a pack's raw inputs live: next to the pack, in a folder named by its change id."""
+    return f"evidence/{month}/{change_id}"
+
+
+# The file name `cab collect` gives the artifact's Sigstore bundle among the attachments.
+SIGSTORE_BUNDLE_NAME = "artifact.sigstore.json"
+
+
 def decision_path(change_id: str, tier: str, month: str) -> str:
     return f"decisions/{tier}/{month}/{change_id}.yaml"
 

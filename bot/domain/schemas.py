@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from bot.domain.models import MODELS_BY_KIND
+from bot.domain.models.change_plan import ChangePlan
 
 SCHEMA_FILES = {
     "EvidencePack": "evidence-pack.schema.json",
@@ -14,11 +17,16 @@ SCHEMA_FILES = {
     "ExceptionDecision": "exception-decision.schema.json",
     "PolicyDecision": "policy-decision.schema.json",
     "Signers": "signers.schema.json",
+    "History": "history.schema.json",
+    "ChangePlan": "change-plan.schema.json",
 }
+# ChangePlan is not a governed document (it is an input of `cab collect`), so it is not a kind
+# the repository's loader dispatches on; it has a schema all the same, for editors.
+_MODELS: dict[str, type[BaseModel]] = {**MODELS_BY_KIND, "ChangePlan": ChangePlan}
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    schema = MODELS_BY_KIND[kind].model_json_schema(by_alias=True, mode="validation")
+    schema = _MODELS[kind].model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://cab-bot.dev/schemas/{SCHEMA_FILES[kind]}"
     return schema

@@ -16,6 +16,7 @@ from typing import Any
 from bot.domain.models.decision import FactorResult, RiskAssessment, Tier
 from bot.domain.models.evidence import EvidencePack
 from bot.domain.models.risk_model import BandsRubric, Factor, RiskModel
+from bot.domain.signature_proof import NOT_CHECKED, SignatureCheck
 
 _CONTEXT = Context(prec=28, rounding=ROUND_HALF_UP)
 _CENT = Decimal("0.01")
@@ -69,10 +70,16 @@ def _users(pack: EvidencePack) -> Decimal | None:
 
 
 def _signature(pack: EvidencePack) -> str | None:
+    """v1.0's measure: what the pack claims (kept so v1.0 decisions re-score as they were made)."""
     sig = pack.artifact.signature
     if sig is None:
         return None
     return "verified" if sig.verified else "unverified"
+
+
+def _checked(check: SignatureCheck) -> str | None:
+    """v1.1's measure: what verifying the bundle found; the pack's `verified` is not read."""
+    return None if check.status == "missing" else check.status
 
 
 def _sbom(pack: EvidencePack) -> str | None:
@@ -132,12 +139,20 @@ def _display(raw: Any) -> str:
     return str(raw)
 
 
-def score(pack: EvidencePack, model: RiskModel, model_sha256: str) -> RiskAssessment:
+def score(
+    pack: EvidencePack, model: RiskModel, model_sha256: str, signature: SignatureCheck = NOT_CHECKED
+) -> RiskAssessment:
+    """`signature` is what checking the artifact's bundle found (`signature_check` measures it)."""
     total_weight = Decimal(sum(f.weight for f in model.factors))
     weighted = Decimal(0)
     lines = []
     for factor in model.factors:
-        raw = MEASURES[factor.measure](pack)
+        if factor.measure == "signature_check":
+            raw: Decimal | str | None = _checked(signature)
+            shown = signature.display()
+        else:
+            raw = MEASURES[factor.measure](pack)
+            shown = _display(raw)
         normalized = normalize(factor, raw)
         part = _CONTEXT.multiply(Decimal(factor.weight), Decimal(normalized))
         weighted = _CONTEXT.add(weighted, part)
@@ -145,7 +160,7 @@ def score(pack: EvidencePack, model: RiskModel, model_sha256: str) -> RiskAssess
         lines.append(
             FactorResult(
                 factor=factor.name,
-                raw=_display(raw),
+                raw=shown[:200],
                 normalized=normalized,
                 weight=factor.weight,
                 contribution=f"{contribution:.2f}",

@@ -15,9 +15,9 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from bot.adapters.environment import bot_identity
+from bot.adapters.environment import action_identity
 from bot.adapters.forge.interface import Forge
 from bot.domain.errors import CabError, InputError, Problem, UsageError
 from bot.domain.identity import BotIdentity
@@ -35,6 +35,14 @@ class Step:
     kind: Literal["sync", "expire"]
     number: int | None = None
     why: str = ""
+    # a PR known only by its head (owner of the fork, branch, sha): a relayed review of a fork's PR,
+    # for which GitHub leaves `workflow_run.pull_requests` empty
+    head: tuple[str, str, str] | None = None
+
+
+@runtime_checkable
+class FindsPullRequests(Protocol):
+    def open_pull_request_at(self, head_owner: str, head_branch: str, head_sha: str) -> int | None: ...
 
 
 class SyncStep(Protocol):
@@ -83,9 +91,13 @@ def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
     if event_name == "workflow_run":  # relayed review: see .github/workflows/cab-review-relay.yml
         run = payload.get("workflow_run") or {}
         prs = run.get("pull_requests") or []
-        if action != "completed" or not prs:
+        why = f"workflow_run.{run.get('event', 'review')}"
+        if action != "completed":
             return []
-        return [Step("sync", _number(prs[0]), f"workflow_run.{run.get('event', 'review')}")]
+        if prs:
+            return [Step("sync", _number(prs[0]), why)]
+        head = _head_of(run)
+        return [Step("sync", None, why, head=head)] if head else []
     if event_name == "schedule":
         return [Step("expire", None, "schedule")]
     if event_name == "workflow_dispatch":
@@ -96,6 +108,15 @@ def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
             return [Step("sync", int(wanted), "workflow_dispatch")]
         return [Step("expire", None, "workflow_dispatch")]
     raise UsageError(f"cab action does not handle the {event_name!r} event")
+
+
+def _head_of(run: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """Owner, branch and sha of the commit a relayed run ran on, when the payload has all three."""
+    owner = ((run.get("head_repository") or {}).get("owner") or {}).get("login")
+    branch, sha = run.get("head_branch"), run.get("head_sha")
+    if all(isinstance(v, str) and v for v in (owner, branch, sha)):
+        return (str(owner), str(branch), str(sha))
+    return None
 
 
 def _number(item: Any) -> int:
@@ -146,9 +167,17 @@ def execute(
         report.lines.append("Nothing to do for this event.")
     for step in steps:
         try:
-            if step.kind == "sync" and step.number is not None:
-                result = engine.sync(forge, step.number, now=now, identity=identity)
-                report.lines.append(f"- PR #{step.number} ({step.why}): {_describe(result)}")
+            if step.kind == "sync":
+                number = step.number if step.number is not None else _find(forge, step)
+                if number is None:
+                    owner, branch, sha = step.head or ("?", "?", "?")
+                    report.lines.append(
+                        f"- {step.why}: no open pull request from {owner}:{branch} at {sha[:7]}; "
+                        "nothing to do (a newer push syncs the PR by its own event)"
+                    )
+                    continue
+                result = engine.sync(forge, number, now=now, identity=identity)
+                report.lines.append(f"- PR #{number} ({step.why}): {_describe(result)}")
             else:
                 result = engine.expire(forge, now=now, identity=identity)
                 report.lines.append(f"- expiry sweep ({step.why}): {_describe(result)}")
@@ -160,6 +189,14 @@ def execute(
             report.lines.append(f"- failed: {exc.diagnostics()}")
             report.exit_code = max(report.exit_code, exc.exit_code)
     return report
+
+
+def _find(forge: Forge, step: Step) -> int | None:
+    if step.head is None:
+        return None
+    if not isinstance(forge, FindsPullRequests):
+        raise CabError("this forge cannot find a pull request by its head commit")
+    return forge.open_pull_request_at(*step.head)
 
 
 def _describe(result: Any) -> str:
@@ -194,15 +231,16 @@ def run(
     if not isinstance(payload, dict):
         raise UsageError(f"{event_path}: the event payload is not a JSON object")
     steps = plan(event_name, payload)
+    identity = action_identity(dict(environ))
     if steps:
         if forge_factory is None:
             from bot.adapters.forge.github import GitHubForge
 
             forge_factory = GitHubForge.from_env
         forge = forge_factory(environ)
-        report = execute(steps, forge, engine or load_engine(), now=now, identity=bot_identity(dict(environ)))
+        report = execute(steps, forge, engine or load_engine(), now=now, identity=identity)
     else:
-        report = execute(steps, _NoForge(), _NO_ENGINE, now=now, identity=bot_identity(dict(environ)))
+        report = execute(steps, _NoForge(), _NO_ENGINE, now=now, identity=identity)
     for line in report.annotations:
         out(line)
     summary_path = environ.get("GITHUB_STEP_SUMMARY")

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.adapters import sigstore_check
 from bot.adapters.importers import artifact, cobertura, cyclonedx, grype, junit, lcov, plan, spdx, trivy
 from bot.adapters.importers.detect import Format, Input, load
 from bot.adapters.importers.interface import (
@@ -31,6 +32,7 @@ from bot.adapters.importers.interface import (
     ScanFinding,
     ScanReport,
     TestTotals,
+    read_tool_output,
 )
 from bot.domain import documents, layout
 from bot.domain.errors import CabError, InputError, UsageError
@@ -90,14 +92,16 @@ class CollectRequest:
     tests: Sequence[Path] = ()
     coverage: Path | None = None
     plan: Path | None = None
+    sigstore_bundle: Path | None = None
 
 
 @dataclass(frozen=True)
 class Collected:
-    """The validated pack and what the caller should know about how it was built."""
+    """The validated pack, its attachments (repository path -> bytes) and notes on how it was built."""
 
     pack: EvidencePack
     notes: tuple[str, ...] = field(default=())
+    attachments: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,12 @@ def collect(request: CollectRequest) -> Collected:
         if getattr(request, key) is not None:
             data[key] = getattr(request, key)
     data["artifact"] = _artifact(request)
+    attachments: dict[str, bytes] = {}
+    if request.sigstore_bundle is not None:
+        month = request.submitted_at.astimezone(dt.UTC).strftime("%Y-%m")
+        where = f"{layout.attachments_dir(request.change_id, month)}/{layout.SIGSTORE_BUNDLE_NAME}"
+        attachments[where] = read_tool_output(request.sigstore_bundle, sigstore_check.MAX_BUNDLE_BYTES)
+        data["artifact"]["signature"] = {"method": "sigstore", "bundle": where}
     if request.sbom is not None:
         found = load(request.sbom, SBOM_READERS, "--sbom")
         data["sbom"] = _sbom_section(SBOM_READERS[found.format](found))
@@ -140,7 +150,7 @@ def collect(request: CollectRequest) -> Collected:
         for section in plan.PLAN_SECTIONS:
             if section in change_plan.model_fields_set:
                 data[section] = getattr(change_plan, section)
-    return Collected(_validate(data), tuple(notes))
+    return Collected(_validate(data), tuple(notes), attachments)
 
 
 def _artifact(request: CollectRequest) -> dict[str, Any]:
@@ -355,6 +365,19 @@ def render_checked(pack: EvidencePack, schema_ref: str, source: str) -> str:
 def schema_ref(root: Path, output: Path) -> str:
     """Path from the output's directory to the repository's schema file, for editors."""
     return Path(os.path.relpath(root / SCHEMA_FILE, output.parent)).as_posix()
+
+
+def write_attachments(root: Path, attachments: dict[str, bytes], *, force: bool) -> list[Path]:
+    """Write each attachment under `root`, refusing to replace one unless `force`."""
+    written = []
+    for relative, body in sorted(attachments.items()):
+        path = root / relative
+        if path.exists() and not force:
+            raise UsageError(f"{path} already exists; pass --force to replace it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        written.append(path)
+    return written
 
 
 def write_new(path: Path, text: str, *, force: bool) -> None:

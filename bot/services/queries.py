@@ -151,6 +151,18 @@ def _find(blobs: GitBlobs, sha: str, ref: str, change_id: str) -> tuple[str, Dec
     return paths[0], record
 
 
+def find_record(blobs: GitBlobs, ref: str, ident: str) -> tuple[str, Decision | ExceptionDecision]:
+    """The decision record of a change, else of an exception with that id (`cab show`)."""
+    sha = blobs.resolve(ref)
+    if _record_paths(blobs, sha, ident) or not re.fullmatch(CHANGE_ID_PATTERN, ident):
+        return _find(blobs, sha, ref, ident)
+    paths = blobs.files_named(sha, "decisions/exceptions", f"{ident}.yaml")
+    record = _record(blobs, sha, paths[0]) if len(paths) == 1 else None
+    if record is None:
+        raise FindingError(f"no decision for a change or an exception {ident!r} on {ref}")
+    return paths[0], record
+
+
 def _arrival(blobs: GitBlobs, tip: str, path: str) -> Arrival | None:
     """The first-parent commit of `tip` that brought the record's current bytes, as the gate judges it."""
     found = blobs.arrival(tip, path)

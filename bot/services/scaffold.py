@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -29,10 +30,15 @@ def template_files() -> list[tuple[str, bytes]]:
     return sorted(files)
 
 
-def scaffold(root: Path) -> ScaffoldReport:
-    """Create what is missing; never overwrite a file that exists."""
+def _as_is(name: str, content: bytes) -> bytes:
+    return content
+
+
+def scaffold(root: Path, render: Callable[[str, bytes], bytes] = _as_is) -> ScaffoldReport:
+    """Create what is missing, each file as `render(name, template)`; never overwrite a file that exists."""
     report = ScaffoldReport()
-    for name, content in template_files():
+    for name, template in template_files():
+        content = render(name, template)
         target = root / name
         if target.exists() or target.is_symlink():
             report.kept.append(name)

@@ -9,6 +9,7 @@ and exactly that head merged. Running it again with nothing changed changes noth
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -24,6 +25,7 @@ from bot.domain.decision_plan import (
     may_reuse,
     reading,
     triage,
+    unidentified,
 )
 from bot.domain.errors import Problem
 from bot.domain.identity import BotIdentity
@@ -62,7 +64,10 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
         return apply(forge, pr, irregular_files(irregular))
     base = base_branch.load(forge, forge.branch_head(pr.base_ref))
     document = governed.get(target.path)  # the target is one of the governed files just read
-    snapshot = gather(forge, pr, files, document, reading(target, document, base))
+    needs = reading(target, document, base)
+    if needs.reviews and identity.unset:
+        return apply(forge, pr, unidentified(identity.unset))
+    snapshot = gather(forge, pr, files, document, needs)
     if target.kind == "policy":  # a policy decision records every file it brings, and a rejection
         restore, irregular = read_base(forge, base.sha, files)  # puts the base's files back
         if irregular:
@@ -72,7 +77,10 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))
         decided = decide(target, snapshot, base, now, identity)
-    return apply(forge, pr, decided)
+    # the owners are asked once, as the change starts waiting for them: when the PR does not carry
+    # its record yet (asked before the record is committed, so a crash in between asks again)
+    asking = needs.team_slugs if decided.status == "pending" and snapshot.existing_record is None else ()
+    return apply(forge, pr, decided, review_teams=asking)
 
 
 def read_governed(
@@ -139,11 +147,14 @@ def gather(
     )
 
 
-def apply(forge: Forge, pr: PullRequest, decided: Plan) -> SyncResult:
-    """Carry out a plan through the forge: every write is idempotent, so a re-run converges."""
+def apply(forge: Forge, pr: PullRequest, decided: Plan, review_teams: Sequence[str] = ()) -> SyncResult:
+    """Carry out a plan through the forge: every write is idempotent, so a re-run converges.
+    `review_teams` (`org/team` slugs) are asked to review the PR."""
     if decided.label is not None:
         forge.set_risk_label(pr.number, decided.label)
     forge.upsert_comment(pr.number, MARKER, decided.comment)
+    if review_teams:
+        forge.request_team_reviews(pr.number, review_teams)
     head = pr.head_sha
     if decided.record is not None:
         head = forge.commit_files(pr.number, pr.head_sha, decided.record.files, decided.record.message)

@@ -79,6 +79,20 @@ class GitHubForge:
         )
 
     # --- reads -------------------------------------------------------------------------------
+    def open_pull_request_at(self, head_owner: str, head_branch: str, head_sha: str) -> int | None:
+        """The open PR from `head_owner:head_branch` whose head is `head_sha` (a fork's PR, which a
+        `workflow_run` event does not name), or None."""
+        found = [
+            int(item["number"])
+            for item in self.client.pages(
+                f"{self.client.repo}/pulls",
+                f"look for the open PR from {head_owner}:{head_branch}",
+                {"state": "open", "head": f"{head_owner}:{head_branch}"},
+            )
+            if item["head"]["sha"] == head_sha
+        ]
+        return found[0] if len(found) == 1 else None
+
     def pull_request(self, number: int) -> PullRequest:
         return self.reads.pull_request(number)
 
@@ -121,6 +135,9 @@ class GitHubForge:
 
     def upsert_comment(self, number: int, marker: str, body: str) -> None:
         self.writes.upsert_comment(number, marker, body)
+
+    def request_team_reviews(self, number: int, slugs: Sequence[str]) -> None:
+        self.writes.request_team_reviews(number, slugs)
 
     def upsert_issue(self, marker: str, title: str, body: str) -> int:
         return self.writes.upsert_issue(marker, title, body)

@@ -9,7 +9,7 @@ head; everything else is REST.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -169,6 +169,20 @@ class GitHubWrites:
         self._created.add(new)
         return new
 
+    def request_team_reviews(self, number: int, slugs: Sequence[str]) -> None:
+        """REST `requested_reviewers` with the teams of this repository's organization (CODEOWNERS
+        names them `@org/team`; GitHub wants the bare slug). GitHub keeps a team asked once."""
+        owner = self.client.repository.split("/", 1)[0].lower()
+        teams = sorted({slug.split("/", 1)[1] for slug in slugs if slug.split("/", 1)[0] == owner})
+        if not teams:
+            return
+        self.client.call(
+            "POST",
+            f"{self.client.repo}/pulls/{number}/requested_reviewers",
+            f"ask {', '.join(teams)} to review PR #{number}",
+            body={"team_reviewers": teams},
+        )
+
     def merge(self, number: int, sha: str, title: str, message: str) -> str:
         data = self.reads.pr_data(number)
         if data.get("merged") and data["head"]["sha"] == sha and data.get("merge_commit_sha"):
@@ -187,6 +201,13 @@ class GitHubWrites:
                 fresh = self.reads.reread_pr(number)
                 if fresh.get("merged") and fresh["head"]["sha"] == sha and fresh.get("merge_commit_sha"):
                     return str(fresh["merge_commit_sha"])
+            if exc.status == 405 and "approving review" in text.lower():
+                raise ForgeError(
+                    f"GitHub refused to merge PR #{number}: {text} The decision record the bot just "
+                    "committed on the reviewed head made GitHub dismiss the approvals it records: turn "
+                    "off 'Dismiss stale pull request approvals' in the branch rule (the bot itself "
+                    "counts an approval only on the head it was given on; docs/github-setup.md)"
+                ) from exc
             raise ForgeError(f"GitHub refused to merge PR #{number}: {exc.status} {text}") from exc
         except requests.RequestException as exc:
             raise ForgeError(f"could not reach GitHub to merge PR #{number}: {exc}") from exc

@@ -101,6 +101,10 @@ class Forge(Protocol):
         """Create, or edit in place, the one bot comment that contains `marker`."""
         ...
 
+    def request_team_reviews(self, number: int, slugs: Sequence[str]) -> None:
+        """Ask the teams (`org/team` slugs) to review the PR; asking a team already asked changes nothing."""
+        ...
+
     def set_status(self, sha: str, state: Literal["pending", "success", "failure"], description: str) -> None:
         """The `cab/decision` commit status on a sha."""
         ...

@@ -456,6 +456,17 @@ class SandboxForge:
         )
         self._save(state)
 
+    def request_team_reviews(self, number: int, slugs: Sequence[str]) -> None:
+        state = self._load()
+        for pr in state["prs"]:
+            if pr["number"] == number:
+                asked = pr.setdefault("requested_teams", [])
+                asked += [slug for slug in slugs if slug not in asked]
+        self._save(state)
+
+    def requested_teams(self, number: int) -> tuple[str, ...]:
+        return tuple(self._pr_record(self._load(), number).get("requested_teams", ()))
+
     def set_status(self, sha: str, state: Literal["pending", "success", "failure"], description: str) -> None:
         data = self._load()
         data["statuses"][sha] = {"context": "cab/decision", "state": state, "description": description}
@@ -514,3 +525,7 @@ class SandboxForge:
 
     def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:
         return self.open_pr(head, base, title, self.bot.login)
+
+    def pull_request_numbers(self) -> list[int]:
+        """Every pull request's number, oldest first (`cab sandbox list`)."""
+        return [int(pr["number"]) for pr in self._load()["prs"]]

@@ -4,6 +4,9 @@ The component count includes nested components (`components[].components[]`, whi
 for assemblies such as a jar inside an image): each is a component the artifact ships. The BOM's
 subject, `metadata.component`, is not counted: it is the artifact itself, not one of its parts.
 The digest is the sha256 of the file's bytes, so the pack pins exactly the SBOM that was imported.
+A document that lists no component at all is refused: a VEX document (only `vulnerabilities`,
+with their analysis) or an empty BOM says nothing about what the artifact ships, and counting it as
+an SBOM would let a one-line file stand in for the inventory.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 
 from bot.adapters.importers import detect
 from bot.adapters.importers._json import field_error, get_list, get_object, get_text
-from bot.adapters.importers.interface import SbomSummary
+from bot.adapters.importers.interface import SbomSummary, fail
 
 
 def load(path: Path) -> SbomSummary:
@@ -34,6 +37,16 @@ def from_input(found: detect.Input) -> SbomSummary:
             component = get_object(component, raw, source, "each entry of components")
             count += 1
             pending.append(get_list(component, "components", raw, source, "a component's "))
+    if count == 0:
+        if "vulnerabilities" in bom:
+            raise field_error(
+                raw,
+                source,
+                "vulnerabilities",
+                "this CycloneDX document lists vulnerabilities but no components: it is a VEX "
+                "document, not an SBOM; pass the artifact's SBOM",
+            )
+        raise fail(source, "this CycloneDX BOM lists no components, so it is not an SBOM of anything")
     return SbomSummary(
         format="cyclonedx",
         spec_version=spec_version,

@@ -3,22 +3,29 @@
 JSON is classified by the keys each tool always writes, XML by its root element, text by its first
 line. The parsed value travels on with the format so no importer parses a file twice. XML goes
 through `defusedxml`, so entity declarations (billion laughs) and external entities (XXE) are
-refused before anything is expanded; a DOCTYPE alone is allowed because Cobertura writes one.
+refused before anything is expanded; a bare `<!DOCTYPE coverage>` is allowed, but one that names an
+external DTD (SYSTEM or PUBLIC) is refused: cab never fetches it, and what the file means must not
+depend on a document somewhere else. XML must be UTF-8, US-ASCII or ISO-8859-1 (what expat decodes
+itself); any other declared encoding (UTF-7 smuggles markup past filters) is refused by name.
+JSON is held to RFC 8259 and a bit more: a key given twice in one object is refused (a later
+`"Results": []` would silently hide the findings before it), and so is a number that does not fit
+a finite float (`1e400` would be read as infinity).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, DTDForbidden
+from defusedxml.ElementTree import DefusedXMLParser
 
 from bot.adapters.importers.interface import (
     ToolOutputError,
@@ -108,6 +115,45 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class _NotFinite(ValueError):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
+
+
+def _nth_position(raw: bytes, needle: bytes, n: int) -> tuple[int, int]:
+    """1-based line:col of the n-th occurrence of `needle` (the first if there are fewer)."""
+    index = -1
+    for _ in range(n):
+        found = raw.find(needle, index + 1)
+        if found < 0:
+            break
+        index = found
+    return _line_col(raw, max(index, 0))
+
+
 def _sniff_json(raw: bytes, body: bytes, source: str) -> Input:
     try:
         text = body.decode("utf-8")
@@ -115,7 +161,21 @@ def _sniff_json(raw: bytes, body: bytes, source: str) -> Input:
         line, column = _line_col(body, exc.start)
         raise fail(source, "file is not valid UTF-8", line, column) from None
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_unique_keys
+        )
+    except _DuplicateKey as exc:
+        # json keeps no positions; the second time the key is written is the likeliest culprit.
+        line, column = _nth_position(raw, json.dumps(exc.key).encode("utf-8"), 2)
+        raise fail(
+            source,
+            f"key {exc.key!r} appears twice in one object; tool output must not repeat a key",
+            line,
+            column,
+        ) from None
+    except _NotFinite as exc:
+        line, column = position_of(raw, exc.text)
+        raise fail(source, f"number {exc.text} is too large to be a finite number", line, column) from None
     except json.JSONDecodeError as exc:
         # A string only stays unterminated when the input ends inside it.
         at_end = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
@@ -146,9 +206,45 @@ def _classify_json(data: Any) -> tuple[Format, str]:
     return Format.OTHER_JSON, f"top-level keys: {keys}" if keys else "an empty object"
 
 
+class _Parser(DefusedXMLParser):  # type: ignore[misc]  # defusedxml ships no types
+    """defusedxml's parser, refusing a DOCTYPE only when it points at an external DTD."""
+
+    def defused_start_doctype_decl(
+        self, name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool
+    ) -> None:
+        if sysid or pubid:
+            raise DTDForbidden(name, sysid, pubid)
+
+
+_XML_DECLARATION = re.compile(rb"""\A<\?xml[^>]*?\bencoding\s*=\s*(["'])([^"']*)\1""")
+_XML_ENCODINGS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
+
+
 def _sniff_xml(raw: bytes, source: str) -> Input:
+    body = raw[len(_UTF8_BOM) :] if raw.startswith(_UTF8_BOM) else raw
+    declared = _XML_DECLARATION.match(body.lstrip())
+    if declared and declared.group(2).decode("ascii", "replace").lower() not in _XML_ENCODINGS:
+        line, column = position_of(raw, "encoding=")
+        encoding = declared.group(2).decode("ascii", "replace")
+        raise fail(
+            source,
+            f"XML declares encoding {encoding!r}; cab reads XML in UTF-8, US-ASCII or ISO-8859-1",
+            line,
+            column,
+        )
     try:
-        root = SafeET.fromstring(raw, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        parser = _Parser(target=TreeBuilder(), forbid_dtd=True)
+        parser.feed(raw)
+        root = parser.close()
+    except DTDForbidden as exc:
+        line, column = position_of(raw, "<!DOCTYPE")
+        raise fail(
+            source,
+            f"XML names an external DTD ({exc.sysid or exc.pubid}), which is refused: cab never fetches "
+            "one and a report must mean the same without it; remove the DOCTYPE line",
+            line,
+            column,
+        ) from None
     except ParseError as exc:
         line, column = exc.position  # expat counts columns from 0
         reason = str(exc).split(": line ")[0]
@@ -161,6 +257,8 @@ def _sniff_xml(raw: bytes, source: str) -> Input:
             line,
             column,
         ) from None
+    except ValueError as exc:  # expat's own refusals, e.g. an encoding it cannot decode
+        raise fail(source, f"XML cannot be read: {exc}") from None
     namespace, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
     fmt, detail = _classify_xml(local, namespace, root)
     return Input(source, raw, fmt, detail, xml=root)

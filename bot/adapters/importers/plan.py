@@ -15,32 +15,14 @@ that loads is a plan the pack accepts. Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-
-from pydantic import Field
 
 from bot.adapters.importers import detect
 from bot.adapters.importers.interface import ToolOutputError, WrongFormatError, read_tool_output
 from bot.domain import documents
 from bot.domain.errors import InputError, Problem
-from bot.domain.models.base import CabModel
-from bot.domain.models.evidence import Command, Detection, Rollback, Rollout, Scope
+from bot.domain.models.change_plan import PLAN_SECTIONS, ChangePlan
 
-PLAN_SECTIONS = ("install", "uninstall", "detection", "rollout", "rollback", "scope", "complexity")
-
-
-class ChangePlan(CabModel):
-    """Sections of an evidence pack that a team writes by hand; all optional, absent stays absent."""
-
-    api_version: Literal["cab/v1"] = Field(alias="apiVersion")
-    kind: Literal["ChangePlan"]
-    install: Command | None = None
-    uninstall: Command | None = None
-    detection: Detection | None = None
-    rollout: Rollout | None = None
-    rollback: Rollback | None = None
-    scope: Scope | None = None
-    complexity: Literal["low", "medium", "high"] | None = None
+__all__ = ["PLAN_SECTIONS", "ChangePlan", "from_input", "load"]
 
 
 def load(path: Path) -> ChangePlan:

@@ -4,12 +4,20 @@ from bot.domain.models.decision import Decision
 from bot.domain.models.evidence import EvidencePack
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.models.exception_record import ExceptionRecord
+from bot.domain.models.history import History
 from bot.domain.models.policy_decision import PolicyDecision
 from bot.domain.models.risk_model import RiskModel
 from bot.domain.models.signers import Signers
 
 GovernedDocument = (
-    EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision | PolicyDecision | Signers
+    EvidencePack
+    | RiskModel
+    | ExceptionRecord
+    | Decision
+    | ExceptionDecision
+    | PolicyDecision
+    | Signers
+    | History
 )
 
 MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
@@ -20,6 +28,7 @@ MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "ExceptionDecision": ExceptionDecision,
     "PolicyDecision": PolicyDecision,
     "Signers": Signers,
+    "History": History,
 }
 
 __all__ = [
@@ -29,6 +38,7 @@ __all__ = [
     "ExceptionDecision",
     "ExceptionRecord",
     "GovernedDocument",
+    "History",
     "PolicyDecision",
     "RiskModel",
     "Signers",

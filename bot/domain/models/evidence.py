@@ -31,10 +31,17 @@ Severity = Literal["critical", "high", "medium", "low", "unknown"]
 
 
 class Signature(CabModel):
+    """How the artifact is signed. `bundle` is the attached Sigstore bundle the bot verifies.
+
+    `verified` is a claim kept so packs decided under risk model v1.0 still parse and re-score the
+    same; v1.1 ignores it and scores what checking `bundle` finds (`bot.domain.signature_proof`).
+    """
+
     method: Literal["cosign", "sigstore", "gpg", "x509", "authenticode", "minisign"]
-    verified: bool
+    verified: bool | None = None
     signer: Name | None = None
     reference: Name | None = None
+    bundle: RelativePath | None = None
 
 
 class Artifact(CabModel):

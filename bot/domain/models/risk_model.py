@@ -25,6 +25,7 @@ Measure = Literal[
     "affected_users",
     "complexity",
     "signature",
+    "signature_check",
     "sbom",
     "policy_violations",
     "missing_sections",
@@ -37,6 +38,7 @@ ENUM_MEASURES: dict[str, frozenset[str]] = {
     "rollback_readiness": frozenset({"tested", "untested"}),
     "complexity": frozenset({"low", "medium", "high"}),
     "signature": frozenset({"verified", "unverified"}),
+    "signature_check": frozenset({"verified", "unverified"}),
     "sbom": frozenset({"present"}),
 }
 

@@ -37,10 +37,19 @@ def _rewrite_line(line: str) -> str:
     return _github_pattern(match.group(1)) + match.group(2)
 
 
+def _rules(codeowners_text: str) -> CodeOwners:
+    return CodeOwners("\n".join(_rewrite_line(line) for line in codeowners_text.splitlines()))
+
+
 def owners_for(codeowners_text: str, path: str) -> list[str]:
     """Owners (`@user`, `@org/team` or e-mail, as written) of `path`; the last matching rule wins."""
-    rules = CodeOwners("\n".join(_rewrite_line(line) for line in codeowners_text.splitlines()))
-    return [owner for _kind, owner in rules.of(path)]
+    return [owner for _kind, owner in _rules(codeowners_text).of(path)]
+
+
+def deciding_line(codeowners_text: str, path: str) -> int | None:
+    """The line (1-based) of the rule that decides `path`'s owners, None when no rule matches."""
+    line: int | None = _rules(codeowners_text).matching_line(path)[1]
+    return line
 
 
 # Where GitHub looks for the file, first found wins (GitHub does not read `.gitlab/`).

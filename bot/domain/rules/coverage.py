@@ -3,7 +3,10 @@
 An exception is active when it is merged on the base branch (the forge only gives us base-branch
 exceptions, and CODEOWNERS makes security approve them) and `now` is before its expiry. It covers
 a change by change id, by artifact sha256, or by covering every critical and high vulnerability
-id the change's scan lists. Coverage is reported per exception, with what is left uncovered.
+id the change's scan lists. A sha256 in a pack is only a claim: an exception scoped to a digest
+covers the change only when a verified signature proves the artifact has that digest, otherwise
+anyone could copy a covered digest into an unrelated pack. Coverage is reported per exception,
+with what is left uncovered.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.domain.documents import Loaded
 from bot.domain.models import EvidencePack, ExceptionRecord
+from bot.domain.signature_proof import NOT_CHECKED, SignatureCheck
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,15 @@ def _serious_count(pack: EvidencePack) -> int:
     return 0 if scan is None else scan.counts.critical + scan.counts.high
 
 
-def coverage(pack: EvidencePack, exceptions: Sequence[Loaded[ExceptionRecord]], now: dt.datetime) -> Coverage:
+def coverage(
+    pack: EvidencePack,
+    exceptions: Sequence[Loaded[ExceptionRecord]],
+    now: dt.datetime,
+    signature: SignatureCheck = NOT_CHECKED,
+) -> Coverage:
     covering = []
     reasons = []
+    unproven: list[str] = []
     serious = _serious_vuln_ids(pack)
     # Findings may be a truncated list: vuln-id coverage needs every serious finding to be listed.
     all_listed = len(serious) >= _serious_count(pack) > 0
@@ -54,10 +64,17 @@ def coverage(pack: EvidencePack, exceptions: Sequence[Loaded[ExceptionRecord]], 
         if pack.change_id in scope.change_ids:
             covering.append(loaded)
             reasons.append(f"{record.id} covers change {pack.change_id}")
-        elif pack.artifact.sha256 in scope.artifact_sha256s:
+        elif pack.artifact.sha256 in scope.artifact_sha256s and signature.proves_digest:
             covering.append(loaded)
-            reasons.append(f"{record.id} covers artifact sha256 {pack.artifact.sha256[:12]}…")
+            reasons.append(
+                f"{record.id} covers artifact sha256 {pack.artifact.sha256[:12]}… (signature verified)"
+            )
         else:
+            if pack.artifact.sha256 in scope.artifact_sha256s:
+                unproven.append(
+                    f"{record.id} covers artifact sha256 {pack.artifact.sha256[:12]}… only with a verified "
+                    f"signature, and the signature is {signature.display()}"
+                )
             matched = serious & set(scope.vulnerability_ids)
             if matched:
                 uncovered_vulns -= matched
@@ -74,7 +91,7 @@ def coverage(pack: EvidencePack, exceptions: Sequence[Loaded[ExceptionRecord]], 
         )
     gaps: tuple[str, ...] = ()
     if not covering:
-        gaps_list = [f"change {pack.change_id}"]
+        gaps_list = [f"change {pack.change_id}", *unproven]
         if uncovered_vulns:
             gaps_list.append("vulnerabilities " + ", ".join(sorted(uncovered_vulns)))
         elif serious and not all_listed:

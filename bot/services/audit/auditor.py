@@ -17,6 +17,7 @@ from bot.domain.git_objects import TREE, LogEntry, ObjectStore
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import RECORD_KINDS, classify
 from bot.domain.rules import chain
+from bot.domain.rules.history import STRICT, HistoryPolicy, unaccounted
 from bot.services.audit.decision_check import (
     ChainLink,
     CommitResult,
@@ -46,6 +47,7 @@ class AuditResult:
     oldest_commit: str | None = None
     oldest_first_parent: str | None = None  # where the walk stopped (None: reached the root)
     has_decisions: bool = False
+    start_found: bool = False  # the history policy's start was met on the walk
 
 
 def check_commit(entry: LogEntry, store: ObjectStore, bot: BotIdentity, memo: Memo) -> CommitResult:
@@ -56,13 +58,14 @@ def check_commit(entry: LogEntry, store: ObjectStore, bot: BotIdentity, memo: Me
         header = store.commit(entry.sha)
         if is_decision_candidate(entry, header):
             result = check_decision(entry, header, store, bot, memo)
+            # any other commit is `history.unaccounted` already, whatever it changes
+            result.findings += undecided_policy_changes(entry, result.policy_accounted)
     for change in governed:
         if change.status == "A" and change.path in result.accounted:
             continue
         finding = change_findings(entry, change)
         if finding is not None:
             result.findings.append(finding)
-    result.findings += undecided_policy_changes(entry, result.policy_accounted)
     return result
 
 
@@ -72,12 +75,14 @@ def audit(
     bot: BotIdentity,
     *,
     chain_start: str | object | None = None,
+    history: HistoryPolicy = STRICT,
 ) -> AuditResult:
     """Audit first-parent entries given newest first.
 
     `chain_start` is the record sha256 the oldest decision seen must point back to: None when the
     walk reaches the root (the first decision ever has no previous), a cached newest record when
     continuing an earlier audit, or UNKNOWN when the walk starts mid-history (`--since`).
+    `history` says which first-parent commits need no decision merge: its start and what is older.
     """
     out = AuditResult()
     memo = Memo()
@@ -89,12 +94,18 @@ def audit(
         out.commits += 1
         out.oldest_commit = entry.sha
         out.oldest_first_parent = entry.parents[0] if entry.parents else None
+        if entry.sha == history.start:
+            out.start_found = True
         result = check_commit(entry, store, bot, memo)
         found += [(position, finding) for finding in result.findings]
+        if not out.start_found and (why := unaccounted(entry, store.commit(entry.sha), bot, history)):
+            found.append((position, Finding("history.unaccounted", entry.sha, None, why)))
         if result.decision is not None:
             out.stats.add(result.decision)
         if result.approved_exception is not None:
             out.stats.add_exception(result.approved_exception)
+        if result.row is not None:
+            out.stats.add_row(result.row)
         if result.link is not None:
             out.has_decisions = True
             if newer is None:

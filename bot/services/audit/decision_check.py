@@ -14,12 +14,13 @@ from bot.domain.decision_plan import assess_risk
 from bot.domain.errors import InputError
 from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import RECORD_KINDS, attachment_of, classify
+from bot.domain.layout import attachment_of, classify
 from bot.domain.models import Decision, EvidencePack, ExceptionRecord, RiskModel
 from bot.domain.models.decision import APPROVING_OUTCOMES
 from bot.domain.placement import placement_problems
 from bot.domain.rules.approval import outcome_allowed, unmet
 from bot.domain.rules.coverage import coverage, is_active
+from bot.domain.rules.history import is_decision_candidate
 from bot.domain.rules.trailers import DecisionTrailers, differences, from_message, of_decision, parse
 from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
 from bot.services.audit.merge_check import (
@@ -31,6 +32,7 @@ from bot.services.audit.merge_check import (
     Memo,
     MergeCheck,
     Reviewable,
+    decision_row,
     none_if_none,
     owning_teams,
     problems_text,
@@ -39,16 +41,6 @@ from bot.services.audit.merge_check import load as _load
 from bot.services.audit.policy_decision_check import PolicyDecisionCheck, decides_a_policy
 
 __all__ = ["ChainLink", "CommitResult", "DecisionSummary", "Memo", "check_decision", "is_decision_candidate"]
-
-
-def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
-    """A first-parent merge that claims to be a decision (trailers) or adds a decision record."""
-    claims = "Cab-Decision" in parse(header.message)
-    adds = any(
-        c.status == "A" and (g := classify(c.path)) is not None and g.kind in RECORD_KINDS
-        for c in entry.changes
-    )
-    return claims or adds
 
 
 class DecisionCheck(MergeCheck):
@@ -88,6 +80,7 @@ class DecisionCheck(MergeCheck):
             submitted_at=evidence.submitted_at if evidence else None,
             exceptions=tuple(uses),
         )
+        self.result.row = decision_row(record, self.entry.sha, evidence.submitted_at if evidence else None)
         return self.result
 
     def _parse(self, oid: str, path: str, model: type[Any]) -> documents.Loaded[Any]:

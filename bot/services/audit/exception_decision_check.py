@@ -34,6 +34,7 @@ from bot.services.audit.merge_check import (
     ExceptionUse,
     Memo,
     MergeCheck,
+    decision_row,
     load,
     none_if_none,
     owning_teams,
@@ -124,6 +125,7 @@ class ExceptionDecisionCheck(MergeCheck):
             self.result.approved_exception = ExceptionUse(
                 record.exception_id, record.decided_at, record.expires_at
             )
+        self.result.row = decision_row(record, self.entry.sha)
         return self.result
 
     def _record(self, path: str, trailers: ExceptionTrailers | None) -> tuple[ExceptionDecision, str] | None:

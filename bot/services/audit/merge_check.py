@@ -20,6 +20,7 @@ from bot.domain.findings import Finding
 from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
+from bot.domain.models import Decision, ExceptionDecision
 from bot.domain.models.decision import Approval
 from bot.domain.pull_request import Team, User
 from bot.domain.rules import codeowners, records
@@ -193,6 +194,61 @@ class DecisionSummary:
 
 
 @dataclass(frozen=True)
+class DecisionRow:
+    """One line of the report's table of decisions: a change's or an exception's record, as merged."""
+
+    kind: str  # "change" or "exception"
+    id: str
+    outcome: str
+    tier: str  # "exception" for an exception decision
+    score: str | None
+    approvers: tuple[str, ...]  # "login (team)"
+    exceptions: tuple[str, ...]  # ids a change relies on
+    commit: str  # the decision merge
+    pull_request: int | None
+    decided_at: str | None  # ISO 8601, UTC
+    lead_hours: float | None = None  # evidence submission to decision
+
+
+def decision_row(
+    record: Decision | ExceptionDecision, commit: str, submitted_at: dt.datetime | None = None
+) -> DecisionRow:
+    """The table row of a record; the audit's findings say separately what is wrong with it."""
+    decided = record.decided_at.astimezone(dt.UTC) if record.decided_at else None
+    approvers = tuple(f"{a.login} ({a.team})" for a in record.approvals)
+    number = record.pull_request.number if record.pull_request else None
+    when = decided.isoformat().replace("+00:00", "Z") if decided else None
+    if isinstance(record, ExceptionDecision):
+        return DecisionRow(
+            "exception",
+            record.exception_id,
+            record.outcome,
+            "exception",
+            None,
+            approvers,
+            (),
+            commit,
+            number,
+            when,
+        )
+    lead = (decided - submitted_at).total_seconds() / 3600 if decided and submitted_at else None
+    uses = tuple(e.id for e in record.exceptions)
+    return DecisionRow(
+        "change",
+        record.change_id,
+        record.outcome,
+        record.risk.tier,
+        record.risk.score,
+        approvers,
+        uses,
+        commit,
+        number,
+        when,
+        lead,
+    )
+
+
+@dataclass(frozen=True)
 class ChainLink:
     record_sha256: str
     previous: str | None
@@ -203,6 +259,7 @@ class CommitResult:
     findings: list[Finding] = field(default_factory=list)
     decision: DecisionSummary | None = None
     approved_exception: ExceptionUse | None = None  # an exception this commit approved, for the charts
+    row: DecisionRow | None = None  # the decision this merge records, for the report's table
     link: ChainLink | None = None
     accounted: set[str] = field(default_factory=set)  # governed paths this decision explains
     policy_accounted: set[str] = field(default_factory=set)  # paths an approved policy decision brought

@@ -61,10 +61,10 @@ def brought(changes: list[Change] | tuple[Change, ...], record_path: str) -> dic
 
 
 def undecided_policy_changes(entry: LogEntry, accounted: set[str]) -> list[Finding]:
-    """Policy paths (CODEOWNERS, workflows, `policy/`, the bot's code) a non-root commit changed
-    that no approved policy decision in it accounts for. Governed paths have their own rules."""
-    if not entry.parents:
-        return []  # the root commit is the bootstrap: what it holds is given
+    """Policy paths (CODEOWNERS, workflows, `policy/`, the bot's code) a decision merge changed that
+    no approved policy decision in it accounts for: a change or exception decision never carries
+    them. Governed paths have their own rules; a commit that is no decision is
+    `history.unaccounted`, whatever it changes."""
     return [
         Finding(
             "policy.undecided-change",

@@ -13,6 +13,7 @@ from bot.adapters.git.object_store import AuditRefused, GitRepository
 from bot.domain.findings import Finding
 from bot.domain.identity import BotIdentity
 from bot.services.audit.auditor import UNKNOWN, AuditResult, audit
+from bot.services.audit.history_check import TipPolicy, read_policy, start_not_found
 from bot.services.audit.stats import Stats
 
 if TYPE_CHECKING:  # the online module imports the GitHub client: only loaded for --online
@@ -52,12 +53,19 @@ class AuditReport:
 def run(options: AuditOptions) -> AuditReport:
     with GitRepository(options.root) as repo:
         head = repo.resolve(options.ref)
+        tip = read_policy(repo, head)
         if options.since is not None:
             stop = repo.resolve(options.since)
-            result = audit(repo.first_parent_log(head, stop), repo, options.bot, chain_start=UNKNOWN)
+            result = audit(
+                repo.first_parent_log(head, stop), repo, options.bot, chain_start=UNKNOWN, history=tip.policy
+            )
             report = _report(head, options, result.commits, result.commits, result.findings, result.stats)
+            start = tip.policy.start
+            if start is not None and not result.start_found and not _older(repo, start, stop):
+                report.findings.append(start_not_found(head, start))
         else:
-            report = _cached_run(repo, head, options)
+            report = _cached_run(repo, head, options, tip)
+        report.findings[:0] = tip.findings
         report.findings += _anchor_findings(repo, head, options.anchor)
         if options.online is not None:
             _online(repo, head, options, report)
@@ -82,15 +90,24 @@ def _report(
     return AuditReport(head, options.since, options.anchor, commits, checked, list(findings), stats)
 
 
-def _cached_run(repo: GitRepository, head: str, options: AuditOptions) -> AuditReport:
-    key = cache.fingerprint(options.bot)
+def _older(repo: GitRepository, start: str, stop: str) -> bool:
+    """Whether `start` is a commit at or before `stop`, where a `--since` walk ended."""
+    return repo.exists(start) and repo.is_ancestor(start, stop)
+
+
+def _cached_run(repo: GitRepository, head: str, options: AuditOptions, tip: TipPolicy) -> AuditReport:
+    key = tip.cache_key(cache.fingerprint(options.bot))
     git_dir = repo.git_dir()
     state = cache.load(git_dir, key, Stats.from_dict) if options.use_cache else None
     if state is not None and state.head == head:
         return _report(head, options, state.commits, 0, state.findings, state.stats)
     if state is not None and repo.is_ancestor(state.head, head):
         new = audit(
-            repo.first_parent_log(head, state.head), repo, options.bot, chain_start=state.newest_record
+            repo.first_parent_log(head, state.head),
+            repo,
+            options.bot,
+            chain_start=state.newest_record,
+            history=tip.policy,  # its start is older than the cached tip, whose audit judged it
         )
         if new.oldest_first_parent == state.head:  # the cached tip is on the first-parent chain
             stats = Stats.from_dict(state.stats.as_dict())
@@ -104,7 +121,11 @@ def _cached_run(repo: GitRepository, head: str, options: AuditOptions) -> AuditR
             )
             _save(options, git_dir, key, combined)
             return _report(head, options, combined.commits, new.commits, combined.findings, stats)
-    full: AuditResult = audit(repo.first_parent_log(head), repo, options.bot, chain_start=None)
+    full: AuditResult = audit(
+        repo.first_parent_log(head), repo, options.bot, chain_start=None, history=tip.policy
+    )
+    if tip.policy.start is not None and not full.start_found:
+        full.findings.append(start_not_found(head, tip.policy.start))
     _save(
         options,
         git_dir,

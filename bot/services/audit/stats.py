@@ -1,18 +1,20 @@
-"""Aggregates for the reports' charts, bounded in size whatever the length of history.
+"""Aggregates for the reports' charts, and the table of decisions an auditor reads.
 
-Only counts per month, fixed histogram bins and the (few) exceptions are kept, so memory stays
-flat in the number of decisions. Dates here are for display only; no check depends on them.
+The aggregates are counts per month, fixed histogram bins and the (few) exceptions. The table
+(`rows`) has one small row per decision: an auditor needs every decision listed, and a row is a
+few hundred bytes (100,000 decisions: tens of MB). Dates here are for display only; no check
+depends on them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from bot.services.audit.decision_check import DecisionSummary
-from bot.services.audit.merge_check import ExceptionUse
+from bot.services.audit.merge_check import DecisionRow, ExceptionUse
 
 SCORE_BINS = 10  # 0-10, 10-20, ... 90-100
 LEAD_TIME_BUCKETS: tuple[tuple[str, float], ...] = (
@@ -33,6 +35,8 @@ class Stats:
     scores: list[int] = field(default_factory=lambda: [0] * SCORE_BINS)
     lead_time: dict[str, int] = field(default_factory=lambda: {name: 0 for name, _ in LEAD_TIME_BUCKETS})
     exceptions: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (from, to) ISO
+    exception_decisions: int = 0
+    rows: list[DecisionRow] = field(default_factory=list)  # newest decision merge first
 
     def add(self, decision: DecisionSummary) -> None:
         self.decisions += 1
@@ -52,7 +56,14 @@ class Stats:
         """An exception is active from its approval (`requested_at` is its `decided_at` here) to expiry."""
         self.exceptions[approved.id] = (_iso(approved.requested_at), _iso(approved.expires_at))
 
+    def add_row(self, row: DecisionRow) -> None:
+        self.rows.append(row)
+        self.exception_decisions += row.kind == "exception"
+
     def merge(self, other: Stats) -> None:
+        """Add a later stretch of history (`other`, newer) to this one."""
+        self.rows[:0] = other.rows
+        self.exception_decisions += other.exception_decisions
         self.decisions += other.decisions
         for month, tiers in other.per_month.items():
             mine = self.per_month.setdefault(month, {})
@@ -84,6 +95,8 @@ class Stats:
             "lead_time_histogram": dict(self.lead_time),
             "exceptions": {k: {"from": a, "to": b} for k, (a, b) in sorted(self.exceptions.items())},
             "exceptions_active_per_month": self.exceptions_active(),
+            "exception_decisions": self.exception_decisions,
+            "table": [asdict(row) for row in self.rows],
         }
 
     @classmethod
@@ -93,9 +106,17 @@ class Stats:
             per_month={m: dict(t) for m, t in data["decisions_per_month"].items()},
             outcomes=dict(data["outcomes"]),
             scores=list(data["score_histogram"]),
-            lead_time=dict(data["lead_time_histogram"]),
+            lead_time={name: int(data["lead_time_histogram"].get(name, 0)) for name, _ in LEAD_TIME_BUCKETS},
             exceptions={k: (v["from"], v["to"]) for k, v in data["exceptions"].items()},
+            exception_decisions=int(data["exception_decisions"]),
+            rows=[_row(item) for item in data["table"]],
         )
+
+
+def _row(item: dict[str, Any]) -> DecisionRow:
+    return DecisionRow(
+        **{**item, "approvers": tuple(item["approvers"]), "exceptions": tuple(item["exceptions"])}
+    )
 
 
 def _iso(moment: dt.datetime) -> str:

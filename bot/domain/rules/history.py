@@ -1,0 +1,70 @@
+"""Every first-parent commit of the default branch is accounted for. Pure.
+
+After the recorded start, a first-parent commit is either the bot's decision merge or a commit
+policy accepted by name (`policy/history.yaml`, `bot.domain.models.history`). Anything else (a
+direct push, a merge by a person, a squash) is a finding whatever paths it touches: git
+identities and tree contents are claims, and a commit nobody accounts for may have changed
+CODEOWNERS, the bot's code or a workflow as easily as a record.
+
+`bot_decision_merge` is the one place that says what a bot decision merge is; the audit and the
+deployment gate ask it, so a stronger proof (a verified signature) plugs in here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.git_objects import CommitHeader, LogEntry
+from bot.domain.identity import BotIdentity
+from bot.domain.layout import RECORD_KINDS, classify
+from bot.domain.models.history import History
+from bot.domain.rules.bot_commits import made_by_bot
+from bot.domain.rules.trailers import parse
+
+HISTORY_PATH = "policy/history.yaml"
+
+
+def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
+    """A first-parent merge that claims to be a decision (trailers) or adds a decision record."""
+    claims = "Cab-Decision" in parse(header.message)
+    adds = any(
+        c.status == "A" and (g := classify(c.path)) is not None and g.kind in RECORD_KINDS
+        for c in entry.changes
+    )
+    return claims or adds
+
+
+def bot_decision_merge(entry: LogEntry, header: CommitHeader, bot: BotIdentity) -> bool:
+    """A two-parent merge that is a decision and that the bot made."""
+    return len(entry.parents) == 2 and is_decision_candidate(entry, header) and made_by_bot(header, bot)
+
+
+@dataclass(frozen=True)
+class HistoryPolicy:
+    """What the audited tip's `policy/history.yaml` says; the default is the strictest reading."""
+
+    start: str | None = None  # None: the root commit of the first-parent line
+    accepted: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, document: History | None) -> HistoryPolicy:
+        return cls() if document is None else cls(document.start, document.accepted())
+
+
+STRICT = HistoryPolicy()  # no policy file: start at the root, accept nothing
+
+
+def unaccounted(entry: LogEntry, header: CommitHeader, bot: BotIdentity, policy: HistoryPolicy) -> str | None:
+    """Why a first-parent commit after the start is not accounted for, or None when it is."""
+    if not entry.parents or entry.sha in policy.accepted or bot_decision_merge(entry, header, bot):
+        return None
+    if len(entry.parents) == 1:
+        shape = "a non-merge commit (a direct push or a squash merge)"
+    elif is_decision_candidate(entry, header):
+        shape = "a decision merge the bot did not make"
+    else:
+        shape = f"a {len(entry.parents)}-parent merge that is no decision"
+    return (
+        f"{shape}, by {header.author.name} <{header.author.email}>: after the recorded start, every "
+        f"first-parent commit must be the bot's decision merge or be listed in {HISTORY_PATH}"
+    )

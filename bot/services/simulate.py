@@ -1,0 +1,60 @@
+"""Gather past decisions and their evidence from git, for `cab simulate`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.adapters.git.blobs import GitBlobs
+from bot.domain import documents
+from bot.domain.errors import CabError
+from bot.domain.layout import classify
+from bot.domain.models import Decision, EvidencePack, RiskModel
+from bot.domain.simulation import Past, Simulation, simulate
+
+
+def _decision_paths(blobs: GitBlobs, tip: str, since: str | None) -> Iterator[str]:
+    if since is None:
+        yield from blobs.list_files(tip, "decisions")
+    else:  # git's log is the index: only records added after `since`
+        yield from blobs.landed(tip, "decisions", blobs.resolve(since))
+
+
+def run(blobs: GitBlobs, ref: str, model_raw: bytes, model_source: str, since: str | None) -> Simulation:
+    """Re-score every decided change on REF (after `since`) under the proposed model.
+
+    A decision whose evidence can no longer be read is listed as unreadable, never dropped."""
+    proposed = documents.parse(model_raw, model_source, RiskModel)
+    tip = blobs.resolve(ref)
+    past: list[tuple[Past, EvidencePack]] = []
+    unreadable: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for path in _decision_paths(blobs, tip, since):
+        governed = classify(path)
+        if governed is None or governed.kind != "Decision" or path in seen:
+            continue
+        seen.add(path)
+        try:
+            raw = blobs.read_file(tip, path)
+            if raw is None:  # added, then removed again
+                continue
+            record = documents.parse(raw, path, Decision).model
+        except CabError as exc:
+            unreadable.append((governed.id, str(exc).splitlines()[0]))
+            continue
+        if record.outcome == "pending":
+            continue
+        try:
+            evidence = blobs.read_file(tip, record.evidence.path)
+            if evidence is None:
+                unreadable.append((record.change_id, f"{record.evidence.path} is gone from {ref}"))
+                continue
+            pack = documents.parse(evidence, record.evidence.path, EvidencePack).model
+        except CabError as exc:
+            unreadable.append((record.change_id, str(exc).splitlines()[0]))
+            continue
+        recorded = Past(
+            record.change_id, record.outcome, record.risk.tier, record.risk.score, record.risk.model_version
+        )
+        past.append((recorded, pack))
+    past.sort(key=lambda item: item[0].change_id)
+    return simulate(past, proposed.model, proposed.sha256, sorted(unreadable))
