@@ -189,3 +189,48 @@ def test_a_low_pr_rewriting_a_security_rejected_exception_decision_is_refused(ca
     assert cab.status(cab.pr(number).head_sha) == "failure"
     assert cab.pr(number).state == "open"
     assert cab.main_file(EXCEPTION_RECORD) == rejected
+
+
+def missing_blob_commit(git_dir: Path, parent: str, path: str, who: tuple[str, str]) -> str:
+    """A commit on `parent` whose tree names a blob the repository does not have (a damaged or
+    partial clone), built with `git mktree --missing` since the index refuses missing objects."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "GIT_DIR": str(git_dir)}
+    env |= {"GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1]}
+    env |= {"GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1]}
+
+    def git(*args: str, data: str | None = None) -> str:
+        done = subprocess.run(["git", *args], input=data, env=env, check=True, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    def with_entry(tree: str | None, parts: list[str]) -> str:
+        lines = git("ls-tree", tree).splitlines() if tree else []
+        name, rest = parts[0], parts[1:]
+        kept = [line for line in lines if line.split("\t", 1)[1] != name]
+        if not rest:
+            kept.append(f"100644 blob {'7' * 40}\t{name}")
+        else:
+            old = next((line.split()[2] for line in lines if line.split("\t", 1)[1] == name), None)
+            kept.append(f"040000 tree {with_entry(old, rest)}\t{name}")
+        return git("mktree", "--missing", data="".join(f"{line}\n" for line in kept))
+
+    tree = with_entry(git("rev-parse", f"{parent}^{{tree}}"), path.split("/"))
+    return git("commit-tree", tree, "-p", parent, "-m", f"Add {path}")
+
+
+def test_an_unreadable_evidence_blob_on_the_sandbox_is_refused_with_a_comment(tmp_path: Path) -> None:
+    """A missing object is a refusal the PR sees, never a traceback (GitHub's own unreadable
+    blob, encoding `none`, maps to the same refusal in `bot.adapters.forge.github_reads`)."""
+    from tests.sandbox import make_cab_repo
+
+    cab = make_cab_repo(tmp_path / "repo")
+    number = cab.submit(LOW)
+    pr = cab.forge.pull_request(number)
+    sha = missing_blob_commit(cab.forge.git.git_dir(), pr.head_sha, LOW, ("alice-eng", "alice@example.com"))
+    cab.forge.git.run("update-ref", f"refs/heads/{pr.head_ref}", sha, pr.head_sha)
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert f"{LOW} is an unreadable blob" in result.summary
+    assert cab.forge.status(sha) is not None and cab.forge.status(sha)["state"] == "failure"  # type: ignore[index]
