@@ -234,3 +234,24 @@ def test_an_unreadable_evidence_blob_on_the_sandbox_is_refused_with_a_comment(tm
     assert result.status == "refused"
     assert f"{LOW} is an unreadable blob" in result.summary
     assert cab.forge.status(sha) is not None and cab.forge.status(sha)["state"] == "failure"  # type: ignore[index]
+
+
+def test_a_policy_change_that_deletes_a_file_records_it_as_deleted(cab: Cab) -> None:
+    again = cab.submit("README.md", content=b"# CAB\n", extra={CODEOWNERS: None})
+    cab.sync(again)
+    cab.review(again, "carol-cab")
+    cab.review(again, "sec-sam")
+    assert cab.sync(again).outcome == "approved"
+    assert cab.main_file(CODEOWNERS) is None
+    record = policy_record(cab, record_path(again))
+    assert [(p.path, p.blob is None) for p in record.paths] == [(CODEOWNERS, True), ("README.md", False)]
+
+
+def test_a_rejected_deletion_leaves_the_file_in_place(cab: Cab) -> None:
+    before = cab.main_file(CODEOWNERS)
+    number = cab.submit("README.md", content=b"# CAB\n", extra={CODEOWNERS: None})
+    cab.sync(number)
+    cab.comment(number, "bob-cab", "/cab reject CODEOWNERS stays")
+    assert cab.sync(number).outcome == "rejected"
+    assert cab.main_file(CODEOWNERS) == before
+    assert cab.main_file("README.md") is None
