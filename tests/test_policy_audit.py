@@ -89,3 +89,20 @@ def test_a_rejected_exception_decision_rewritten_by_hand_is_flagged(cab: CabRepo
 def test_a_fresh_repository_audits_clean_with_its_bootstrap_model(cab: CabRepo) -> None:
     """The root commit is the bootstrap: its risk model and CODEOWNERS are given."""
     assert rules_of(audit_repo(cab.forge.path).findings) == set()
+
+
+def test_status_and_show_list_a_pending_and_a_decided_policy_change(
+    cab: CabRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    number = cab.submit(".github/CODEOWNERS", content=b"* @example/cab @example/security\n")
+    cab.sync(number)
+    repo = str(cab.forge.path)
+    assert main(["status", "--pending", "--repo", repo, "--ref", "main"]) == 0
+    assert f"pr-{number}" in capsys.readouterr().out
+    cab.forge.review(number, "bob-cab", "APPROVED")
+    cab.forge.review(number, "sec-sam", "APPROVED")
+    assert cab.sync(number).outcome == "approved"
+    assert main(["show", f"pr-{number}", "--repo", repo]) == 0
+    assert "kind: PolicyDecision" in capsys.readouterr().out
