@@ -255,3 +255,21 @@ def test_a_rejected_deletion_leaves_the_file_in_place(cab: Cab) -> None:
     assert cab.sync(number).outcome == "rejected"
     assert cab.main_file(CODEOWNERS) == before
     assert cab.main_file("README.md") is None
+
+
+def test_a_policy_change_carrying_a_decision_record_is_refused(cab: Cab) -> None:
+    forged = {"decisions/exceptions/2026-11/forged.yaml": b"kind: ExceptionDecision\n"}
+    number = cab.submit(CODEOWNERS, content=widened_codeowners(cab), extra=forged)
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert "decisions/exceptions/2026-11/forged.yaml: only the bot writes under decisions/" in result.summary
+
+
+def test_an_exception_mixed_with_a_policy_path_is_refused_naming_it(cab: Cab) -> None:
+    number = cab.submit(EXCEPTION, extra={"policy/signers.yaml": b"kind: Signers\n"})
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert (
+        "policy/signers.yaml: outside this pull request's allow-list (its exception file)" in result.summary
+    )
+    assert cab.status(cab.pr(number).head_sha) == "failure"
