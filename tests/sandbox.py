@@ -69,6 +69,7 @@ class CabRepo:
     def approve_exception(self, path: str = EXCEPTION, *, requester: str = "alice-eng") -> SyncResult:
         """An exception through its own PR, approved by security: what makes it active."""
         number = self.submit(path, author=requester)
+        self.sync(number)  # on `opened`: the pending record snapshots the team a review must be from
         self.forge.review(number, "sec-sam", "APPROVED")
         return self.sync(number)
 
@@ -94,6 +95,7 @@ def make_cab_repo(path: Path) -> CabRepo:
         ".github/CODEOWNERS": (DATA / "repo-template/.github/CODEOWNERS").read_bytes(),
         "risk-model/v1.0.yaml": (DATA / "risk-model/v1.0.yaml").read_bytes(),
         "policy/history.yaml": (DATA / "repo-template/policy/history.yaml").read_bytes(),
+        **forge.bootstrap_files(),
     }
     forge.push("main", files, author="sec-sam", message="Initial CAB repository")
     return CabRepo(forge, clock)

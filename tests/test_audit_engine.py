@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.adapters.forge.sandbox import SIGNING_KEY
 from bot.services import demo
 from tests.audit_helpers import audit_repo, rules_of
 from tests.sandbox import BOT, EXCEPTION, HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
@@ -33,6 +34,13 @@ def _git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
         env={**clean, "GIT_CONFIG_GLOBAL": os.devnull, **(env or {})},
     )
     return done.stdout.strip()
+
+
+def _signed(root: Path) -> tuple[str, ...]:
+    """`git` options that sign a `commit-tree` with the sandbox's own key: these tampers are by
+    someone who holds the bot's key, so that only the rule under test has something to find."""
+    key = root / ".git" / SIGNING_KEY
+    return ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "commit-tree", "-S")
 
 
 def _who(name: str, email: str, role: str) -> dict[str, str]:
@@ -69,7 +77,7 @@ def _recommit_main(
     message = _git(root, "log", "-1", "--format=%B", tip)
     env = {**_who(*author, "AUTHOR"), **_who(*committer, "COMMITTER")}
     args = [arg for parent in parents for arg in ("-p", parent)]
-    new = _git(root, "commit-tree", tree, *args, "-m", message, env=env)
+    new = _git(root, *_signed(root), tree, *args, "-m", message, env=env)
     _git(root, "update-ref", "refs/heads/main", new, tip)
 
 
@@ -80,7 +88,7 @@ def _recommit_record_commit(root: Path, *, author: tuple[str, str], committer: t
     env = {**_who(*author, "AUTHOR"), **_who(*committer, "COMMITTER")}
     new_head = _git(
         root,
-        "commit-tree",
+        *_signed(root),
         _git(root, "rev-parse", "main^2^{tree}"),
         "-p",
         _git(root, "rev-parse", "main^2^1"),
@@ -91,7 +99,7 @@ def _recommit_record_commit(root: Path, *, author: tuple[str, str], committer: t
     bot = {**_who(BOT.name, BOT.email, "AUTHOR"), **_who(BOT.name, BOT.email, "COMMITTER")}
     new = _git(
         root,
-        "commit-tree",
+        *_signed(root),
         _git(root, "rev-parse", "main^{tree}"),
         "-p",
         _git(root, "rev-parse", "main^1"),
@@ -156,6 +164,7 @@ def test_evidence_edited_on_main_after_the_demo_is_detected(tmp_path: Path) -> N
 def test_an_engine_approved_exception_and_the_change_relying_on_it_audit_clean(cab: CabRepo) -> None:
     assert cab.approve_exception().outcome == "approved"
     number = cab.submit(HIGH)
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     assert cab.sync(number).outcome == "approved"
     assert audit_repo(cab.forge.path).findings == []
@@ -190,6 +199,7 @@ def _policy_change(cab: CabRepo) -> int:
 
 def test_an_engine_policy_change_approved_by_both_teams_audits_clean(cab: CabRepo) -> None:
     number = _policy_change(cab)
+    cab.sync(number)  # the owners' membership is snapshotted before they review
     cab.forge.review(number, "bob-cab", "APPROVED")
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
@@ -236,10 +246,14 @@ def test_a_moved_base_merge_that_sneaks_in_content_is_detected(cab: CabRepo) -> 
 # -- merges made through GitHub's REST API ------------------------------------------------------
 
 
-def test_a_merge_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:
+def test_a_merge_committed_by_github_for_the_bot_passes_the_identity_rule_but_needs_githubs_key(
+    cab: CabRepo,
+) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com"))
-    assert audit_repo(cab.forge.path).findings == []
+    findings = audit_repo(cab.forge.path).findings
+    assert rules_of(findings) == {"signature.untrusted"}
+    assert "not a key of noreply@github.com" in findings[0].message
 
 
 def test_a_merge_committed_by_github_for_someone_else_is_detected(cab: CabRepo) -> None:
@@ -247,21 +261,33 @@ def test_a_merge_committed_by_github_for_someone_else_is_detected(cab: CabRepo) 
     _recommit_main(
         cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.merge-not-bot",
+        "history.unaccounted",
+        "signature.untrusted",
+    }
 
 
 def test_a_committer_only_named_like_github_is_detected(cab: CabRepo) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com.evil.example"))
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.merge-not-bot",
+        "history.unaccounted",
+        "signature.untrusted",
+    }
 
 
-def test_a_record_commit_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:
+def test_a_record_commit_committed_by_github_for_the_bot_passes_the_identity_rule_but_needs_githubs_key(
+    cab: CabRepo,
+) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_record_commit(
         cab.forge.path, author=(BOT.name, BOT.email), committer=("GitHub", "noreply@github.com")
     )
-    assert audit_repo(cab.forge.path).findings == []
+    findings = audit_repo(cab.forge.path).findings
+    assert rules_of(findings) == {"signature.untrusted"}
+    assert findings[0].message.startswith("final-record commit")
 
 
 def test_a_record_commit_committed_by_github_for_someone_else_is_detected(cab: CabRepo) -> None:
@@ -269,7 +295,10 @@ def test_a_record_commit_committed_by_github_for_someone_else_is_detected(cab: C
     _recommit_record_commit(
         cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.record-commit-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.record-commit-not-bot",
+        "signature.untrusted",
+    }
 
 
 def test_a_record_commit_by_the_bot_committed_by_someone_else_is_detected(cab: CabRepo) -> None:
@@ -277,7 +306,10 @@ def test_a_record_commit_by_the_bot_committed_by_someone_else_is_detected(cab: C
     _recommit_record_commit(
         cab.forge.path, author=(BOT.name, BOT.email), committer=("mallory", "mallory@example.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.record-commit-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.record-commit-not-bot",
+        "signature.untrusted",
+    }
 
 
 # -- exception coverage: the audit applies the engine's rule (issue 11, case 1) -----------------
@@ -303,6 +335,7 @@ def _exception_naming(cab: CabRepo, exception_id: str, vulnerability_ids: list[s
     data["scope"] = {"vulnerability_ids": vulnerability_ids}
     path = f"exceptions/2026-11/{exception_id}.yaml"
     number = cab.submit(path, content=yaml.safe_dump(data, sort_keys=False).encode(), branch=exception_id)
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     assert cab.sync(number).outcome == "approved"
     return path
@@ -311,6 +344,7 @@ def _exception_naming(cab: CabRepo, exception_id: str, vulnerability_ids: list[s
 def test_an_exception_naming_every_serious_finding_but_not_a_low_one_audits_clean(cab: CabRepo) -> None:
     _exception_naming(cab, "accept-nghttp2", _CRITICALS + _HIGHS)
     number = cab.submit(HIGH, content=_hotfix_with_a_low_finding(cab))
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
     assert (result.tier, result.outcome) == ("high", "approved")
@@ -321,6 +355,7 @@ def test_two_exceptions_that_together_cover_the_serious_findings_audit_clean(cab
     _exception_naming(cab, "accept-nghttp2", _CRITICALS)
     _exception_naming(cab, "accept-openssl", _HIGHS)
     number = cab.submit(HIGH, content=_hotfix_with_a_low_finding(cab))
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
     assert (result.tier, result.outcome) == ("high", "approved")

@@ -32,10 +32,10 @@ from bot.domain.models import (
     PolicyDecision,
     RiskModel,
 )
-from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment
+from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment, TeamMembership
 from bot.domain.placement import placement_problems
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
-from bot.domain.rules import records
+from bot.domain.rules import membership, records
 from bot.domain.rules.approval import ApprovalInput, ApprovalResult, Owners, evaluate
 from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.coverage import Coverage, coverage
@@ -48,6 +48,7 @@ from bot.domain.rules.trailers import (
     of_exception_decision,
 )
 from bot.domain.scoring import score
+from bot.domain.signature_proof import UNPROVEN, EvidenceProof, SignatureCheck
 
 PlanStatus = Literal["refused", "invalid", "pending", "merged"]
 CheckState = Literal["pending", "success", "failure"]
@@ -84,6 +85,7 @@ class Snapshot:
     existing_record: bytes | None = None  # the record at `Reading.record_path` on the head, if any
     record_writer: Commit | None = None  # the commit that last changed that record on the head
     bot_login: str | None = None  # the account the forge links the bot's commits to, if it knows
+    proof: EvidenceProof = UNPROVEN  # what checking the pack's attachments (bundle, tool output) found
     commits: tuple[Commit, ...] = ()
     reviews: tuple[Review, ...] = ()
     comments: tuple[Comment, ...] = ()
@@ -189,13 +191,15 @@ def triage(files: Sequence[ChangedFile]) -> Target | Plan:
     return Target("exception", scope.exception_paths[0], scope)
 
 
-def reading(target: Target, document: bytes | None, base: BaseBranch) -> Reading:
+def reading(
+    target: Target, document: bytes | None, base: BaseBranch, proof: EvidenceProof = UNPROVEN
+) -> Reading:
     """What `plan` will look at for this target; nothing when the document alone refuses it."""
     if target.kind == "policy":
         own = [p for p in target.scope.record_paths if (g := classify(p)) and g.kind == "PolicyDecision"]
         named = owners_for(base.codeowners, POLICY_RECORD_SAMPLE)
         return Reading(reviews=True, team_slugs=tuple(team_slugs(named)), record_path=own[0] if own else None)
-    assessed = _assess(target, document, base)
+    assessed = _assess(target, document, base, proof)
     if isinstance(assessed, Plan):
         return Reading()
     path = assessed.record_path
@@ -243,22 +247,24 @@ def _load(target: Target, raw: bytes | None) -> Loaded[EvidencePack] | Loaded[Ex
     return loaded
 
 
-def _assess(target: Target, raw: bytes | None, base: BaseBranch) -> _Assessed | Plan:
+def _assess(target: Target, raw: bytes | None, base: BaseBranch, proof: EvidenceProof) -> _Assessed | Plan:
     loaded = _load(target, raw)
     if isinstance(loaded, Plan):
         return loaded
     model = loaded.model
     if isinstance(model, EvidencePack):
-        risk = assess_risk(model, base.model)
+        risk = assess_risk(model, base.model, proof.signature)
         path = records.record_path(model, risk.tier)
         return _Assessed(loaded, risk.tier, path, path, risk)
     return _Assessed(loaded, "exception", records.exception_record_path(model), target.path)
 
 
-def assess_risk(pack: EvidencePack, model: Loaded[RiskModel]) -> RiskAssessment:
+def assess_risk(
+    pack: EvidencePack, model: Loaded[RiskModel], signature: SignatureCheck = UNPROVEN.signature
+) -> RiskAssessment:
     """Score with the base branch's newest approved model (a change PR never touches policy: the
     allow-list sends such a PR down the policy route). The audit re-assesses with this function."""
-    return score(pack, model.model, model.sha256)
+    return score(pack, model.model, model.sha256, signature)
 
 
 def owners(codeowners: str, path: str, teams: Mapping[str, Team | None]) -> Owners:
@@ -282,7 +288,7 @@ def plan(
     """What one sync does to this pull request, given what it read."""
     if target.kind == "policy":  # `bot.domain.policy_plan.decide` plans these
         return refusal("Policy change", ["planned by bot.domain.policy_plan"])
-    assessed = _assess(target, snapshot.document, base)
+    assessed = _assess(target, snapshot.document, base, snapshot.proof)
     if isinstance(assessed, Plan):
         return assessed
     loaded = assessed.loaded
@@ -356,6 +362,17 @@ def approved_shas_to_diff(pr: PullRequest, commits: Sequence[Commit], reviews: S
     return sorted({r.commit_id for r in reviews if r.state == "APPROVED"} & in_pr - {pr.head_sha})
 
 
+def recorded_membership(raw: bytes | None, path: str) -> list[TeamMembership]:
+    """The membership snapshot of the record already on the head (the bot's pending record)."""
+    if raw is None:
+        return []
+    try:
+        record = documents.parse(raw, path).model
+    except InputError:
+        return []
+    return list(record.membership) if isinstance(record, Decision | ExceptionDecision) else []
+
+
 def _verdict(
     facts: _Facts,
     assessed: _Assessed,
@@ -363,31 +380,22 @@ def _verdict(
     kind: records.RecordKind,
     requester: str,
     cover: Coverage | None = None,
-) -> ApprovalResult:
+) -> tuple[ApprovalResult, list[TeamMembership]]:
+    """The approval verdict, and the owning teams' membership it relied on (recorded with it)."""
     snap = facts.snapshot
     if assessed.tier == "low":  # auto-approved: no review, commit or owner can change that
-        return evaluate(
-            ApprovalInput(
-                tier="low",
-                pr=facts.pr,
-                commits=(),
-                reviews=(),
-                comments=(),
-                owners=Owners(),
-                reviewable_shas=frozenset({facts.pr.head_sha}),
-                bot=None,
-                bot_name=facts.identity.name,
-                requester=requester,
-            )
-        )
-    return evaluate(
+        return _auto(facts, requester), []
+    owning = owners(facts.base.codeowners, assessed.owned_path, snap.teams)
+    previous = recorded_membership(snap.existing_record, assessed.record_path)
+    observed = membership.observe(previous, owning.teams, facts.now)
+    verdict = evaluate(
         ApprovalInput(
             tier=assessed.tier,
             pr=facts.pr,
             commits=snap.commits,
             reviews=snap.reviews,
             comments=snap.comments,
-            owners=owners(facts.base.codeowners, assessed.owned_path, snap.teams),
+            owners=owning,
             reviewable_shas=reviewable_shas(
                 facts.pr, snap.commits, snap.reviews, snap.reviewed_diffs, record_id, kind
             ),
@@ -396,6 +404,25 @@ def _verdict(
             requester=requester,
             exception_ids=tuple(e.model.id for e in cover.covering) if cover else (),
             exception_gaps=cover.gaps if cover else (),
+            member_since=membership.member_since(observed),
+        )
+    )
+    return verdict, observed
+
+
+def _auto(facts: _Facts, requester: str) -> ApprovalResult:
+    return evaluate(
+        ApprovalInput(
+            tier="low",
+            pr=facts.pr,
+            commits=(),
+            reviews=(),
+            comments=(),
+            owners=Owners(),
+            reviewable_shas=frozenset({facts.pr.head_sha}),
+            bot=None,
+            bot_name=facts.identity.name,
+            requester=requester,
         )
     )
 
@@ -504,12 +531,20 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
     refused = facts.foreign_records(pack.change_id, "Decision")
     if refused:
         return refused
+    if facts.snapshot.proof.mismatches:
+        return refusal(
+            "Evidence does not match its attachments",
+            [
+                *facts.snapshot.proof.mismatches,
+                "Run `cab collect` again: it writes the pack and its attachments together.",
+            ],
+        )
     risk = assessed.risk
     assert risk is not None
     tier_note = None
     path = assessed.record_path
-    cover = coverage(pack, facts.base.exceptions, facts.now)
-    verdict = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
+    cover = coverage(pack, facts.base.exceptions, facts.now, facts.snapshot.proof.signature)
+    verdict, observed = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
     scored = render.ScoredPack(
         facts.target.path, pack.change_id, pack.title, evidence.sha256, risk, pack.missing_sections
     )
@@ -521,6 +556,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
             risk=risk,
             outcome="pending",
             rationale=verdict.summary,
+            membership=observed,
         )
         message = f"cab: pending decision for {pack.change_id} ({risk.tier}, {risk.score})"
         waiting = _waiting(
@@ -549,6 +585,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
                 decided_by=facts.identity.name,
                 previous=previous,
                 pull_request=facts.pull_request_ref(),
+                membership=observed,
             )
         )
     final: Decision = records.parse(raw, path).model
@@ -589,7 +626,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
         return refusal("This exception cannot be approved", reasons)
 
     path = assessed.record_path
-    verdict = _verdict(facts, assessed, record.id, "ExceptionDecision", record.requested_by)
+    verdict, observed = _verdict(facts, assessed, record.id, "ExceptionDecision", record.requested_by)
     comment = exception_comment(record, exception.sha256, verdict)
     if not verdict.decided:
         pending = records.build_exception(
@@ -597,6 +634,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
             exception_path=facts.target.path,
             outcome="pending",
             rationale=verdict.summary,
+            membership=observed,
         )
         message = f"cab: pending exception {record.id}"
         return _waiting(
@@ -619,6 +657,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
             decided_by=facts.identity.name,
             previous=previous,
             pull_request=facts.pull_request_ref(),
+            membership=observed,
         )
     )
     trailers = of_exception_decision(

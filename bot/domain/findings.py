@@ -20,6 +20,9 @@ RULES: dict[str, str] = {
     "history.policy-unparseable": (
         "policy/history.yaml at the audited tip cannot be parsed or breaks the schema"
     ),
+    "history.rewritten": (
+        "the tip an earlier audit of this repository verified is no longer an ancestor of the branch"
+    ),
     "chain.broken": "a decision's `previous` is not the record sha256 of the decision before it",
     "governed.modified": "a governed file was modified outside a decision merge",
     "governed.deleted": "a governed file was deleted",
@@ -45,6 +48,12 @@ RULES: dict[str, str] = {
         "the final-record commit was not authored by the bot, or not committed by the bot or by GitHub "
         "(createCommitOnBranch)"
     ),
+    "signature.missing": "a decision merge or final-record commit carries no signature",
+    "signature.untrusted": (
+        "a decision merge or final-record commit is signed by a key that policy/signers.yaml at the "
+        "decision's base does not list for its committer's e-mail at its commit time"
+    ),
+    "signature.invalid": "a decision merge's or final-record commit's signature does not verify",
     "trailers.incomplete": "a decision merge lacks a complete, unambiguous set of Cab-* trailers",
     "trailers.mismatch": "a merge trailer disagrees with the decision record",
     "record.not-added": "the record named by the trailers is not added by the merge",
@@ -60,6 +69,10 @@ RULES: dict[str, str] = {
     "model.unparseable": "the risk model at the base commit cannot be parsed",
     "model.hash-mismatch": "the risk model at the base commit does not hash to the recorded sha256",
     "score.mismatch": "re-scoring the evidence gives a different score, tier or breakdown",
+    "evidence.attachment-mismatch": (
+        "a sourced value in the pack differs from what its attached tool output gives "
+        "(field, declared, derived)"
+    ),
     "score.override-unjustified": (
         "a change decision claims a tier override; a policy change is decided by a PolicyDecision instead"
     ),
@@ -88,6 +101,10 @@ RULES: dict[str, str] = {
     "approval.bot": "the approver is a bot",
     "approval.stale": "the approval was given on another commit or other evidence",
     "approval.no-pull-request": "an approval is recorded but the record names no pull request",
+    "approval.before-membership": (
+        "the approval was given before its reviewer's first recorded membership of the team (or the "
+        "reviewer is not in the record's membership snapshot)"
+    ),
     "exception.missing": "a high-tier approval relies on no exception",
     "exception.not-at-base": "an exception relied on does not exist in exceptions/ at the base commit",
     "exception.unparseable": "an exception relied on cannot be parsed",

@@ -26,6 +26,8 @@ from bot.domain.models.base import CHANGE_ID_PATTERN
 GOVERNED_DIRS = ("evidence", "exceptions", "decisions", "risk-model")
 # Names a look-alike may not imitate: the governed directories and the CAB's configuration.
 GOVERNED_NAMES = (*GOVERNED_DIRS, "policy")
+# The keys that may sign the bot's commits (kind Signers), read at each decision's base commit.
+SIGNERS_PATH = "policy/signers.yaml"
 _LOOKALIKE_STEPS = 3  # small-capital D -> Cherokee small A (confusable) -> Cherokee A (case) -> D
 _ID = CHANGE_ID_PATTERN.strip("^$")
 _MONTH = r"(?P<month>[0-9]{4}-(?:0[1-9]|1[0-2]))"
@@ -37,10 +39,6 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "PolicyDecision": re.compile(rf"^decisions/policy/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "RiskModel": re.compile(r"^risk-model/v(?P<id>[0-9]+\.[0-9]+)\.yaml$"),
 }
-# A change's attachments: raw tool output and bundles beside its pack, any depth, ASCII names.
-_ATTACHMENT = re.compile(
-    rf"^evidence/{_MONTH}/(?P<id>{_ID})/(?:[A-Za-z0-9_][A-Za-z0-9._-]*/)*[A-Za-z0-9_][A-Za-z0-9._-]*$"
-)
 _DOCS = re.compile(r"^(?:evidence|exceptions|decisions|risk-model)/README\.md$")
 
 Kind = Literal["EvidencePack", "Exception", "Decision", "ExceptionDecision", "PolicyDecision", "RiskModel"]
@@ -90,12 +88,6 @@ def classify(path: str) -> GovernedPath | None:
     return None
 
 
-def attachment_of(path: str) -> tuple[str, str] | None:
-    """(month, change id) whose attachments folder `evidence/<yyyy-mm>/<change-id>/` holds `path`."""
-    match = _ATTACHMENT.match(path)
-    return (match.group("month"), match.group("id")) if match else None
-
-
 def is_documentation(path: str) -> bool:
     return bool(_DOCS.match(path))
 
@@ -111,6 +103,17 @@ def attachments_dir(change_id: str, month: str) -> str:
 
 # The file name `cab collect` gives the artifact's Sigstore bundle among the attachments.
 SIGSTORE_BUNDLE_NAME = "artifact.sigstore.json"
+_ATTACHMENT = re.compile(rf"^evidence/{_MONTH}/(?P<id>{_ID})/(?P<name>[a-z0-9][a-z0-9._-]{{0,63}})$")
+
+
+def attachment_of(path: str) -> tuple[str, str] | None:
+    """(month, change id) of the pack whose attachments folder holds `path`, or None.
+
+    Attachments are not documents of their own: they are governed through their pack, which names
+    each one with its sha256 (see `bot.services.attachments`).
+    """
+    match = _ATTACHMENT.match(path)
+    return (match["month"], match["id"]) if match else None
 
 
 def decision_path(change_id: str, tier: str, month: str) -> str:

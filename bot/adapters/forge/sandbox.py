@@ -6,6 +6,12 @@ for merges, `update-ref` with the expected old value so a moved branch is detect
 GitHub's `sha=` guard would. Pull requests, reviews, comments, labels, statuses, users and teams
 live in `.git/cab-sandbox.json`.
 
+Every commit the bot makes here (record commits, decision merges) is signed with the sandbox's own
+SSH key (ed25519, made when the sandbox is created), as git signs with `gpg.format=ssh`. The
+private key lives in `.git/`, outside the work tree, so it can never be committed; its public half
+goes into `policy/signers.yaml` of the bootstrap commit (`bootstrap_files`), which is what the
+audit trusts.
+
 It also offers what GitHub's UI offers humans (push as a user, open a PR, review, comment), so
 `cab demo` and end-to-end tests can act out every role.
 """
@@ -25,11 +31,14 @@ from bot.adapters.forge.interface import ForgeError, HeadMovedError, NotARegular
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.adapters.git.process import Git
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import is_governed
+from bot.domain.layout import SIGNERS_PATH, is_governed
+from bot.domain.models.signers import CommitSigner, signers_yaml
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, ReviewState, Team, User
 from bot.domain.rules import chain
+from bot.domain.rules.authorship import co_authors
 
 STATE_FILE = "cab-sandbox.json"
+SIGNING_KEY = "cab-sandbox-signing-key"  # in the git directory; `.pub` beside it
 Clock = Callable[[], dt.datetime]
 
 
@@ -85,7 +94,34 @@ class SandboxForge:
             "next_id": 1000,
         }
         (repo.git_dir() / STATE_FILE).write_text(json.dumps(state, indent=2))
-        return cls(path, identity, clock)
+        forge = cls(path, identity, clock)
+        forge.signing_key()
+        return forge
+
+    # --- signing -----------------------------------------------------------------------------
+    def signing_key(self) -> Path:
+        """The private key the bot signs with (made on first use), kept in the git directory."""
+        key = self.git.git_dir() / SIGNING_KEY
+        if not key.exists():
+            new_signing_key(key, f"cab sandbox {self.identity.email}")
+        return key
+
+    def public_key(self) -> str:
+        """The bot's public key as one OpenSSH line."""
+        return self.signing_key().with_suffix(".pub").read_text().strip()
+
+    def bootstrap_files(self) -> dict[str, bytes]:
+        """What the repository's first commit must hold for the bot's signatures to be trusted:
+        `policy/signers.yaml` with this sandbox's key for the bot's e-mail."""
+        signer = CommitSigner(
+            name="sandbox forge", format="ssh", public_key=self.public_key(), principals=[self.identity.email]
+        )
+        return {SIGNERS_PATH: signers_yaml([signer]).encode()}
+
+    def _signed(self, *args: str) -> tuple[str, ...]:
+        """A git command that signs what it commits with the sandbox key (ssh-keygen -Y sign)."""
+        key = str(self.signing_key())
+        return ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", *args[:1], "-S", *args[1:])
 
     def _load(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self._state_path.read_text())
@@ -118,6 +154,14 @@ class SandboxForge:
         team = self.team(slug)
         assert team is not None
         return team
+
+    def add_member(self, slug: str, login: str) -> None:
+        """`login` joins an existing team, which keeps its id."""
+        state = self._load()
+        for team in state["teams"]:
+            if team["slug"] == slug.lower() and login not in team["members"]:
+                team["members"].append(login)
+        self._save(state)
 
     def remove_member(self, slug: str, login: str) -> None:
         state = self._load()
@@ -158,7 +202,14 @@ class SandboxForge:
         }
 
     def _write_commit(
-        self, parent: str | None, files: Mapping[str, bytes | None], message: str, name: str, email: str
+        self,
+        parent: str | None,
+        files: Mapping[str, bytes | None],
+        message: str,
+        name: str,
+        email: str,
+        *,
+        sign: bool = False,
     ) -> tuple[str, str | None]:
         """Create a commit on top of parent; returns (new sha, parent tree) without moving refs."""
         with self._index(parent) as env:
@@ -173,8 +224,9 @@ class SandboxForge:
         if tree == parent_tree:
             assert parent is not None
             return parent, parent_tree
-        args = [tree, "-m", message] + (["-p", parent] if parent else [])
-        sha = self.git.run("commit-tree", *args, env={**env, **self._commit_env(name, email)}).stdout.strip()
+        args = ("commit-tree", tree, "-m", message, *(["-p", parent] if parent else []))
+        command = self._signed(*args) if sign else args
+        sha = self.git.run(*command, env={**env, **self._commit_env(name, email)}).stdout.strip()
         return sha, parent_tree
 
     def _head(self, branch: str) -> str | None:
@@ -193,13 +245,29 @@ class SandboxForge:
         author: str,
         message: str,
         start: str | None = None,
+        pusher: str | None = None,
+        identity: tuple[str, str] | None = None,
     ) -> str:
-        """What a human's `git push` would do: one commit by `author` on `branch`."""
+        """What a human's `git push` would do: one commit by `author` on `branch`, pushed by
+        `pusher` (default: the author), written as git `identity` (name, e-mail; default: the
+        author's own), which is what anyone can type into `git config user.email`."""
         parent = self._head(branch) or (self._head(start) if start else None)
         user = self.user(author)
-        sha, _ = self._write_commit(parent, files, message, user.login, _email(user.login))
+        name, email = identity or (user.login, _email(user.login))
+        sha, _ = self._write_commit(parent, files, message, name, email)
         self._move(branch, sha, self._head(branch))
+        self.record_push(sha, pusher or author)
         return sha
+
+    def record_push(self, sha: str, login: str) -> None:
+        """Remember who pushed a commit: the sandbox, unlike GitHub's API, can tell."""
+        state = self._load()
+        state.setdefault("pushers", {})[sha] = login
+        self._save(state)
+
+    def _pusher(self, state: dict[str, Any], sha: str) -> User | None:
+        login = state.get("pushers", {}).get(sha)
+        return None if login is None else self.user(login)
 
     # --- human actions -----------------------------------------------------------------------
     def open_pr(self, head: str, base: str, title: str, author: str) -> int:
@@ -256,6 +324,17 @@ class SandboxForge:
         self._save(data)
         return self._comment(record)
 
+    def edit_comment(self, comment_id: int, login: str, body: str) -> Comment:
+        """`login` edits a comment, as a maintainer may edit anyone's comment on GitHub."""
+        data = self._load()
+        for record in data["comments"]:
+            if record["id"] == comment_id:
+                record["body"], record["updated"] = body, _iso(self.clock())
+                record.setdefault("editors", []).append(login)
+                self._save(data)
+                return self._comment(record)
+        raise ForgeError(f"no comment {comment_id}")
+
     def labels(self, number: int) -> tuple[str, ...]:
         return self.pull_request(number).labels
 
@@ -295,6 +374,7 @@ class SandboxForge:
         pr = self.pull_request(number)
         span = f"{self._merge_base(pr)}..{pr.head_sha}"
         out = self.git.run("log", "--reverse", "--format=%H%x00%ae%x00%ce%x00%B%x1e", span, "--").text
+        state = self._load()
         commits = []
         for entry in out.split("\x1e"):
             if not entry.strip():
@@ -302,10 +382,26 @@ class SandboxForge:
             sha, author, committer, message = entry.strip("\n").split("\x00", 3)
             commits.append(
                 Commit(
-                    sha, self.user_by_email(author), self.user_by_email(committer), author, committer, message
+                    sha,
+                    self.user_by_email(author),
+                    self.user_by_email(committer),
+                    author,
+                    committer,
+                    message,
+                    linked=self._linked(message),
+                    pusher=self._pusher(state, sha),
                 )
             )
         return commits
+
+    def _linked(self, message: str) -> tuple[tuple[str, User], ...]:
+        """The sandbox users whose e-mails the message's `Co-authored-by:` lines name."""
+        found = []
+        for _text, email in co_authors(message):
+            user = self.user_by_email(email) if email else None
+            if email and user is not None:
+                found.append((email.lower(), user))
+        return tuple(found)
 
     def changed_files(self, number: int) -> Sequence[ChangedFile]:
         pr = self.pull_request(number)
@@ -351,6 +447,7 @@ class SandboxForge:
             record["body"],
             _time(record["created"]),
             _time(record["updated"]),
+            editors=tuple(self.user(login) for login in record.get("editors", [])),
         )
 
     def comments(self, number: int) -> Sequence[Comment]:
@@ -386,7 +483,7 @@ class SandboxForge:
             author,
             committer,
             message,
-            tuple(parents.split()),
+            parents=tuple(parents.split()),
         )
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
@@ -479,9 +576,12 @@ class SandboxForge:
         current = self._head(pr.head_ref)
         if current != expected_head:
             raise HeadMovedError(f"#{number}: head is {str(current)[:7]}, expected {expected_head[:7]}")
-        sha, _ = self._write_commit(expected_head, files, message, self.identity.name, self.identity.email)
+        sha, _ = self._write_commit(
+            expected_head, files, message, self.identity.name, self.identity.email, sign=True
+        )
         if sha != expected_head:
             self._move(pr.head_ref, sha, expected_head)
+            self.record_push(sha, self.bot.login)
         return sha
 
     def merge(self, number: int, sha: str, title: str, message: str) -> str:
@@ -496,8 +596,10 @@ class SandboxForge:
         tree = merged.stdout.splitlines()[0]
         env = self._commit_env(self.identity.name, self.identity.email)
         parents = ("-p", pr.base_sha, "-p", sha)
-        merge_sha = self.git.run("commit-tree", tree, *parents, "-m", message, env=env).stdout.strip()
+        command = self._signed("commit-tree", tree, *parents, "-m", message)
+        merge_sha = self.git.run(*command, env=env).stdout.strip()
         self._move(pr.base_ref, merge_sha, pr.base_sha)
+        self.record_push(merge_sha, self.bot.login)
         state = self._load()
         for record in state["prs"]:
             if record["number"] == number:
@@ -529,3 +631,22 @@ class SandboxForge:
     def pull_request_numbers(self) -> list[int]:
         """Every pull request's number, oldest first (`cab sandbox list`)."""
         return [int(pr["number"]) for pr in self._load()["prs"]]
+
+
+def new_signing_key(path: Path, comment: str) -> None:
+    """An ed25519 key pair in OpenSSH's formats (what `ssh-keygen -t ed25519` writes), the private
+    half readable by its owner only, as ssh-keygen requires before it signs with it."""
+    from cryptography.hazmat.primitives import serialization  # only when a sandbox is made
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = Ed25519PrivateKey.generate()
+    secret = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    )
+    public = private.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(secret)
+    path.with_suffix(".pub").write_bytes(public + f" {comment}\n".encode())
