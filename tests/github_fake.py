@@ -4,7 +4,7 @@ Enough of GitHub to run pull requests through their whole lifecycle: branches an
 objects and refs in a temporary bare repository, see `tests.git_store`), pull requests with their own
 labels, comments and reviews, issues, teams, and the accounts GitHub links to commit emails. Commits
 the bot makes through the API look as GitHub makes them: authored by the token's account, committed
-by `GitHub <noreply@github.com>`; a merge has parents [base head, PR head]. So a history the bot made
+by `GitHub <noreply@github.com>` and signed with a stand-in for GitHub's web-flow key; a merge has parents [base head, PR head]. So a history the bot made
 here can be cloned and audited like one made on github.com.
 """
 
@@ -39,6 +39,7 @@ from tests.github_payloads import (
     user,
 )
 from tests.github_schema import API, REPO, check, describe, openapi
+from tests.signing_keys import web_flow_sign
 
 
 class Crash(Exception):
@@ -149,12 +150,16 @@ class FakeGitHub:
                     if item["state"] == "APPROVED":
                         item["state"] = "DISMISSED"
 
-    def api_commit(self, files: Mapping[str, bytes], parents: list[str], message: str) -> str:
+    def api_commit(
+        self, files: Mapping[str, bytes], parents: list[str], message: str, *, signed: bool = True
+    ) -> str:
         """A commit GitHub makes for the token (createCommitOnBranch, a merge): authored by the token's
-        account, committed by GitHub."""
+        account, committed by GitHub and signed with its web-flow key (here a test key). The Git
+        database API's commits (`POST .../git/commits`) are not signed: `signed=False`."""
         author = self._person(self.token.name, self.token.email)
         committer = self._person(*GITHUB_IDENT, author.when)
-        return self.git.commit(self.git.tree(files), parents, author, committer, message)
+        sign = web_flow_sign if signed else None
+        return self.git.commit(self.git.tree(files), parents, author, committer, message, sign)
 
     def _changed(self, parent: str, files: Mapping[str, bytes | None]) -> dict[str, bytes]:
         content = dict(self._files(parent))
@@ -586,7 +591,9 @@ class FakeGitHub:
                     files.pop(entry["path"], None)
             return self._reply(method, path, 201, self._tree_listing(self.git.tree(files), True))
         if method == "POST" and rel == "/git/commits":
-            new = self.api_commit(self.git.files(body["tree"]), body["parents"], body["message"])
+            new = self.api_commit(
+                self.git.files(body["tree"]), body["parents"], body["message"], signed=False
+            )
             answer = git_commit(new, body["tree"], body["parents"], body["message"], self.repo)
             made = self.git.commit_object(new)
             answer.update(author=_git_person(made.author), committer=_git_person(made.committer))

@@ -87,7 +87,7 @@ def test_a_record_pushed_straight_to_main_is_found_as_a_commit_too(honest: RepoB
 def test_a_decision_merge_made_by_a_person_is_not_accounted_for(honest: RepoBuilder) -> None:
     decided = honest.decide("identity-gw-2", "medium", Tweak(merge_by=SECURITY))
     findings = audit_repo(honest.root).findings
-    assert rules_of(findings) == {"identity.merge-not-bot", "history.unaccounted"}
+    assert rules_of(findings) == {"identity.merge-not-bot", "signature.missing", "history.unaccounted"}
     assert [f.message.split(",")[0] for f in findings if f.rule == "history.unaccounted"] == [
         "a decision merge the bot did not make"
     ]

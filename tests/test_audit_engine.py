@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.adapters.forge.sandbox import SIGNING_KEY
 from bot.domain.rules import records
 from bot.services import demo
 from tests.audit_helpers import audit_repo, rules_of
@@ -34,6 +35,13 @@ def _git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
         env={**clean, "GIT_CONFIG_GLOBAL": os.devnull, **(env or {})},
     )
     return done.stdout.strip()
+
+
+def _signed(root: Path) -> tuple[str, ...]:
+    """`git` options that sign a `commit-tree` with the sandbox's own key: these tampers are by
+    someone who holds the bot's key, so that only the rule under test has something to find."""
+    key = root / ".git" / SIGNING_KEY
+    return ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "commit-tree", "-S")
 
 
 def _who(name: str, email: str, role: str) -> dict[str, str]:
@@ -70,7 +78,7 @@ def _recommit_main(
     message = _git(root, "log", "-1", "--format=%B", tip)
     env = {**_who(*author, "AUTHOR"), **_who(*committer, "COMMITTER")}
     args = [arg for parent in parents for arg in ("-p", parent)]
-    new = _git(root, "commit-tree", tree, *args, "-m", message, env=env)
+    new = _git(root, *_signed(root), tree, *args, "-m", message, env=env)
     _git(root, "update-ref", "refs/heads/main", new, tip)
 
 
@@ -81,7 +89,7 @@ def _recommit_record_commit(root: Path, *, author: tuple[str, str], committer: t
     env = {**_who(*author, "AUTHOR"), **_who(*committer, "COMMITTER")}
     new_head = _git(
         root,
-        "commit-tree",
+        *_signed(root),
         _git(root, "rev-parse", "main^2^{tree}"),
         "-p",
         _git(root, "rev-parse", "main^2^1"),
@@ -92,7 +100,7 @@ def _recommit_record_commit(root: Path, *, author: tuple[str, str], committer: t
     bot = {**_who(BOT.name, BOT.email, "AUTHOR"), **_who(BOT.name, BOT.email, "COMMITTER")}
     new = _git(
         root,
-        "commit-tree",
+        *_signed(root),
         _git(root, "rev-parse", "main^{tree}"),
         "-p",
         _git(root, "rev-parse", "main^1"),
@@ -254,10 +262,14 @@ def test_a_moved_base_merge_that_sneaks_in_content_is_detected(cab: CabRepo) -> 
 # -- merges made through GitHub's REST API ------------------------------------------------------
 
 
-def test_a_merge_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:
+def test_a_merge_committed_by_github_for_the_bot_passes_the_identity_rule_but_needs_githubs_key(
+    cab: CabRepo,
+) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com"))
-    assert audit_repo(cab.forge.path).findings == []
+    findings = audit_repo(cab.forge.path).findings
+    assert rules_of(findings) == {"signature.untrusted"}
+    assert "not a key of noreply@github.com" in findings[0].message
 
 
 def test_a_merge_committed_by_github_for_someone_else_is_detected(cab: CabRepo) -> None:
@@ -265,21 +277,33 @@ def test_a_merge_committed_by_github_for_someone_else_is_detected(cab: CabRepo) 
     _recommit_main(
         cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.merge-not-bot",
+        "history.unaccounted",
+        "signature.untrusted",
+    }
 
 
 def test_a_committer_only_named_like_github_is_detected(cab: CabRepo) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com.evil.example"))
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.merge-not-bot",
+        "history.unaccounted",
+        "signature.untrusted",
+    }
 
 
-def test_a_record_commit_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:
+def test_a_record_commit_committed_by_github_for_the_bot_passes_the_identity_rule_but_needs_githubs_key(
+    cab: CabRepo,
+) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_record_commit(
         cab.forge.path, author=(BOT.name, BOT.email), committer=("GitHub", "noreply@github.com")
     )
-    assert audit_repo(cab.forge.path).findings == []
+    findings = audit_repo(cab.forge.path).findings
+    assert rules_of(findings) == {"signature.untrusted"}
+    assert findings[0].message.startswith("final-record commit")
 
 
 def test_a_record_commit_committed_by_github_for_someone_else_is_detected(cab: CabRepo) -> None:
@@ -287,7 +311,10 @@ def test_a_record_commit_committed_by_github_for_someone_else_is_detected(cab: C
     _recommit_record_commit(
         cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.record-commit-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.record-commit-not-bot",
+        "signature.untrusted",
+    }
 
 
 def test_a_record_commit_by_the_bot_committed_by_someone_else_is_detected(cab: CabRepo) -> None:
@@ -295,7 +322,10 @@ def test_a_record_commit_by_the_bot_committed_by_someone_else_is_detected(cab: C
     _recommit_record_commit(
         cab.forge.path, author=(BOT.name, BOT.email), committer=("mallory", "mallory@example.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.record-commit-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.record-commit-not-bot",
+        "signature.untrusted",
+    }
 
 
 # -- exception coverage: the audit applies the engine's rule (issue 11, case 1) -----------------

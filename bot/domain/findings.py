@@ -48,6 +48,12 @@ RULES: dict[str, str] = {
         "the final-record commit was not authored by the bot, or not committed by the bot or by GitHub "
         "(createCommitOnBranch)"
     ),
+    "signature.missing": "a decision merge or final-record commit carries no signature",
+    "signature.untrusted": (
+        "a decision merge or final-record commit is signed by a key that policy/signers.yaml at the "
+        "decision's base does not list for its committer's e-mail at its commit time"
+    ),
+    "signature.invalid": "a decision merge's or final-record commit's signature does not verify",
     "trailers.incomplete": "a decision merge lacks a complete, unambiguous set of Cab-* trailers",
     "trailers.mismatch": "a merge trailer disagrees with the decision record",
     "record.not-added": "the record named by the trailers is not added by the merge",

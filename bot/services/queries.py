@@ -14,9 +14,10 @@ from bot.adapters.git.blobs import GitBlobs, NotAFile
 from bot.domain import documents
 from bot.domain.errors import FindingError, InputError
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import classify
+from bot.domain.layout import SIGNERS_PATH, classify
 from bot.domain.models import Decision, ExceptionDecision
 from bot.domain.models.base import CHANGE_ID_PATTERN
+from bot.domain.rules.commit_signatures import signature_problem
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
 
 Queue = Literal["cab", "security", "decided"]
@@ -174,6 +175,26 @@ def _arrival(blobs: GitBlobs, tip: str, path: str) -> Arrival | None:
     return Arrival(path, commit, before is None, record_commit)
 
 
+def _unsigned(blobs: GitBlobs, arrival: Arrival | None) -> Verdict | None:
+    """None when the decision merge and its final-record commit are signed by keys that
+    `policy/signers.yaml` at the merge's base trusts (the audit's rule); else why not."""
+    from bot.adapters.git.signatures import trusted_keys  # the crypto libraries: only for the gate
+
+    if arrival is None or arrival.record_commit is None:
+        return None  # provenance has refused it already
+    base = arrival.commit.parents[0]
+    try:
+        raw = blobs.read_file(base, SIGNERS_PATH, plain=True)
+    except NotAFile:
+        raw = None
+    keys = trusted_keys(raw, f"base {base[:12]}")
+    for commit, role in ((arrival.commit, "decision merge"), (arrival.record_commit, "final-record commit")):
+        problem = signature_problem(commit, role, keys.verify(commit))
+        if problem is not None:
+            return Verdict(False, f"{arrival.path}: {problem[1]} ({problem[0]})")
+    return None
+
+
 def _pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict | None]:
     """The tip to check, and a refusal when `ref` is not the default branch and that was not allowed."""
     tip = blobs.resolve(ref)
@@ -208,7 +229,8 @@ def verify_change(
     if refused is not None:
         return refused
     path, record = _find(blobs, tip, ref, change_id)
-    unproven = provenance(_arrival(blobs, tip, path), path, bot)
+    arrival = _arrival(blobs, tip, path)
+    unproven = provenance(arrival, path, bot) or _unsigned(blobs, arrival)
     if unproven is not None:
         return unproven
     raw = blobs.read_file(tip, record.evidence.path)

@@ -31,7 +31,7 @@ from bot.services.audit.stats import Stats
 
 UNKNOWN: object = object()
 BATCH = 64  # first-parent commits whose objects are asked for together
-_POLICY_DIRECTORIES = ("risk-model", ".github")
+_POLICY_DIRECTORIES = ("risk-model", ".github", "policy")
 
 
 @dataclass
