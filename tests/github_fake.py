@@ -24,6 +24,7 @@ from bot.domain.identity import BotIdentity
 from tests.git_store import GitStore, Person
 from tests.github_payloads import (
     blob,
+    branch_rules,
     comment,
     commit,
     diff_entry,
@@ -95,6 +96,7 @@ class FakeGitHub:
         self.emails: dict[str, dict[str, Any]] = {}  # commit email -> account, as GitHub links them
         self.missing_orgs: set[str] = set()  # organizations that do not exist (teams are keyed by slug)
         self.unreadable_teams: set[str] = set()  # teams the token may not read (a GITHUB_TOKEN)
+        self.last_push_approval: bool | None = True  # the branch ruleset's require_last_push_approval
         self.log: list[str] = []
         self.comment_edits: dict[int, list[dict[str, Any]]] = {}  # comment id -> who edited it, in order
         self._crash_at: int | str | None = None
@@ -439,6 +441,8 @@ class FakeGitHub:
             )
         if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
             return self._merge(method, path, int(g[1]), body)
+        if method == "GET" and rel == "/pulls" and "head" not in query:
+            return self._pull_list(method, path, query)
         if method == "GET" and rel == "/pulls":
             owner, head = query["head"][0].split(":", 1) if "head" in query else (None, None)
             found = [
@@ -465,6 +469,27 @@ class FakeGitHub:
             self.open_pr(number, body["head"], body["base"], user("ci", 300))
             return self._reply(method, path, 201, self._pr_body(number))
         return None
+
+    def _pull_list(self, method: str, path: str, query: dict[str, list[str]]) -> Any:
+        """`GET /pulls?state=open|closed|all`, by number descending, paginated as GitHub does."""
+        state = query.get("state", ["open"])[0]
+        per_page, page = int(query.get("per_page", ["30"])[0]), int(query.get("page", ["1"])[0])
+        numbers = sorted(
+            (
+                n
+                for n, pr in self.prs.items()
+                if state == "all" or state == ("closed" if pr["merged"] else "open")
+            ),
+            reverse=True,
+        )
+        last = max(1, -(-len(numbers) // per_page))
+        chunk = numbers[(page - 1) * per_page : page * per_page]
+        items = [{k: v for k, v in self._pr_body(n).items() if k in _SIMPLE_KEYS} for n in chunk]
+        links = []
+        if page < last:
+            url = f"{API}{path}?state={state}&per_page={per_page}"
+            links = [f'<{url}&page={page + 1}>; rel="next"', f'<{url}&page={last}>; rel="last"']
+        return self._reply(method, path, 200, items, {"Link": ", ".join(links)} if links else None)
 
     def _merge(self, method: str, path: str, number: int, body: Any) -> Any:
         """A merge commit of base and head: head's changes since the merge base on top of base."""
@@ -638,6 +663,8 @@ class FakeGitHub:
             item["context"] = body.get("context", "default")
             self.status_items.setdefault(g[1], []).insert(0, item)  # GitHub lists the newest first
             return self._reply(method, path, 201, item)
+        if method == "GET" and m(r"/rules/branches/[^/]+", rel):
+            return self._reply(method, path, 200, branch_rules(self.last_push_approval, self.repo))
         if method == "GET" and (g := m(r"/commits/([0-9a-f]{40})/statuses", rel)):
             return self._reply(method, path, 200, self.status_items.get(g[1], []))
         if method == "GET" and (g := m(r"/compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})", rel)):

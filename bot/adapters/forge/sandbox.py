@@ -472,12 +472,18 @@ class SandboxForge:
             raise ForgeError(str(exc)) from None
 
     def last_commit(self, sha: str, path: str) -> Commit | None:
-        out = self.git.run("log", "-1", "--format=%H%x00%ae%x00%ce%x00%B", sha, "--", path).stdout
+        out = self.git.run("log", "-1", "--format=%H%x00%P%x00%ae%x00%ce%x00%B", sha, "--", path).stdout
         if not out.strip():
             return None
-        found, author, committer, message = out.strip("\n").split("\x00", 3)
+        found, parents, author, committer, message = out.strip("\n").split("\x00", 4)
         return Commit(
-            found, self.user_by_email(author), self.user_by_email(committer), author, committer, message
+            found,
+            self.user_by_email(author),
+            self.user_by_email(committer),
+            author,
+            committer,
+            message,
+            parents=tuple(parents.split()),
         )
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
