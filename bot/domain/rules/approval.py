@@ -24,6 +24,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.domain.outcomes import OUTCOMES_BY_TIER as OUTCOMES_BY_TIER
+from bot.domain.outcomes import outcome_allowed as outcome_allowed
 from bot.domain.pull_request import Comment, Commit, PullRequest, Review, Team, User
 from bot.domain.rules import commands
 
@@ -251,19 +253,6 @@ def _command(data: ApprovalInput, judged: Judged) -> _Commands:
             found = (command.verb, command.text, comment)
         ignored += [f"@{comment.user.login}'s {i.describe()}: not a command" for i in read.ignored]
     return _Commands(found, tuple(ignored))
-
-
-OUTCOMES_BY_TIER: dict[str, frozenset[str]] = {
-    "low": frozenset({"auto_approved"}),
-    "medium": frozenset({"approved", "conditional", "rejected"}),
-    "high": frozenset({"approved", "conditional", "rejected"}),
-    "exception": frozenset({"approved", "rejected"}),
-}
-
-
-def outcome_allowed(tier: str, outcome: str) -> bool:
-    """Only the low tier is auto-approved, and it is never anything else."""
-    return outcome in OUTCOMES_BY_TIER.get(tier, frozenset())
 
 
 def unmet(

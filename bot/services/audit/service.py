@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.adapters import audit_cache as cache
+from bot.adapters import progress
 from bot.adapters.git.object_store import AuditRefused, GitRepository
 from bot.domain.findings import Finding
+from bot.domain.git_objects import LogEntry
 from bot.domain.identity import BotIdentity
 from bot.services.audit.auditor import UNKNOWN, AuditResult, audit
 from bot.services.audit.history_check import TipPolicy, read_policy, start_not_found
@@ -57,7 +60,11 @@ def run(options: AuditOptions) -> AuditReport:
         if options.since is not None:
             stop = repo.resolve(options.since)
             result = audit(
-                repo.first_parent_log(head, stop), repo, options.bot, chain_start=UNKNOWN, history=tip.policy
+                _shown(repo.first_parent_log(head, stop)),
+                repo,
+                options.bot,
+                chain_start=UNKNOWN,
+                history=tip.policy,
             )
             report = _report(head, options, result.commits, result.commits, result.findings, result.stats)
             start = tip.policy.start
@@ -70,6 +77,11 @@ def run(options: AuditOptions) -> AuditReport:
         if options.online is not None:
             _online(repo, head, options, report)
         return report
+
+
+def _shown(entries: Iterable[LogEntry]) -> Iterator[LogEntry]:
+    """The commits, counted on a terminal as the audit goes (quiet in CI)."""
+    return progress.counting(entries, "auditing first-parent commits")
 
 
 def _online(repo: GitRepository, head: str, options: AuditOptions, report: AuditReport) -> None:
@@ -103,7 +115,7 @@ def _cached_run(repo: GitRepository, head: str, options: AuditOptions, tip: TipP
         return _report(head, options, state.commits, 0, state.findings, state.stats)
     if state is not None and repo.is_ancestor(state.head, head):
         new = audit(
-            repo.first_parent_log(head, state.head),
+            _shown(repo.first_parent_log(head, state.head)),
             repo,
             options.bot,
             chain_start=state.newest_record,
@@ -122,7 +134,7 @@ def _cached_run(repo: GitRepository, head: str, options: AuditOptions, tip: TipP
             _save(options, git_dir, key, combined)
             return _report(head, options, combined.commits, new.commits, combined.findings, stats)
     full: AuditResult = audit(
-        repo.first_parent_log(head), repo, options.bot, chain_start=None, history=tip.policy
+        _shown(repo.first_parent_log(head)), repo, options.bot, chain_start=None, history=tip.policy
     )
     if tip.policy.start is not None and not full.start_found:
         full.findings.append(start_not_found(head, tip.policy.start))
