@@ -62,7 +62,36 @@ class Cab(Protocol):
         """A review on commit `on` (default: the PR's current head); returns its id."""
         ...
 
-    def comment(self, number: int, login: str, body: str) -> None: ...
+    def comment(self, number: int, login: str, body: str) -> int:
+        """A comment by `login`; returns its id."""
+        ...
+
+    def edit_comment(self, number: int, comment_id: int, login: str, body: str) -> None:
+        """`login` edits a comment in the web UI (maintainers may edit anyone's)."""
+        ...
+
+    def email(self, login: str) -> str:
+        """The e-mail the forge links to `login`'s account."""
+        ...
+
+    def push_as(
+        self,
+        number: int,
+        files: dict[str, bytes | None],
+        *,
+        pusher: str,
+        identity: tuple[str, str] | None = None,
+        message: str = "update",
+    ) -> str:
+        """`pusher` pushes one commit to the PR branch, written as git `identity` (name, e-mail;
+        default: the pusher's own) with `message` (which may carry trailers)."""
+        ...
+
+    def add_member(self, team: str, login: str) -> None:
+        """`login` joins the team `team` (its slug without the organization)."""
+        ...
+
+    def remove_member(self, team: str, login: str) -> None: ...
 
     def sync(self, number: int) -> SyncResult: ...
 
@@ -130,6 +159,7 @@ class SandboxCab(CabRepo):
         who = (author, f"{author}@users.noreply.sandbox")
         sha = commit_entry(self.forge.git.git_dir(), pr.head_sha, path, mode, content, who)
         self.forge.git.run("update-ref", f"refs/heads/{pr.head_ref}", sha, pr.head_sha)
+        self.forge.record_push(sha, author)
         return sha
 
     identity = BOT
@@ -137,8 +167,34 @@ class SandboxCab(CabRepo):
     def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
         return self.forge.review(number, login, state, commit_id=on).id  # type: ignore[arg-type]
 
-    def comment(self, number: int, login: str, body: str) -> None:
-        self.forge.comment(number, login, body)
+    def comment(self, number: int, login: str, body: str) -> int:
+        return self.forge.comment(number, login, body).id
+
+    def edit_comment(self, number: int, comment_id: int, login: str, body: str) -> None:
+        self.forge.edit_comment(comment_id, login, body)
+
+    def email(self, login: str) -> str:
+        return f"{login}@users.noreply.sandbox"
+
+    def push_as(
+        self,
+        number: int,
+        files: dict[str, bytes | None],
+        *,
+        pusher: str,
+        identity: tuple[str, str] | None = None,
+        message: str = "update",
+    ) -> str:
+        branch = self.forge.pull_request(number).head_ref
+        return self.forge.push(
+            branch, files, author=pusher, message=message, pusher=pusher, identity=identity
+        )
+
+    def add_member(self, team: str, login: str) -> None:
+        self.forge.add_member(f"example/{team}", login)
+
+    def remove_member(self, team: str, login: str) -> None:
+        self.forge.remove_member(f"example/{team}", login)
 
     def sync_crashing_before_merge(self, number: int) -> None:
         def runner_dies(*_args: object) -> str:
@@ -254,14 +310,45 @@ class GitHubCab:
         head = on or self.fake.refs[self.fake.prs[number]["branch"]]
         return int(self.fake.add_review(number, self.people[login], state, head, self.clock())["id"])
 
-    def comment(self, number: int, login: str, body: str) -> None:
-        self.fake.add_comment(number, self.people[login], body, self.clock())
+    def comment(self, number: int, login: str, body: str) -> int:
+        return int(self.fake.add_comment(number, self.people[login], body, self.clock())["id"])
+
+    def edit_comment(self, number: int, comment_id: int, login: str, body: str) -> None:
+        self.fake.edit_comment(number, comment_id, self.people[login], body, self.clock())
+
+    def email(self, login: str) -> str:
+        return self.fake._ident(self.people[login])[1]
+
+    def push_as(
+        self,
+        number: int,
+        files: dict[str, bytes | None],
+        *,
+        pusher: str,
+        identity: tuple[str, str] | None = None,
+        message: str = "update",
+    ) -> str:
+        """GitHub keeps no record of who pushed (its API names none): only the identity is seen."""
+        branch = self.fake.prs[number]["branch"]
+        person = self.fake._person(*(identity or self.fake._ident(self.people[pusher])))
+        parent = self.fake.refs[branch]
+        tree = self.fake.git.tree(self.fake._changed(parent, files))
+        self.fake.refs[branch] = self.fake.git.commit(tree, [parent], person, person, message)
+        return self.fake.refs[branch]
+
+    def add_member(self, team: str, login: str) -> None:
+        self.fake.teams[team][1].append(self.people[login])
+
+    def remove_member(self, team: str, login: str) -> None:
+        members = self.fake.teams[team][1]
+        members[:] = [m for m in members if m["login"] != login]
 
     def sync(self, number: int) -> SyncResult:
         return sync(self.forge(), number, now=self.clock(), identity=self.identity)
 
     def approve_exception(self, path: str = EXCEPTION, *, requester: str = "alice-eng") -> SyncResult:
         number = self.submit(path, author=requester)
+        self.sync(number)  # on `opened`: the pending record snapshots the team a review must be from
         self.review(number, "sec-sam")
         return self.sync(number)
 

@@ -95,6 +95,7 @@ class FakeGitHub:
         self.missing_orgs: set[str] = set()  # organizations that do not exist (teams are keyed by slug)
         self.unreadable_teams: set[str] = set()  # teams the token may not read (a GITHUB_TOKEN)
         self.log: list[str] = []
+        self.comment_edits: dict[int, list[dict[str, Any]]] = {}  # comment id -> who edited it, in order
         self._crash_at: int | str | None = None
         self._lose_at: int | str | None = None
         self._lost_as: int | None = None
@@ -234,6 +235,17 @@ class FakeGitHub:
         item = comment(self._id(), who, body, _stamp(at))
         self.prs[number]["comments"].append(item)
         return item
+
+    def edit_comment(
+        self, number: int, comment_id: int, who: dict[str, Any], body: str, at: dt.datetime | None = None
+    ) -> None:
+        """`who` edits a comment in the web UI (a maintainer may edit anyone's comment)."""
+        for item in self.prs[number]["comments"]:
+            if item["id"] == comment_id:
+                item["body"], item["updated_at"] = body, _stamp(at)
+                self.comment_edits.setdefault(comment_id, []).append(who)
+                return
+        raise KeyError(comment_id)
 
     # The first PR's lists, for tests that only ever have one PR.
     def _only(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ real git repository: every oid, tree entry and blob it answers is the repository
 from __future__ import annotations
 
 import base64
+import re
 from typing import TYPE_CHECKING, Any
 
 from tests.git_store import TreeItem
@@ -14,6 +15,8 @@ from tests.github_schema import GitHubError, connection, execute
 
 if TYPE_CHECKING:
     from tests.github_fake import FakeGitHub
+
+_CO_AUTHOR = re.compile(r"^co-authored-by:\s*([^<\n]*)<([^>\n]+)>\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 class Schema:
@@ -185,7 +188,8 @@ class _PullRequest:
         return connection([{"commit": _Commit(self.fake, at)} for at in chain], **page)
 
     def comments(self, _info: Any, **page: Any) -> dict[str, Any]:
-        return connection([comment_node(c) for c in self.pr["comments"]], **page)
+        edits = self.fake.comment_edits
+        return connection([comment_node(c, edits.get(c["id"], [])) for c in self.pr["comments"]], **page)
 
 
 class _Commit:
@@ -209,6 +213,12 @@ class _Commit:
 
     def committer(self, _info: Any) -> dict[str, Any]:
         return self._person(self.git.committer.name, self.git.committer.email)
+
+    def authors(self, _info: Any, **page: Any) -> dict[str, Any]:
+        """The author, then each `Co-authored-by: Name <email>` of the message, as GitHub lists them."""
+        people = [(self.git.author.name, self.git.author.email)]
+        people += [(m[1].strip(), m[2]) for m in _CO_AUTHOR.finditer(self.git.message)]
+        return connection([self._person(name, email) for name, email in people], **page)
 
     def parents(self, _info: Any, **page: Any) -> dict[str, Any]:
         return connection([_Commit(self.fake, p) for p in self.git.parents], **page)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -333,6 +333,7 @@ def gql_commit(oid: str, files: dict[str, bytes | Entry] | None = None) -> dict[
         "message": "change",
         "author": person,
         "committer": person,
+        "authors": gql_page([person]),
         "status": None,
         "parents": gql_page([]),
         "file": lambda _info, path: tree_entry(files or {}, path.strip("/")),
@@ -456,15 +457,22 @@ def review_node(review: dict[str, Any], commit: Any) -> dict[str, Any]:
     }
 
 
-def comment_node(comment: dict[str, Any]) -> dict[str, Any]:
-    """A REST issue comment as an IssueComment node."""
+def comment_node(comment: dict[str, Any], edits: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """A REST issue comment as an IssueComment node; `edits` are the accounts that edited it, in
+    order. As on GitHub, an edited comment's edit history starts with its creation by the author."""
+    history = [comment.get("user"), *edits] if edits else []
     return {
         "fullDatabaseId": str(comment["id"]),
         "databaseId": comment["id"],
         "body": comment.get("body") or "",
         "createdAt": comment["created_at"],
         "updatedAt": comment["updated_at"],
+        "lastEditedAt": comment["updated_at"] if edits else None,
         "author": actor(comment.get("user")),
+        "editor": actor(edits[-1]) if edits else None,
+        "userContentEdits": lambda _info, **page: connection(
+            [{"editor": actor(who), "editedAt": comment["updated_at"]} for who in reversed(history)], **page
+        ),
     }
 
 
@@ -544,3 +552,34 @@ def tree_entry(files: Mapping[str, bytes | Entry], path: str) -> dict[str, Any] 
         "oid": oid,
         "object": tree,
     }
+
+
+def branch_rules(last_push_approval: bool | None = True, repo: str = REPO) -> list[dict[str, Any]]:
+    """`GET /repos/{o}/{r}/rules/branches/{branch}`: the active rules on a branch, from GitHub's
+    documented example, plus one `pull_request` rule unless `last_push_approval` is None."""
+    rules: list[dict[str, Any]] = copy.deepcopy(
+        _rules_example()["components"]["examples"]["repository-rule-items"]["value"]
+    )
+    if last_push_approval is not None:
+        rules.append(
+            {
+                "type": "pull_request",
+                "ruleset_id": 43,
+                "ruleset_source": repo,
+                "ruleset_source_type": "Repository",
+                "parameters": {
+                    "dismiss_stale_reviews_on_push": True,
+                    "require_code_owner_review": True,
+                    "require_last_push_approval": last_push_approval,
+                    "required_approving_review_count": 1,
+                    "required_review_thread_resolution": False,
+                },
+            }
+        )
+    return rules
+
+
+def _rules_example() -> dict[str, Any]:
+    from tests.github_schema import rules_openapi
+
+    return rules_openapi()

@@ -33,6 +33,7 @@ GRAPHQL = f"{API}/graphql"
 FIXTURES = Path(__file__).parent / "fixtures" / "github"
 OPENAPI_URI = "https://cab.test/openapi.json"
 EXTRA_URI = "https://cab.test/extra.json"
+RULES_URI = "https://cab.test/rules.json"
 REPO = "octo-org/cab"
 
 GRAPHQL_SCHEMA = FIXTURES / "graphql" / "github-subset.graphql"
@@ -60,14 +61,31 @@ def openapi() -> dict[str, Any]:
 
 
 @functools.cache
+def rules_openapi() -> dict[str, Any]:
+    """GitHub's description of `GET /repos/{o}/{r}/rules/branches/{branch}` (see SOURCES.md)."""
+    return json.loads((FIXTURES / "rules-branches.openapi.json").read_text())
+
+
+@functools.cache
 def _registry() -> Registry:
     extra = json.loads((FIXTURES / "extra-schemas.json").read_text())
     return Registry().with_resources(
         [
             (OPENAPI_URI, Resource.from_contents(_nullable(openapi()), default_specification=DRAFT202012)),
             (EXTRA_URI, Resource.from_contents(extra, default_specification=DRAFT202012)),
+            (
+                RULES_URI,
+                Resource.from_contents(_nullable(rules_openapi()), default_specification=DRAFT202012),
+            ),
         ]
     )
+
+
+def _rules_answer() -> Any:
+    """The 200 answer of the branch-rules operation, its refs pointed at the registered document."""
+    operation = rules_openapi()["paths"]["/repos/{owner}/{repo}/rules/branches/{branch}"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    return json.loads(json.dumps(_nullable(schema)).replace('"#/components/', f'"{RULES_URI}#/components/'))
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -129,6 +147,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("GET", re.compile(rf"^{R}/issues$"), lambda: _array(_extra("issue"))),
     ("POST", re.compile(rf"^{R}/issues$"), lambda: _extra("issue")),
     ("PATCH", re.compile(rf"^{R}/issues/\d+$"), lambda: _extra("issue")),
+    ("GET", re.compile(rf"^{R}/rules/branches/[^/]+$"), _rules_answer),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+$"), lambda: _ref("team")),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/members$"), lambda: _array(_ref("simple-user"))),
 ]

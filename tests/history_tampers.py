@@ -164,6 +164,26 @@ def change_an_approvals_reviewer(clone: Clone, facts: Facts, pick: int) -> str:
     return "approval.not-member"
 
 
+def push_codeowners_directly(clone: Clone, facts: Facts, pick: int) -> str:
+    text = clone.read(".github/CODEOWNERS").replace("@example/cab", "@example/platform")
+    clone.commit_file(".github/CODEOWNERS", text + "\n", "Hand medium changes to platform")
+    return "history.unaccounted"
+
+
+def merge_a_risk_model_by_hand(clone: Clone, facts: Facts, pick: int) -> str:
+    """A two-parent merge by a person adding a lenient risk-model version."""
+    model = (
+        clone.read("risk-model/v1.0.yaml")
+        .replace('version: "1.0"', 'version: "9.9"')
+        .replace("low_max: 50", "low_max: 99")
+    )
+    clone.git("checkout", "-q", "-b", "lenient-model")
+    clone.commit_file("risk-model/v9.9.yaml", model, "A lenient model")
+    clone.git("checkout", "-q", "main")
+    clone.git("merge", "-q", "--no-ff", "-m", "Merge lenient-model", "lenient-model")
+    return "history.unaccounted"
+
+
 Tamper = Callable[[Clone, Facts, int], str]
 
 
@@ -175,12 +195,14 @@ TAMPERS: tuple[Tamper, ...] = (
     push_evidence_directly,
     drop_a_decision,
     change_an_approvals_reviewer,
+    push_codeowners_directly,
+    merge_a_risk_model_by_hand,
 )
 
 
 def applicable(facts: Facts, decisions: int) -> list[Tamper]:
     """The tampers that have something to aim at in this history."""
-    found: list[Tamper] = []
+    found: list[Tamper] = [push_codeowners_directly, merge_a_risk_model_by_hand]
     if facts.evidence:
         found += [edit_decided_evidence, rewrite_record_score, push_a_record_directly, push_evidence_directly]
     if facts.exceptions:

@@ -69,6 +69,7 @@ class CabRepo:
     def approve_exception(self, path: str = EXCEPTION, *, requester: str = "alice-eng") -> SyncResult:
         """An exception through its own PR, approved by security: what makes it active."""
         number = self.submit(path, author=requester)
+        self.sync(number)  # on `opened`: the pending record snapshots the team a review must be from
         self.forge.review(number, "sec-sam", "APPROVED")
         return self.sync(number)
 

@@ -58,7 +58,12 @@ def test_a_direct_push_is_found_whatever_it_touches(honest: RepoBuilder, path: s
 
 
 def test_a_new_risk_model_through_a_human_merge_is_found(honest: RepoBuilder) -> None:
-    model = (honest.root / "risk-model" / "v1.0.yaml").read_text().replace("version: '1.0'", "version: '9.9'")
+    model = (
+        (honest.root / "risk-model" / "v1.0.yaml")
+        .read_text()
+        .replace('version: "1.0"', 'version: "9.9"')
+        .replace("low_max: 50", "low_max: 99")
+    )
     merged = honest.merge_pr("policy/lenient", {"risk-model/v9.9.yaml": model}, who=SECURITY)
     findings = audit_repo(honest.root).findings
     assert [(f.rule, f.commit) for f in findings] == [("history.unaccounted", merged)]

@@ -157,6 +157,7 @@ def test_evidence_edited_on_main_after_the_demo_is_detected(tmp_path: Path) -> N
 def test_an_engine_approved_exception_and_the_change_relying_on_it_audit_clean(cab: CabRepo) -> None:
     assert cab.approve_exception().outcome == "approved"
     number = cab.submit(HIGH)
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     assert cab.sync(number).outcome == "approved"
     assert audit_repo(cab.forge.path).findings == []
@@ -203,9 +204,11 @@ def test_an_engine_policy_change_forced_to_high_audits_clean(cab: CabRepo) -> No
         content=_exception_for(cab, "payments-api-7.4.2"),
         author="carol-cab",
     )
+    cab.sync(exception)
     cab.forge.review(exception, "sec-sam", "APPROVED")
     assert cab.sync(exception).outcome == "approved"
     number = _policy_change(cab)
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
     assert (result.outcome, result.tier) == ("approved", "high")
@@ -318,6 +321,7 @@ def _exception_naming(cab: CabRepo, exception_id: str, vulnerability_ids: list[s
     data["scope"] = {"vulnerability_ids": vulnerability_ids}
     path = f"exceptions/2026-11/{exception_id}.yaml"
     number = cab.submit(path, content=yaml.safe_dump(data, sort_keys=False).encode(), branch=exception_id)
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     assert cab.sync(number).outcome == "approved"
     return path
@@ -326,6 +330,7 @@ def _exception_naming(cab: CabRepo, exception_id: str, vulnerability_ids: list[s
 def test_an_exception_naming_every_serious_finding_but_not_a_low_one_audits_clean(cab: CabRepo) -> None:
     _exception_naming(cab, "accept-nghttp2", _CRITICALS + _HIGHS)
     number = cab.submit(HIGH, content=_hotfix_with_a_low_finding(cab))
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
     assert (result.tier, result.outcome) == ("high", "approved")
@@ -336,6 +341,7 @@ def test_two_exceptions_that_together_cover_the_serious_findings_audit_clean(cab
     _exception_naming(cab, "accept-nghttp2", _CRITICALS)
     _exception_naming(cab, "accept-openssl", _HIGHS)
     number = cab.submit(HIGH, content=_hotfix_with_a_low_finding(cab))
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
     assert (result.tier, result.outcome) == ("high", "approved")

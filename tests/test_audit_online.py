@@ -53,6 +53,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
 def approved(cab: CabRepo, path: str = MEDIUM, approver: str = "bob-cab", **submit: Any) -> int:
     """A change the engine merged with one approval; its PR number."""
     number = cab.submit(path, **submit)
+    cab.sync(number)
     cab.forge.review(number, approver, "APPROVED")
     assert cab.sync(number).status == "merged"
     return number
@@ -71,6 +72,7 @@ class GitHubSide:
             for n in prs
         }
         self.review_pages: dict[int, dict[str, str]] = {}  # PR -> Link header of its first page
+        self.last_push_approval: bool | None = True  # main's ruleset (None: no pull-request rule)
         self.teams: dict[str, tuple[int, list[dict[str, Any]]] | None] = {}
         for slug in teams:
             team = cab.forge.team(slug)
@@ -83,6 +85,7 @@ class GitHubSide:
 
     def serve(self, gh: gs.GitHubMock) -> None:
         gh.add("GET", "{repo}/pulls", [])  # the access check
+        gh.add("GET", "{repo}/rules/branches/main", gp.branch_rules(self.last_push_approval))
         for number, items in self.reviews.items():
             if items is None:
                 gh.add("GET", f"{{repo}}/pulls/{number}/reviews", gp.error("Not Found"), status=404)
@@ -132,6 +135,24 @@ def test_a_clean_engine_history_has_no_online_findings_and_no_notes(
 
 
 # -- what GitHub contradicts is a finding -------------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", [False, None], ids=["off", "no-pull-request-rule"])
+def test_a_branch_without_last_push_approval_is_a_note_since_github_names_no_pusher(
+    cab: CabRepo, gh: gs.GitHubMock, setting: bool | None
+) -> None:
+    number = approved(cab)
+    side = GitHubSide(cab, [number], [CAB_TEAM])
+    side.last_push_approval = setting
+    side.serve(gh)
+    report = audit_online(cab)
+    assert report.findings == []
+    assert [(n.kind, n.message) for n in report.notes] == [
+        (
+            "online.last-push-approval-off",
+            "no rule on main requires approval of the most recent reviewable push",
+        )
+    ]
 
 
 def test_a_recorded_review_id_that_is_not_on_the_pr_is_a_finding(cab: CabRepo, gh: gs.GitHubMock) -> None:
@@ -294,6 +315,7 @@ def test_each_team_is_read_once_per_audit_and_each_pr_reviews_once(cab: CabRepo,
     assert audit_online(cab).findings == []
     assert Counter(gh.calls()) == {
         "GET /repos/octo-org/cab/pulls": 1,
+        "GET /repos/octo-org/cab/rules/branches/main": 1,
         f"GET /repos/octo-org/cab/pulls/{first}/reviews": 1,
         f"GET /repos/octo-org/cab/pulls/{second}/reviews": 1,
         "GET /orgs/example/teams/cab": 1,
@@ -396,6 +418,7 @@ def test_github_names_the_repository_instead_of_the_environment(
     with responses.RequestsMock() as rsps:
         other = gs.GitHubMock(rsps, repo="octo-org/elsewhere")
         other.add("GET", "{repo}/pulls", [])
+        other.add("GET", "{repo}/rules/branches/main", gp.branch_rules())
         args = ["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]
         assert main([*args, "--github", "octo-org/elsewhere"]) == 0
     assert "0 findings, 0 notes" in capsys.readouterr().out
@@ -413,6 +436,7 @@ def test_the_deprecated_github_repo_still_names_the_repository_and_warns(
     with responses.RequestsMock() as rsps:
         other = gs.GitHubMock(rsps, repo="octo-org/elsewhere")
         other.add("GET", "{repo}/pulls", [])
+        other.add("GET", "{repo}/rules/branches/main", gp.branch_rules())
         args = ["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]
         assert main([*args, "--github-repo", "octo-org/elsewhere"]) == 0
     out, err = capsys.readouterr()

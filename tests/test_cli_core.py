@@ -16,6 +16,9 @@ LOW = ROOT / "evidence" / "2026-11" / "payments-api-7.4.2.yaml"
 HIGH = ROOT / "evidence" / "2026-11" / "edge-proxy-hotfix.yaml"
 
 
+V1_0 = ROOT / "risk-model" / "v1.0.yaml"  # these packs' v1.0 scores; v1.1 in tests/test_examples.py
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A repository root holding the shipped model and one valid pack and exception."""
@@ -49,7 +52,7 @@ def test_validate_discovers_every_governed_file_under_root(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["validate", "--repo", str(repo)]) == 0
-    assert capsys.readouterr().out.strip() == "3 valid, 0 invalid"
+    assert capsys.readouterr().out.strip() == "4 valid, 0 invalid"  # two models, a pack, an exception
 
 
 def test_validate_reports_each_invalid_file_and_exits_2(
@@ -61,7 +64,7 @@ def test_validate_reports_each_invalid_file_and_exits_2(
     )
     assert main(["validate", "--repo", str(repo)]) == 2
     out, err = capsys.readouterr()
-    assert out.strip() == "3 valid, 1 invalid"
+    assert out.strip() == "4 valid, 1 invalid"
     assert err.startswith(f"{repo / 'evidence' / '2026-11' / 'second-change.yaml'}:")
     assert "title: String should have at least 1 character" in err
 
@@ -105,14 +108,17 @@ def test_validate_the_shipped_repository(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_score_text_shows_score_tier_and_breakdown(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["score", str(HIGH), "--repo", str(ROOT)]) == 0
+    assert main(["score", str(HIGH), "--repo", str(ROOT), "--model", str(V1_0)]) == 0
     out = capsys.readouterr().out
     assert "score 86.50 → high" in out
     assert "vulnerabilities    8.5        100      20         20.00" in out
 
 
 def test_score_json_carries_the_full_assessment(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["score", str(LOW), str(HIGH), "--format", "json", "--repo", str(ROOT)]) == 0
+    assert (
+        main(["score", str(LOW), str(HIGH), "--format", "json", "--repo", str(ROOT), "--model", str(V1_0)])
+        == 0
+    )
     results = json.loads(capsys.readouterr().out)
     text = json.dumps(results)
     for expected in (

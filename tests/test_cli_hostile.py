@@ -150,6 +150,12 @@ CASES: list[tuple[list[str], int, str]] = [
     ),
     (["export", "--repo", "{dir}"], 2, "{dir}: not a git repository"),
     (["export", "--repo", "{empty}"], 2, "'HEAD' does not name a commit"),
+    # agenda
+    (["agenda", "--repo", "{demo}", "--days", "0"], 2, "0 days is out of range; give 1 to 366"),
+    (["agenda", "--repo", "{demo}", "--days", "week"], 2, "'week' is not a whole number of days"),
+    (["agenda", "--repo", "{demo}", "--at", "2026-11-01"], 2, "'2026-11-01' has no time zone; add one"),
+    (["agenda", "--repo", "{dir}"], 2, "{dir}: not a git repository"),
+    (["agenda", "--repo", "{empty}"], 2, "unknown revision 'HEAD'"),
     # metrics
     (["metrics", "--repo", "{demo}", "--since", "2026-11-01"], 2, "'2026-11-01' has no time zone; add one"),
     (["metrics", "--repo", "{demo}", "--at", "tomorrow"], 2, "'tomorrow' is not an ISO 8601 date-time"),

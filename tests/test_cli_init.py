@@ -108,7 +108,8 @@ def test_next_steps_name_only_what_is_left_to_do(tmp_path: Path, capsys: pytest.
     assert main(["init", str(tmp_path / "bare")]) == 0
     bare = capsys.readouterr().out
     assert "CODEOWNERS" not in done.split("Next:")[1] and "--action-ref" not in done.split("Next:")[1]
-    assert "cab init --cab-team --security-team" in bare and "cab init --action-ref" in bare
+    assert "replace @example/cab and @example/security in .github/CODEOWNERS" in bare
+    assert "replace your-org/cab-bot@0000000000000000000000000000000000000000 in" in bare
     assert "push -u origin main" in done
 
 
@@ -130,3 +131,40 @@ def test_an_empty_directory_inside_another_repository_gets_a_repository_of_its_o
     assert main(["init", str(root)]) == 0
     assert (root / ".git").is_dir()
     assert git(root, "rev-parse", "--show-toplevel").strip() == str(root.resolve())
+
+
+def test_files_kept_as_they_were_are_named_in_the_next_steps_rather_than_claimed_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / ".github/CODEOWNERS").write_text("* @mine/team\n")
+    (tmp_path / ".github/workflows/cab.yml").write_text("name: cab\n")
+    argv = ["--cab-team", "@acme/cab", "--security-team", "@acme/security", "--action-ref", PIN]
+    assert main(["init", str(tmp_path), *argv]) == 0
+    steps = capsys.readouterr().out.split("Next:")[1]
+    assert "your .github/CODEOWNERS was kept as it was" in steps
+    assert "your .github/workflows/cab.yml was kept as it was" in steps
+    assert (tmp_path / ".github/CODEOWNERS").read_text() == "* @mine/team\n"
+
+
+def test_an_empty_repository_gets_the_bootstrap_commit_on_its_own_branch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(tmp_path, "init", "-q", "-b", "trunk")
+    assert main(["init", str(tmp_path)]) == 0
+    assert git(tmp_path, "branch", "--show-current").strip() == "trunk"
+    assert "push -u origin trunk" in capsys.readouterr().out
+
+
+def test_without_a_git_identity_init_refuses_before_writing_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-config"))
+    root = tmp_path / "cab"
+    assert main(["init", str(root)]) == 2
+    assert "git config --global user.name" in capsys.readouterr().err
+    assert not root.exists()

@@ -219,6 +219,7 @@ def test_renewal_is_a_new_exception_and_the_old_one_stays(cab: CabRepo) -> None:
     renewal = cab.example(EXCEPTION).replace(b"id: edge-proxy-nghttp2", b"id: edge-proxy-nghttp2-r2")
     path = "exceptions/2026-11/edge-proxy-nghttp2-r2.yaml"
     number = cab.submit(path, content=renewal)
+    cab.sync(number)
     cab.forge.review(number, "sec-sam", "APPROVED")
     assert cab.sync(number).outcome == "approved"
     assert set(cab.main_files("exceptions")) == {EXCEPTION, path}

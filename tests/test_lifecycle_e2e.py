@@ -109,6 +109,7 @@ def test_push_after_approval_makes_it_stale(cab: CabRepo) -> None:
 def test_approval_after_the_bots_pending_record_commit_counts(cab: CabRepo) -> None:
     number = cab.submit(MEDIUM)
     before_record = cab.forge.pull_request(number).head_sha
+    assert cab.sync(number).head_sha != before_record
     cab.forge.review(number, "bob-cab", "APPROVED", commit_id=before_record)
     assert cab.sync(number).status == "merged"
 

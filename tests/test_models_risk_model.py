@@ -109,7 +109,7 @@ def test_enum_measure_cannot_use_bands() -> None:
         ({"version": 1.1}, "version", "valid string"),
         ({"version": "1.0.0"}, "version", "should match pattern"),
         ({"factors": []}, "factors", "at least 1 item"),
-        ({"factors.1.name": "vulnerabilities"}, "", "factor names must be unique"),
+        ({"factors.1.name": "vulnerabilities"}, "", "factor and floor names must be unique"),
         ({"tier_override": "low"}, "tier_override", "Extra inputs"),
     ],
 )

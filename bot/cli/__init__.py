@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("audit_cmd", "re-verify every decision on the branch from git history alone"),
     "simulate": ("simulate_cmd", "re-score past decisions under a proposed risk model (what-if)"),
     "export": ("export_cmd", "write every decision, re-verified, as CSV, JSON Lines or SQLite for auditors"),
+    "agenda": ("agenda_cmd", "print the CAB meeting's agenda: what waits, what lapses, what was decided"),
     "metrics": ("metrics_cmd", "lead times, waiting, volume and rejection rate from the decision history"),
     "lint": ("lint_cmd", "check CODEOWNERS for lines GitHub skips and governed paths without their owners"),
 }

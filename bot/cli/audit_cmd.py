@@ -1,5 +1,5 @@
-"""`cab audit [--since REV] [--anchor SHA] [--format text|json|markdown|html] [-o FILE]
-[--online [--github OWNER/NAME]] [--repo PATH]`."""
+"""`cab audit [--since REV] [--anchor SHA] [--print-anchor] [--format text|json|markdown|html]
+[-o FILE] [--online [--github OWNER/NAME]] [--repo PATH]`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.domain.errors import UsageError
 
 if TYPE_CHECKING:
     from bot.services.audit.online import GitHubFacts
+    from bot.services.audit.service import AuditReport
 
 FORMATS = ("text", "json", "markdown", "html")
 
@@ -33,6 +34,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ref", default="HEAD", help="branch to audit (default: HEAD)")
     parser.add_argument("--since", metavar="REV", help="audit only commits after REV (no chain start check)")
     parser.add_argument("--anchor", metavar="SHA", help="a recorded commit that must still be an ancestor")
+    parser.add_argument(
+        "--print-anchor",
+        action="store_true",
+        help="print one line worth publishing (tip, date, decisions, chain head) instead of the report; "
+        "the report still goes to -o FILE; nothing is printed when there are findings",
+    )
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
     parser.add_argument(
@@ -56,6 +63,8 @@ def handle(args: argparse.Namespace) -> int:
     from bot.services.audit import report_html, report_json, report_markdown, report_text
     from bot.services.audit.service import AuditOptions, run
 
+    if args.print_anchor and args.since:
+        raise UsageError("cab audit: --print-anchor needs the whole history; drop --since")
     online = _online_facts(args)
     report = run(
         AuditOptions(
@@ -83,9 +92,26 @@ def handle(args: argparse.Namespace) -> int:
             args.output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{args.output}: cannot write the report: {exc.strerror}") from None
-    else:
+    elif not args.print_anchor:
         sys.stdout.write(text)
+    if args.print_anchor:
+        if report.ok:
+            print(anchor_line(report))
+        else:
+            print(
+                f"cab audit: no anchor printed: {len(report.findings)} finding(s); an anchor is worth "
+                "publishing only for a history that audits clean",
+                file=sys.stderr,
+            )
     return 0 if report.ok else 1
+
+
+def anchor_line(report: AuditReport) -> str:
+    """What to publish (a wiki, a ticket, a signed tag message) so that anyone can pass `--anchor`."""
+    return (
+        f"cab-anchor tip={report.head} date={report.audited_at} decisions={report.stats.decisions} "
+        f"chain={report.chain_head or 'none'} root={report.root}"
+    )
 
 
 def _online_facts(args: argparse.Namespace) -> GitHubFacts | None:

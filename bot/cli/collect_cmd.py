@@ -104,7 +104,7 @@ def handle(args: argparse.Namespace) -> int:
     text = collect.render_checked(result.pack, collect.schema_ref(args.repo, output), str(output))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    if result.attachments:
+    if result.pack.artifact.signature is not None and result.pack.artifact.signature.bundle is not None:
         from bot.services import signature
 
         check = signature.check_pack_with(result.pack, result.attachments, args.repo, args.sigstore_instance)

@@ -34,7 +34,7 @@ def handle(args: argparse.Namespace) -> int:
     from bot.domain.models import EvidencePack
     from bot.domain.scoring import score
     from bot.services.signature import check_pack
-    from bot.services.validate import validate
+    from bot.services.validate import repository_of, validate
 
     # The rules `cab validate` applies (schema, and placement under --repo: file name = id, month),
     # so a pack validate rejects is never scored.
@@ -43,7 +43,7 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError(checked.problems)
     model = risk_models.resolve(args.model, args.repo)
     items = []
-    instance = args.sigstore_instance
+    instance, root = args.sigstore_instance, args.repo
     for path in args.evidence:
         loaded = files.load(path, EvidencePack)
         pack: EvidencePack = loaded.model
@@ -53,7 +53,12 @@ def handle(args: argparse.Namespace) -> int:
                 change_id=pack.change_id,
                 title=pack.title,
                 evidence_sha256=loaded.sha256,
-                risk=score(pack, model.model, model.sha256, check_pack(pack, args.repo, instance)),
+                risk=score(
+                    pack,
+                    model.model,
+                    model.sha256,
+                    check_pack(pack, repository_of(path, root), instance),
+                ),
                 missing=pack.missing_sections,
             )
         )

@@ -37,7 +37,10 @@ def _policy_lines(policy: ApprovalResult) -> list[str]:
         lines += [f"- {_escape(d.reason)}" for d in policy.dismissed]
         lines.append("")
     if policy.ignored_commands:
-        lines.append("Commands ignored (only an owner's own words count, never code blocks or quotes):")
+        lines.append(
+            "Commands ignored (only an owner's own words count: never code blocks, quotes, "
+            "or a comment someone else edited):"
+        )
         lines += [f"- {_escape(text)}" for text in policy.ignored_commands]
         lines.append("")
     return lines

@@ -25,10 +25,10 @@ from bot.domain.errors import InputError, Problem
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord, RiskModel
-from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment
+from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment, TeamMembership
 from bot.domain.placement import placement_problems
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
-from bot.domain.rules import records
+from bot.domain.rules import membership, records
 from bot.domain.rules.approval import ApprovalInput, ApprovalResult, Owners, evaluate
 from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.coverage import Coverage, coverage
@@ -42,6 +42,7 @@ from bot.domain.rules.trailers import (
     of_exception_decision,
 )
 from bot.domain.scoring import score
+from bot.domain.signature_proof import UNPROVEN, EvidenceProof, SignatureCheck
 
 PlanStatus = Literal["refused", "invalid", "pending", "merged"]
 CheckState = Literal["pending", "success", "failure"]
@@ -78,6 +79,7 @@ class Snapshot:
     existing_record: bytes | None = None  # the record at `Reading.record_path` on the head, if any
     record_writer: Commit | None = None  # the commit that last changed that record on the head
     bot_login: str | None = None  # the account the forge links the bot's commits to, if it knows
+    proof: EvidenceProof = UNPROVEN  # what checking the pack's attachments (bundle, tool output) found
     commits: tuple[Commit, ...] = ()
     reviews: tuple[Review, ...] = ()
     comments: tuple[Comment, ...] = ()
@@ -176,9 +178,11 @@ def triage(files: Sequence[ChangedFile]) -> Target | Plan:
     return Target("exception", scope.exception_paths[0], scope)
 
 
-def reading(target: Target, document: bytes | None, base: BaseBranch) -> Reading:
+def reading(
+    target: Target, document: bytes | None, base: BaseBranch, proof: EvidenceProof = UNPROVEN
+) -> Reading:
     """What `plan` will look at for this target; nothing when the document alone refuses it."""
-    assessed = _assess(target, document, base)
+    assessed = _assess(target, document, base, proof)
     if isinstance(assessed, Plan):
         return Reading()
     path = assessed.record_path
@@ -223,24 +227,29 @@ def _load(target: Target, raw: bytes | None) -> Loaded[EvidencePack] | Loaded[Ex
     return loaded
 
 
-def _assess(target: Target, raw: bytes | None, base: BaseBranch) -> _Assessed | Plan:
+def _assess(target: Target, raw: bytes | None, base: BaseBranch, proof: EvidenceProof) -> _Assessed | Plan:
     loaded = _load(target, raw)
     if isinstance(loaded, Plan):
         return loaded
     model = loaded.model
     if isinstance(model, EvidencePack):
-        risk = assess_risk(model, base.model, target.scope.policy_paths)
+        risk = assess_risk(model, base.model, target.scope.policy_paths, proof.signature)
         path = records.record_path(model, risk.tier)
         return _Assessed(loaded, risk.tier, path, path, risk)
     return _Assessed(loaded, "exception", records.exception_record_path(model), target.path)
 
 
-def assess_risk(pack: EvidencePack, model: Loaded[RiskModel], policy_paths: Sequence[str]) -> RiskAssessment:
+def assess_risk(
+    pack: EvidencePack,
+    model: Loaded[RiskModel],
+    policy_paths: Sequence[str],
+    signature: SignatureCheck = UNPROVEN.signature,
+) -> RiskAssessment:
     """Score with the base branch's model; a change that touches policy is high tier.
 
     The audit re-assesses every recorded decision with this same function.
     """
-    return with_policy_override(score(pack, model.model, model.sha256), policy_paths)
+    return with_policy_override(score(pack, model.model, model.sha256, signature), policy_paths)
 
 
 def owners(codeowners: str, path: str, teams: Mapping[str, Team | None]) -> Owners:
@@ -262,7 +271,7 @@ def plan(
     target: Target, snapshot: Snapshot, base: BaseBranch, now: dt.datetime, identity: BotIdentity
 ) -> Plan:
     """What one sync does to this pull request, given what it read."""
-    assessed = _assess(target, snapshot.document, base)
+    assessed = _assess(target, snapshot.document, base, snapshot.proof)
     if isinstance(assessed, Plan):
         return assessed
     loaded = assessed.loaded
@@ -331,6 +340,17 @@ def approved_shas_to_diff(pr: PullRequest, commits: Sequence[Commit], reviews: S
     return sorted({r.commit_id for r in reviews if r.state == "APPROVED"} & in_pr - {pr.head_sha})
 
 
+def recorded_membership(raw: bytes | None, path: str) -> list[TeamMembership]:
+    """The membership snapshot of the record already on the head (the bot's pending record)."""
+    if raw is None:
+        return []
+    try:
+        record = documents.parse(raw, path).model
+    except InputError:
+        return []
+    return list(record.membership) if isinstance(record, Decision | ExceptionDecision) else []
+
+
 def _verdict(
     facts: _Facts,
     assessed: _Assessed,
@@ -338,31 +358,22 @@ def _verdict(
     kind: records.RecordKind,
     requester: str,
     cover: Coverage | None = None,
-) -> ApprovalResult:
+) -> tuple[ApprovalResult, list[TeamMembership]]:
+    """The approval verdict, and the owning teams' membership it relied on (recorded with it)."""
     snap = facts.snapshot
     if assessed.tier == "low":  # auto-approved: no review, commit or owner can change that
-        return evaluate(
-            ApprovalInput(
-                tier="low",
-                pr=facts.pr,
-                commits=(),
-                reviews=(),
-                comments=(),
-                owners=Owners(),
-                reviewable_shas=frozenset({facts.pr.head_sha}),
-                bot=None,
-                bot_name=facts.identity.name,
-                requester=requester,
-            )
-        )
-    return evaluate(
+        return _auto(facts, requester), []
+    owning = owners(facts.base.codeowners, assessed.owned_path, snap.teams)
+    previous = recorded_membership(snap.existing_record, assessed.record_path)
+    observed = membership.observe(previous, owning.teams, facts.now)
+    verdict = evaluate(
         ApprovalInput(
             tier=assessed.tier,
             pr=facts.pr,
             commits=snap.commits,
             reviews=snap.reviews,
             comments=snap.comments,
-            owners=owners(facts.base.codeowners, assessed.owned_path, snap.teams),
+            owners=owning,
             reviewable_shas=reviewable_shas(
                 facts.pr, snap.commits, snap.reviews, snap.reviewed_diffs, record_id, kind
             ),
@@ -371,6 +382,25 @@ def _verdict(
             requester=requester,
             exception_ids=tuple(e.model.id for e in cover.covering) if cover else (),
             exception_gaps=cover.gaps if cover else (),
+            member_since=membership.member_since(observed),
+        )
+    )
+    return verdict, observed
+
+
+def _auto(facts: _Facts, requester: str) -> ApprovalResult:
+    return evaluate(
+        ApprovalInput(
+            tier="low",
+            pr=facts.pr,
+            commits=(),
+            reviews=(),
+            comments=(),
+            owners=Owners(),
+            reviewable_shas=frozenset({facts.pr.head_sha}),
+            bot=None,
+            bot_name=facts.identity.name,
+            requester=requester,
         )
     )
 
@@ -479,6 +509,14 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
     refused = facts.foreign_records(pack.change_id, "Decision")
     if refused:
         return refused
+    if facts.snapshot.proof.mismatches:
+        return refusal(
+            "Evidence does not match its attachments",
+            [
+                *facts.snapshot.proof.mismatches,
+                "Run `cab collect` again: it writes the pack and its attachments together.",
+            ],
+        )
     risk = assessed.risk
     assert risk is not None
     tier_note = None
@@ -487,8 +525,8 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
             facts.target.scope.policy_paths[:5]
         )
     path = assessed.record_path
-    cover = coverage(pack, facts.base.exceptions, facts.now)
-    verdict = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
+    cover = coverage(pack, facts.base.exceptions, facts.now, facts.snapshot.proof.signature)
+    verdict, observed = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
     scored = render.ScoredPack(
         facts.target.path, pack.change_id, pack.title, evidence.sha256, risk, pack.missing_sections
     )
@@ -500,6 +538,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
             risk=risk,
             outcome="pending",
             rationale=verdict.summary,
+            membership=observed,
         )
         message = f"cab: pending decision for {pack.change_id} ({risk.tier}, {risk.score})"
         waiting = _waiting(
@@ -528,6 +567,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
                 decided_by=facts.identity.name,
                 previous=previous,
                 pull_request=facts.pull_request_ref(),
+                membership=observed,
             )
         )
     final: Decision = records.parse(raw, path).model
@@ -568,7 +608,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
         return refusal("This exception cannot be approved", reasons)
 
     path = assessed.record_path
-    verdict = _verdict(facts, assessed, record.id, "ExceptionDecision", record.requested_by)
+    verdict, observed = _verdict(facts, assessed, record.id, "ExceptionDecision", record.requested_by)
     comment = exception_comment(record, exception.sha256, verdict)
     if not verdict.decided:
         pending = records.build_exception(
@@ -576,6 +616,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
             exception_path=facts.target.path,
             outcome="pending",
             rationale=verdict.summary,
+            membership=observed,
         )
         message = f"cab: pending exception {record.id}"
         return _waiting(
@@ -598,6 +639,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
             decided_by=facts.identity.name,
             previous=previous,
             pull_request=facts.pull_request_ref(),
+            membership=observed,
         )
     )
     trailers = of_exception_decision(

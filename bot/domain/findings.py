@@ -20,6 +20,9 @@ RULES: dict[str, str] = {
     "history.policy-unparseable": (
         "policy/history.yaml at the audited tip cannot be parsed or breaks the schema"
     ),
+    "history.rewritten": (
+        "the tip an earlier audit of this repository verified is no longer an ancestor of the branch"
+    ),
     "chain.broken": "a decision's `previous` is not the record sha256 of the decision before it",
     "governed.modified": "a governed file was modified outside a decision merge",
     "governed.deleted": "a governed file was deleted",
@@ -60,6 +63,10 @@ RULES: dict[str, str] = {
     "model.unparseable": "the risk model at the base commit cannot be parsed",
     "model.hash-mismatch": "the risk model at the base commit does not hash to the recorded sha256",
     "score.mismatch": "re-scoring the evidence gives a different score, tier or breakdown",
+    "evidence.attachment-mismatch": (
+        "a sourced value in the pack differs from what its attached tool output gives "
+        "(field, declared, derived)"
+    ),
     "score.override-unjustified": "tier_override policy_change but the merge changes no policy path",
     "score.policy-change-not-high": "the merge changes a policy path but the decision is not high tier",
     "outcome.invalid": "the outcome is not allowed for the tier (e.g. auto_approved above low)",
@@ -70,6 +77,10 @@ RULES: dict[str, str] = {
     "approval.bot": "the approver is a bot",
     "approval.stale": "the approval was given on another commit or other evidence",
     "approval.no-pull-request": "an approval is recorded but the record names no pull request",
+    "approval.before-membership": (
+        "the approval was given before its reviewer's first recorded membership of the team (or the "
+        "reviewer is not in the record's membership snapshot)"
+    ),
     "exception.missing": "a high-tier approval relies on no exception",
     "exception.not-at-base": "an exception relied on does not exist in exceptions/ at the base commit",
     "exception.unparseable": "an exception relied on cannot be parsed",

@@ -97,6 +97,17 @@ def attachments_dir(change_id: str, month: str) -> str:
 
 # The file name `cab collect` gives the artifact's Sigstore bundle among the attachments.
 SIGSTORE_BUNDLE_NAME = "artifact.sigstore.json"
+_ATTACHMENT = re.compile(rf"^evidence/{_MONTH}/(?P<id>{_ID})/(?P<name>[a-z0-9][a-z0-9._-]{{0,63}})$")
+
+
+def attachment_of(path: str) -> tuple[str, str] | None:
+    """(month, change id) of the pack whose attachments folder holds `path`, or None.
+
+    Attachments are not documents of their own: they are governed through their pack, which names
+    each one with its sha256 (see `bot.services.attachments`).
+    """
+    match = _ATTACHMENT.match(path)
+    return (match["month"], match["id"]) if match else None
 
 
 def decision_path(change_id: str, tier: str, month: str) -> str:

@@ -28,6 +28,10 @@ class Commit:
     author_email: str
     committer_email: str
     message: str
+    # Accounts the forge links to the e-mails of the message's `Co-authored-by:` lines (lower-case
+    # e-mail -> account); an e-mail missing here maps to no account.
+    linked: tuple[tuple[str, User], ...] = ()
+    pusher: User | None = None  # who pushed this commit, when the forge can tell (GitHub cannot)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class Comment:
     body: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    editors: tuple[User, ...] = ()  # everyone who edited the body after it was written
+    edits_known: bool = True  # False: edited (updated_at moved) but the forge did not say by whom
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Any
+from typing import Any, Literal
 
 from bot.domain.models.decision import FactorResult, RiskAssessment, Tier
 from bot.domain.models.evidence import EvidencePack
@@ -82,6 +82,37 @@ def _checked(check: SignatureCheck) -> str | None:
     return None if check.status == "missing" else check.status
 
 
+def _scan_attached(pack: EvidencePack) -> bool:
+    return pack.vulnerability_scan is not None and bool(pack.vulnerability_scan.sources)
+
+
+def _results_attached(pack: EvidencePack) -> bool:
+    """JUnit results are attached and report at least one passing test: `passed: 0`, or coverage
+    without any test report, is no test result at all."""
+    tests = pack.tests
+    return tests is not None and tests.passed > 0 and any(s.format == "junit_xml" for s in tests.sources)
+
+
+def _sourced_vulnerability_points(pack: EvidencePack) -> Decimal | None:
+    return _vulnerability_points(pack) if _scan_attached(pack) else None
+
+
+def _sourced_coverage(pack: EvidencePack) -> Decimal | None:
+    if not _results_attached(pack) or pack.tests is None:
+        return None
+    if not any(s.format in ("cobertura_xml", "lcov") for s in pack.tests.sources):
+        return None
+    return _coverage(pack)
+
+
+def _sourced_test_failures(pack: EvidencePack) -> Decimal | None:
+    return _test_failures(pack) if _results_attached(pack) else None
+
+
+def _sourced_sbom(pack: EvidencePack) -> str | None:
+    return "present" if pack.sbom is not None and pack.sbom.source is not None else None
+
+
 def _sbom(pack: EvidencePack) -> str | None:
     return None if pack.sbom is None else "present"
 
@@ -103,7 +134,20 @@ MEASURES: dict[str, Callable[[EvidencePack], Decimal | str | None]] = {
     "sbom": _sbom,
     "policy_violations": _policy,
     "missing_sections": lambda pack: Decimal(len(pack.missing_sections)),
+    "sourced_vulnerability_points": _sourced_vulnerability_points,
+    "sourced_coverage_percent": _sourced_coverage,
+    "sourced_test_failures": _sourced_test_failures,
+    "sourced_sbom": _sourced_sbom,
 }
+_TIER_ORDER = ("low", "medium", "high")
+
+
+def _unmet(requirement: str, pack: EvidencePack, signature: SignatureCheck) -> bool:
+    if requirement == "vulnerability_scan_attached":
+        return not _scan_attached(pack)
+    if requirement == "test_results_attached":
+        return not _results_attached(pack)
+    return signature.status != "verified"
 
 
 def normalize(factor: Factor, raw: Decimal | str | None) -> int:
@@ -168,10 +212,26 @@ def score(
         )
     value = _CONTEXT.divide(weighted, total_weight).quantize(_CENT, ROUND_HALF_UP)
     value = min(max(value, Decimal("0.00")), Decimal("100.00"))
+    tier = tier_for(value, model)
+    override: Literal["model_floor"] | None = None
+    for floor in model.floors:
+        unmet = [r for r in floor.unless if _unmet(r, pack, signature)]
+        lines.append(
+            FactorResult(
+                factor=floor.name,
+                raw=(f"at least {floor.tier}: no " + ", no ".join(unmet) if unmet else "met")[:200],
+                normalized=0,
+                weight=0,
+                contribution="0.00",
+            )
+        )
+        if unmet and _TIER_ORDER.index(tier) < _TIER_ORDER.index(floor.tier):
+            tier, override = floor.tier, "model_floor"
     return RiskAssessment(
         score=f"{value:.2f}",
-        tier=tier_for(value, model),
+        tier=tier,
         model_version=model.version,
         model_sha256=model_sha256,
         breakdown=lines,
+        tier_override=override,
     )

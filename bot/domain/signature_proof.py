@@ -35,3 +35,15 @@ class SignatureCheck:
 
 MISSING = SignatureCheck("missing", "the pack names no Sigstore bundle")
 NOT_CHECKED = SignatureCheck("missing", "the signature was not checked")
+
+
+@dataclass(frozen=True)
+class EvidenceProof:
+    """What checking a pack's attachments found: its signature, and every sourced value that
+    differs from what its attached tool output gives (each "field: declared …, derived …")."""
+
+    signature: SignatureCheck = NOT_CHECKED
+    mismatches: tuple[str, ...] = ()
+
+
+UNPROVEN = EvidenceProof()

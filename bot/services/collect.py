@@ -10,10 +10,11 @@ module produces is one `cab validate` and `cab score` accept.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -113,8 +114,94 @@ class MergedScan:
     findings: tuple[ScanFinding, ...]
 
 
+# How a pack names the detected format of an attached source.
+SOURCE_FORMATS: dict[Format, str] = {
+    Format.TRIVY_JSON: "trivy_json",
+    Format.GRYPE_JSON: "grype_json",
+    Format.CYCLONEDX_JSON: "cyclonedx_json",
+    Format.SPDX_JSON: "spdx_json",
+    Format.JUNIT_XML: "junit_xml",
+    Format.COBERTURA_XML: "cobertura_xml",
+    Format.LCOV: "lcov",
+}
+# A Trivy report of a large image with its package list runs to tens of MB, but an attachment is
+# in the repository forever and read by every sync and audit: 4 MiB keeps 100,000 changes
+# clonable, and `trivy --list-all-pkgs=false` or Grype's default output of even a big image fits.
+MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ToolInputs:
+    """Tool outputs as detected and parsed, each with the attachment path it is kept under."""
+
+    sbom: tuple[str, Input] | None = None
+    scans: tuple[tuple[str, Input], ...] = ()
+    tests: tuple[tuple[str, Input], ...] = ()
+    coverage: tuple[str, Input] | None = None
+
+    def all(self) -> list[tuple[str, Input]]:
+        single = [x for x in (self.sbom, self.coverage) if x is not None]
+        return [*single, *self.scans, *self.tests]
+
+
+def _source(where: str, found: Input) -> dict[str, Any]:
+    return {
+        "path": where,
+        "sha256": hashlib.sha256(found.raw).hexdigest(),
+        "format": SOURCE_FORMATS[found.format],
+    }
+
+
+def sections_from(inputs: ToolInputs, notes: list[str]) -> dict[str, Any]:
+    """The pack sections derived from tool outputs, each naming its sources: what `cab collect`
+    writes and what the bot and the audit derive again from the attachments."""
+    data: dict[str, Any] = {}
+    if inputs.sbom is not None:
+        where, found = inputs.sbom
+        data["sbom"] = {**_sbom_section(SBOM_READERS[found.format](found)), "source": _source(where, found)}
+    if inputs.scans:
+        merged = merge_scans(SCAN_READERS[f.format](f) for _, f in inputs.scans)
+        data["vulnerability_scan"] = {
+            **_scan_section(merged, notes),
+            "sources": [_source(where, found) for where, found in inputs.scans],
+        }
+    tests = _tests_section(inputs, notes)
+    if tests:
+        data["tests"] = tests
+    return data
+
+
+def _attachment_name(role: str, index: int | None, found: Input) -> str:
+    extension = {"json": ".json", "xml": ".xml"}.get(found.format.name.rsplit("_", 1)[-1].lower(), ".lcov")
+    return f"{role}{'' if index is None else f'-{index}'}{extension}"
+
+
+def read_inputs(request: CollectRequest, folder: str) -> ToolInputs:
+    def named(path: Path, expected: Collection[Format], role: str, index: int | None) -> tuple[str, Input]:
+        found = load(path, expected, f"--{role}")
+        if len(found.raw) > MAX_ATTACHMENT_BYTES:
+            raise UsageError(
+                f"{path} is {len(found.raw)} bytes; an attachment may be at most {MAX_ATTACHMENT_BYTES} "
+                "bytes (it stays in the repository forever): trim the report, e.g. without the package list"
+            )
+        return f"{folder}/{_attachment_name(role, index, found)}", found
+
+    return ToolInputs(
+        sbom=None if request.sbom is None else named(request.sbom, SBOM_READERS, "sbom", None),
+        scans=tuple(named(p, SCAN_READERS, "scan", i) for i, p in enumerate(request.scans, 1)),
+        tests=tuple(named(p, [Format.JUNIT_XML], "tests", i) for i, p in enumerate(request.tests, 1)),
+        coverage=None
+        if request.coverage is None
+        else named(request.coverage, COVERAGE_READERS, "coverage", None),
+    )
+
+
 def collect(request: CollectRequest) -> Collected:
-    """Read every input, merge, and validate the result as an `EvidencePack`."""
+    """Read every input, merge, and validate the result as an `EvidencePack`.
+
+    Every tool output becomes an attachment in `evidence/<yyyy-mm>/<change-id>/`, and the sections
+    derived from it name it as their source, so the bot can derive them again and compare.
+    """
     notes: list[str] = []
     data: dict[str, Any] = {
         "apiVersion": "cab/v1",
@@ -128,23 +215,16 @@ def collect(request: CollectRequest) -> Collected:
         if getattr(request, key) is not None:
             data[key] = getattr(request, key)
     data["artifact"] = _artifact(request)
+    month = request.submitted_at.astimezone(dt.UTC).strftime("%Y-%m")
+    folder = layout.attachments_dir(request.change_id, month)
     attachments: dict[str, bytes] = {}
     if request.sigstore_bundle is not None:
-        month = request.submitted_at.astimezone(dt.UTC).strftime("%Y-%m")
-        where = f"{layout.attachments_dir(request.change_id, month)}/{layout.SIGSTORE_BUNDLE_NAME}"
+        where = f"{folder}/{layout.SIGSTORE_BUNDLE_NAME}"
         attachments[where] = read_tool_output(request.sigstore_bundle, sigstore_check.MAX_BUNDLE_BYTES)
         data["artifact"]["signature"] = {"method": "sigstore", "bundle": where}
-    if request.sbom is not None:
-        found = load(request.sbom, SBOM_READERS, "--sbom")
-        data["sbom"] = _sbom_section(SBOM_READERS[found.format](found))
-    if request.scans:
-        reports = [
-            SCAN_READERS[f.format](f) for f in (load(p, SCAN_READERS, "--scan") for p in request.scans)
-        ]
-        data["vulnerability_scan"] = _scan_section(merge_scans(reports), notes)
-    tests = _tests_section(request, notes)
-    if tests:
-        data["tests"] = tests
+    inputs = read_inputs(request, folder)
+    attachments.update((where, found.raw) for where, found in inputs.all())
+    data.update(sections_from(inputs, notes))
     if request.plan is not None:
         change_plan = plan.load(request.plan)
         for section in plan.PLAN_SECTIONS:
@@ -267,21 +347,24 @@ def _scan_section(scan: MergedScan, notes: list[str]) -> dict[str, Any]:
     return section
 
 
-def _tests_section(request: CollectRequest, notes: list[str]) -> dict[str, Any]:
+def _tests_section(inputs: ToolInputs, notes: list[str]) -> dict[str, Any]:
     section: dict[str, Any] = {}
     coverage = None
-    if request.coverage is not None:
-        found = load(request.coverage, COVERAGE_READERS, "--coverage")
+    sources = []
+    if inputs.coverage is not None:
+        where, found = inputs.coverage
         coverage = COVERAGE_READERS[found.format](found)
+        sources.append(_source(where, found))
         if coverage.percent is None:
             notes.append(f"{coverage.source}: the report covers no lines; coverage left out")
         else:
             rounded = coverage.percent.quantize(Decimal("0.01"), ROUND_HALF_UP)
             section["coverage_percent"] = float(rounded)
-    if request.tests:
+    if inputs.tests:
         totals = TestTotals()
-        for path in request.tests:
-            totals = totals + junit.from_input(load(path, [Format.JUNIT_XML], "--tests"))
+        for where, found in inputs.tests:
+            totals = totals + junit.from_input(found)
+            sources.append(_source(where, found))
         notes.extend(totals.notes)
         section.update(
             passed=totals.passed, failed=totals.failed, errored=totals.errored, skipped=totals.skipped
@@ -289,6 +372,8 @@ def _tests_section(request: CollectRequest, notes: list[str]) -> dict[str, Any]:
     elif section:
         # The pack's test counts default to 0, which the risk model reads as "no failures".
         notes.append("coverage without --tests: the scorer will read the absent test counts as 0 failures")
+    if sources:
+        section["sources"] = sources
     return section
 
 

@@ -28,6 +28,7 @@ TOKEN_IDENTITY = (
     "github-actions[bot]",
     "41898282+github-actions[bot]@users.noreply.github.com",
 )
+WORKFLOWS_WITH_ACTION = (".github/workflows/cab.yml", ".github/workflows/cab-expiry.yml")
 BOOTSTRAP_MESSAGE = "cab: bootstrap the CAB repository (cab init)"
 
 
@@ -47,6 +48,7 @@ class InitReport:
     files: ScaffoldReport
     created_repository: bool = False
     bootstrap_commit: str | None = None
+    branch: str | None = None  # the branch the bootstrap commit is on
     next_steps: list[str] = field(default_factory=list)
 
 
@@ -123,6 +125,7 @@ def init(root: Path, options: InitOptions) -> InitReport:
         git.run("add", "--", *report.files.created, *report.files.kept)
         git.run("commit", "--quiet", "--no-verify", "-m", BOOTSTRAP_MESSAGE)
         report.bootstrap_commit = git.object_id("HEAD")
+        report.branch = git.run("symbolic-ref", "--short", "HEAD").text
     report.next_steps = next_steps(root, options, report)
     return report
 
@@ -141,21 +144,36 @@ def _nearest_directory(path: Path) -> Path:
 
 
 def next_steps(root: Path, options: InitOptions, report: InitReport) -> list[str]:
-    """What is left to do, each step true of the repository just written."""
+    """What is left to do, each step true of the repository just written (re-running cab init does
+    not help with a file it kept: it never overwrites)."""
+    kept = set(report.files.kept)
     steps = []
     if report.bootstrap_commit is None:
         steps.append(f"commit the created files: git -C {root} add --all && git -C {root} commit")
-    if not (options.cab_team and options.security_team):
-        steps.append("name your teams in .github/CODEOWNERS (or run cab init --cab-team --security-team)")
-    if options.action_ref is None:
+    if ".github/CODEOWNERS" in kept:
         steps.append(
-            "pin the action in .github/workflows/cab.yml and cab-expiry.yml to a cab-bot release commit "
-            "(or run cab init --action-ref OWNER/cab-bot@SHA)"
+            "your .github/CODEOWNERS was kept as it was: check that it names your CAB and security teams"
+        )
+    elif not (options.cab_team and options.security_team):
+        steps.append(
+            "replace @example/cab and @example/security in .github/CODEOWNERS with your organization's teams "
+            "and commit (or start again in a new DIR with --cab-team and --security-team, so the bootstrap "
+            "commit names them)"
+        )
+    workflows = [name for name in WORKFLOWS_WITH_ACTION if name in kept]
+    for name in workflows:
+        steps.append(f"your {name} was kept as it was: check its uses: pin and its bot-* inputs")
+    if options.action_ref is None and len(workflows) < len(WORKFLOWS_WITH_ACTION):
+        steps.append(
+            f"replace {PLACEHOLDER_REF.split(' ')[0]} in .github/workflows/cab.yml and cab-expiry.yml "
+            "with OWNER/cab-bot@SHA, the commit of the cab-bot release you trust (the action is "
+            "action.yml at the root of the cab-bot repository; each release's summary prints its pin) "
+            "and commit (or start again in a new DIR with --action-ref)"
         )
     steps.append(
         "create the repository on GitHub and push: "
         f"git -C {root} remote add origin git@github.com:OWNER/NAME.git && git -C {root} push -u origin "
-        f"{options.branch}"
+        f"{report.branch or options.branch}"
     )
     steps.append("protect the branch and set up the teams and credentials: docs/github-setup.md")
     return steps

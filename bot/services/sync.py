@@ -20,6 +20,7 @@ from bot.domain.decision_plan import (
     Plan,
     Reading,
     Snapshot,
+    Target,
     approved_shas_to_diff,
     irregular_files,
     may_reuse,
@@ -31,7 +32,11 @@ from bot.domain.decision_plan import (
 from bot.domain.errors import Problem
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import is_governed
+from bot.domain.models import Signers
 from bot.domain.pull_request import ChangedFile, PullRequest
+from bot.domain.signature_proof import EvidenceProof
+from bot.services import evidence_proof
+from bot.services.signature import SIGNERS_PATH
 
 SyncStatus = Literal["closed", "refused", "invalid", "pending", "merged"]
 
@@ -64,10 +69,11 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
         return apply(forge, pr, irregular_files(irregular))
     base = base_branch.load(forge, forge.branch_head(pr.base_ref))
     document = governed.get(target.path)  # the target is one of the governed files just read
-    needs = reading(target, document, base)
+    proof = _proof(forge, pr, base, target, document)
+    needs = reading(target, document, base, proof)
     if needs.reviews and identity.unset:
         return apply(forge, pr, unidentified(identity.unset))
-    snapshot = gather(forge, pr, files, document, needs)
+    snapshot = replace(gather(forge, pr, files, document, needs), proof=proof)
     decided = plan(target, snapshot, base, now, identity)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))
@@ -76,6 +82,25 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     # its record yet (asked before the record is committed, so a crash in between asks again)
     asking = needs.team_slugs if decided.status == "pending" and snapshot.existing_record is None else ()
     return apply(forge, pr, decided, review_teams=asking)
+
+
+def _proof(
+    forge: Forge, pr: PullRequest, base: base_branch.BaseBranch, target: Target, document: bytes | None
+) -> EvidenceProof:
+    """Check the pack's attachments at the head, against the signers on the base."""
+    if target.kind != "change":
+        return EvidenceProof()
+
+    def read(path: str) -> bytes | None:
+        try:
+            return forge.read_file(pr.head_sha, path)
+        except NotARegularFile:
+            return None
+
+    def signers() -> Signers | None:
+        return evidence_proof.signers_from(forge.read_file(base.sha, SIGNERS_PATH))
+
+    return evidence_proof.prove_document(document, target.path, read, signers)
 
 
 def read_governed(

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.adapters import files
+from bot.domain import layout
 from bot.domain.errors import InputError, Problem
-from bot.domain.layout import GOVERNED_DIRS, classify, is_documentation
+from bot.domain.layout import GOVERNED_DIRS, attachment_of, classify, is_documentation
 from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord, RiskModel
 from bot.domain.placement import placement_problems
 
@@ -50,6 +51,9 @@ def validate(paths: Iterable[Path], root: Path) -> ValidationReport:
             relative = None
         if relative is not None and is_documentation(relative):
             continue
+        if relative is not None and attachment_of(relative) is not None:
+            report.problems.extend(_orphan(path, relative, root))
+            continue
         governed = classify(relative) if relative is not None else None
         if relative is not None and governed is None and relative.split("/", 1)[0] in GOVERNED_DIRS:
             report.problems.append(
@@ -72,4 +76,39 @@ def validate(paths: Iterable[Path], root: Path) -> ValidationReport:
         if governed and relative is not None:
             for message in placement_problems(governed, model):
                 report.problems.append(Problem(str(path), 1, 1, message))
+        if isinstance(model, EvidencePack):
+            report.problems.extend(_attachment_problems(path, model, root))
     return report
+
+
+def repository_of(pack_path: Path, root: Path) -> Path:
+    """The repository a pack at `evidence/<yyyy-mm>/<id>.yaml` sits in (its attachments' base),
+    else `root`: attachment paths in a pack are relative to the repository, not to `--repo`."""
+    parts = pack_path.resolve().parts
+    if len(parts) >= 3 and parts[-3] == "evidence":
+        return Path(*parts[:-3])
+    return root
+
+
+def _orphan(path: Path, relative: str, root: Path) -> list[Problem]:
+    month, change_id = attachment_of(relative) or ("", "")
+    if (root / layout.evidence_path(change_id, month)).is_file():
+        return []  # checked with its pack
+    return [
+        Problem(str(path), 1, 1, f"an attachment without its pack {layout.evidence_path(change_id, month)}")
+    ]
+
+
+def _attachment_problems(path: Path, pack: EvidencePack, root: Path) -> list[Problem]:
+    """Each sourced section must be what its attached tool output gives (`bot.services.attachments`)."""
+    from bot.services import attachments, collect
+
+    base = repository_of(path, root)
+
+    def read(relative: str) -> bytes | None:
+        target = base / relative
+        if target.is_symlink() or not target.is_file():
+            return None
+        return target.read_bytes()[: collect.MAX_ATTACHMENT_BYTES + 1]
+
+    return [Problem(str(path), 1, 1, f"attachment mismatch: {m}") for m in attachments.compare(pack, read)]

@@ -76,11 +76,19 @@ query CabSnapshot($owner: String!, $name: String!, $number: Int!) {
       }
       commits(first: 100) {
         pageInfo { hasNextPage }
-        nodes { commit { oid message author { ...person } committer { ...person } } }
+        nodes {
+          commit {
+            oid message author { ...person } committer { ...person }
+            authors(first: 20) { pageInfo { hasNextPage } nodes { ...person } }
+          }
+        }
       }
       comments(first: 100) {
         pageInfo { hasNextPage }
-        nodes { fullDatabaseId body createdAt updatedAt author { ...account } }
+        nodes {
+          fullDatabaseId body createdAt updatedAt author { ...account } editor { ...account }
+          userContentEdits(first: 20) { pageInfo { hasNextPage } nodes { editor { ...account } } }
+        }
       }
       latest: commits(last: 1) {
         nodes { commit { oid status { contexts { context state description } } } }
@@ -242,10 +250,17 @@ def reviews(nodes: list[Mapping[str, Any]]) -> list[Review]:
 
 
 def commits(nodes: list[Mapping[str, Any]]) -> list[Commit]:
+    """Each commit with the accounts GitHub links to its authors' e-mails (`authors` lists the
+    author and every `Co-authored-by:`), so co-authors map to accounts as GitHub maps them."""
     out = []
     for n in nodes:
         c = n["commit"]
         author, committer = c.get("author") or {}, c.get("committer") or {}
+        linked = []
+        for person in (c.get("authors") or {}).get("nodes") or []:
+            user = account((person or {}).get("user"))
+            if user is not None and person.get("email"):
+                linked.append((str(person["email"]).lower(), user))
         out.append(
             Commit(
                 sha=str(c["oid"]),
@@ -254,9 +269,27 @@ def commits(nodes: list[Mapping[str, Any]]) -> list[Commit]:
                 author_email=str(author.get("email") or ""),
                 committer_email=str(committer.get("email") or ""),
                 message=str(c["message"]),
+                linked=tuple(linked),
             )
         )
     return out
+
+
+def editors(node: Mapping[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """Everyone GitHub says edited a comment (REST-shaped), and whether that list is complete: an
+    edit whose editor GitHub no longer names (a deleted account) leaves it incomplete."""
+    edits = node.get("userContentEdits") or {"nodes": [], "pageInfo": {"hasNextPage": False}}
+    nodes = [e or {} for e in edits.get("nodes") or []]
+    people = [rest_user(e.get("editor")) for e in nodes]
+    last = node.get("editor")
+    people.append(rest_user(last) if last is not None else None)
+    found = [u for u in people if u is not None]
+    complete = (
+        not edits["pageInfo"]["hasNextPage"]
+        and all(u is not None for u in people[:-1])
+        and (last is None or people[-1] is not None)
+    )
+    return found, complete
 
 
 def rest_comments(nodes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -267,6 +300,8 @@ def rest_comments(nodes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "user": rest_user(n.get("author")),
             "created_at": str(n["createdAt"]),
             "updated_at": str(n["updatedAt"]),
+            "editors": editors(n)[0],
+            "edits_known": editors(n)[1],
         }
         for n in nodes
         if n.get("fullDatabaseId") is not None

@@ -372,6 +372,11 @@ class GitHubReads:
                 body=str(item.get("body") or ""),
                 created_at=_time(item["created_at"]),
                 updated_at=_time(item["updated_at"]),
+                editors=tuple(
+                    _required_user(u, f"editor of comment {item['id']}") for u in item.get("editors", [])
+                ),
+                # REST names no editor: an edited comment read there has unknown editors
+                edits_known=bool(item.get("edits_known", item["created_at"] == item["updated_at"])),
             )
             for item in self.raw_comments(number)
             if item.get("user")

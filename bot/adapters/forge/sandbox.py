@@ -28,6 +28,7 @@ from bot.domain.identity import BotIdentity
 from bot.domain.layout import is_governed
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, ReviewState, Team, User
 from bot.domain.rules import chain
+from bot.domain.rules.authorship import co_authors
 
 STATE_FILE = "cab-sandbox.json"
 Clock = Callable[[], dt.datetime]
@@ -119,6 +120,14 @@ class SandboxForge:
         assert team is not None
         return team
 
+    def add_member(self, slug: str, login: str) -> None:
+        """`login` joins an existing team, which keeps its id."""
+        state = self._load()
+        for team in state["teams"]:
+            if team["slug"] == slug.lower() and login not in team["members"]:
+                team["members"].append(login)
+        self._save(state)
+
     def remove_member(self, slug: str, login: str) -> None:
         state = self._load()
         for team in state["teams"]:
@@ -193,13 +202,29 @@ class SandboxForge:
         author: str,
         message: str,
         start: str | None = None,
+        pusher: str | None = None,
+        identity: tuple[str, str] | None = None,
     ) -> str:
-        """What a human's `git push` would do: one commit by `author` on `branch`."""
+        """What a human's `git push` would do: one commit by `author` on `branch`, pushed by
+        `pusher` (default: the author), written as git `identity` (name, e-mail; default: the
+        author's own), which is what anyone can type into `git config user.email`."""
         parent = self._head(branch) or (self._head(start) if start else None)
         user = self.user(author)
-        sha, _ = self._write_commit(parent, files, message, user.login, _email(user.login))
+        name, email = identity or (user.login, _email(user.login))
+        sha, _ = self._write_commit(parent, files, message, name, email)
         self._move(branch, sha, self._head(branch))
+        self.record_push(sha, pusher or author)
         return sha
+
+    def record_push(self, sha: str, login: str) -> None:
+        """Remember who pushed a commit: the sandbox, unlike GitHub's API, can tell."""
+        state = self._load()
+        state.setdefault("pushers", {})[sha] = login
+        self._save(state)
+
+    def _pusher(self, state: dict[str, Any], sha: str) -> User | None:
+        login = state.get("pushers", {}).get(sha)
+        return None if login is None else self.user(login)
 
     # --- human actions -----------------------------------------------------------------------
     def open_pr(self, head: str, base: str, title: str, author: str) -> int:
@@ -256,6 +281,17 @@ class SandboxForge:
         self._save(data)
         return self._comment(record)
 
+    def edit_comment(self, comment_id: int, login: str, body: str) -> Comment:
+        """`login` edits a comment, as a maintainer may edit anyone's comment on GitHub."""
+        data = self._load()
+        for record in data["comments"]:
+            if record["id"] == comment_id:
+                record["body"], record["updated"] = body, _iso(self.clock())
+                record.setdefault("editors", []).append(login)
+                self._save(data)
+                return self._comment(record)
+        raise ForgeError(f"no comment {comment_id}")
+
     def labels(self, number: int) -> tuple[str, ...]:
         return self.pull_request(number).labels
 
@@ -295,6 +331,7 @@ class SandboxForge:
         pr = self.pull_request(number)
         span = f"{self._merge_base(pr)}..{pr.head_sha}"
         out = self.git.run("log", "--reverse", "--format=%H%x00%ae%x00%ce%x00%B%x1e", span, "--").text
+        state = self._load()
         commits = []
         for entry in out.split("\x1e"):
             if not entry.strip():
@@ -302,10 +339,26 @@ class SandboxForge:
             sha, author, committer, message = entry.strip("\n").split("\x00", 3)
             commits.append(
                 Commit(
-                    sha, self.user_by_email(author), self.user_by_email(committer), author, committer, message
+                    sha,
+                    self.user_by_email(author),
+                    self.user_by_email(committer),
+                    author,
+                    committer,
+                    message,
+                    linked=self._linked(message),
+                    pusher=self._pusher(state, sha),
                 )
             )
         return commits
+
+    def _linked(self, message: str) -> tuple[tuple[str, User], ...]:
+        """The sandbox users whose e-mails the message's `Co-authored-by:` lines name."""
+        found = []
+        for _text, email in co_authors(message):
+            user = self.user_by_email(email) if email else None
+            if email and user is not None:
+                found.append((email.lower(), user))
+        return tuple(found)
 
     def changed_files(self, number: int) -> Sequence[ChangedFile]:
         pr = self.pull_request(number)
@@ -351,6 +404,7 @@ class SandboxForge:
             record["body"],
             _time(record["created"]),
             _time(record["updated"]),
+            editors=tuple(self.user(login) for login in record.get("editors", [])),
         )
 
     def comments(self, number: int) -> Sequence[Comment]:
@@ -476,6 +530,7 @@ class SandboxForge:
         sha, _ = self._write_commit(expected_head, files, message, self.identity.name, self.identity.email)
         if sha != expected_head:
             self._move(pr.head_ref, sha, expected_head)
+            self.record_push(sha, self.bot.login)
         return sha
 
     def merge(self, number: int, sha: str, title: str, message: str) -> str:
@@ -492,6 +547,7 @@ class SandboxForge:
         parents = ("-p", pr.base_sha, "-p", sha)
         merge_sha = self.git.run("commit-tree", tree, *parents, "-m", message, env=env).stdout.strip()
         self._move(pr.base_ref, merge_sha, pr.base_sha)
+        self.record_push(merge_sha, self.bot.login)
         state = self._load()
         for record in state["prs"]:
             if record["number"] == number:

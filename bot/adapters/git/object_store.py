@@ -63,6 +63,14 @@ class GitRepository:
             raise AuditRefused(f"{rev!r} does not name a commit in {self.root}")
         return sha
 
+    def branch_of(self, ref: str) -> str | None:
+        """The branch `ref` names (`HEAD`: the checked-out branch), or None (a sha, detached HEAD)."""
+        if ref != "HEAD":
+            named = self._run("rev-parse", "--verify", "--quiet", f"refs/heads/{ref}", check=False)
+            return ref if named.returncode == 0 else None
+        found = self._run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        return found.stdout.strip() or None if found.returncode == 0 else None
+
     def exists(self, sha: str) -> bool:
         return self._run("cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0
 
@@ -72,6 +80,19 @@ class GitRepository:
 
     def git_dir(self) -> Path:
         return self._git.git_dir()
+
+    def branch_name(self, rev: str) -> str | None:
+        """The full ref name a revision is (`refs/heads/main`), or None (a commit id, a detached HEAD)."""
+        if rev.startswith("-") or "\n" in rev:
+            return None
+        done = self._run("rev-parse", "--symbolic-full-name", rev, check=False)  # rev is no option
+        name = done.stdout.strip()
+        return name if done.returncode == 0 and name.startswith("refs/") and " " not in name else None
+
+    def first_parent_root(self, head: str) -> str:
+        """The root commit the first-parent line of `head` ends in."""
+        done = self._run("rev-list", "--first-parent", "--max-parents=0", head, "--")
+        return done.stdout.split()[-1]
 
     # -- the one pass over history ----------------------------------------------------------
 

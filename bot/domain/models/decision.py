@@ -43,8 +43,9 @@ class RiskAssessment(CabModel):
     model_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+$")]
     model_sha256: Sha256
     breakdown: list[FactorResult]
-    # Set when the tier is not the score's: a PR that changes policy is always high.
-    tier_override: Literal["policy_change"] | None = None
+    # Set when the tier is not the score's: a PR that changes policy is always high; a model's
+    # floor raises a pack that lacks the proof the floor requires.
+    tier_override: Literal["policy_change", "model_floor"] | None = None
 
     @property
     def score_decimal(self) -> Decimal:
@@ -74,6 +75,25 @@ class Approval(CabModel):
     approved_at: UtcTime
 
 
+class Member(CabModel):
+    login: Login
+    user_id: Annotated[int, Field(ge=1)]
+    since: UtcTime  # the first sync that saw this account in the team (kept while it stays in)
+
+
+class TeamMembership(CabModel):
+    """An owning team's members as the bot's syncs observed them: the snapshot a decision relied on.
+
+    A review counts only if its reviewer was a recorded member when it was given
+    (`bot.domain.rules.membership`); records written before this field existed have none.
+    """
+
+    team: TeamSlug
+    team_id: Annotated[int, Field(ge=1)] | None = None
+    observed_at: UtcTime
+    members: list[Member] = Field(default_factory=list)
+
+
 class PullRequestRef(CabModel):
     number: Annotated[int, Field(ge=1)]
     head_sha: GitSha
@@ -97,3 +117,4 @@ class Decision(CabModel):
     correlation_id: Name | None = None
     pull_request: PullRequestRef | None = None
     previous: Sha256 | None = None
+    membership: list[TeamMembership] = Field(default_factory=list)

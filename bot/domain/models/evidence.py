@@ -28,6 +28,17 @@ from bot.domain.models.base import (
 )
 
 Severity = Literal["critical", "high", "medium", "low", "unknown"]
+SourceFormat = Literal[
+    "trivy_json", "grype_json", "cyclonedx_json", "spdx_json", "junit_xml", "cobertura_xml", "lcov"
+]
+
+
+class Source(CabModel):
+    """An attached tool output a section was derived from; the bot re-derives the section from it."""
+
+    path: RelativePath
+    sha256: Sha256
+    format: SourceFormat
 
 
 class Signature(CabModel):
@@ -59,6 +70,7 @@ class Sbom(CabModel):
     component_count: Count
     digest: Sha256 | None = None
     path: RelativePath | None = None
+    source: Source | None = None
 
 
 class SeverityCounts(CabModel):
@@ -82,6 +94,7 @@ class VulnerabilityScan(CabModel):
     scanned_at: UtcTime | None = None
     counts: SeverityCounts
     findings: list[Finding] = Field(default_factory=list, max_length=10_000)
+    sources: list[Source] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
     def _findings_agree_with_counts(self) -> VulnerabilityScan:
@@ -113,6 +126,7 @@ class QaResults(CabModel):
     skipped: Count = 0
     lab: StageResult | None = None
     ring0: StageResult | None = None
+    sources: list[Source] = Field(default_factory=list, max_length=21)  # JUnit reports and one coverage
 
 
 class Command(CabModel):

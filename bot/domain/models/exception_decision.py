@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from bot.domain.models.base import CabModel, ChangeId, Login, Sha256, Text, UtcTime
-from bot.domain.models.decision import Approval, PullRequestRef
+from bot.domain.models.decision import Approval, PullRequestRef, TeamMembership
 
 
 class ExceptionFileRef(CabModel):
@@ -28,3 +28,4 @@ class ExceptionDecision(CabModel):
     decided_by: Login | None = None
     pull_request: PullRequestRef | None = None
     previous: Sha256 | None = None
+    membership: list[TeamMembership] = Field(default_factory=list)

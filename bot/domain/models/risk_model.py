@@ -27,6 +27,10 @@ Measure = Literal[
     "signature",
     "signature_check",
     "sbom",
+    "sourced_vulnerability_points",
+    "sourced_coverage_percent",
+    "sourced_test_failures",
+    "sourced_sbom",
     "policy_violations",
     "missing_sections",
 ]
@@ -40,7 +44,10 @@ ENUM_MEASURES: dict[str, frozenset[str]] = {
     "signature": frozenset({"verified", "unverified"}),
     "signature_check": frozenset({"verified", "unverified"}),
     "sbom": frozenset({"present"}),
+    "sourced_sbom": frozenset({"present"}),
 }
+# What a floor may require; each is a fact about the evidence's proof, not about its numbers.
+Requirement = Literal["vulnerability_scan_attached", "test_results_attached", "signature_verified"]
 
 
 class Band(CabModel):
@@ -107,6 +114,20 @@ class Thresholds(CabModel):
         return self
 
 
+class Floor(CabModel):
+    """A minimum tier, whatever the score, unless the pack meets every requirement listed.
+
+    This is how a model says "auto-approval needs proof": a pack without an attached scan, attached
+    test results or a verified signature is at least `tier`. Shown in the breakdown as a line of
+    weight 0 that says which requirements are unmet.
+    """
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+    description: Text
+    tier: Literal["medium", "high"]
+    unless: list[Requirement] = Field(min_length=1, max_length=10)
+
+
 class RiskModel(CabModel):
     api_version: Literal["cab/v1"] = Field(alias="apiVersion")
     kind: Literal["RiskModel"]
@@ -114,12 +135,13 @@ class RiskModel(CabModel):
     description: Text
     thresholds: Thresholds
     factors: list[Factor] = Field(min_length=1, max_length=50)
+    floors: list[Floor] = Field(default_factory=list, max_length=10)
 
     @model_validator(mode="after")
     def _factors_are_unique_and_weighted(self) -> RiskModel:
-        names = [f.name for f in self.factors]
+        names = [f.name for f in self.factors] + [f.name for f in self.floors]
         if len(names) != len(set(names)):
-            raise ValueError("factor names must be unique")
+            raise ValueError("factor and floor names must be unique")
         if sum(f.weight for f in self.factors) == 0:
             raise ValueError("at least one factor must have a weight above 0")
         return self

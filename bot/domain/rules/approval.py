@@ -10,16 +10,20 @@ Rules (DESIGN "The lifecycle on GitHub", THREATS "Approval bypass"):
   or DISMISSED; COMMENTED changes nothing, as on GitHub), its state is APPROVED, it was given on a
   commit whose difference from the head is at most the bot's own record for this change, the
   reviewer is an active member of an owning team (matched by numeric id) or a user listed as
-  owner, and the reviewer is neither a bot nor the PR author nor an author or committer of any
-  non-bot commit in the PR;
+  owner, the reviewer was a recorded member when the review was given
+  (`bot.domain.rules.membership`), and the reviewer is neither a bot nor the PR author nor anyone
+  who wrote the change (`bot.domain.rules.authorship`: authors, committers, co-authors, pushers);
+- an identity that wrote the change but maps to no account makes the change wait;
 - `/cab reject <reason>` and `/cab conditions <text>` count only from a counting owner, read
   from the comment's current body, and only as the owner's own words: never from code blocks or
-  quotes (`bot.domain.rules.commands`); only formal reviews approve;
+  quotes (`bot.domain.rules.commands`), nor from a comment anyone else edited; only formal reviews
+  approve;
 - anything unknown (no owners, empty rules, unknown tier) fails closed: not approved.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -27,7 +31,7 @@ from typing import Literal
 from bot.domain.outcomes import OUTCOMES_BY_TIER as OUTCOMES_BY_TIER
 from bot.domain.outcomes import outcome_allowed as outcome_allowed
 from bot.domain.pull_request import Comment, Commit, PullRequest, Review, Team, User
-from bot.domain.rules import commands
+from bot.domain.rules import authorship, commands, membership
 
 Status = Literal["auto_approved", "approved", "conditional", "rejected", "pending"]
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
@@ -85,6 +89,8 @@ class Judged:
     conflicted_logins: Mapping[str, str] = field(default_factory=dict)  # lower-case login -> why
     bot: User | None = None
     bot_name: str | None = None
+    # account id -> first recorded membership of an owning team; None: no snapshot (older records)
+    member_since: Mapping[int, dt.datetime] | None = None
 
 
 def is_bot(user: User, bot: User | None = None, bot_name: str | None = None) -> bool:
@@ -109,10 +115,18 @@ def conflicts_of(user: User, judged: Judged) -> list[str]:
     return found
 
 
-def refusals(user: User, reviewed_sha: str, judged: Judged, claimed_team: str | None = None) -> list[Refusal]:
-    """Every reason an approval by `user` on commit `reviewed_sha` does not count; empty when it counts.
+def refusals(
+    user: User,
+    reviewed_sha: str,
+    judged: Judged,
+    claimed_team: str | None = None,
+    given_at: dt.datetime | None = None,
+) -> list[Refusal]:
+    """Every reason an approval by `user` on commit `reviewed_sha`, given at `given_at`, does not
+    count; empty when it counts.
 
-    Order matters to the bot, which reports the first: bots, own changes, staleness, ownership.
+    Order matters to the bot, which reports the first: bots, own changes, staleness, ownership,
+    membership at the time of the review.
     """
     out = []
     if is_bot(user, judged.bot, judged.bot_name):
@@ -131,6 +145,16 @@ def refusals(user: User, reviewed_sha: str, judged: Judged, claimed_team: str | 
     not_owner = judged.owners.refusal(user, claimed_team)
     if not_owner is not None:
         out.append(not_owner)
+    elif judged.member_since is not None and given_at is not None:
+        why = membership.before_membership(user.id, given_at, judged.member_since)
+        if why is not None:
+            out.append(
+                Refusal(
+                    "approval.before-membership",
+                    f"{{who}}'s review of {given_at.isoformat()} does not count: {{who}} {why}; "
+                    "a review counts only from a member, so it needs to be given again",
+                )
+            )
     return out
 
 
@@ -148,6 +172,8 @@ class ApprovalInput:
     requester: str | None = None  # login named in the document as requester: may not approve it
     exception_ids: tuple[str, ...] = ()  # active exceptions covering the change (high tier)
     exception_gaps: tuple[str, ...] = ()  # what no active exception covers
+    # account id -> first recorded membership of an owning team (`bot.domain.rules.membership`)
+    member_since: Mapping[int, dt.datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -185,27 +211,30 @@ class _Tally:
     dismissed: list[Dismissal] = field(default_factory=list)
 
 
-def _judged(data: ApprovalInput) -> Judged:
+def _authorship(data: ApprovalInput) -> authorship.Authorship:
+    return authorship.of_change(data.pr, data.commits, lambda user: is_bot(user, data.bot, data.bot_name))
+
+
+def _judged(data: ApprovalInput, wrote: authorship.Authorship) -> Judged:
     requester = {data.requester.lower(): "is the requester"} if data.requester else {}
     return Judged(
         owners=data.owners,
         head_sha=data.pr.head_sha,
         reviewable=data.reviewable_shas,
-        conflicted_ids=_conflicted_ids(data.pr, data.commits, data.bot),
+        conflicted_ids=wrote.conflicted,
         conflicted_logins=requester,
         bot=data.bot,
         bot_name=data.bot_name,
+        member_since=data.member_since,
     )
 
 
-def _conflicted_ids(pr: PullRequest, commits: Sequence[Commit], bot: User | None) -> dict[int, str]:
-    """Accounts that may not approve their own change, with the reason."""
-    conflicted = {pr.author.id: "is the PR author"}
-    for commit in commits:
-        for role, user in (("author", commit.author), ("committer", commit.committer)):
-            if user is not None and not is_bot(user, bot):
-                conflicted.setdefault(user.id, f"is the {role} of commit {commit.sha[:7]}")
-    return conflicted
+def unknown_authors(wrote: authorship.Authorship) -> list[str]:
+    """What the change waits for because the bot cannot tell who wrote it (fail closed)."""
+    return [
+        f"an account for every identity that wrote the change: {who} maps to no account"
+        for who in wrote.unknown
+    ]
 
 
 def _latest_decisive(reviews: Sequence[Review]) -> dict[int, Review]:
@@ -224,7 +253,7 @@ def _tally(data: ApprovalInput, judged: Judged) -> _Tally:
             if review.state == "CHANGES_REQUESTED":
                 tally.dismissed.append(Dismissal(review, f"{who} requested changes"))
             continue
-        refused = refusals(review.user, review.commit_id, judged)
+        refused = refusals(review.user, review.commit_id, judged, given_at=review.submitted_at)
         if refused:
             tally.dismissed.append(Dismissal(review, refused[0].say(who)))
         else:
@@ -248,11 +277,30 @@ def _command(data: ApprovalInput, judged: Judged) -> _Commands:
             continue
         if not data.owners.owns(comment.user):
             continue
+        edited = edited_by_others(comment)
+        if edited is not None:
+            ignored += [
+                f"@{comment.user.login}'s `/cab {c.verb}` on line {c.line} {edited}: not a command"
+                for c in commands.read(comment.body).commands
+            ]
+            continue
         read = commands.read(comment.body)
         for command in read.commands:
             found = (command.verb, command.text, comment)
         ignored += [f"@{comment.user.login}'s {i.describe()}: not a command" for i in read.ignored]
     return _Commands(found, tuple(ignored))
+
+
+def edited_by_others(comment: Comment) -> str | None:
+    """Why a comment's commands are not its author's own words any more, or None when they are:
+    a comment edited by anyone but its author (GitHub lets maintainers edit any comment) says what
+    the editor wrote, under the author's name."""
+    others = sorted({f"@{u.login}" for u in comment.editors if u.id != comment.user.id})
+    if others:
+        return f"is in a comment edited by {', '.join(others)}"
+    if not comment.edits_known:
+        return "is in a comment edited by someone the forge does not name"
+    return None
 
 
 def unmet(
@@ -291,7 +339,8 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
             "pending", f"no owner can approve{unresolved}: not approved", missing=(missing,)
         )
 
-    judged = _judged(data)
+    wrote = _authorship(data)
+    judged = _judged(data, wrote)
     tally = _tally(data, judged)
     read = _command(data, judged)
     command, ignored = read.latest, read.ignored
@@ -307,7 +356,7 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
             decided_by_comment=command[2],
         )
 
-    needs = [
+    needs = unknown_authors(wrote) + [
         text
         for _rule, text in unmet(
             data.tier, len(tally.approvals), data.owners, data.exception_ids, data.exception_gaps

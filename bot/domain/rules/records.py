@@ -20,6 +20,7 @@ from bot.domain.models.decision import (
     Outcome,
     PullRequestRef,
     RiskAssessment,
+    TeamMembership,
 )
 from bot.domain.pull_request import Commit
 
@@ -78,6 +79,7 @@ def build(
     decided_by: str | None = None,
     pull_request: PullRequestRef | None = None,
     previous: str | None = None,
+    membership: Sequence[TeamMembership] = (),
 ) -> Decision:
     pack = evidence.model
     return Decision.model_validate(
@@ -100,6 +102,7 @@ def build(
             "correlation_id": pack.correlation_id,
             "pull_request": pull_request,
             "previous": previous,
+            "membership": list(membership),
         },
         strict=False,  # nested models are passed as instances; the result is re-validated on read
     )
@@ -120,6 +123,7 @@ def build_exception(
     decided_by: str | None = None,
     pull_request: PullRequestRef | None = None,
     previous: str | None = None,
+    membership: Sequence[TeamMembership] = (),
 ) -> ExceptionDecision:
     return ExceptionDecision.model_validate(
         {
@@ -135,6 +139,7 @@ def build_exception(
             "decided_by": decided_by,
             "pull_request": pull_request,
             "previous": previous,
+            "membership": list(membership),
         },
         strict=False,
     )
@@ -148,10 +153,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _Dumper(yaml.SafeDumper):
+    """Never anchors: one time object used twice (a member's `since` and its snapshot's
+    `observed_at`) would otherwise come out as `&id001`, which the strict loader refuses."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def render(record: Decision | ExceptionDecision) -> bytes:
     """YAML text of a record; reading it back with the strict loader yields the same model."""
     data = _plain(record.model_dump(mode="python", by_alias=True))
-    body = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return (HEADER + body).encode("utf-8")
 
 

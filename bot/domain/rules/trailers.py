@@ -98,6 +98,43 @@ def parse(message: str) -> dict[str, list[str]]:
     return found
 
 
+_GIT_TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
+_GIT_GENERATED = ("Signed-off-by: ", "(cherry picked from commit ")
+
+
+def git_trailers(message: str, key: str) -> list[str]:
+    """The values of trailer `key` (case-insensitive) as `git interpret-trailers --parse` finds them.
+
+    git's rules: trailers are the last paragraph, never the subject paragraph; a line starting with
+    blanks continues the trailer before it; the paragraph is a trailer block when every line is a
+    trailer, or when at least a quarter are and one is git-generated (`Signed-off-by: `).
+    """
+    lines = [line for line in message.replace("\r\n", "\n").split("\n") if not line.startswith("#")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    start = len(lines)
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    if start == 0:  # one paragraph: the subject, which git never reads as trailers
+        return []
+    block = lines[start:]
+    entries: list[tuple[str, str]] = []
+    others = generated = 0
+    for line in block:
+        if line[:1] in (" ", "\t") and entries:
+            entries[-1] = (entries[-1][0], f"{entries[-1][1]} {line.strip()}")
+            continue
+        match = _GIT_TRAILER.match(line)
+        if match:
+            entries.append((match.group(1), match.group(2).strip()))
+            generated += line.startswith(_GIT_GENERATED)
+        else:
+            others += 1
+    if not entries or (others and not (generated and len(entries) * 3 >= others)):
+        return []
+    return [value for name, value in entries if name.lower() == key.lower()]
+
+
 def from_message(message: str) -> DecisionTrailers | None:
     """The decision trailers of a merge message, or None if it carries no complete decision."""
     found = parse(message)

@@ -15,7 +15,7 @@ from bot.domain.errors import InputError
 from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
-from bot.domain.models import Decision, EvidencePack, ExceptionRecord, RiskModel
+from bot.domain.models import Decision, EvidencePack, ExceptionRecord, RiskModel, Signers
 from bot.domain.models.decision import APPROVING_OUTCOMES
 from bot.domain.placement import placement_problems
 from bot.domain.rules.approval import outcome_allowed, unmet
@@ -23,6 +23,9 @@ from bot.domain.rules.coverage import coverage, is_active
 from bot.domain.rules.history import is_decision_candidate
 from bot.domain.rules.scope import POLICY_CHANGE, is_policy_path
 from bot.domain.rules.trailers import DecisionTrailers, differences, from_message, of_decision, parse
+from bot.domain.signature_proof import UNPROVEN, EvidenceProof, SignatureCheck
+from bot.services import evidence_proof
+from bot.services.attachments import attachment_paths
 from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
 from bot.services.audit.merge_check import (
     ApprovalContext,
@@ -39,6 +42,7 @@ from bot.services.audit.merge_check import (
     problems_text,
 )
 from bot.services.audit.merge_check import load as _load
+from bot.services.signature import SIGNERS_PATH
 
 __all__ = ["ChainLink", "CommitResult", "DecisionSummary", "Memo", "check_decision", "is_decision_candidate"]
 
@@ -64,12 +68,13 @@ class DecisionCheck(MergeCheck):
         evidence = self._evidence(record)
         base = header.parents[0]
         base_tree = self.store.commit(base).tree
+        proof = self._proof(record, evidence, base_tree) if evidence is not None else UNPROVEN
         if evidence is not None:
-            self._rescore(record, evidence, base_tree)
+            self._rescore(record, evidence, base_tree, proof.signature)
         self._policy_tier(record, record_path)
         reviewed = self.review_structure(record.change_id, record_path)
         self._approvals(record, record_path, evidence, base_tree, reviewed)
-        uses = self._exceptions(record, evidence, base_tree)
+        uses = self._exceptions(record, evidence, base_tree, proof.signature)
         self.result.decision = DecisionSummary(
             commit=self.entry.sha,
             change_id=record.change_id,
@@ -170,7 +175,31 @@ class DecisionCheck(MergeCheck):
             )
         return pack
 
-    def _rescore(self, record: Decision, pack: EvidencePack, base_tree: str) -> None:
+    def _proof(self, record: Decision, pack: EvidencePack, base_tree: str) -> EvidenceProof:
+        """The pack's attachments at the decision merge, checked like the bot checked them at the PR."""
+
+        def read(path: str) -> bytes | None:
+            found = lookup(self.store, self.header.tree, path)
+            if found is None or found.mode != REGULAR_FILE:
+                return None
+            if path in self.added:
+                self.result.accounted.add(path)
+            return self.store.blob(found.oid)
+
+        def signers() -> Signers | None:
+            found = lookup(self.store, base_tree, SIGNERS_PATH)
+            return None if found is None else evidence_proof.signers_from(self.store.blob(found.oid))
+
+        for path in attachment_paths(pack):
+            read(path)  # every named attachment is part of the decision, checked or not
+        proof = evidence_proof.prove(pack, read, signers)
+        for mismatch in proof.mismatches:
+            self.find("evidence.attachment-mismatch", record.evidence.path, mismatch)
+        return proof
+
+    def _rescore(
+        self, record: Decision, pack: EvidencePack, base_tree: str, signature: SignatureCheck
+    ) -> None:
         path = f"risk-model/v{record.risk.model_version}.yaml"
         found = lookup(self.store, base_tree, path)
         if found is None or found.mode != REGULAR_FILE:
@@ -193,7 +222,7 @@ class DecisionCheck(MergeCheck):
                 path,
                 f"hashes to {loaded.sha256}, record says {record.risk.model_sha256}",
             )
-        again = assess_risk(pack, loaded, self._policy_paths())
+        again = assess_risk(pack, loaded, self._policy_paths(), signature)
         if (again.score, again.tier) != (record.risk.score, record.risk.tier):
             self.find(
                 "score.mismatch",
@@ -250,6 +279,7 @@ class DecisionCheck(MergeCheck):
             reviewable=reviewed,
             document_sha256=record.evidence.sha256,
             document="change",
+            membership=record.membership,
         )
         counted = self.count_approvals(record.approvals, ctx, record_path)
         if outcome in APPROVING_OUTCOMES:
@@ -261,7 +291,9 @@ class DecisionCheck(MergeCheck):
 
     # -- exceptions ----------------------------------------------------------------------------
 
-    def _exceptions(self, record: Decision, pack: EvidencePack | None, base_tree: str) -> list[ExceptionUse]:
+    def _exceptions(
+        self, record: Decision, pack: EvidencePack | None, base_tree: str, signature: SignatureCheck
+    ) -> list[ExceptionUse]:
         uses = []
         relied_on: list[tuple[str, documents.Loaded[ExceptionRecord]]] = []
         clean = True
@@ -300,7 +332,7 @@ class DecisionCheck(MergeCheck):
                 clean = False
             relied_on.append((path, loaded))
         if pack is not None and record.decided_at is not None and relied_on:
-            self._coverage(record, pack, relied_on, report_gaps=clean)
+            self._coverage(record, pack, relied_on, signature, report_gaps=clean)
         return uses
 
     def _coverage(
@@ -308,12 +340,13 @@ class DecisionCheck(MergeCheck):
         record: Decision,
         pack: EvidencePack,
         relied_on: list[tuple[str, documents.Loaded[ExceptionRecord]]],
+        signature: SignatureCheck,
         *,
         report_gaps: bool,
     ) -> None:
         """The engine's coverage rule over the exceptions the record relies on: same set, no gap."""
         assert record.decided_at is not None
-        cover = coverage(pack, [loaded for _path, loaded in relied_on], record.decided_at)
+        cover = coverage(pack, [loaded for _path, loaded in relied_on], record.decided_at, signature)
         covering = {loaded.model.id for loaded in cover.covering}
         for path, loaded in relied_on:
             if loaded.model.id not in covering and is_active(loaded.model, record.decided_at):

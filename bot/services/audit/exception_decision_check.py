@@ -115,6 +115,7 @@ class ExceptionDecisionCheck(MergeCheck):
             reviewable=reviewed,
             document_sha256=record.exception.sha256,
             document="exception",
+            membership=record.membership,
         )
         counted = self.count_approvals(record.approvals, ctx, record_path)
         if record.outcome == "approved":

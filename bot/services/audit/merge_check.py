@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -21,9 +21,9 @@ from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry,
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
 from bot.domain.models import Decision, ExceptionDecision
-from bot.domain.models.decision import Approval
+from bot.domain.models.decision import Approval, TeamMembership
 from bot.domain.pull_request import Team, User
-from bot.domain.rules import codeowners, records
+from bot.domain.rules import codeowners, membership, records
 from bot.domain.rules.approval import Judged, Owners, refusals
 from bot.domain.rules.bot_commits import made_by_bot, merge_identity_problem
 
@@ -119,6 +119,7 @@ class ApprovalContext:
     reviewable: Collection[str] | None  # None: the reviewed commits could not be determined
     document_sha256: str
     document: str = "evidence"
+    membership: Sequence[TeamMembership] = ()  # the record's membership snapshot (none in old records)
 
 
 def approval_problems(approval: Approval, ctx: ApprovalContext) -> list[tuple[str, str]]:
@@ -130,7 +131,10 @@ def approval_problems(approval: Approval, ctx: ApprovalContext) -> list[tuple[st
     who = f"@{approval.login}"
     user = User(approval.login, approval.user_id)
     judged = _judged(approval, ctx)
-    problems = [(r.rule, r.say(who)) for r in refusals(user, approval.reviewed_sha, judged, approval.team)]
+    problems = [
+        (r.rule, r.say(who))
+        for r in refusals(user, approval.reviewed_sha, judged, approval.team, approval.approved_at)
+    ]
     if ctx.pr_author is None:
         problems.append(("approval.no-pull-request", f"{who}: no pull request recorded to check the author"))
     if approval.evidence_sha256 != ctx.document_sha256:
@@ -166,6 +170,7 @@ def _judged(approval: Approval, ctx: ApprovalContext) -> Judged:
         reviewable=ctx.reviewable,
         conflicted_logins=conflicted,
         bot_name=ctx.bot.name,
+        member_since=membership.member_since(ctx.membership, approval.team) if ctx.membership else None,
     )
 
 

@@ -7,7 +7,11 @@ decision's approvals are compared with what GitHub says now:
 
 - the PR's reviews, one paginated list call per decision (never one call per review);
 - each team once per audit (`GET /orgs/{org}/teams/{slug}` and its members), however many
-  decisions name it.
+  decisions name it;
+- the audited branch's rules once (`GET /repos/{o}/{r}/rules/branches/{branch}`): without
+  "require approval of the most recent reviewable push" GitHub does not stop a pusher approving
+  their own push, and its API names no pusher for the bot to check (a note,
+  `online.last-push-approval-off`: the bot's record commit rules that setting out).
 
 Current membership cannot prove historical membership, and the record keeps the membership at
 decision time (`team_members`, already checked offline). So an approver who has since left the team
@@ -48,6 +52,11 @@ NOTES: dict[str, str] = {
         "the approver is no longer a member of the team; the record keeps the membership at decision time"
     ),
     "online.login-renamed": "the reviewer's account has been renamed since the decision",
+    "online.last-push-approval-off": (
+        "no rule on the branch requires approval of the most recent reviewable push, and GitHub's API "
+        "names no pusher: an approval by someone who pushed under another person's identity cannot be "
+        "told apart (the bot's record commit rules that setting out, docs/github-setup.md)"
+    ),
 }
 
 
@@ -109,6 +118,10 @@ class Facts(Protocol):
 
     def team(self, slug: str) -> TeamFact | None:
         """The team `org/slug` and its members; None if it does not exist (or cannot be seen)."""
+        ...
+
+    def last_push_approval(self, branch: str) -> bool:
+        """Whether a ruleset rule on `branch` requires approval of the most recent reviewable push."""
         ...
 
 
@@ -192,6 +205,23 @@ def compare(
             note("online.not-member-now", f"{who} is no longer in {slug}")
         seen_teams.add(slug)
     return out
+
+
+def last_push_notes(facts: Facts, branch: str | None, head: str) -> list[Note]:
+    """What GitHub cannot tell: who pushed. Its ruleset setting "require approval of the most
+    recent reviewable push" would stop a pusher approving their own push, but the bot's own
+    record commit is then that push and GitHub refuses the merge, so the setup keeps it off
+    (docs/github-setup.md) and the audit says what is left unchecked. A note, not a finding."""
+    kind = "online.last-push-approval-off"
+    if branch is None:
+        return [
+            Note(kind, head, None, "cannot tell which branch to check (detached HEAD); pass --ref BRANCH")
+        ]
+    if facts.last_push_approval(branch):
+        return []
+    return [
+        Note(kind, head, None, f"no rule on {branch} requires approval of the most recent reviewable push")
+    ]
 
 
 def cross_check(entries: Iterable[LogEntry], store: ObjectStore, facts: Facts) -> OnlineResult:
@@ -320,6 +350,17 @@ class GitHubFacts:
                 commit_id=str(item.get("commit_id") or ""),
             )
         return out
+
+    def last_push_approval(self, branch: str) -> bool:
+        """`GET /repos/{o}/{r}/rules/branches/{branch}`: every active rule that applies to the branch
+        (repository and organization rulesets alike), readable with the repository's read access."""
+        url = f"{self._repo}/rules/branches/{quote(branch, safe='')}"
+        rules = self._pages(url, f"read the rules of branch {branch}")
+        return any(
+            item.get("type") == "pull_request"
+            and bool((item.get("parameters") or {}).get("require_last_push_approval"))
+            for item in rules
+        )
 
     def team(self, slug: str) -> TeamFact | None:
         org, _, name = slug.partition("/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from bot.adapters.git.object_store import AuditRefused, GitRepository
 from bot.domain.findings import Finding
 from bot.domain.git_objects import LogEntry
 from bot.domain.identity import BotIdentity
+from bot.services.audit import known_tips
 from bot.services.audit.auditor import UNKNOWN, AuditResult, audit
 from bot.services.audit.history_check import TipPolicy, read_policy, start_not_found
 from bot.services.audit.stats import Stats
@@ -32,6 +34,8 @@ class AuditOptions:
     anchor: str | None = None
     use_cache: bool = True
     online: Facts | None = None  # cross-check reviews and teams with GitHub (`cab audit --online`)
+    remember: bool = True  # check and keep the branch's known tip outside the repository
+    now: dt.datetime | None = None  # when the audit ran, for the remembered tip (default: the clock)
 
 
 @dataclass
@@ -47,6 +51,9 @@ class AuditReport:
     stats: Stats = field(default_factory=Stats)
     notes: list[Note] = field(default_factory=list)  # information only; never affects `ok`
     online: bool = False
+    chain_head: str | None = None  # the newest decision's record sha256 (None: none, or --since)
+    root: str | None = None  # the root commit of the audited first-parent line
+    audited_at: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -74,6 +81,7 @@ def run(options: AuditOptions) -> AuditReport:
             report = _cached_run(repo, head, options, tip)
         report.findings[:0] = tip.findings
         report.findings += _anchor_findings(repo, head, options.anchor)
+        _known_tip(repo, head, options, report)
         if options.online is not None:
             _online(repo, head, options, report)
         return report
@@ -84,12 +92,26 @@ def _shown(entries: Iterable[LogEntry]) -> Iterator[LogEntry]:
     return progress.counting(entries, "auditing first-parent commits")
 
 
+def _known_tip(repo: GitRepository, head: str, options: AuditOptions, report: AuditReport) -> None:
+    """Refuse to go back on a tip an earlier audit verified; then remember this one."""
+    report.audited_at = (options.now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    branch = known_tips.branch_of(repo, options.ref, head) if options.remember else None
+    report.root = branch.root if branch else repo.first_parent_root(head)
+    if branch is None:
+        return
+    rewritten = known_tips.check(repo, head, branch)
+    report.findings += rewritten
+    if not rewritten:
+        known_tips.remember(head, branch, report.audited_at)
+
+
 def _online(repo: GitRepository, head: str, options: AuditOptions, report: AuditReport) -> None:
     """After the offline audit (and its cache), the same range again for the GitHub cross-check."""
-    from bot.services.audit.online import cross_check
+    from bot.services.audit.online import cross_check, last_push_notes
 
     assert options.online is not None
     stop = repo.resolve(options.since) if options.since is not None else None
+    report.notes += last_push_notes(options.online, repo.branch_of(options.ref), head)
     result = cross_check(repo.first_parent_log(head, stop), repo, options.online)
     report.findings += result.findings
     report.notes += result.notes
@@ -97,9 +119,17 @@ def _online(repo: GitRepository, head: str, options: AuditOptions, report: Audit
 
 
 def _report(
-    head: str, options: AuditOptions, commits: int, checked: int, findings: list[Finding], stats: Stats
+    head: str,
+    options: AuditOptions,
+    commits: int,
+    checked: int,
+    findings: list[Finding],
+    stats: Stats,
+    chain_head: str | None = None,
 ) -> AuditReport:
-    return AuditReport(head, options.since, options.anchor, commits, checked, list(findings), stats)
+    report = AuditReport(head, options.since, options.anchor, commits, checked, list(findings), stats)
+    report.chain_head = chain_head
+    return report
 
 
 def _older(repo: GitRepository, start: str, stop: str) -> bool:
@@ -112,7 +142,7 @@ def _cached_run(repo: GitRepository, head: str, options: AuditOptions, tip: TipP
     git_dir = repo.git_dir()
     state = cache.load(git_dir, key, Stats.from_dict) if options.use_cache else None
     if state is not None and state.head == head:
-        return _report(head, options, state.commits, 0, state.findings, state.stats)
+        return _report(head, options, state.commits, 0, state.findings, state.stats, state.newest_record)
     if state is not None and repo.is_ancestor(state.head, head):
         new = audit(
             _shown(repo.first_parent_log(head, state.head)),
@@ -132,7 +162,9 @@ def _cached_run(repo: GitRepository, head: str, options: AuditOptions, tip: TipP
                 stats=stats,
             )
             _save(options, git_dir, key, combined)
-            return _report(head, options, combined.commits, new.commits, combined.findings, stats)
+            return _report(
+                head, options, combined.commits, new.commits, combined.findings, stats, combined.newest_record
+            )
     full: AuditResult = audit(
         _shown(repo.first_parent_log(head)), repo, options.bot, chain_start=None, history=tip.policy
     )
@@ -144,7 +176,7 @@ def _cached_run(repo: GitRepository, head: str, options: AuditOptions, tip: TipP
         key,
         cache.CachedState(head, full.commits, full.newest_record, full.findings, full.stats),
     )
-    return _report(head, options, full.commits, full.commits, full.findings, full.stats)
+    return _report(head, options, full.commits, full.commits, full.findings, full.stats, full.newest_record)
 
 
 def _save(options: AuditOptions, git_dir: Path, key: str, state: cache.CachedState[Stats]) -> None:

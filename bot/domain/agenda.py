@@ -1,0 +1,109 @@
+"""The CAB meeting's agenda: what waits for the board, what is about to lapse, what was decided.
+
+Pure: the items come in already read; the agenda is Markdown, the form a pinned issue and a
+meeting share. Oldest first where age matters: the change that waited longest is discussed first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.domain.rules.exception_status import ExceptionStatus
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A change with a pending record on a PR branch."""
+
+    change_id: str
+    tier: str
+    score: str
+    title: str
+    submitted_at: dt.datetime | None
+    branch: str
+
+
+@dataclass(frozen=True)
+class Decided:
+    ident: str
+    kind: str  # change | exception
+    tier: str
+    outcome: str
+    decided_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Agenda:
+    now: dt.datetime
+    days: int
+    waiting: tuple[Waiting, ...]
+    expiring: tuple[ExceptionStatus, ...]
+    expired: tuple[ExceptionStatus, ...]
+    decided: tuple[Decided, ...]
+
+    def for_cab(self) -> list[Waiting]:
+        return _oldest_first(w for w in self.waiting if w.tier == "medium")
+
+    def for_security(self) -> list[Waiting]:
+        return _oldest_first(w for w in self.waiting if w.tier == "high")
+
+
+def _oldest_first(items: Iterable[Waiting]) -> list[Waiting]:
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(items, key=lambda w: (w.submitted_at or far, w.change_id))
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return "-" if moment is None else moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _age(now: dt.datetime, moment: dt.datetime | None) -> str:
+    if moment is None:
+        return "-"
+    hours = max((now - moment).total_seconds(), 0) / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+
+
+def markdown(agenda: Agenda) -> str:
+    now = agenda.now
+    lines = [f"## CAB agenda, {_when(now)}", ""]
+    for heading, items in (
+        ("Waiting for the CAB (medium)", agenda.for_cab()),
+        ("Waiting for security (high)", agenda.for_security()),
+    ):
+        lines += [f"### {heading}: {len(items)}", ""]
+        if items:
+            lines += [
+                "| change | score | title | submitted | waiting | branch |",
+                "|---|---:|---|---|---:|---|",
+            ]
+            lines += [
+                f"| `{w.change_id}` | {w.score} | {w.title} | {_when(w.submitted_at)} | "
+                f"{_age(now, w.submitted_at)} | `{w.branch}` |"
+                for w in items
+            ]
+        else:
+            lines.append("Nothing waiting.")
+        lines.append("")
+    lines += [f"### Exceptions expiring soon: {len(agenda.expiring)}", ""]
+    lines += [
+        f"- `{s.id}` expires {_when(s.expires_at)} ({s.days_left} days left): {s.scope}"
+        for s in agenda.expiring
+    ] or ["None."]
+    lines += ["", f"### Exceptions expired: {len(agenda.expired)}", ""]
+    lines += [
+        f"- `{s.id}` expired {_when(s.expires_at)}: changes relying on it no longer pass `cab verify`"
+        for s in agenda.expired
+    ] or ["None."]
+    recent = sorted(agenda.decided, key=lambda d: (d.decided_at, d.ident), reverse=True)
+    lines += ["", f"### Decided in the last {agenda.days} days: {len(recent)}", ""]
+    if recent:
+        lines += ["| decided | id | kind | tier | outcome |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {_when(d.decided_at)} | `{d.ident}` | {d.kind} | {d.tier} | {d.outcome} |" for d in recent
+        ]
+    else:
+        lines.append("Nothing decided.")
+    return "\n".join(lines) + "\n"

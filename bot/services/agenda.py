@@ -1,0 +1,83 @@
+"""Gather the agenda from a clone: pending records on PR branches, exceptions and recent decisions
+on the default branch. PR branches count only when fetched, e.g.
+`git fetch origin '+refs/pull/*/head:refs/remotes/pr/*'`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.adapters.git.blobs import GitBlobs
+from bot.domain import documents
+from bot.domain.agenda import Agenda, Decided, Waiting
+from bot.domain.base_branch import exception_states
+from bot.domain.errors import CabError
+from bot.domain.layout import classify
+from bot.domain.models import Decision, EvidencePack, ExceptionDecision
+from bot.domain.rules.exception_status import statuses
+
+
+def _waiting(blobs: GitBlobs, base: str) -> list[Waiting]:
+    found: dict[str, Waiting] = {}
+    for name, sha in blobs.branches():
+        if sha == base:
+            continue
+        for path in blobs.files_not_in(sha, base, "decisions"):
+            governed = classify(path)
+            if governed is None or governed.kind != "Decision":
+                continue
+            try:
+                record = documents.parse(blobs.read_file(sha, path) or b"", path, Decision).model
+            except CabError:
+                continue  # a PR branch may hold anything; the bot reports it on the PR
+            if record.outcome != "pending":
+                continue
+            title, submitted = "", None
+            try:
+                pack = documents.parse(
+                    blobs.read_file(sha, record.evidence.path) or b"", record.evidence.path, EvidencePack
+                ).model
+                title, submitted = pack.title, pack.submitted_at
+            except CabError:
+                pass
+            branch = name.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+            found.setdefault(
+                record.change_id,
+                Waiting(record.change_id, record.risk.tier, record.risk.score, title, submitted, branch),
+            )
+    return list(found.values())
+
+
+def _decided(blobs: GitBlobs, tip: str, since: dt.datetime) -> list[Decided]:
+    out = []
+    for path in blobs.landed(tip, "decisions"):  # newest first: stop at the first older decision
+        governed = classify(path)
+        if governed is None or governed.kind not in ("Decision", "ExceptionDecision"):
+            continue
+        try:
+            record = documents.parse(blobs.read_file(tip, path) or b"", path).model
+        except CabError:
+            continue
+        if not isinstance(record, Decision | ExceptionDecision) or record.decided_at is None:
+            continue
+        if record.decided_at < since:
+            break
+        if isinstance(record, Decision):
+            out.append(
+                Decided(record.change_id, "change", record.risk.tier, record.outcome, record.decided_at)
+            )
+        else:
+            out.append(Decided(record.exception_id, "exception", "-", record.outcome, record.decided_at))
+    return out
+
+
+def build(blobs: GitBlobs, ref: str, now: dt.datetime, days: int = 7) -> Agenda:
+    tip = blobs.resolve(ref)
+    found = statuses(exception_states(blobs, tip), now)
+    return Agenda(
+        now=now,
+        days=days,
+        waiting=tuple(_waiting(blobs, tip)),
+        expiring=tuple(s for s in found if s.state == "expiring"),
+        expired=tuple(s for s in found if s.state == "expired"),
+        decided=tuple(_decided(blobs, tip, now - dt.timedelta(days=days))),
+    )

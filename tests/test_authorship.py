@@ -1,0 +1,196 @@
+"""Who wrote a change, and who was a member when: the pure rules, one behaviour per test."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from bot.domain.models.decision import Approval
+from bot.domain.pull_request import Comment, User
+from bot.domain.rules import authorship, membership
+from bot.domain.rules.approval import evaluate
+from bot.domain.rules.trailers import git_trailers
+from bot.services.audit.merge_check import ApprovalContext, approval_problems
+from tests.policy_builders import (
+    AUTHOR,
+    BOB,
+    CAB,
+    CAROL,
+    OUTSIDER,
+    T,
+    comment,
+    commit_by,
+    review,
+    snapshot,
+)
+from tests.sandbox import BOT as BOT_IDENTITY
+
+CAROL_TRAILER = "Co-authored-by: Carol <carol@example.com>"
+
+
+def _co_authored(message: str, linked: dict[str, User] | None = None) -> object:
+    commit = dataclasses.replace(commit_by(AUTHOR), message=message, linked=tuple((linked or {}).items()))
+    return snapshot(commits=[commit], reviews=[review(CAROL)])
+
+
+# -- git's trailer rules ------------------------------------------------------------------------
+
+
+def test_trailers_are_read_from_the_last_paragraph_with_keys_in_any_case() -> None:
+    message = "Fix\n\nBody text.\n\nco-authored-by: A <a@x>\nCo-Authored-By : B <b@x>\n"
+    assert git_trailers(message, "Co-authored-by") == ["A <a@x>", "B <b@x>"]
+
+
+def test_a_trailer_line_in_the_subject_or_the_body_is_not_a_trailer() -> None:
+    assert git_trailers("Co-authored-by: A <a@x>", "Co-authored-by") == []
+    assert git_trailers("Fix\n\nCo-authored-by: A <a@x>\n\nThanks all.\n", "Co-authored-by") == []
+
+
+def test_a_mixed_last_paragraph_counts_only_with_a_git_generated_trailer() -> None:
+    prose = "Fix\n\nSee the notes.\nCo-authored-by: A <a@x>\n"
+    signed = "Fix\n\nSee the notes.\nCo-authored-by: A <a@x>\nSigned-off-by: B <b@x>\n"
+    assert git_trailers(prose, "Co-authored-by") == []
+    assert git_trailers(signed, "Co-authored-by") == ["A <a@x>"]
+
+
+def test_a_continuation_line_belongs_to_the_trailer_before_it() -> None:
+    assert git_trailers("Fix\n\nCo-authored-by: A\n  <a@x>\n", "Co-authored-by") == ["A <a@x>"]
+
+
+# -- authors ------------------------------------------------------------------------------------
+
+
+def test_a_co_author_linked_to_an_account_may_not_approve() -> None:
+    result = evaluate(_co_authored(f"Change\n\n{CAROL_TRAILER}\n", {"carol@example.com": CAROL}))  # type: ignore[arg-type]
+    assert result.status == "pending"
+    assert "@carol-cab is the co-author of commit hhhhhhh" in result.dismissed[0].reason
+
+
+def test_a_co_author_named_by_githubs_noreply_email_is_that_account() -> None:
+    result = evaluate(_co_authored("Change\n\nCo-authored-by: C <3+carol-cab@users.noreply.github.com>\n"))  # type: ignore[arg-type]
+    assert "co-author" in result.dismissed[0].reason
+
+
+def test_a_co_author_no_account_explains_makes_the_change_wait_and_is_named() -> None:
+    result = evaluate(_co_authored(f"Change\n\n{CAROL_TRAILER}\n"))  # type: ignore[arg-type]
+    assert result.status == "pending"
+    assert result.missing[0] == (
+        "an account for every identity that wrote the change: "
+        "Carol <carol@example.com> (co-author of commit hhhhhhh) maps to no account"
+    )
+
+
+def test_a_co_author_line_without_an_email_is_unknown() -> None:
+    result = evaluate(_co_authored("Change\n\nCo-authored-by: Carol\n"))  # type: ignore[arg-type]
+    assert "Carol (co-author of commit hhhhhhh) maps to no account" in result.summary
+
+
+def test_a_commit_whose_author_email_maps_to_no_account_makes_the_change_wait() -> None:
+    commit = dataclasses.replace(commit_by(AUTHOR), author=None, author_email="c@nowhere.example")
+    result = evaluate(snapshot(commits=[commit], reviews=[review(BOB)]))
+    assert result.status == "pending"
+    assert "<c@nowhere.example> (author of commit hhhhhhh) maps to no account" in result.summary
+
+
+def test_githubs_own_committer_on_an_api_commit_is_nobodys_claim() -> None:
+    commit = dataclasses.replace(commit_by(AUTHOR), committer=None, committer_email="noreply@github.com")
+    assert evaluate(snapshot(commits=[commit], reviews=[review(BOB)])).status == "approved"
+
+
+def test_the_pusher_of_a_commit_may_not_approve_it() -> None:
+    commit = dataclasses.replace(commit_by(AUTHOR), pusher=CAROL)
+    result = evaluate(snapshot(commits=[commit], reviews=[review(CAROL)]))
+    assert "@carol-cab is the pusher of commit hhhhhhh" in result.dismissed[0].reason
+
+
+def test_low_tier_needs_no_known_author() -> None:
+    commit = dataclasses.replace(commit_by(AUTHOR), author=None, author_email="c@nowhere.example")
+    assert evaluate(snapshot("low", commits=[commit])).status == "auto_approved"
+
+
+# -- commands from edited comments ---------------------------------------------------------------
+
+
+def _edited(body: str, *editors: User, known: bool = True) -> Comment:
+    return dataclasses.replace(comment(BOB, body), editors=editors, edits_known=known)
+
+
+def test_a_command_in_a_comment_edited_by_someone_else_is_ignored_and_names_the_editor() -> None:
+    result = evaluate(snapshot(comments=[_edited("/cab reject no", AUTHOR)]))
+    assert result.status == "pending"
+    assert result.ignored_commands == (
+        "@bob-cab's `/cab reject` on line 1 is in a comment edited by @alice-eng: not a command",
+    )
+
+
+def test_a_command_in_a_comment_its_author_edited_counts() -> None:
+    assert evaluate(snapshot(comments=[_edited("/cab reject no", BOB)])).status == "rejected"
+
+
+def test_a_command_in_a_comment_edited_by_someone_the_forge_does_not_name_is_ignored() -> None:
+    result = evaluate(snapshot(comments=[_edited("/cab reject no", known=False)]))
+    assert result.status == "pending"
+    assert "edited by someone the forge does not name" in result.ignored_commands[0]
+
+
+# -- membership at the time of the review --------------------------------------------------------
+
+LATER = T + dt.timedelta(hours=1)
+
+
+def test_a_review_before_the_reviewers_first_recorded_membership_needs_to_be_given_again() -> None:
+    since = membership.member_since(membership.observe([], [CAB], LATER))
+    result = evaluate(snapshot(reviews=[review(BOB)], member_since=since))
+    assert result.status == "pending"
+    assert "needs to be given again" in result.dismissed[0].reason
+
+
+def test_a_review_after_the_first_recorded_membership_counts() -> None:
+    since = membership.member_since(membership.observe([], [CAB], T - dt.timedelta(minutes=1)))
+    assert evaluate(snapshot(reviews=[review(BOB)], member_since=since)).status == "approved"
+
+
+def test_each_sync_keeps_a_members_since_and_starts_a_newcomers_at_now() -> None:
+    first = membership.observe([], [CAB], T)
+    grown = dataclasses.replace(CAB, members=(*CAB.members, OUTSIDER))
+    second = membership.observe(first, [grown], LATER)
+    since = membership.member_since(second)
+    assert (since[BOB.id], since[OUTSIDER.id]) == (T, LATER)
+
+
+def test_a_sync_that_sees_the_same_members_keeps_the_snapshot_unchanged() -> None:
+    first = membership.observe([], [CAB], T)
+    assert membership.observe(first, [CAB], LATER) == first
+
+
+def test_the_audit_finds_a_recorded_approval_older_than_the_recorded_membership() -> None:
+    reviewed = "a" * 40
+    snapshot_ = membership.observe([], [CAB], LATER)
+    approval = Approval(
+        login="bob-cab",
+        user_id=BOB.id,
+        team="example/cab",
+        team_id=CAB.id,
+        team_members=["bob-cab", "carol-cab"],
+        review_id=1,
+        reviewed_sha=reviewed,
+        evidence_sha256="e" * 64,
+        approved_at=T,
+    )
+    ctx = ApprovalContext(
+        bot=BOT_IDENTITY,
+        pr_author="alice-eng",
+        requester="alice-eng",
+        owners=["@example/cab"],
+        reviewable={reviewed},
+        document_sha256="e" * 64,
+        membership=snapshot_,
+    )
+    assert [rule for rule, _ in approval_problems(approval, ctx)] == ["approval.before-membership"]
+    assert approval_problems(approval.model_copy(update={"approved_at": LATER}), ctx) == []
+
+
+def test_authorship_names_each_account_once_with_its_first_reason() -> None:
+    commits = [commit_by(AUTHOR), commit_by(AUTHOR, "c" * 40)]
+    wrote = authorship.of_change(snapshot().pr, commits, lambda _user: False)
+    assert wrote.conflicted == {AUTHOR.id: "is the PR author"}
