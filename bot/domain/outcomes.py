@@ -13,6 +13,7 @@ OUTCOMES_BY_TIER: dict[str, frozenset[str]] = {
     "medium": frozenset({"approved", "conditional", "rejected"}),
     "high": frozenset({"approved", "conditional", "rejected"}),
     "exception": frozenset({"approved", "rejected"}),
+    "policy": frozenset({"approved", "rejected"}),
 }
 
 

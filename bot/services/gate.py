@@ -1,7 +1,8 @@
-"""`cab verify`'s fast path: the deployment gate without pydantic or the models.
+"""`cab verify`'s fast path: the deployment gate without parsing the record with the models.
 
 The gate runs in every deployment pipeline, so it must start fast (benchmarks/bench_startup.py).
-It reads the record with bot.domain.rules.gate_record (only the fields the verdict depends on,
+It checks the commit signatures as the full path does (`unsigned`: that loads the signers model),
+reads the record with bot.domain.rules.gate_record (only the fields the verdict depends on,
 each held to the schema's rule) and the evidence's canonical hash with the strict YAML loader, and
 applies the same rules (`provenance`, `verify`) as the full path in bot.services.queries. It only
 ever answers "ok": for anything else it answers None and the full path decides, with its own
@@ -13,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.adapters.git.blobs import GitBlobs, RepositoryError
+from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.domain.canonical import content_sha256
 from bot.domain.errors import InputError
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import classify
+from bot.domain.layout import SIGNERS_PATH, classify
 from bot.domain.patterns import CHANGE_ID_PATTERN
 from bot.domain.rules import gate_record
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
@@ -73,6 +74,27 @@ def pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict
     )
 
 
+def unsigned(blobs: GitBlobs, arrival: Arrival | None) -> Verdict | None:
+    """None when the decision merge and its final-record commit are signed by keys that
+    `policy/signers.yaml` at the merge's base trusts (the audit's rule); else why not."""
+    from bot.adapters.git.signatures import trusted_keys  # the crypto libraries: only for the gate
+    from bot.domain.rules.commit_signatures import signature_problem
+
+    if arrival is None or arrival.record_commit is None:
+        return None  # provenance has refused it already
+    base = arrival.commit.parents[0]
+    try:
+        raw = blobs.read_file(base, SIGNERS_PATH, plain=True)
+    except NotAFile:
+        raw = None
+    keys = trusted_keys(raw, f"base {base[:12]}")
+    for commit, role in ((arrival.commit, "decision merge"), (arrival.record_commit, "final-record commit")):
+        problem = signature_problem(commit, role, keys.verify(commit))
+        if problem is not None:
+            return Verdict(False, f"{arrival.path}: {problem[1]} ({problem[0]})")
+    return None
+
+
 def _data(blobs: GitBlobs, sha: str, path: str) -> object | None:
     raw = blobs.read_file(sha, path)
     return None if raw is None else load_bytes(raw, path, positions=False).data
@@ -94,7 +116,8 @@ def verify_light(
         if len(paths) != 1:
             return None
         record = gate_record.read(_data(blobs, tip, paths[0]))
-        if record is None or provenance(arrival(blobs, tip, paths[0]), paths[0], bot) is not None:
+        came = arrival(blobs, tip, paths[0])
+        if record is None or (provenance(came, paths[0], bot) or unsigned(blobs, came)) is not None:
             return None
         evidence = _data(blobs, tip, record.evidence.path)
     except InputError:

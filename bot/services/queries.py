@@ -15,12 +15,13 @@ from bot.domain import documents
 from bot.domain.errors import FindingError, InputError
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
-from bot.domain.models import Decision, ExceptionDecision
+from bot.domain.models import Decision, ExceptionDecision, PolicyDecision
 from bot.domain.models.base import CHANGE_ID_PATTERN
 from bot.domain.rules.deployment_gate import Verdict, provenance, verify
 from bot.services.gate import arrival as _arrival
 from bot.services.gate import pinned_ref as _pinned_ref
 from bot.services.gate import record_paths as _record_paths
+from bot.services.gate import unsigned as _unsigned
 
 Queue = Literal["cab", "security", "decided"]
 
@@ -28,7 +29,7 @@ Queue = Literal["cab", "security", "decided"]
 @dataclass(frozen=True)
 class Entry:
     queue: Queue
-    kind: Literal["change", "exception"]
+    kind: Literal["change", "exception", "policy"]
     id: str
     tier: str
     outcome: str
@@ -38,22 +39,26 @@ class Entry:
     when: str | None
 
 
-def _record(blobs: GitBlobs, sha: str, path: str) -> Decision | ExceptionDecision | None:
+def _record(blobs: GitBlobs, sha: str, path: str) -> Decision | ExceptionDecision | PolicyDecision | None:
     raw = blobs.read_file(sha, path)
     if raw is None:
         return None
     model = documents.parse(raw, path).model
-    return model if isinstance(model, Decision | ExceptionDecision) else None
+    return model if isinstance(model, Decision | ExceptionDecision | PolicyDecision) else None
 
 
-def _entry(record: Decision | ExceptionDecision, path: str, ref: str) -> Entry:
+def _entry(record: Decision | ExceptionDecision | PolicyDecision, path: str, ref: str) -> Entry:
     tier: str = "exception"
     score, ident, kind = None, "", "exception"
     if isinstance(record, Decision):
         tier, score, ident, kind = record.risk.tier, record.risk.score, record.change_id, "change"
+    elif isinstance(record, PolicyDecision):  # waits for CAB first, then security too
+        tier, ident, kind = "policy", record.id, "policy"
     else:
         ident = record.exception_id
-    queue: Queue = "decided" if record.outcome != "pending" else ("cab" if tier == "medium" else "security")
+    queue: Queue = (
+        "decided" if record.outcome != "pending" else ("cab" if tier in ("medium", "policy") else "security")
+    )
     when = record.decided_at.isoformat() if record.decided_at else None
     return Entry(queue, kind, ident, tier, record.outcome, score, path, ref, when)  # type: ignore[arg-type]
 
@@ -137,12 +142,17 @@ def _find(blobs: GitBlobs, sha: str, ref: str, change_id: str) -> tuple[str, Dec
     return paths[0], record
 
 
-def find_record(blobs: GitBlobs, ref: str, ident: str) -> tuple[str, Decision | ExceptionDecision]:
-    """The decision record of a change, else of an exception with that id (`cab show`)."""
+def find_record(
+    blobs: GitBlobs, ref: str, ident: str
+) -> tuple[str, Decision | ExceptionDecision | PolicyDecision]:
+    """The decision record of a change, else of an exception, else of a policy change (`pr-<n>`)
+    with that id (`cab show`)."""
     sha = blobs.resolve(ref)
     if _record_paths(blobs, sha, ident) or not re.fullmatch(CHANGE_ID_PATTERN, ident):
         return _find(blobs, sha, ref, ident)
     paths = blobs.files_named(sha, "decisions/exceptions", f"{ident}.yaml")
+    if not paths:
+        paths = blobs.files_named(sha, "decisions/policy", f"{ident}.yaml")
     record = _record(blobs, sha, paths[0]) if len(paths) == 1 else None
     if record is None:
         raise FindingError(f"no decision for a change or an exception {ident!r} on {ref}")
@@ -163,7 +173,8 @@ def verify_change(
     if refused is not None:
         return refused
     path, record = _find(blobs, tip, ref, change_id)
-    unproven = provenance(_arrival(blobs, tip, path), path, bot)
+    arrival = _arrival(blobs, tip, path)
+    unproven = provenance(arrival, path, bot) or _unsigned(blobs, arrival)
     if unproven is not None:
         return unproven
     raw = blobs.read_file(tip, record.evidence.path)
