@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from confusable_homoglyphs import confusables
-
-from bot.domain.models.base import CHANGE_ID_PATTERN
+from bot.domain.patterns import CHANGE_ID_PATTERN
 
 GOVERNED_DIRS = ("evidence", "exceptions", "decisions", "risk-model")
 # Names a look-alike may not imitate: the governed directories and the CAB's configuration.
@@ -150,6 +148,8 @@ def records_of(path: str) -> tuple[str, ...]:
 def _peers(char: str) -> frozenset[str]:
     """What one character may be taken for, one step away: its confusables (both ways), its case
     forms and its compatibility form (NFKC: a fullwidth d is `d`)."""
+    from confusable_homoglyphs import confusables  # its table is large; only a non-ASCII name needs it
+
     found = confusables.is_confusable(char, greedy=True)
     out = {str(h["c"]) for h in found[0]["homoglyphs"]} if found else set()
     out |= {char.casefold(), char.upper(), unicodedata.normalize("NFKC", char)}

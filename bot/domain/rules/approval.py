@@ -30,6 +30,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.domain.outcomes import OUTCOMES_BY_TIER as OUTCOMES_BY_TIER
+from bot.domain.outcomes import outcome_allowed as outcome_allowed
 from bot.domain.pull_request import Comment, Commit, PullRequest, Review, Team, User
 from bot.domain.rules import authorship, commands, membership
 
@@ -303,19 +305,7 @@ def edited_by_others(comment: Comment) -> str | None:
     return None
 
 
-OUTCOMES_BY_TIER: dict[str, frozenset[str]] = {
-    "low": frozenset({"auto_approved"}),
-    "medium": frozenset({"approved", "conditional", "rejected"}),
-    "high": frozenset({"approved", "conditional", "rejected"}),
-    "exception": frozenset({"approved", "rejected"}),
-    "policy": frozenset({"approved", "rejected"}),
-}
 POLICY_TEAMS = 2  # CAB and security: a policy change owned by fewer teams is never approved
-
-
-def outcome_allowed(tier: str, outcome: str) -> bool:
-    """Only the low tier is auto-approved, and it is never anything else."""
-    return outcome in OUTCOMES_BY_TIER.get(tier, frozenset())
 
 
 def unmet(
