@@ -74,6 +74,10 @@ class Cab(Protocol):
         """The e-mail the forge links to `login`'s account."""
         ...
 
+    def user_id(self, login: str) -> int:
+        """The account id of `login`."""
+        ...
+
     def push_as(
         self,
         number: int,
@@ -175,6 +179,9 @@ class SandboxCab(CabRepo):
 
     def email(self, login: str) -> str:
         return f"{login}@users.noreply.sandbox"
+
+    def user_id(self, login: str) -> int:
+        return self.forge.user(login).id
 
     def push_as(
         self,
@@ -318,6 +325,9 @@ class GitHubCab:
 
     def email(self, login: str) -> str:
         return self.fake._ident(self.people[login])[1]
+
+    def user_id(self, login: str) -> int:
+        return int(self.people[login]["id"])
 
     def push_as(
         self,

@@ -366,6 +366,9 @@ def test_a_final_record_the_pr_author_pushed_is_replaced_by_the_bots_own(cab: Ca
     forged = ours.replace(b"deploy outside business hours only", b"none")
     cab.push(number, {MEDIUM_RECORD: forged})
     assert cab.pr(number).head_sha != head
+    # her record is no snapshot the bot builds on: memberships start again, so Bob reviews again
+    assert cab.sync(number).status == "pending"
+    cab.review(number, "bob-cab")
     result = cab.sync(number)
     assert (result.status, result.outcome) == ("merged", "conditional")
     assert record_of(cab, MEDIUM_RECORD).conditions == ["deploy outside business hours only"]
