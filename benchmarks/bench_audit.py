@@ -5,9 +5,10 @@ evidence and decision blob read once with `git cat-file --batch` and parsed to l
 which is all of PyYAML the bot uses; `yaml.load`'s Python constructor would be no floor), the
 full audit time, the incremental re-audit after 10 new decisions, their ratios, and the peak RSS
 of the audit process and of its largest git process at N and N/4 (memory should be flat in N).
-Targets: full <= 2x floor, incremental <= 5% of full. The repository is built with
-`git fast-import`, one lifecycle-shaped PR per decision (evidence commit, pending-record commit,
-final-record commit, bot `--no-ff` merge with trailers).
+Targets: full <= 2x floor, incremental <= 5% of full, signatures included. The repository has one
+lifecycle-shaped PR per decision (evidence commit, pending-record commit, final-record commit, bot
+`--no-ff` merge with trailers), every bot commit signed with an SSH key that the first commit's
+`policy/signers.yaml` trusts (`benchmarks/signed_history.py`: fast-import cannot sign).
 
     python benchmarks/bench_audit.py [--decisions 10000] [--keep DIR]
 """
@@ -31,10 +32,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.signed_history import ObjectWriter, SshSigner, check_one, pack  # noqa: E402
 from bot.adapters.environment import bot_identity  # noqa: E402
 from bot.domain import documents  # noqa: E402
 from bot.domain.canonical import content_sha256  # noqa: E402
 from bot.domain.models import EvidencePack, RiskModel  # noqa: E402
+from bot.domain.models.signers import CommitSigner, signers_yaml  # noqa: E402
 from bot.domain.rules.trailers import DecisionTrailers, merge_message  # noqa: E402
 from bot.domain.scoring import score  # noqa: E402
 from bot.services.audit.service import AuditOptions, run  # noqa: E402
@@ -214,9 +217,59 @@ class Synth:
         self.previous = record_sha
 
 
+class SignedSynth(Synth):
+    """The same history, written object by object so that every bot commit can be signed."""
+
+    def __init__(self, repo: Path) -> None:
+        super().__init__(repo)
+        self.signer = SshSigner()
+        self.writer = ObjectWriter(repo, self.signer, f"{BOT.name} <{BOT.email}>".encode())
+        self.signed_one: str | None = None
+
+    def start(self, fresh: bool) -> None:
+        if fresh:
+            key = CommitSigner(
+                name="bench", format="ssh", public_key=self.signer.public_line, principals=[BOT.email]
+            )
+            self.main = self._commit(
+                "refs/heads/main",
+                ("cab-admin", "admin@example.com"),
+                "Initial CAB repository",
+                None,
+                None,
+                {
+                    ".github/CODEOWNERS": CODEOWNERS.encode(),
+                    "risk-model/v1.0.yaml": self.model_raw,
+                    "policy/signers.yaml": signers_yaml([key]).encode(),
+                },
+            )
+
+    def finish(self) -> None:
+        pack(self.repo, self.main)
+        if self.signed_one is None:
+            self.signed_one = self.main
+            check_one(self.repo, self.main, BOT.email, self.signer.public_line)
+
+    def _commit(
+        self,
+        ref: str,
+        who: tuple[str, str],
+        message: str,
+        parent: str | None,
+        merge: str | None,
+        files: dict[str, bytes],
+    ) -> str:
+        stamp = int(self._tick(1).timestamp())
+        parents = [p for p in (parent, merge) if p]
+        return self.writer.commit(parents, f"{who[0]} <{who[1]}>", stamp, message.encode(), files)
+
+    def _sha(self, mark: str) -> str:
+        return mark
+
+
 def build(repo: Path, decisions: int) -> Synth:
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    synth = Synth(repo)
+    synth = SignedSynth(repo)
     synth.start(fresh=True)
     for _ in range(decisions):
         synth.decision()

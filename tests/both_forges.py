@@ -21,12 +21,14 @@ import responses
 
 from bot.adapters.forge.github import GitHubForge
 from bot.domain.identity import BotIdentity
+from bot.domain.layout import SIGNERS_PATH
 from bot.domain.pull_request import PullRequest
 from bot.services import expiry_sweep as expiry
 from bot.services.expiry_sweep import ExpiryReport
 from bot.services.sync import SyncResult, sync
 from tests import github_fake as gf
 from tests.sandbox import BOT, DATA, EXAMPLES, EXCEPTION, CabRepo, Clock, commit_at, make_cab_repo
+from tests.signing_keys import signers_file, web_flow_signer
 
 FORGES = ("sandbox", "github")
 MAIN = "main"
@@ -270,6 +272,7 @@ class GitHubCab:
         files = {
             ".github/CODEOWNERS": (DATA / "repo-template/.github/CODEOWNERS").read_bytes(),
             "risk-model/v1.0.yaml": (DATA / "risk-model/v1.0.yaml").read_bytes(),
+            SIGNERS_PATH: signers_file(web_flow_signer()),
             "policy/history.yaml": (DATA / "repo-template/policy/history.yaml").read_bytes(),
         }
         fake.refs[MAIN] = fake.commit_tree(files, [], "Initial CAB repository", self.people["sec-sam"])

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,10 +113,23 @@ class GitStore:
         self._trees[oid] = entries
         return oid
 
-    def commit(self, tree: str, parents: list[str], author: Person, committer: Person, message: str) -> str:
+    def commit(
+        self,
+        tree: str,
+        parents: list[str],
+        author: Person,
+        committer: Person,
+        message: str,
+        sign: Callable[[bytes], bytes] | None = None,
+    ) -> str:
+        """`sign`: makes an armored signature of the payload, stored in a `gpgsig` header as git does."""
         lines = [f"tree {tree}".encode(), *(f"parent {p}".encode() for p in parents)]
         lines += [b"author " + author.line(), b"committer " + committer.line()]
-        oid = self._put("commit", b"\n".join(lines) + b"\n\n" + message.encode())
+        body = b"\n\n" + message.encode()
+        if sign is not None:
+            armored = sign(b"\n".join(lines) + body).rstrip(b"\n")
+            lines.append(b"gpgsig " + armored.replace(b"\n", b"\n "))
+        oid = self._put("commit", b"\n".join(lines) + body)
         self._commits[oid] = CommitObject(tree, list(parents), author, committer, message)
         return oid
 

@@ -4,7 +4,7 @@ Enough of GitHub to run pull requests through their whole lifecycle: branches an
 objects and refs in a temporary bare repository, see `tests.git_store`), pull requests with their own
 labels, comments and reviews, issues, teams, and the accounts GitHub links to commit emails. Commits
 the bot makes through the API look as GitHub makes them: authored by the token's account, committed
-by `GitHub <noreply@github.com>`; a merge has parents [base head, PR head]. So a history the bot made
+by `GitHub <noreply@github.com>` and signed with a stand-in for GitHub's web-flow key; a merge has parents [base head, PR head]. So a history the bot made
 here can be cloned and audited like one made on github.com.
 """
 
@@ -24,6 +24,7 @@ from bot.domain.identity import BotIdentity
 from tests.git_store import GitStore, Person
 from tests.github_payloads import (
     blob,
+    branch_rules,
     comment,
     commit,
     diff_entry,
@@ -39,6 +40,7 @@ from tests.github_payloads import (
     user,
 )
 from tests.github_schema import API, REPO, check, describe, openapi
+from tests.signing_keys import web_flow_sign
 
 
 class Crash(Exception):
@@ -94,6 +96,7 @@ class FakeGitHub:
         self.emails: dict[str, dict[str, Any]] = {}  # commit email -> account, as GitHub links them
         self.missing_orgs: set[str] = set()  # organizations that do not exist (teams are keyed by slug)
         self.unreadable_teams: set[str] = set()  # teams the token may not read (a GITHUB_TOKEN)
+        self.last_push_approval: bool | None = True  # the branch ruleset's require_last_push_approval
         self.log: list[str] = []
         self.comment_edits: dict[int, list[dict[str, Any]]] = {}  # comment id -> who edited it, in order
         self._crash_at: int | str | None = None
@@ -149,12 +152,16 @@ class FakeGitHub:
                     if item["state"] == "APPROVED":
                         item["state"] = "DISMISSED"
 
-    def api_commit(self, files: Mapping[str, bytes], parents: list[str], message: str) -> str:
+    def api_commit(
+        self, files: Mapping[str, bytes], parents: list[str], message: str, *, signed: bool = True
+    ) -> str:
         """A commit GitHub makes for the token (createCommitOnBranch, a merge): authored by the token's
-        account, committed by GitHub."""
+        account, committed by GitHub and signed with its web-flow key (here a test key). The Git
+        database API's commits (`POST .../git/commits`) are not signed: `signed=False`."""
         author = self._person(self.token.name, self.token.email)
         committer = self._person(*GITHUB_IDENT, author.when)
-        return self.git.commit(self.git.tree(files), parents, author, committer, message)
+        sign = web_flow_sign if signed else None
+        return self.git.commit(self.git.tree(files), parents, author, committer, message, sign)
 
     def _changed(self, parent: str, files: Mapping[str, bytes | None]) -> dict[str, bytes]:
         content = dict(self._files(parent))
@@ -434,6 +441,8 @@ class FakeGitHub:
             )
         if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
             return self._merge(method, path, int(g[1]), body)
+        if method == "GET" and rel == "/pulls" and "head" not in query:
+            return self._pull_list(method, path, query)
         if method == "GET" and rel == "/pulls":
             owner, head = query["head"][0].split(":", 1)
             found = [
@@ -460,6 +469,27 @@ class FakeGitHub:
             self.open_pr(number, body["head"], body["base"], user("ci", 300))
             return self._reply(method, path, 201, self._pr_body(number))
         return None
+
+    def _pull_list(self, method: str, path: str, query: dict[str, list[str]]) -> Any:
+        """`GET /pulls?state=open|closed|all`, by number descending, paginated as GitHub does."""
+        state = query.get("state", ["open"])[0]
+        per_page, page = int(query.get("per_page", ["30"])[0]), int(query.get("page", ["1"])[0])
+        numbers = sorted(
+            (
+                n
+                for n, pr in self.prs.items()
+                if state == "all" or state == ("closed" if pr["merged"] else "open")
+            ),
+            reverse=True,
+        )
+        last = max(1, -(-len(numbers) // per_page))
+        chunk = numbers[(page - 1) * per_page : page * per_page]
+        items = [{k: v for k, v in self._pr_body(n).items() if k in _SIMPLE_KEYS} for n in chunk]
+        links = []
+        if page < last:
+            url = f"{API}{path}?state={state}&per_page={per_page}"
+            links = [f'<{url}&page={page + 1}>; rel="next"', f'<{url}&page={last}>; rel="last"']
+        return self._reply(method, path, 200, items, {"Link": ", ".join(links)} if links else None)
 
     def _merge(self, method: str, path: str, number: int, body: Any) -> Any:
         """A merge commit of base and head: head's changes since the merge base on top of base."""
@@ -586,7 +616,9 @@ class FakeGitHub:
                     files.pop(entry["path"], None)
             return self._reply(method, path, 201, self._tree_listing(self.git.tree(files), True))
         if method == "POST" and rel == "/git/commits":
-            new = self.api_commit(self.git.files(body["tree"]), body["parents"], body["message"])
+            new = self.api_commit(
+                self.git.files(body["tree"]), body["parents"], body["message"], signed=False
+            )
             answer = git_commit(new, body["tree"], body["parents"], body["message"], self.repo)
             made = self.git.commit_object(new)
             answer.update(author=_git_person(made.author), committer=_git_person(made.committer))
@@ -631,6 +663,8 @@ class FakeGitHub:
             item["context"] = body.get("context", "default")
             self.status_items.setdefault(g[1], []).insert(0, item)  # GitHub lists the newest first
             return self._reply(method, path, 201, item)
+        if method == "GET" and m(r"/rules/branches/[^/]+", rel):
+            return self._reply(method, path, 200, branch_rules(self.last_push_approval, self.repo))
         if method == "GET" and (g := m(r"/commits/([0-9a-f]{40})/statuses", rel)):
             return self._reply(method, path, 200, self.status_items.get(g[1], []))
         if method == "GET" and (g := m(r"/compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})", rel)):

@@ -64,7 +64,16 @@ def pull_request(
     pr["head"]["repo"]["full_name"] = head_repo
     pr["base"].update(sha=base or sha("base"), ref="main")
     pr["merge_commit_sha"] = merge_commit_sha
+    # GitHub's example is merged and closed whatever its state says; a PR here is what it says.
+    pr["merged_at"] = "2026-11-20T10:00:00Z" if merged else None
+    pr["closed_at"] = "2026-11-20T10:00:00Z" if merged or state == "closed" else None
     return pr
+
+
+def pull_request_item(number: int, **fields: Any) -> dict[str, Any]:
+    """One item of `GET /pulls` (a pull-request-simple): `pull_request(number, **fields)`, listed."""
+    keys = openapi()["components"]["examples"]["pull-request-simple-items"]["value"][0]
+    return {k: v for k, v in pull_request(number, **fields).items() if k in keys}
 
 
 def review(

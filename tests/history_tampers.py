@@ -62,10 +62,22 @@ class Clone:
         env["GIT_COMMITTER_DATE"] = fields[5]
         return env
 
-    def _recommit(self, sha: str, tree: str, parents: list[str]) -> str:
+    def _recommit(self, sha: str, tree: str, parents: list[str], key: Path | None = None) -> str:
+        """`sha` made again on `tree` and `parents` with plain git: same identities and message, and
+        unsigned (mallory has no key of the bot's) unless signed with `key`."""
         message = self.git("show", "-s", "--format=%B", sha)
         args = ["commit-tree", tree, *[a for p in parents for a in ("-p", p)], "-F", "-"]
+        if key is not None:
+            args = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "commit-tree", "-S", *args[1:]]
         return self.git(*args, env=self._identity(sha), stdin=message + "\n")
+
+    def remake_tip(self, key: Path | None) -> None:
+        """Main's newest decision merge made again with plain git, as its author and committer, with its
+        tree, parents and message, hence its hashes and chain: what the bot's key alone can tell apart."""
+        tip = self.git("rev-parse", "main")
+        tree = self.git("rev-parse", "main^{tree}")
+        self.git("update-ref", "refs/heads/main", self._recommit(tip, tree, self._parents(tip), key), tip)
+        self.git("reset", "-q", "--hard", "main")
 
     def rewrite(self, target: str, tree: Callable[[str], str] | None) -> None:
         """Main rewritten from the first-parent commit `target` on: `tree(target)` replaces its tree
@@ -184,6 +196,18 @@ def merge_a_risk_model_by_hand(clone: Clone, facts: Facts, pick: int) -> str:
     return "history.unaccounted"
 
 
+def forge_a_decision_merge(clone: Clone, facts: Facts, pick: int) -> str:
+    clone.remake_tip(None)
+    return "signature.missing"
+
+
+def sign_a_decision_merge_with_another_key(clone: Clone, facts: Facts, pick: int) -> str:
+    from tests.signing_keys import stranger_ssh_key
+
+    clone.remake_tip(stranger_ssh_key())
+    return "signature.untrusted"
+
+
 Tamper = Callable[[Clone, Facts, int], str]
 
 
@@ -197,6 +221,8 @@ TAMPERS: tuple[Tamper, ...] = (
     change_an_approvals_reviewer,
     push_codeowners_directly,
     merge_a_risk_model_by_hand,
+    forge_a_decision_merge,
+    sign_a_decision_merge_with_another_key,
 )
 
 
@@ -207,6 +233,8 @@ def applicable(facts: Facts, decisions: int) -> list[Tamper]:
         found += [edit_decided_evidence, rewrite_record_score, push_a_record_directly, push_evidence_directly]
     if facts.exceptions:
         found.append(edit_decided_exception)
+    if decisions >= 1:
+        found += [forge_a_decision_merge, sign_a_decision_merge_with_another_key]
     if decisions >= 2:
         found.append(drop_a_decision)
     if facts.approved_records:

@@ -6,6 +6,9 @@ commit with the pending record (the reviewed commit), a bot commit replacing it 
 record, and a `--no-ff` merge by the bot whose message carries `bot.domain.rules.trailers.merge_message`.
 Scores and hashes come from `bot.domain.scoring.score` and `bot.domain.canonical.content_sha256`, so a clean
 history is correct by construction; every `Tweak` hook lets a test tamper with one step.
+The base commit's `policy/signers.yaml` trusts the session's test SSH key for the bot's e-mail, and
+every commit the bot makes is signed with it (`git -c gpg.format=ssh commit -S`), as the sandbox
+forge signs; `Tweak.merge_key` and `Tweak.record_key` sign with another key, or not at all.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -29,6 +32,7 @@ from bot.domain.identity import BotIdentity
 from bot.domain.models import EvidencePack, RiskModel
 from bot.domain.rules.trailers import DecisionTrailers, ExceptionTrailers, merge_message
 from bot.domain.scoring import score
+from tests.signing_keys import bot_ssh_key, signers_file, ssh_signer
 
 PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLES = PROJECT / "bot" / "data" / "examples" / "evidence" / "2026-11"
@@ -38,6 +42,9 @@ EXAMPLE_BY_TIER = {
     "high": "edge-proxy-hotfix.yaml",
 }
 MONTH = "2026-11"
+# How a commit is signed: "bot" signs with the bot's key when the bot commits (a person's commit
+# stays unsigned), None never signs, a path signs with that private key.
+Signing = Path | Literal["bot"] | None
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ CODEOWNERS = """\
 /decisions/high/ @example/security
 /exceptions/ @example/security
 /risk-model/ @example/cab @example/security
+/policy/ @example/cab @example/security
 /.github/CODEOWNERS @example/cab @example/security
 """
 
@@ -129,6 +137,8 @@ class Tweak:
     in_merge: Callable[[RepoBuilder], None] | None = None  # staged into the merge commit
     merge_by: Person | None = None
     record_commit_by: Person | None = None
+    merge_key: Signing = "bot"
+    record_key: Signing = "bot"
 
 
 @dataclass
@@ -172,8 +182,13 @@ class RepoBuilder:
         return self.clock
 
     def git(
-        self, *args: str, who: Person | BotIdentity | None = None, when: dt.datetime | None = None
+        self,
+        *args: str,
+        who: Person | BotIdentity | None = None,
+        when: dt.datetime | None = None,
+        key: Path | None = None,
     ) -> str:
+        """`key`: `args` is a `commit` (or `merge`) signed with this SSH private key."""
         name, email = ("tester", "tester@example.com")
         if isinstance(who, Person):
             name, email = who.login, who.email
@@ -191,6 +206,8 @@ class RepoBuilder:
             "GIT_CONFIG_GLOBAL": os.devnull,
             "GIT_CONFIG_NOSYSTEM": "1",
         }
+        if key is not None:
+            args = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", args[0], "-S", *args[1:])
         done = subprocess.run(
             ["git", "-C", str(self.root), *args], capture_output=True, text=True, env=env, check=False
         )
@@ -206,20 +223,28 @@ class RepoBuilder:
     def read(self, path: str) -> bytes:
         return (self.root / path).read_bytes()
 
-    def commit(self, message: str, who: Person | BotIdentity | None = None) -> str:
+    def commit(self, message: str, who: Person | BotIdentity | None = None, key: Signing = "bot") -> str:
         self.git("add", "-A")
-        self.git("commit", "-q", "--allow-empty", "-m", message, who=who, when=self.tick(1))
+        signing = self.signing_key(who, key)
+        self.git("commit", "-q", "--allow-empty", "-m", message, who=who, when=self.tick(1), key=signing)
         return self.head()
+
+    def signing_key(self, who: Person | BotIdentity | None, key: Signing) -> Path | None:
+        if key == "bot":
+            return bot_ssh_key() if isinstance(who, BotIdentity) else None
+        return key
 
     def head(self, rev: str = "HEAD") -> str:
         return self.git("rev-parse", rev)
 
     # -- history shapes ------------------------------------------------------------------------
 
-    def base(self, exceptions: dict[str, list[str]] | None = None) -> str:
-        """The root commit: CODEOWNERS, the risk model and (optionally) exceptions for change ids."""
+    def base(self, exceptions: dict[str, list[str]] | None = None, signers: bytes | None = None) -> str:
+        """The root commit: CODEOWNERS, the risk model, the trusted signers (default: the bot's test
+        key for its e-mail) and (optionally) exceptions for change ids."""
         self.write(".github/CODEOWNERS", CODEOWNERS)
         self.write("risk-model/v1.0.yaml", (PROJECT / "risk-model" / "v1.0.yaml").read_bytes())
+        self.write("policy/signers.yaml", signers or signers_file(ssh_signer(self.bot.email)))
         for exception_id, change_ids in (exceptions or {}).items():
             self.write(f"exceptions/{MONTH}/{exception_id}.yaml", self.exception(exception_id, change_ids))
         return self.commit("Initial CAB repository", who=CAB)
@@ -286,7 +311,9 @@ class RepoBuilder:
         self.write(record_path, raw)
         if t.before_final:
             t.before_final(self)
-        head = self.commit(f"cab: {record['outcome']} {change_id}", who=t.record_commit_by or self.bot)
+        head = self.commit(
+            f"cab: {record['outcome']} {change_id}", who=t.record_commit_by or self.bot, key=t.record_key
+        )
         try:
             record_sha = documents.parse(raw, record_path).sha256
         except InputError:
@@ -317,7 +344,8 @@ class RepoBuilder:
         if t.in_merge:
             t.in_merge(self)
             self.git("add", "-A")
-        self.git("commit", "-q", "-m", message, who=merger, when=self.tick(1))
+        merge_key = self.signing_key(merger, t.merge_key)
+        self.git("commit", "-q", "-m", message, who=merger, when=self.tick(1), key=merge_key)
         self.previous = record_sha
         return Decided(change_id, self.head(), head, reviewed, record_path, evidence_path, record_sha)
 
@@ -426,7 +454,7 @@ class RepoBuilder:
         if t.in_merge:
             t.in_merge(self)
             self.git("add", "-A")
-        self.git("commit", "-q", "-m", message, who=self.bot, when=self.tick(1))
+        self.git("commit", "-q", "-m", message, who=self.bot, when=self.tick(1), key=bot_ssh_key())
         self.previous = record_sha
         return Decided(exception_id, self.head(), head, reviewed, record_path, path, record_sha)
 

@@ -95,6 +95,7 @@ def make_cab_repo(path: Path) -> CabRepo:
         ".github/CODEOWNERS": (DATA / "repo-template/.github/CODEOWNERS").read_bytes(),
         "risk-model/v1.0.yaml": (DATA / "risk-model/v1.0.yaml").read_bytes(),
         "policy/history.yaml": (DATA / "repo-template/policy/history.yaml").read_bytes(),
+        **forge.bootstrap_files(),
     }
     forge.push("main", files, author="sec-sam", message="Initial CAB repository")
     return CabRepo(forge, clock)

@@ -19,6 +19,7 @@ import pytest
 from bot.services import action
 from tests.both_forges import GitHubCab, assert_audits_clean, make_cab
 from tests.sandbox import DATA, LOW, MEDIUM, make_cab_repo
+from tests.signing_keys import signers_file, web_flow_signer
 
 IDENTITY = {
     "CAB_BOT_LOGIN": "github-actions[bot]",
@@ -163,6 +164,7 @@ def with_org_teams(cab: GitHubCab) -> None:
         {
             ".github/CODEOWNERS": codeowners,
             "risk-model/v1.0.yaml": (DATA / "risk-model/v1.0.yaml").read_bytes(),
+            "policy/signers.yaml": signers_file(web_flow_signer()),
         },
         [],
         "Initial CAB repository",

@@ -100,6 +100,32 @@ def test_a_cache_planted_in_the_clone_removes_no_finding(tampered: RepoBuilder) 
     assert rules_of(report.findings) == PUSHED
 
 
+def test_a_state_planted_in_the_cache_directory_before_any_audit_is_ignored(honest: RepoBuilder) -> None:
+    honest.write(f"evidence/{MONTH}/payments-api-1.yaml", "tampered\n")
+    tip = honest.commit("tamper", who=OUTSIDER)
+    git_dir = honest.root / ".git"
+    body = json.dumps(
+        {
+            "schema": cache.SCHEMA,
+            "fingerprint": cache.fingerprint(bot_identity({})),
+            "head": tip,
+            "commits": 6,
+            "newest_record": None,
+            "findings": [],
+            "stats": Stats().as_dict(),
+        },
+        sort_keys=True,
+    )
+    planted = cache.location(git_dir)
+    planted.parent.mkdir(parents=True)
+    planted.write_text(json.dumps({"body": body, "hmac": "0" * 64}))  # sealed with a key nobody holds
+    for _ in range(2):  # before the key exists, and after the first audit made it
+        report = audit_repo(honest.root, cache=True)
+        assert report.checked == report.commits
+        assert rules_of(report.findings) == PUSHED
+        planted.write_text(json.dumps({"body": body, "hmac": "0" * 64}))
+
+
 def test_a_cache_edited_without_its_key_is_ignored(tampered: RepoBuilder) -> None:
     target = cache.location(tampered.root / ".git")
     sealed = json.loads(target.read_text())

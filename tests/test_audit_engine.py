@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.domain.rules import records
+from bot.adapters.forge.sandbox import SIGNING_KEY
 from bot.services import demo
 from tests.audit_helpers import audit_repo, rules_of
 from tests.sandbox import BOT, EXCEPTION, HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
@@ -34,6 +34,13 @@ def _git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
         env={**clean, "GIT_CONFIG_GLOBAL": os.devnull, **(env or {})},
     )
     return done.stdout.strip()
+
+
+def _signed(root: Path) -> tuple[str, ...]:
+    """`git` options that sign a `commit-tree` with the sandbox's own key: these tampers are by
+    someone who holds the bot's key, so that only the rule under test has something to find."""
+    key = root / ".git" / SIGNING_KEY
+    return ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "commit-tree", "-S")
 
 
 def _who(name: str, email: str, role: str) -> dict[str, str]:
@@ -70,7 +77,7 @@ def _recommit_main(
     message = _git(root, "log", "-1", "--format=%B", tip)
     env = {**_who(*author, "AUTHOR"), **_who(*committer, "COMMITTER")}
     args = [arg for parent in parents for arg in ("-p", parent)]
-    new = _git(root, "commit-tree", tree, *args, "-m", message, env=env)
+    new = _git(root, *_signed(root), tree, *args, "-m", message, env=env)
     _git(root, "update-ref", "refs/heads/main", new, tip)
 
 
@@ -81,7 +88,7 @@ def _recommit_record_commit(root: Path, *, author: tuple[str, str], committer: t
     env = {**_who(*author, "AUTHOR"), **_who(*committer, "COMMITTER")}
     new_head = _git(
         root,
-        "commit-tree",
+        *_signed(root),
         _git(root, "rev-parse", "main^2^{tree}"),
         "-p",
         _git(root, "rev-parse", "main^2^1"),
@@ -92,7 +99,7 @@ def _recommit_record_commit(root: Path, *, author: tuple[str, str], committer: t
     bot = {**_who(BOT.name, BOT.email, "AUTHOR"), **_who(BOT.name, BOT.email, "COMMITTER")}
     new = _git(
         root,
-        "commit-tree",
+        *_signed(root),
         _git(root, "rev-parse", "main^{tree}"),
         "-p",
         _git(root, "rev-parse", "main^1"),
@@ -180,47 +187,32 @@ def test_an_exception_decision_merge_that_sneaks_in_a_file_is_detected(cab: CabR
     assert {"exception-decision.unexpected-change", "merge.tree-mismatch"} <= rules
 
 
-# -- policy changes are forced to high ----------------------------------------------------------
+# -- policy changes are decided by CAB and security (PolicyDecision) -------------------------------
 
 
 def _policy_change(cab: CabRepo) -> int:
-    """The low-risk example, plus a CODEOWNERS edit: the engine forces it to high."""
+    """A CODEOWNERS edit alone: a policy change, decided by CAB and security together."""
     codeowners = cab.forge.read_file(cab.forge.branch_head("main"), ".github/CODEOWNERS")
     assert codeowners is not None
-    return cab.submit(LOW, extra={".github/CODEOWNERS": codeowners + b"/docs/ @example/cab\n"})
+    return cab.submit(".github/CODEOWNERS", content=codeowners + b"/docs/ @example/cab\n")
 
 
-def _exception_for(cab: CabRepo, change_id: str) -> bytes:
-    """The example exception, renamed and scoped to one change id."""
-    text = cab.example(EXCEPTION).decode()
-    text = text.replace("id: edge-proxy-nghttp2", "id: policy-change-ok")
-    start, end = text.index("scope:"), text.index("justification:")
-    return (text[:start] + f"scope:\n  change_ids: [{change_id}]\n" + text[end:]).encode()
-
-
-def test_an_engine_policy_change_forced_to_high_audits_clean(cab: CabRepo) -> None:
-    exception = cab.submit(
-        "exceptions/2026-11/policy-change-ok.yaml",
-        content=_exception_for(cab, "payments-api-7.4.2"),
-        author="carol-cab",
-    )
-    cab.sync(exception)
-    cab.forge.review(exception, "sec-sam", "APPROVED")
-    assert cab.sync(exception).outcome == "approved"
+def test_an_engine_policy_change_approved_by_both_teams_audits_clean(cab: CabRepo) -> None:
     number = _policy_change(cab)
-    cab.sync(number)
+    cab.sync(number)  # the owners' membership is snapshotted before they review
+    cab.forge.review(number, "bob-cab", "APPROVED")
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
-    assert (result.outcome, result.tier) == ("approved", "high")
-    raw = cab.forge.read_file(cab.forge.branch_head("main"), result.record_path or "")
-    assert raw is not None and records.parse(raw, "r").model.risk.tier_override == "policy_change"
+    assert (result.outcome, result.record_path) == ("approved", "decisions/policy/2026-11/pr-1.yaml")
     assert audit_repo(cab.forge.path).findings == []
 
 
-def test_an_engine_policy_change_rejected_at_high_audits_clean(cab: CabRepo) -> None:
+def test_an_engine_policy_change_rejected_audits_clean(cab: CabRepo) -> None:
+    before = cab.forge.read_file(cab.forge.branch_head("main"), ".github/CODEOWNERS")
     number = _policy_change(cab)
     cab.forge.comment(number, "sec-sam", "/cab reject policy changes need their own review")
-    assert (cab.sync(number).outcome, cab.forge.labels(number)) == ("rejected", ("risk:high",))
+    assert cab.sync(number).outcome == "rejected"
+    assert cab.forge.read_file(cab.forge.branch_head("main"), ".github/CODEOWNERS") == before
     assert audit_repo(cab.forge.path).findings == []
 
 
@@ -254,10 +246,14 @@ def test_a_moved_base_merge_that_sneaks_in_content_is_detected(cab: CabRepo) -> 
 # -- merges made through GitHub's REST API ------------------------------------------------------
 
 
-def test_a_merge_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:
+def test_a_merge_committed_by_github_for_the_bot_passes_the_identity_rule_but_needs_githubs_key(
+    cab: CabRepo,
+) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com"))
-    assert audit_repo(cab.forge.path).findings == []
+    findings = audit_repo(cab.forge.path).findings
+    assert rules_of(findings) == {"signature.untrusted"}
+    assert "not a key of noreply@github.com" in findings[0].message
 
 
 def test_a_merge_committed_by_github_for_someone_else_is_detected(cab: CabRepo) -> None:
@@ -265,21 +261,33 @@ def test_a_merge_committed_by_github_for_someone_else_is_detected(cab: CabRepo) 
     _recommit_main(
         cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.merge-not-bot",
+        "history.unaccounted",
+        "signature.untrusted",
+    }
 
 
 def test_a_committer_only_named_like_github_is_detected(cab: CabRepo) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_main(cab.forge.path, committer=("GitHub", "noreply@github.com.evil.example"))
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.merge-not-bot", "history.unaccounted"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.merge-not-bot",
+        "history.unaccounted",
+        "signature.untrusted",
+    }
 
 
-def test_a_record_commit_committed_by_github_for_the_bot_audits_clean(cab: CabRepo) -> None:
+def test_a_record_commit_committed_by_github_for_the_bot_passes_the_identity_rule_but_needs_githubs_key(
+    cab: CabRepo,
+) -> None:
     cab.sync(cab.submit(LOW))
     _recommit_record_commit(
         cab.forge.path, author=(BOT.name, BOT.email), committer=("GitHub", "noreply@github.com")
     )
-    assert audit_repo(cab.forge.path).findings == []
+    findings = audit_repo(cab.forge.path).findings
+    assert rules_of(findings) == {"signature.untrusted"}
+    assert findings[0].message.startswith("final-record commit")
 
 
 def test_a_record_commit_committed_by_github_for_someone_else_is_detected(cab: CabRepo) -> None:
@@ -287,7 +295,10 @@ def test_a_record_commit_committed_by_github_for_someone_else_is_detected(cab: C
     _recommit_record_commit(
         cab.forge.path, author=("mallory", "mallory@example.com"), committer=("GitHub", "noreply@github.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.record-commit-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.record-commit-not-bot",
+        "signature.untrusted",
+    }
 
 
 def test_a_record_commit_by_the_bot_committed_by_someone_else_is_detected(cab: CabRepo) -> None:
@@ -295,7 +306,10 @@ def test_a_record_commit_by_the_bot_committed_by_someone_else_is_detected(cab: C
     _recommit_record_commit(
         cab.forge.path, author=(BOT.name, BOT.email), committer=("mallory", "mallory@example.com")
     )
-    assert rules_of(audit_repo(cab.forge.path).findings) == {"identity.record-commit-not-bot"}
+    assert rules_of(audit_repo(cab.forge.path).findings) == {
+        "identity.record-commit-not-bot",
+        "signature.untrusted",
+    }
 
 
 # -- exception coverage: the audit applies the engine's rule (issue 11, case 1) -----------------

@@ -25,6 +25,7 @@ from bot.services.audit.online import GitHubFacts, Note
 from bot.services.audit.service import AuditOptions, AuditReport, run
 from tests import github_payloads as gp
 from tests import github_schema as gs
+from tests.history_tampers import Clone
 from tests.sandbox import HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
 
 CAB_TEAM = "example/cab"
@@ -79,13 +80,24 @@ class GitHubSide:
             assert team is not None
             self.teams[slug] = (team.id, [self.user(m.login) for m in team.members])
 
+        # every merged PR, as GET /pulls?state=closed lists them (None: the audit stops before)
+        self.closed: list[dict[str, Any]] | None = closed_pulls(cab)
+        self.closed_pages = 1
+
     def user(self, login: str) -> dict[str, Any]:
         account = self.cab.forge.user(login)
         return gp.user(account.login, account.id, "Bot" if account.is_bot else "User")
 
     def serve(self, gh: gs.GitHubMock) -> None:
-        gh.add("GET", "{repo}/pulls", [])  # the access check
+        gh.add("GET", "{repo}/pulls", [], query={"state": "all"})  # the access check
         gh.add("GET", "{repo}/rules/branches/main", gp.branch_rules(self.last_push_approval))
+        closed = self.closed or []
+        size = -(-len(closed) // self.closed_pages) if closed else 1
+        for page in range(self.closed_pages if self.closed is not None else 0):
+            items = closed[page * size : (page + 1) * size]
+            links = gp.page_links(f"/repos/{gs.REPO}/pulls", page + 1, self.closed_pages)
+            query = {"state": "closed"} if page == 0 else {"page": str(page + 1)}
+            gh.add("GET", "{repo}/pulls", items, headers=links, query=query)
         for number, items in self.reviews.items():
             if items is None:
                 gh.add("GET", f"{{repo}}/pulls/{number}/reviews", gp.error("Not Found"), status=404)
@@ -103,11 +115,31 @@ class GitHubSide:
                 gh.add("GET", f"/orgs/{org}/teams/{name}/members", members)
 
 
-def audit_online(cab: CabRepo) -> AuditReport:
+def closed_pulls(cab: CabRepo) -> list[dict[str, Any]]:
+    """The sandbox forge's merged PRs as GitHub lists them, each with the merge that landed it."""
+    log = cab.forge.git.run("log", "--first-parent", "--merges", "--format=%H %P", "main").text
+    merge_of = {line.split()[2]: line.split()[0] for line in log.splitlines()}  # PR head -> merge
+    items = []
+    for record in cab.forge._load()["prs"]:  # the sandbox's own state: what "GitHub" holds
+        if record["state"] == "merged":
+            items.append(
+                gp.pull_request_item(
+                    record["number"],
+                    state="closed",
+                    merged=True,
+                    head=record["merged_head"],
+                    merge_commit_sha=merge_of[record["merged_head"]],
+                )
+            )
+    return items
+
+
+def audit_online(cab: CabRepo, root: Path | None = None) -> AuditReport:
     """The audit with --online, as the CLI runs it, with retries that never really sleep."""
     facts = GitHubFacts(gs.REPO, auth=Auth.Token("test-token"), retry=ForgeRetry(sleep=lambda _: None))
     facts.check_access()
-    return run(AuditOptions(root=cab.forge.path, bot=bot_identity({}), use_cache=False, online=facts))
+    where = root or cab.forge.path
+    return run(AuditOptions(root=where, bot=bot_identity({}), use_cache=False, online=facts))
 
 
 def record_path(cab: CabRepo) -> str:
@@ -314,7 +346,7 @@ def test_each_team_is_read_once_per_audit_and_each_pr_reviews_once(cab: CabRepo,
     GitHubSide(cab, [first, second], [CAB_TEAM]).serve(gh)
     assert audit_online(cab).findings == []
     assert Counter(gh.calls()) == {
-        "GET /repos/octo-org/cab/pulls": 1,
+        "GET /repos/octo-org/cab/pulls": 2,  # the access check, then the closed pull requests
         "GET /repos/octo-org/cab/rules/branches/main": 1,
         f"GET /repos/octo-org/cab/pulls/{first}/reviews": 1,
         f"GET /repos/octo-org/cab/pulls/{second}/reviews": 1,
@@ -387,6 +419,7 @@ def test_a_token_that_cannot_read_teams_exits_3_saying_what_is_needed(
 ) -> None:
     number = approved(cab)
     github = GitHubSide(cab, [number], [])
+    github.closed = None  # the audit stops at the team
     github.serve(gh)
     gh.add("GET", "/orgs/example/teams/cab", gp.error("Resource not accessible by integration"), status=403)
     assert main(["audit", "--repo", str(cab.forge.path), "--no-cache", "--online"]) == 3
@@ -457,3 +490,96 @@ def test_a_github_repository_environment_that_is_not_owner_slash_name_is_a_usage
     monkeypatch.setenv("GITHUB_REPOSITORY", "https://github.com/octo-org/cab")
     assert main(["audit", "--repo", str(cab.forge.path), "--online"]) == 2
     assert "GITHUB_REPOSITORY='https://github.com/octo-org/cab' is not OWNER/NAME" in capsys.readouterr().err
+
+
+# -- GitHub's closed pull requests against the decisions in git ------------------------------------
+
+
+def rejected(cab: CabRepo) -> int:
+    number = cab.submit(HIGH)
+    cab.forge.comment(number, "sec-sam", "/cab reject no accepted-risk exception")
+    assert cab.sync(number).outcome == "rejected"
+    return number
+
+
+def test_a_rejection_erased_by_resetting_main_is_found(cab: CabRepo, gh: gs.GitHubMock) -> None:
+    number = approved(cab)
+    erased = rejected(cab)
+    github = GitHubSide(cab, [number], [CAB_TEAM])
+    github.serve(gh)
+    cab.forge.git.run("update-ref", "refs/heads/main", "main~1")  # the rejection is gone from main
+    findings = audit_online(cab).findings
+    assert [f.rule for f in findings] == ["online.decision-missing"]
+    assert findings[0].message.startswith(f"PR #{erased} (CAB change {erased}) was merged into main as ")
+    assert findings[0].message.endswith(
+        "no decision for it is on the first-parent line: erased by a rewrite, or merged around the bot"
+    )
+
+
+def test_an_old_rejection_rewritten_into_an_approval_is_found(
+    cab: CabRepo, gh: gs.GitHubMock, tmp_path: Path
+) -> None:
+    erased = rejected(cab)
+    number = approved(cab)
+    github = GitHubSide(cab, [number], [CAB_TEAM])
+    github.serve(gh)
+    clone = Clone(cab.forge.path, tmp_path / "clone")
+    record = next(p for p in cab.forge.diff_paths("main~2", "main~1") if p.startswith("decisions/"))
+    merge = clone.merge_adding(record)
+    forged = clone.read(record, merge).replace("outcome: rejected", "outcome: approved")
+    clone.rewrite(merge, lambda sha: clone.tree_with(sha, record, forged))
+    online = [f for f in audit_online(cab, clone.root).findings if f.rule.startswith("online.decision")]
+    assert sorted({(f.rule, f.message.split(" (")[0].split(",")[0]) for f in online}) == [
+        ("online.decision-missing", f"PR #{erased}"),
+        ("online.decision-missing", f"PR #{number}"),  # every later merge is a new commit too
+        ("online.decision-without-pull-request", f"the record names PR #{erased}"),
+        ("online.decision-without-pull-request", f"the record names PR #{number}"),
+    ]
+
+
+def test_a_decision_github_has_no_merged_pull_request_for_is_found(cab: CabRepo, gh: gs.GitHubMock) -> None:
+    number = approved(cab)
+    assert cab.sync(cab.submit(LOW)).outcome == "auto_approved"
+    github = GitHubSide(cab, [number], [CAB_TEAM])
+    assert github.closed is not None
+    low = github.closed.pop()  # GitHub lists one merged PR fewer than git has decisions
+    github.serve(gh)
+    findings = audit_online(cab).findings
+    assert [(f.rule, f.commit) for f in findings] == [
+        ("online.decision-without-pull-request", cab.forge.branch_head("main"))
+    ]
+    assert findings[0].message == (
+        f"the record names PR #{low['number']}, which GitHub does not list as merged into main"
+    )
+
+
+def test_a_pull_request_closed_without_merging_needs_no_decision(cab: CabRepo, gh: gs.GitHubMock) -> None:
+    number = approved(cab)
+    github = GitHubSide(cab, [number], [CAB_TEAM])
+    assert github.closed is not None
+    github.closed.append(gp.pull_request_item(number + 50, state="closed"))  # abandoned by its author
+    github.serve(gh)
+    assert audit_online(cab).findings == []
+
+
+def test_a_pull_request_merged_into_another_branch_needs_no_decision_on_main(
+    cab: CabRepo, gh: gs.GitHubMock
+) -> None:
+    number = approved(cab)
+    github = GitHubSide(cab, [number], [CAB_TEAM])
+    other = gp.pull_request_item(number + 50, state="closed", merged=True, merge_commit_sha=gp.sha("x"))
+    other["base"] = {**other["base"], "ref": "release-1.x"}
+    assert github.closed is not None
+    github.closed.append(other)
+    github.serve(gh)
+    assert audit_online(cab).findings == []
+
+
+def test_every_page_of_closed_pull_requests_is_read(cab: CabRepo, gh: gs.GitHubMock) -> None:
+    first = approved(cab)
+    erased = rejected(cab)
+    github = GitHubSide(cab, [first], [CAB_TEAM])
+    github.closed_pages = 2  # the erased rejection is on page 2
+    github.serve(gh)
+    cab.forge.git.run("update-ref", "refs/heads/main", "main~1")
+    assert [f.message.split(" (")[0] for f in audit_online(cab).findings] == [f"PR #{erased}"]

@@ -168,3 +168,11 @@ def test_without_a_git_identity_init_refuses_before_writing_anything(
     assert main(["init", str(root)]) == 2
     assert "git config --global user.name" in capsys.readouterr().err
     assert not root.exists()
+
+
+def test_next_steps_say_to_pin_githubs_signing_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(tmp_path / "cab")]) == 0
+    steps = capsys.readouterr().out.split("Next:")[1]
+    assert "pin GitHub's web-flow signing key in policy/signers.yaml" in steps

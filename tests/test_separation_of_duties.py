@@ -22,6 +22,7 @@ from tests.sandbox import MEDIUM
 MEDIUM_RECORD = "decisions/medium/2026-11/identity-gateway-3.0.0.yaml"
 
 NOTE = b"notes: rehearsed rollback\n"
+NOTES = "evidence/2026-11/identity-gateway-3.0.0/notes.txt"  # an attachment: within a change's allow-list
 
 
 @pytest.fixture(params=FORGES)
@@ -51,7 +52,7 @@ def _pending(cab: Cab, number: int) -> Any:
 def test_a_co_author_of_a_commit_may_not_approve_it(cab: Cab) -> None:
     number = _submitted(cab)
     trailer = f"Co-authored-by: Carol <{cab.email('carol-cab')}>"
-    cab.push_as(number, {"notes.txt": NOTE}, pusher="alice-eng", message=f"Add notes\n\n{trailer}\n")
+    cab.push_as(number, {NOTES: NOTE}, pusher="alice-eng", message=f"Add notes\n\n{trailer}\n")
     cab.sync(number)
     cab.review(number, "carol-cab")
     result = cab.sync(number)
@@ -63,7 +64,7 @@ def test_a_co_author_of_a_commit_may_not_approve_it(cab: Cab) -> None:
 def test_a_co_author_named_in_lower_case_trailer_key_is_an_author_too(cab: Cab) -> None:
     number = _submitted(cab)
     trailer = f"co-authored-by: Carol <{cab.email('carol-cab')}>"
-    cab.push_as(number, {"notes.txt": NOTE}, pusher="alice-eng", message=f"Add notes\n\n{trailer}\n")
+    cab.push_as(number, {NOTES: NOTE}, pusher="alice-eng", message=f"Add notes\n\n{trailer}\n")
     cab.review(number, "carol-cab")
     assert cab.sync(number).status == "pending"
 
@@ -71,7 +72,7 @@ def test_a_co_author_named_in_lower_case_trailer_key_is_an_author_too(cab: Cab) 
 def test_a_co_author_whose_email_maps_to_no_account_makes_the_change_wait_and_is_named(cab: Cab) -> None:
     number = _submitted(cab)
     message = "Add notes\n\nCo-authored-by: Carol <carol@elsewhere.example>\n"
-    cab.push_as(number, {"notes.txt": NOTE}, pusher="alice-eng", message=message)
+    cab.push_as(number, {NOTES: NOTE}, pusher="alice-eng", message=message)
     cab.review(number, "bob-cab")
     result = cab.sync(number)
     assert result.status == "pending"
@@ -82,7 +83,7 @@ def test_a_co_author_whose_email_maps_to_no_account_makes_the_change_wait_and_is
 def test_a_commit_under_an_email_linked_to_no_account_makes_the_change_wait(cab: Cab) -> None:
     """Carol pushes to Alice's branch under an e-mail no account has, then approves."""
     number = _submitted(cab)
-    cab.push_as(number, {"notes.txt": NOTE}, pusher="carol-cab", identity=("Carol", "c@nowhere.example"))
+    cab.push_as(number, {NOTES: NOTE}, pusher="carol-cab", identity=("Carol", "c@nowhere.example"))
     cab.review(number, "carol-cab")
     result = cab.sync(number)
     assert result.status == "pending"
@@ -96,7 +97,7 @@ def test_a_commit_under_the_authors_identity_does_not_let_its_pusher_approve(tmp
         assert isinstance(cab, SandboxCab)
         number = _submitted(cab)
         alice = ("alice-eng", cab.email("alice-eng"))
-        cab.push_as(number, {"notes.txt": NOTE}, pusher="carol-cab", identity=alice)
+        cab.push_as(number, {NOTES: NOTE}, pusher="carol-cab", identity=alice)
         cab.review(number, "carol-cab")
         result = cab.sync(number)
         assert result.status == "pending"
@@ -158,8 +159,8 @@ def test_a_member_removed_and_added_again_starts_a_new_membership(cab: Cab) -> N
 
 
 def test_a_pending_record_pushed_by_someone_else_cannot_backdate_a_membership(cab: Cab) -> None:
-    """Alice pushes the pending record with Mallory in the team since before her review: the
-    bot builds only on a snapshot it wrote itself, so Mallory's old review still does not count."""
+    """Alice pushes the pending record with Mallory in the team since before her review: only
+    the bot writes records, so the PR is refused, and the forged snapshot never counts."""
     number = _submitted(cab)
     cab.review(number, "mallory")
     cab.add_member("cab", "mallory")
@@ -171,8 +172,8 @@ def test_a_pending_record_pushed_by_someone_else_cannot_backdate_a_membership(ca
     )
     cab.push(number, {MEDIUM_RECORD: records.render(forged)})
     result = cab.sync(number)
-    assert result.status == "pending"
-    assert any("@mallory's review of" in reason for reason in result.not_counted)
+    assert (result.status, result.outcome) == ("refused", None)
+    assert cab.main_file(MEDIUM_RECORD) is None
 
 
 # -- commands only from what the owner wrote ------------------------------------------------------

@@ -48,6 +48,12 @@ RULES: dict[str, str] = {
         "the final-record commit was not authored by the bot, or not committed by the bot or by GitHub "
         "(createCommitOnBranch)"
     ),
+    "signature.missing": "a decision merge or final-record commit carries no signature",
+    "signature.untrusted": (
+        "a decision merge or final-record commit is signed by a key that policy/signers.yaml at the "
+        "decision's base does not list for its committer's e-mail at its commit time"
+    ),
+    "signature.invalid": "a decision merge's or final-record commit's signature does not verify",
     "trailers.incomplete": "a decision merge lacks a complete, unambiguous set of Cab-* trailers",
     "trailers.mismatch": "a merge trailer disagrees with the decision record",
     "record.not-added": "the record named by the trailers is not added by the merge",
@@ -67,8 +73,26 @@ RULES: dict[str, str] = {
         "a sourced value in the pack differs from what its attached tool output gives "
         "(field, declared, derived)"
     ),
-    "score.override-unjustified": "tier_override policy_change but the merge changes no policy path",
-    "score.policy-change-not-high": "the merge changes a policy path but the decision is not high tier",
+    "score.override-unjustified": (
+        "a change decision claims a tier override; a policy change is decided by a PolicyDecision instead"
+    ),
+    "score.policy-change-not-high": (
+        "retired (policy changes are no longer forced to high): see policy.undecided-change"
+    ),
+    "policy.undecided-change": (
+        "a policy path (CODEOWNERS, workflows, policy/, the bot's code, pyproject.toml) changed in a commit "
+        "that is no approved policy decision"
+    ),
+    "policy.undecided-model": (
+        "a risk-model version was merged without an approved policy decision (the bot never scores with it)"
+    ),
+    "policy.paths-mismatch": (
+        "what a policy decision's merge brings differs from the paths and blobs it records"
+    ),
+    "policy.rejected-landed": "a rejected policy decision's merge brings more than its record",
+    "policy.teams-missing": (
+        "an approved policy decision whose record fewer than two teams own (CAB and security)"
+    ),
     "outcome.invalid": "the outcome is not allowed for the tier (e.g. auto_approved above low)",
     "approval.missing": "the tier requires an approval by an owner and none counts",
     "approval.not-owner": "the approver's team does not own the record in the base commit's CODEOWNERS",
@@ -101,6 +125,13 @@ RULES: dict[str, str] = {
     "online.review-other-commit": "on GitHub the recorded review is on another commit than reviewed_sha",
     "online.team-missing": "the approver's team no longer exists on GitHub (or the token cannot see it)",
     "online.team-id-changed": "the approver's team slug now names a team with another id than recorded",
+    "online.decision-missing": (
+        "GitHub lists a pull request as merged into the default branch whose decision merge (the commit "
+        "GitHub merged it as) is not on the first-parent line"
+    ),
+    "online.decision-without-pull-request": (
+        "a decision merge is not the merge of any pull request GitHub lists as merged into the default branch"
+    ),
 }
 
 

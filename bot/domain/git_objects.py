@@ -7,6 +7,7 @@ Everything here is addressed by object id, so nothing can follow the working tre
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
@@ -44,6 +45,15 @@ class LogEntry:
 
 
 @dataclass(frozen=True)
+class CommitSignature:
+    """A commit's `gpgsig` header (armored, OpenPGP or SSH) and the bytes it signs: the commit
+    object without its signature headers, exactly what `git verify-commit` checks."""
+
+    armored: bytes
+    payload: bytes
+
+
+@dataclass(frozen=True)
 class CommitHeader:
     sha: str
     tree: str
@@ -51,6 +61,8 @@ class CommitHeader:
     author: Ident
     committer: Ident
     message: str
+    committed_at: dt.datetime | None = None  # the committer's timestamp: a claim, like the rest
+    signature: CommitSignature | None = None
 
 
 class TreeEntry(NamedTuple):

@@ -26,6 +26,8 @@ from bot.domain.models.base import CHANGE_ID_PATTERN
 GOVERNED_DIRS = ("evidence", "exceptions", "decisions", "risk-model")
 # Names a look-alike may not imitate: the governed directories and the CAB's configuration.
 GOVERNED_NAMES = (*GOVERNED_DIRS, "policy")
+# The keys that may sign the bot's commits (kind Signers), read at each decision's base commit.
+SIGNERS_PATH = "policy/signers.yaml"
 _LOOKALIKE_STEPS = 3  # small-capital D -> Cherokee small A (confusable) -> Cherokee A (case) -> D
 _ID = CHANGE_ID_PATTERN.strip("^$")
 _MONTH = r"(?P<month>[0-9]{4}-(?:0[1-9]|1[0-2]))"
@@ -34,11 +36,13 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "Exception": re.compile(rf"^exceptions/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "Decision": re.compile(rf"^decisions/(?P<tier>low|medium|high)/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "ExceptionDecision": re.compile(rf"^decisions/exceptions/{_MONTH}/(?P<id>{_ID})\.yaml$"),
+    "PolicyDecision": re.compile(rf"^decisions/policy/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "RiskModel": re.compile(r"^risk-model/v(?P<id>[0-9]+\.[0-9]+)\.yaml$"),
 }
 _DOCS = re.compile(r"^(?:evidence|exceptions|decisions|risk-model)/README\.md$")
 
-Kind = Literal["EvidencePack", "Exception", "Decision", "ExceptionDecision", "RiskModel"]
+Kind = Literal["EvidencePack", "Exception", "Decision", "ExceptionDecision", "PolicyDecision", "RiskModel"]
+RECORD_KINDS = ("Decision", "ExceptionDecision", "PolicyDecision")
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,10 @@ def exception_path(exception_id: str, month: str) -> str:
 
 def exception_decision_path(exception_id: str, month: str) -> str:
     return f"decisions/exceptions/{month}/{exception_id}.yaml"
+
+
+def policy_decision_path(decision_id: str, month: str) -> str:
+    return f"decisions/policy/{month}/{decision_id}.yaml"
 
 
 def records_of(path: str) -> tuple[str, ...]:

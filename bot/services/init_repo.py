@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.adapters.git.process import Git
 from bot.domain.errors import CabError, UsageError
+from bot.domain.layout import SIGNERS_PATH
 from bot.services.scaffold import ScaffoldReport, scaffold
 
 TEAM = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -169,6 +170,11 @@ def next_steps(root: Path, options: InitOptions, report: InitReport) -> list[str
             "with OWNER/cab-bot@SHA, the commit of the cab-bot release you trust (the action is "
             "action.yml at the root of the cab-bot repository; each release's summary prints its pin) "
             "and commit (or start again in a new DIR with --action-ref)"
+        )
+    if not (root / SIGNERS_PATH).is_file():
+        steps.append(
+            f"pin GitHub's web-flow signing key in {SIGNERS_PATH} (https://github.com/web-flow.gpg), "
+            "or the audit trusts no bot commit: docs/github-setup.md"
         )
     steps.append(
         "create the repository on GitHub and push: "

@@ -97,7 +97,9 @@ def create(
         forge.add_team(slug, list(team))
     founder = founder or next(iter([*members, *users]), "cab-admin")
     forge.add_user(founder)
-    forge.push("main", dict(seed), author=founder, message="Set up the CAB repository")
+    # the sandbox's own signing key in policy/signers.yaml: what makes its bot commits trusted
+    bootstrap = {**seed, **forge.bootstrap_files()}
+    forge.push("main", bootstrap, author=founder, message="Set up the CAB repository")
     return forge
 
 

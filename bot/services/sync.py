@@ -24,7 +24,6 @@ from bot.domain.decision_plan import (
     approved_shas_to_diff,
     irregular_files,
     may_reuse,
-    plan,
     reading,
     triage,
     unidentified,
@@ -33,6 +32,7 @@ from bot.domain.errors import Problem
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import is_governed
 from bot.domain.models import Signers
+from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
 from bot.domain.signature_proof import EvidenceProof
 from bot.services import evidence_proof
@@ -64,7 +64,7 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     target = triage(files)
     if isinstance(target, Plan):
         return apply(forge, pr, target)
-    governed, irregular = read_governed(forge, pr, files)
+    governed, irregular = read_governed(forge, pr, files, every=target.kind == "policy")
     if irregular:
         return apply(forge, pr, irregular_files(irregular))
     base = base_branch.load(forge, forge.branch_head(pr.base_ref))
@@ -74,10 +74,15 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     if needs.reviews and identity.unset:
         return apply(forge, pr, unidentified(identity.unset))
     snapshot = replace(gather(forge, pr, files, document, needs), proof=proof)
-    decided = plan(target, snapshot, base, now, identity)
+    if target.kind == "policy":  # a policy decision records every file it brings, and a rejection
+        restore, irregular = read_base(forge, base.sha, files)  # puts the base's files back
+        if irregular:
+            return apply(forge, pr, irregular_files(irregular))
+        snapshot = replace(snapshot, blobs=governed, base_blobs=restore)
+    decided = decide(target, snapshot, base, now, identity)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))
-        decided = plan(target, snapshot, base, now, identity)
+        decided = decide(target, snapshot, base, now, identity)
     # the owners are asked once, as the change starts waiting for them: when the PR does not carry
     # its record yet (asked before the record is committed, so a crash in between asks again)
     asking = needs.team_slugs if decided.status == "pending" and snapshot.existing_record is None else ()
@@ -104,22 +109,36 @@ def _proof(
 
 
 def read_governed(
-    forge: Forge, pr: PullRequest, files: tuple[ChangedFile, ...]
+    forge: Forge, pr: PullRequest, files: tuple[ChangedFile, ...], *, every: bool = False
 ) -> tuple[dict[str, bytes | None], list[str]]:
-    """Every governed file the PR adds or changes, as blobs at its head, and each one that is not a
-    plain file, with why.
+    """Every governed file the PR adds or changes (with `every`, every file: a policy change), as
+    blobs at its head, and each one that is not a plain file, with why.
 
     The forges refuse to follow anything but a blob; on GitHub the head's governed files arrive
     in one query, so this costs no request of its own."""
     blobs: dict[str, bytes | None] = {}
     irregular = []
     for change in files:
-        if change.status == "removed" or not is_governed(change.path):
+        if change.status == "removed" or not (every or is_governed(change.path)):
             continue
         try:
             blobs[change.path] = forge.read_file(pr.head_sha, change.path)
         except NotARegularFile as exc:
             irregular.append(f"{exc.path} {exc.why}")
+    return blobs, irregular
+
+
+def read_base(
+    forge: Forge, base_sha: str, files: tuple[ChangedFile, ...]
+) -> tuple[dict[str, bytes | None], list[str]]:
+    """Each path a policy change touches, as the base branch has it (None: absent there)."""
+    blobs: dict[str, bytes | None] = {}
+    irregular = []
+    for path in {p for c in files for p in (c.path, c.previous_path) if p}:
+        try:
+            blobs[path] = forge.read_file(base_sha, path)
+        except NotARegularFile as exc:
+            irregular.append(f"{exc.path} {exc.why} on the base branch")
     return blobs, irregular
 
 
@@ -129,8 +148,8 @@ def gather(
     """Read what the plan will look at, and nothing more."""
     existing = forge.read_file(pr.head_sha, needs.record_path) if needs.record_path else None
     writer = None
-    if needs.record_path and may_reuse(existing, needs.record_path):  # who wrote it decides reuse
-        writer = forge.last_commit(pr.head_sha, needs.record_path)
+    if needs.record_path and may_reuse(existing, needs.record_path):  # a final record: who wrote it?
+        writer = forge.last_commit(pr.head_sha, needs.record_path)  # (a pending one is rewritten anyway)
     if not needs.reviews:
         return Snapshot(pr, files, document, existing, writer, forge.bot_login)
     reviews = tuple(forge.reviews(pr.number))

@@ -494,6 +494,7 @@ class GitHubReads:
             author_email=str((detail.get("author") or {}).get("email") or ""),
             committer_email=str((detail.get("committer") or {}).get("email") or ""),
             message=str(detail["message"]),
+            parents=tuple(str(p["sha"]) for p in item["parents"]) if "parents" in item else None,
         )
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:

@@ -6,6 +6,12 @@ for merges, `update-ref` with the expected old value so a moved branch is detect
 GitHub's `sha=` guard would. Pull requests, reviews, comments, labels, statuses, users and teams
 live in `.git/cab-sandbox.json`.
 
+Every commit the bot makes here (record commits, decision merges) is signed with the sandbox's own
+SSH key (ed25519, made when the sandbox is created), as git signs with `gpg.format=ssh`. The
+private key lives in `.git/`, outside the work tree, so it can never be committed; its public half
+goes into `policy/signers.yaml` of the bootstrap commit (`bootstrap_files`), which is what the
+audit trusts.
+
 It also offers what GitHub's UI offers humans (push as a user, open a PR, review, comment), so
 `cab demo` and end-to-end tests can act out every role.
 """
@@ -25,12 +31,14 @@ from bot.adapters.forge.interface import ForgeError, HeadMovedError, NotARegular
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.adapters.git.process import Git
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import is_governed
+from bot.domain.layout import SIGNERS_PATH, is_governed
+from bot.domain.models.signers import CommitSigner, signers_yaml
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, ReviewState, Team, User
 from bot.domain.rules import chain
 from bot.domain.rules.authorship import co_authors
 
 STATE_FILE = "cab-sandbox.json"
+SIGNING_KEY = "cab-sandbox-signing-key"  # in the git directory; `.pub` beside it
 Clock = Callable[[], dt.datetime]
 
 
@@ -86,7 +94,34 @@ class SandboxForge:
             "next_id": 1000,
         }
         (repo.git_dir() / STATE_FILE).write_text(json.dumps(state, indent=2))
-        return cls(path, identity, clock)
+        forge = cls(path, identity, clock)
+        forge.signing_key()
+        return forge
+
+    # --- signing -----------------------------------------------------------------------------
+    def signing_key(self) -> Path:
+        """The private key the bot signs with (made on first use), kept in the git directory."""
+        key = self.git.git_dir() / SIGNING_KEY
+        if not key.exists():
+            new_signing_key(key, f"cab sandbox {self.identity.email}")
+        return key
+
+    def public_key(self) -> str:
+        """The bot's public key as one OpenSSH line."""
+        return self.signing_key().with_suffix(".pub").read_text().strip()
+
+    def bootstrap_files(self) -> dict[str, bytes]:
+        """What the repository's first commit must hold for the bot's signatures to be trusted:
+        `policy/signers.yaml` with this sandbox's key for the bot's e-mail."""
+        signer = CommitSigner(
+            name="sandbox forge", format="ssh", public_key=self.public_key(), principals=[self.identity.email]
+        )
+        return {SIGNERS_PATH: signers_yaml([signer]).encode()}
+
+    def _signed(self, *args: str) -> tuple[str, ...]:
+        """A git command that signs what it commits with the sandbox key (ssh-keygen -Y sign)."""
+        key = str(self.signing_key())
+        return ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", *args[:1], "-S", *args[1:])
 
     def _load(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self._state_path.read_text())
@@ -167,7 +202,14 @@ class SandboxForge:
         }
 
     def _write_commit(
-        self, parent: str | None, files: Mapping[str, bytes | None], message: str, name: str, email: str
+        self,
+        parent: str | None,
+        files: Mapping[str, bytes | None],
+        message: str,
+        name: str,
+        email: str,
+        *,
+        sign: bool = False,
     ) -> tuple[str, str | None]:
         """Create a commit on top of parent; returns (new sha, parent tree) without moving refs."""
         with self._index(parent) as env:
@@ -182,8 +224,9 @@ class SandboxForge:
         if tree == parent_tree:
             assert parent is not None
             return parent, parent_tree
-        args = [tree, "-m", message] + (["-p", parent] if parent else [])
-        sha = self.git.run("commit-tree", *args, env={**env, **self._commit_env(name, email)}).stdout.strip()
+        args = ("commit-tree", tree, "-m", message, *(["-p", parent] if parent else []))
+        command = self._signed(*args) if sign else args
+        sha = self.git.run(*command, env={**env, **self._commit_env(name, email)}).stdout.strip()
         return sha, parent_tree
 
     def _head(self, branch: str) -> str | None:
@@ -429,12 +472,18 @@ class SandboxForge:
             raise ForgeError(str(exc)) from None
 
     def last_commit(self, sha: str, path: str) -> Commit | None:
-        out = self.git.run("log", "-1", "--format=%H%x00%ae%x00%ce%x00%B", sha, "--", path).stdout
+        out = self.git.run("log", "-1", "--format=%H%x00%P%x00%ae%x00%ce%x00%B", sha, "--", path).stdout
         if not out.strip():
             return None
-        found, author, committer, message = out.strip("\n").split("\x00", 3)
+        found, parents, author, committer, message = out.strip("\n").split("\x00", 4)
         return Commit(
-            found, self.user_by_email(author), self.user_by_email(committer), author, committer, message
+            found,
+            self.user_by_email(author),
+            self.user_by_email(committer),
+            author,
+            committer,
+            message,
+            parents=tuple(parents.split()),
         )
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
@@ -527,7 +576,9 @@ class SandboxForge:
         current = self._head(pr.head_ref)
         if current != expected_head:
             raise HeadMovedError(f"#{number}: head is {str(current)[:7]}, expected {expected_head[:7]}")
-        sha, _ = self._write_commit(expected_head, files, message, self.identity.name, self.identity.email)
+        sha, _ = self._write_commit(
+            expected_head, files, message, self.identity.name, self.identity.email, sign=True
+        )
         if sha != expected_head:
             self._move(pr.head_ref, sha, expected_head)
             self.record_push(sha, self.bot.login)
@@ -545,7 +596,8 @@ class SandboxForge:
         tree = merged.stdout.splitlines()[0]
         env = self._commit_env(self.identity.name, self.identity.email)
         parents = ("-p", pr.base_sha, "-p", sha)
-        merge_sha = self.git.run("commit-tree", tree, *parents, "-m", message, env=env).stdout.strip()
+        command = self._signed("commit-tree", tree, *parents, "-m", message)
+        merge_sha = self.git.run(*command, env=env).stdout.strip()
         self._move(pr.base_ref, merge_sha, pr.base_sha)
         self.record_push(merge_sha, self.bot.login)
         state = self._load()
@@ -579,3 +631,22 @@ class SandboxForge:
     def pull_request_numbers(self) -> list[int]:
         """Every pull request's number, oldest first (`cab sandbox list`)."""
         return [int(pr["number"]) for pr in self._load()["prs"]]
+
+
+def new_signing_key(path: Path, comment: str) -> None:
+    """An ed25519 key pair in OpenSSH's formats (what `ssh-keygen -t ed25519` writes), the private
+    half readable by its owner only, as ssh-keygen requires before it signs with it."""
+    from cryptography.hazmat.primitives import serialization  # only when a sandbox is made
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = Ed25519PrivateKey.generate()
+    secret = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    )
+    public = private.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(secret)
+    path.with_suffix(".pub").write_bytes(public + f" {comment}\n".encode())

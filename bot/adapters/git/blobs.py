@@ -101,7 +101,10 @@ class GitBlobs:
             raise NotAFile(path, sha, f"is {what}")
         if plain and entry.mode != "100644":
             raise NotAFile(path, sha, f"is executable (mode {entry.mode})")
-        return self.git.read_object(entry.oid, "blob")
+        try:
+            return self.git.read_object(entry.oid, "blob")
+        except KeyError:  # a missing or mistyped object (a partial or damaged clone): refused, not crashed
+            raise NotAFile(path, sha, f"is an unreadable blob ({entry.oid[:12]})") from None
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
         """Regular files under a directory, recursively, in git's tree order."""

@@ -10,6 +10,7 @@ ids before use, and `--end-of-options` or `--` keeps any input from being read a
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from bot.domain.errors import CabError
-from bot.domain.git_objects import CommitHeader, Ident, TreeEntry
+from bot.domain.git_objects import CommitHeader, CommitSignature, Ident, TreeEntry
 
 SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 A = TypeVar("A")
@@ -36,7 +37,9 @@ _BOUNDED_MEMORY = (
     "-c", "core.packedGitLimit=16m",
     "-c", "core.packedGitWindowSize=1m",
 )  # fmt: skip
-_IDENT = re.compile(r"^(?P<name>.*?) <(?P<email>[^>]*)> [0-9]+ [-+][0-9]{4}$")
+_IDENT = re.compile(r"^(?P<name>.*?) <(?P<email>[^>]*)> (?P<when>[0-9]{1,12}) [-+][0-9]{4}$")
+# git leaves both signature headers out of the signed payload, whichever object format is in use.
+_SIGNATURE_HEADERS = (b"gpgsig", b"gpgsig-sha256")
 Failure = Callable[[str], CabError]
 
 
@@ -309,9 +312,10 @@ def _end(process: subprocess.Popen[bytes]) -> None:
 
 
 def parse_commit(sha: str, raw: bytes) -> CommitHeader:
-    """Headers and message of a raw commit object (continuation lines such as gpgsig skipped)."""
+    """Headers and message of a raw commit object; the signature, if any, with the payload it signs."""
     head, _, message = raw.partition(b"\n\n")
     tree, parents, author, committer = "", [], Ident("", ""), Ident("", "")
+    committed_at = None
     for line in head.decode("utf-8", "replace").split("\n"):
         key, _, value = line.partition(" ")
         if key == "tree":
@@ -321,8 +325,46 @@ def parse_commit(sha: str, raw: bytes) -> CommitHeader:
         elif key in ("author", "committer"):
             match = _IDENT.match(value)
             ident = Ident(match["name"], match["email"]) if match else Ident(value, "")
-            author, committer = (ident, committer) if key == "author" else (author, ident)
-    return CommitHeader(sha, tree, tuple(parents), author, committer, message.decode("utf-8", "replace"))
+            if key == "author":
+                author = ident
+            else:
+                committer = ident
+                committed_at = dt.datetime.fromtimestamp(int(match["when"]), dt.UTC) if match else None
+    signature = _signature(sha, raw, head) if b"\ngpgsig" in head else None
+    return CommitHeader(
+        sha,
+        tree,
+        tuple(parents),
+        author,
+        committer,
+        message.decode("utf-8", "replace"),
+        committed_at,
+        signature,
+    )
+
+
+def _signature(sha: str, raw: bytes, head: bytes) -> CommitSignature | None:
+    """The object's own signature header (`gpgsig`, or `gpgsig-sha256` in a SHA-256 repository) and
+    the object without any signature header, as git's `parse_buffer_signed_by_header` splits them."""
+    own = b"gpgsig" if len(sha) == 40 else b"gpgsig-sha256"
+    kept: list[bytes] = []
+    armored: list[bytes] = []
+    current: list[bytes] | None = None
+    for line in head.split(b"\n"):
+        if line.startswith(b" ") and current is not None:
+            current.append(line[1:])
+            continue
+        key = line.split(b" ", 1)[0]
+        if key in _SIGNATURE_HEADERS:
+            current = armored if key == own and not armored else []
+            current.append(line[len(key) + 1 :])
+            continue
+        current = None
+        kept.append(line)
+    if not armored:
+        return None
+    payload = b"\n".join(kept) + raw[len(head) :]
+    return CommitSignature(b"\n".join(armored) + b"\n", payload)
 
 
 _TREE_ENTRY = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.DOTALL)

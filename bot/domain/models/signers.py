@@ -6,6 +6,8 @@ so a key or an identity can only be added by a decided policy change. Trust neve
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -67,3 +69,20 @@ class Signers(CabModel):
 
     def admits_artifact(self, issuer: str, identity: str) -> bool:
         return any(signer.admits(issuer, identity) for signer in self.artifacts)
+
+
+def signers_yaml(commits: list[CommitSigner]) -> str:
+    """A `policy/signers.yaml` trusting these commit keys, as a sandbox or a bootstrap writes it.
+
+    Every text scalar is a JSON string (valid YAML 1.2), so no key or e-mail is ever read as another type.
+    """
+    lines = ["apiVersion: cab/v1", "kind: Signers", "commits:"]
+    for signer in commits:
+        lines += [f"  - name: {json.dumps(signer.name)}", f"    format: {signer.format}"]
+        lines.append(f"    public_key: {json.dumps(signer.public_key)}")
+        lines.append("    principals: [" + ", ".join(json.dumps(p) for p in signer.principals) + "]")
+        for key in ("valid_after", "valid_before"):
+            when = getattr(signer, key)
+            if when is not None:  # a YAML timestamp, not text
+                lines.append(f"    {key}: {when.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    return "\n".join(lines) + "\n"

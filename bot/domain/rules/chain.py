@@ -14,7 +14,11 @@ def record_sha256_of_merge(message: str, parent_count: int) -> str | None:
     """The record sha256 a decision merge carries in its trailers; None for any other commit."""
     if parent_count != 2:
         return None
-    found = trailers.from_message(message) or trailers.exception_from_message(message)
+    found = (
+        trailers.from_message(message)
+        or trailers.exception_from_message(message)
+        or trailers.policy_from_message(message)
+    )
     return found.record_sha256 if found is not None else None
 
 

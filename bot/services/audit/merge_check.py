@@ -14,18 +14,20 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+from bot.adapters.git.signatures import TrustedKeys, trusted_keys
 from bot.domain import documents
 from bot.domain.errors import InputError
 from bot.domain.findings import Finding
 from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import classify
+from bot.domain.layout import SIGNERS_PATH, classify
 from bot.domain.models import Decision, ExceptionDecision
 from bot.domain.models.decision import Approval, TeamMembership
 from bot.domain.pull_request import Team, User
 from bot.domain.rules import codeowners, membership, records
 from bot.domain.rules.approval import Judged, Owners, refusals
 from bot.domain.rules.bot_commits import made_by_bot, merge_identity_problem
+from bot.domain.rules.commit_signatures import signature_problem
 
 T = TypeVar("T")
 
@@ -267,6 +269,7 @@ class CommitResult:
     row: DecisionRow | None = None  # the decision this merge records, for the report's table
     link: ChainLink | None = None
     accounted: set[str] = field(default_factory=set)  # governed paths this decision explains
+    policy_accounted: set[str] = field(default_factory=set)  # paths an approved policy decision brought
 
 
 class Memo:
@@ -323,13 +326,35 @@ class MergeCheck:
         problem = merge_identity_problem(self.header, self.bot)
         if problem is not None:
             self.find("identity.merge-not-bot", None, problem)
+        self.check_signature(self.header, "decision merge", None)
         return True
+
+    def check_signature(self, commit: CommitHeader, role: str, path: str | None) -> None:
+        """The bot's commit `commit` must be signed by a key trusted at the decision's base."""
+        problem = signature_problem(commit, role, self._trusted_keys().verify(commit))
+        if problem is not None:
+            self.find(problem[0], path, problem[1])
+
+    def _trusted_keys(self) -> TrustedKeys:
+        """`policy/signers.yaml` at the merge's first parent, never from the PR; parsed once a version."""
+        base_tree = self.store.commit(self.header.parents[0]).tree
+        found = lookup(self.store, base_tree, SIGNERS_PATH)
+        if found is None or found.mode != REGULAR_FILE:
+            return trusted_keys(None, "the base commit")
+        keys: TrustedKeys = self.memo.get(
+            "signers", found.oid, lambda: trusted_keys(self.store.blob(found.oid), "the base commit")
+        )
+        return keys
 
     def added_records(self) -> list[str]:
         return [p for p in self.added if (g := classify(p)) is not None and g.kind == self.record_kind]
 
-    def review_structure(self, record_id: str, record_path: str) -> Reviewable | None:
-        """Check head vs reviewed commits vs merge; return the commits an approval may name."""
+    def review_structure(
+        self, record_id: str, record_path: str, restored: Collection[str] = ()
+    ) -> Reviewable | None:
+        """Check head vs reviewed commits vs merge; return the commits an approval may name.
+        `restored`: paths the final-record commit may also change (a rejected policy change puts
+        the base's files back; its own check verifies that only the record landed)."""
         head = self.store.commit(self.header.parents[1])
         if not made_by_bot(head, self.bot):
             self.find(
@@ -338,6 +363,7 @@ class MergeCheck:
                 f"final-record commit {head.sha[:12]} authored by {head.author.name} <{head.author.email}>, "
                 f"committed by {head.committer.name} <{head.committer.email}>",
             )
+        self.check_signature(head, "final-record commit", record_path)
         differing = unexplained_merge_paths(self.store, self.header)
         if differing is None:
             self.find("merge.tree-mismatch", None, "the merged head shares no history with the base")
@@ -357,6 +383,8 @@ class MergeCheck:
             return None
         reviewed = head.parents[0]
         for change in self.store.commit_changes(head.sha):
+            if change.path in restored:
+                continue
             if not records.is_own_record(change.path, record_id, self.record_kind):
                 self.find(
                     "merge.unreviewed-change",

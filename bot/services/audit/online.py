@@ -46,6 +46,7 @@ from bot.domain.layout import classify
 from bot.domain.models import Decision
 from bot.domain.models.decision import Approval
 from bot.domain.models.exception_decision import ExceptionDecision
+from bot.services.audit.closed_pulls import MergedPull
 
 NOTES: dict[str, str] = {
     "online.not-member-now": (
@@ -122,6 +123,10 @@ class Facts(Protocol):
 
     def last_push_approval(self, branch: str) -> bool:
         """Whether a ruleset rule on `branch` requires approval of the most recent reviewable push."""
+        ...
+
+    def closed_pulls(self) -> Iterator[MergedPull]:
+        """Every closed pull request of the repository, every page."""
         ...
 
 
@@ -310,9 +315,9 @@ class GitHubFacts:
         except requests.RequestException as exc:
             raise ForgeError(f"cab audit --online: could not reach GitHub to {doing}: {exc}") from None
 
-    def _pages(self, url: str, doing: str) -> Iterator[Any]:
+    def _pages(self, url: str, doing: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
         """Every item of a paginated list, following `Link: rel="next"` to the end."""
-        query: dict[str, Any] | None = {"per_page": PER_PAGE}
+        query: dict[str, Any] | None = {**(params or {}), "per_page": PER_PAGE}
         next_url: str | None = url
         while next_url:
             headers, data = self._get(next_url, doing, query)
@@ -331,6 +336,18 @@ class GitHubFacts:
                     f"{exc} (does {self.repository} exist, and may the token read its pull requests?)"
                 ) from None
             raise
+
+    def closed_pulls(self) -> Iterator[MergedPull]:
+        """`GET /pulls?state=closed`, every page (`Link: rel="next"`)."""
+        doing = f"list the closed pull requests of {self.repository}"
+        for item in self._pages(f"{self._repo}/pulls", doing, {"state": "closed"}):
+            yield MergedPull(
+                number=int(item["number"]),
+                title=str(item.get("title") or ""),
+                base=str((item.get("base") or {}).get("ref") or ""),
+                merged=item.get("merged_at") is not None,
+                merge_commit_sha=item.get("merge_commit_sha"),
+            )
 
     def reviews(self, number: int) -> dict[int, ReviewFact] | None:
         try:

@@ -103,7 +103,25 @@ def _online(repo: GitRepository, head: str, options: AuditOptions, report: Audit
     result = cross_check(repo.first_parent_log(head, stop), repo, options.online)
     report.findings += result.findings
     report.notes += result.notes
+    report.findings += _pull_findings(repo, head, options.ref, options.online)
     report.online = True
+
+
+def _pull_findings(repo: GitRepository, head: str, ref: str, facts: Facts) -> list[Finding]:
+    """Every merged pull request against every decision merge of the whole first-parent line."""
+    from bot.services.audit import closed_pulls
+
+    merges = list(closed_pulls.decision_merges(repo.first_parent_log(head), repo))
+    return closed_pulls.compare(head, _branch(repo, ref), merges, facts.closed_pulls())
+
+
+def _branch(repo: GitRepository, ref: str) -> str | None:
+    """The audited branch's name as GitHub knows it (`main` for refs/heads/main or origin/main)."""
+    name = repo.branch_name(ref)
+    if name is None:
+        return None
+    parts = name.split("/")
+    return "/".join(parts[3:] if parts[1] == "remotes" else parts[2:]) or None
 
 
 def _report(
