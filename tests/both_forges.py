@@ -78,6 +78,10 @@ class Cab(Protocol):
         """The e-mail the forge links to `login`'s account."""
         ...
 
+    def user_id(self, login: str) -> int:
+        """The account id of `login`."""
+        ...
+
     def push_as(
         self,
         number: int,
@@ -194,6 +198,9 @@ class SandboxCab(CabRepo):
 
     def email(self, login: str) -> str:
         return f"{login}@users.noreply.sandbox"
+
+    def user_id(self, login: str) -> int:
+        return self.forge.user(login).id
 
     def push_as(
         self,
@@ -338,6 +345,9 @@ class GitHubCab:
 
     def email(self, login: str) -> str:
         return self.fake._ident(self.people[login])[1]
+
+    def user_id(self, login: str) -> int:
+        return int(self.people[login]["id"])
 
     def push_as(
         self,

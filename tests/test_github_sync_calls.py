@@ -55,13 +55,21 @@ def test_a_first_sync_checks_the_record_it_commits_with_its_two_reads(cab: GitHu
     ]
 
 
-def test_the_deciding_sync_reads_nothing_after_its_two_requests(cab: GitHubCab) -> None:
+def test_the_deciding_sync_reads_only_who_wrote_the_pending_record_after_its_two_requests(
+    cab: GitHubCab,
+) -> None:
+    """The pending record's membership snapshot decides whether a review counts, and it counts
+    only if the bot wrote it: one REST page says who last changed the record."""
     number = cab.submit(MEDIUM)
     cab.sync(number)
     cab.review(number, "bob-cab")
     before = len(cab.fake.log)
     assert cab.sync(number).status == "merged"
-    assert _reads(cab, before) == ["POST /graphql query CabSnapshot", "POST /graphql query CabHead"]
+    assert _reads(cab, before) == [
+        "POST /graphql query CabSnapshot",
+        "POST /graphql query CabHead",
+        "GET /repos/octo-org/cab/commits",
+    ]
 
 
 def test_a_token_that_cannot_read_teams_still_auto_approves_low_risk(cab: GitHubCab) -> None:
@@ -98,7 +106,7 @@ def test_the_record_commit_is_one_guarded_mutation_authored_by_the_token(cab: Gi
 
 # --- a crash between any two calls, then a re-run --------------------------------------------
 LOW_SYNC_CALLS = 7  # snapshot, head, label, comment, commit, status, merge
-DECIDING_SYNC_CALLS = 6  # snapshot, head, comment, commit, status, merge
+DECIDING_SYNC_CALLS = 7  # snapshot, head, who wrote the pending record, comment, commit, status, merge
 
 
 def _converged(cab: GitHubCab, number: int) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.models.decision import Member
 from bot.domain.rules import records
 from tests.both_forges import FORGES, Cab, SandboxCab, assert_audits_clean, make_cab, record_of
 from tests.sandbox import MEDIUM
@@ -155,6 +156,24 @@ def test_a_member_removed_and_added_again_starts_a_new_membership(cab: Cab) -> N
     result = cab.sync(number)
     assert result.status == "pending"
     assert any("@bob-cab's review of" in reason for reason in result.not_counted)
+
+
+def test_a_pending_record_pushed_by_someone_else_cannot_backdate_a_membership(cab: Cab) -> None:
+    """Alice pushes the pending record with Mallory in the team since before her review: only
+    the bot writes records, so the PR is refused, and the forged snapshot never counts."""
+    number = _submitted(cab)
+    cab.review(number, "mallory")
+    cab.add_member("cab", "mallory")
+    record = _pending(cab, number)
+    [team] = record.membership
+    forged_member = Member(login="mallory", user_id=cab.user_id("mallory"), since=team.observed_at)
+    forged = record.model_copy(
+        update={"membership": [team.model_copy(update={"members": [*team.members, forged_member]})]}
+    )
+    cab.push(number, {MEDIUM_RECORD: records.render(forged)})
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("refused", None)
+    assert cab.main_file(MEDIUM_RECORD) is None
 
 
 # -- commands only from what the owner wrote ------------------------------------------------------

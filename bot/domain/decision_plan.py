@@ -386,7 +386,9 @@ def _verdict(
     if assessed.tier == "low":  # auto-approved: no review, commit or owner can change that
         return _auto(facts, requester), []
     owning = owners(facts.base.codeowners, assessed.owned_path, snap.teams)
-    previous = recorded_membership(snap.existing_record, assessed.record_path)
+    # only the bot's own record is a snapshot to build on: anyone can push a record with a `since`
+    bots = records.written_by_bot(snap.record_writer, facts.identity, snap.bot_login)
+    previous = recorded_membership(snap.existing_record, assessed.record_path) if bots else []
     observed = membership.observe(previous, owning.teams, facts.now)
     verdict = evaluate(
         ApprovalInput(
@@ -450,15 +452,17 @@ def approvals_of(verdict: ApprovalResult, document_sha: str) -> list[Approval]:
 
 
 def may_reuse(raw: bytes | None, path: str | None) -> bool:
-    """Whether the plan could reuse these record bytes (a final record, not a pending one), and so
-    needs to know which commit wrote them."""
+    """Whether the plan could rely on these record bytes (a final record to reuse, or a pending
+    record's membership snapshot), and so needs to know which commit wrote them."""
     if raw is None or path is None:
         return False
     try:
         record = documents.parse(raw, path).model
     except InputError:
         return False
-    return isinstance(record, Decision | ExceptionDecision | PolicyDecision) and record.outcome != "pending"
+    if not isinstance(record, Decision | ExceptionDecision | PolicyDecision):
+        return False
+    return record.outcome != "pending" or bool(getattr(record, "membership", None))
 
 
 def _reusable(

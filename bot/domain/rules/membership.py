@@ -7,8 +7,9 @@ its reviewer's `since` must be given again: a non-member's approval does not sta
 she is added to the team later. The final record carries the snapshot, and the audit re-checks
 every approval against it (`bot.domain.rules.approval.refusals`, the one home of the rule).
 
-The previous snapshot is read from the pending record on the PR's head: only the bot writes
-under `decisions/` (a PR whose other commits touch it is refused), so it is the bot's own.
+The previous snapshot is read from the pending record on the PR's head, and only when the commit
+that last wrote it is the bot's (`records.written_by_bot`): a record anyone else pushed, with a
+`since` of their choosing, counts for nothing, and every membership starts again at this sync.
 """
 
 from __future__ import annotations
