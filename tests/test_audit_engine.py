@@ -149,11 +149,11 @@ def test_the_demo_history_audits_with_zero_findings(tmp_path: Path) -> None:
 def test_evidence_edited_on_main_after_the_demo_is_detected(tmp_path: Path) -> None:
     root = tmp_path / "demo"
     demo.run(root, BOT)
-    edited = (root / demo.MEDIUM).read_bytes().replace(b"3.0.0", b"3.0.1")
-    _direct_commit(root, demo.MEDIUM, edited)
+    edited = (root / demo.DECLARED).read_bytes().replace(b"7.4.2", b"7.4.3")
+    _direct_commit(root, demo.DECLARED, edited)
     findings = audit_repo(root).findings
     assert [(f.rule, f.path) for f in findings] == [
-        ("governed.modified", demo.MEDIUM),
+        ("governed.modified", demo.DECLARED),
         ("history.unaccounted", None),
     ]
 

@@ -118,8 +118,8 @@ def test_the_rendered_table_lists_the_demos_decisions(report_page: Path, tmp_pat
     table.feed(dom)
     rows = [(cells[1], cells[2], cells[3], cells[4]) for cells in table.rows if cells]
     assert rows == [
-        ("payments-api-7.4.2", "change", "auto_approved", "low"),
-        ("identity-gateway-3.0.0", "change", "approved", "medium"),
+        ("rfc8785-0.1.2", "change", "auto_approved", "low"),
+        ("payments-api-7.4.2", "change", "approved", "medium"),
         ("edge-proxy-hotfix", "change", "rejected", "high"),
         ("edge-proxy-nghttp2", "exception", "approved", "exception"),
         ("edge-proxy-hotfix-r2", "change", "approved", "high"),

@@ -394,6 +394,16 @@ def policy_override_without_a_policy_change(b: RepoBuilder) -> dict[str, str]:
     return {}
 
 
+def model_floor_claimed_that_the_model_does_not_raise(b: RepoBuilder) -> dict[str, str]:
+    b.base()
+
+    def claim(record: dict[str, dict[str, str]]) -> None:
+        record["risk"]["tier_override"] = "model_floor"
+
+    b.decide("payments-api-1", "low", Tweak(record=claim))  # type: ignore[arg-type]
+    return {}
+
+
 SCENARIOS: list[tuple[Scenario, str]] = [
     (evidence_edited_after_approval, "governed.modified"),
     (decision_record_edited, "governed.modified"),
@@ -440,6 +450,7 @@ SCENARIOS: list[tuple[Scenario, str]] = [
     (exception_decision_dropped_from_chain, "chain.broken"),
     (policy_change_decided_below_high, "policy.undecided-change"),
     (policy_override_without_a_policy_change, "score.override-unjustified"),
+    (model_floor_claimed_that_the_model_does_not_raise, "score.mismatch"),
 ]
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters import files
 from bot.adapters.git.blobs import GitBlobs
 from bot.cli import main
 from bot.domain.identity import BotIdentity
+from bot.domain.models import Signers
 from bot.domain.rules.deployment_gate import verify
 from bot.services import demo
 from bot.services.queries import find_decision
@@ -33,13 +35,27 @@ def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_demo_tells_each_tiers_story(demo_repo: tuple[Path, str]) -> None:
     _, out = demo_repo
     assert re.search(
-        r"sync #1: merged \(low, score 4\.00\): low risk: auto-approved → merged [0-9a-f]{7}", out
+        r"sync #1: merged \(low, score 10\.50\): low risk: auto-approved → merged [0-9a-f]{7}", out
     )
     assert "not counted: @dana-cab's approval is stale" in out
-    assert re.search(r"sync #2: merged \(medium, score 58\.00\): approved by @bob-cab", out)
-    assert "sync #3: merged (high, score 86.50): rejected by @sec-sam: no accepted-risk exception" in out
+    assert re.search(r"sync #2: merged \(medium, score 48\.00\): approved by @bob-cab", out)
+    assert "sync #3: merged (high, score 89.50): rejected by @sec-sam: no accepted-risk exception" in out
     assert "sync #4: merged: approved by @sec-sam" in out
-    assert re.search(r"sync #5: merged \(high, score 86\.50\): approved by @sec-sam", out)
+    assert re.search(r"sync #5: merged \(high, score 89\.50\): approved by @sec-sam", out)
+
+
+def test_demo_scores_with_v1_1_and_trusts_both_its_commit_key_and_the_release_workflow(
+    demo_repo: tuple[Path, str],
+) -> None:
+    path, _ = demo_repo
+    signers = files.load(path / "policy" / "signers.yaml", Signers).model
+    assert [s.name for s in signers.commits] == ["sandbox forge"]
+    assert signers.admits_artifact(
+        "https://token.actions.githubusercontent.com",
+        "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2",
+    )
+    _, record = find_decision(GitBlobs.open(path), "HEAD", "payments-api-7.4.2")
+    assert (record.risk.model_version, record.risk.tier_override) == ("1.1", "model_floor")
 
 
 def test_demo_prints_decisions_table_and_trailers(demo_repo: tuple[Path, str]) -> None:
@@ -47,8 +63,8 @@ def test_demo_prints_decisions_table_and_trailers(demo_repo: tuple[Path, str]) -
     table = out.split("Decisions on main:")[1].split("git log")[0]
     rows = [line.split() for line in table.strip().splitlines()[1:]]
     assert [(r[0], r[2], r[4]) for r in rows] == [
-        ("payments-api-7.4.2", "low", "auto_approved"),
-        ("identity-gateway-3.0.0", "medium", "approved"),
+        ("rfc8785-0.1.2", "low", "auto_approved"),
+        ("payments-api-7.4.2", "medium", "approved"),
         ("edge-proxy-hotfix", "high", "rejected"),
         ("edge-proxy-nghttp2", "exception", "approved"),
         ("edge-proxy-hotfix-r2", "high", "approved"),
@@ -68,8 +84,8 @@ def test_verify_passes_an_approved_change(
     demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, _ = demo_repo
-    assert main(["verify", "payments-api-7.4.2", "--repo", str(path)]) == 0
-    assert capsys.readouterr().out.startswith("ok: payments-api-7.4.2 auto_approved")
+    assert main(["verify", "rfc8785-0.1.2", "--repo", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("ok: rfc8785-0.1.2 auto_approved")
 
 
 def test_verify_fails_a_rejected_change(
@@ -101,7 +117,7 @@ def test_verify_fails_when_the_exception_has_expired(demo_repo: tuple[Path, str]
 
 def test_verify_fails_when_evidence_changed_after_the_decision(demo_repo: tuple[Path, str]) -> None:
     path, _ = demo_repo
-    _, record = find_decision(GitBlobs.open(path), "HEAD", "identity-gateway-3.0.0")
+    _, record = find_decision(GitBlobs.open(path), "HEAD", "payments-api-7.4.2")
     verdict = verify(record, "0" * 64, dt.datetime(2026, 11, 21, tzinfo=dt.UTC))
     assert not verdict.ok
     assert "changed after the decision" in verdict.reason
@@ -156,9 +172,9 @@ def test_show_of_an_unknown_id_names_both_kinds(
 
 def test_show_prints_the_record(demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     path, _ = demo_repo
-    assert main(["show", "identity-gateway-3.0.0", "--repo", str(path)]) == 0
+    assert main(["show", "payments-api-7.4.2", "--repo", str(path)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("# decisions/medium/2026-11/identity-gateway-3.0.0.yaml")
+    assert out.startswith("# decisions/medium/2026-11/payments-api-7.4.2.yaml")
     assert "outcome: approved" in out
 
 

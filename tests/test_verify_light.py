@@ -85,9 +85,7 @@ def test_a_field_the_schema_refuses_is_refused_by_the_light_reading_too(edits: d
     assert gate_record.read(data) is None
 
 
-@pytest.mark.parametrize(
-    "change_id", ["payments-api-7.4.2", "identity-gateway-3.0.0", "edge-proxy-hotfix-r2"]
-)
+@pytest.mark.parametrize("change_id", ["rfc8785-0.1.2", "payments-api-7.4.2", "edge-proxy-hotfix-r2"])
 def test_an_approved_change_is_ok_on_both_paths_with_the_same_words(demo_repo: Path, change_id: str) -> None:
     blobs = GitBlobs.open(demo_repo)
     light = verify_light(blobs, "HEAD", change_id, NOW, BOT)
@@ -112,7 +110,7 @@ def test_cab_verify_of_an_approved_change_loads_no_github_client(demo_repo: Path
     probe = (
         "import bot.cli, contextlib, io, json, sys\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    code = bot.cli.main(['verify', 'payments-api-7.4.2', '--repo', {str(demo_repo)!r}])\n"
+        f"    code = bot.cli.main(['verify', 'rfc8785-0.1.2', '--repo', {str(demo_repo)!r}])\n"
         "print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] in ('github', 'requests'))]))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

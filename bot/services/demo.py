@@ -3,9 +3,15 @@
 The story uses the shipped examples and a fixed clock (starting 2026-11-20 09:00 UTC) so that it
 tells the same story every time it runs, whatever today's date is:
 
-1. a low-risk patch is auto-approved;
-2. a medium-risk change is approved by one CAB member, the requester pushes a fix, the approval
-   goes stale, and another CAB member approves the new head;
+The sandbox scores with risk model v1.1 (seeded into the bootstrap commit, so it counts as approved),
+and its `policy/signers.yaml` trusts both its own commit key and the release workflow that signed
+the attested example's artifact:
+
+1. an attested change (scan, JUnit, coverage and a real Sigstore bundle attached, as `cab collect`
+   writes them) scores low and is auto-approved;
+2. a routine patch whose numbers are only typed in lands in medium by the model's floor: one CAB
+   member approves, the requester pushes a fix, the approval goes stale, and another CAB member
+   approves the new head;
 3. a high-risk hotfix is rejected by security (no exception covers its CVEs), security approves
    an exception naming the change (its unsigned artifact's digest proves nothing), and the
    resubmitted change is approved.
@@ -24,9 +30,12 @@ from bot.domain.identity import BotIdentity
 from bot.services import sandbox_session as session
 from bot.services.queries import Entry, decided
 
-START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
-LOW = "evidence/2026-11/payments-api-7.4.2.yaml"
-MEDIUM = "evidence/2026-11/identity-gateway-3.0.0.yaml"
+START = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
+MODEL = "risk-model/v1.1.yaml"
+SIGNERS = "policy/signers.yaml"
+ATTESTED = "evidence/2026-11/rfc8785-0.1.2.yaml"
+ATTACHMENTS = "evidence/2026-11/rfc8785-0.1.2"
+DECLARED = "evidence/2026-11/payments-api-7.4.2.yaml"
 HIGH = "evidence/2026-11/edge-proxy-hotfix.yaml"
 HIGH_AGAIN = "evidence/2026-11/edge-proxy-hotfix-r2.yaml"
 EXCEPTION = "exceptions/2026-11/edge-proxy-nghttp2.yaml"
@@ -53,6 +62,23 @@ def _example(path: str) -> bytes:
     return resources.files("bot").joinpath("data", "examples", path).read_bytes()
 
 
+def _attested() -> dict[str, bytes]:
+    """The attested pack and its attachments, where `cab collect` writes them."""
+    folder = resources.files("bot").joinpath("data", "examples", ATTACHMENTS)
+    files = {f"{ATTACHMENTS}/{item.name}": item.read_bytes() for item in folder.iterdir() if item.is_file()}
+    return {ATTESTED: _example(ATTESTED), **dict(sorted(files.items()))}
+
+
+def seed() -> dict[str, bytes]:
+    """The shipped seed, scoring with v1.1 and trusting the attested example's release workflow."""
+    data = resources.files("bot").joinpath("data")
+    return {
+        **session.shipped_seed(),
+        MODEL: data.joinpath(MODEL).read_bytes(),
+        SIGNERS: _example(SIGNERS),
+    }
+
+
 def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lambda _: None) -> DemoReport:
     """The story as a script of `cab sandbox` steps (bot.services.sandbox_session), on a fixed clock."""
     if directory.exists() and any(directory.iterdir()):
@@ -64,7 +90,7 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
         clock,
         teams=session.DEFAULT_TEAMS,
         users=("alice-eng", "carol-eng"),
-        seed=session.shipped_seed(),
+        seed=seed(),
         founder="sec-sam",
     )
     report = DemoReport(directory)
@@ -81,21 +107,23 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
         step(f"@{author} opens #{number} with {path}")
         return number
 
-    step("1. A routine patch")
-    do_sync(submit(LOW, "alice-eng"))
+    step("1. An attested release: scan, tests and a verified Sigstore signature attached")
+    attested = session.submit_files(forge, ATTESTED, _attested(), "alice-eng")
+    step(f"@alice-eng opens #{attested} with {ATTESTED} and its attachments in {ATTACHMENTS}/")
+    do_sync(attested)
 
-    step("2. A major release that needs the CAB")
-    medium = submit(MEDIUM, "alice-eng")
+    step("2. A routine patch whose numbers are only typed in: medium under v1.1, so the CAB decides")
+    medium = submit(DECLARED, "alice-eng")
     do_sync(medium)
     session.review(forge, medium, "dana-cab", "approve")
     step("@dana-cab approves")
-    with_sbom = _example(MEDIUM).replace(
-        b"vulnerability_scan:",
-        b'sbom:\n  format: cyclonedx\n  spec_version: "1.6"\n  component_count: 340\nvulnerability_scan:',
+    fixed = _example(DECLARED).replace(
+        b"description: Fixes rounding in currency conversion;",
+        b"description: Fixes rounding in currency conversion and its changelog;",
         1,
     )
-    session.push(forge, medium, {MEDIUM: with_sbom}, "alice-eng")
-    step("@alice-eng pushes the SBOM she forgot")
+    session.push(forge, medium, {DECLARED: fixed}, "alice-eng")
+    step("@alice-eng pushes a corrected description")
     do_sync(medium)
     session.review(forge, medium, "bob-cab", "approve")
     step("@bob-cab approves the new head")

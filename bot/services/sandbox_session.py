@@ -19,8 +19,9 @@ from bot.domain import documents
 from bot.domain.comments import MARKER
 from bot.domain.errors import UsageError
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import evidence_path, exception_path
+from bot.domain.layout import SIGNERS_PATH, evidence_path, exception_path
 from bot.domain.models import EvidencePack, ExceptionRecord
+from bot.domain.models.signers import Signers, signers_yaml
 from bot.domain.pull_request import PullRequest
 from bot.services.sync import SyncResult, sync
 
@@ -98,9 +99,20 @@ def create(
     founder = founder or next(iter([*members, *users]), "cab-admin")
     forge.add_user(founder)
     # the sandbox's own signing key in policy/signers.yaml: what makes its bot commits trusted
-    bootstrap = {**seed, **forge.bootstrap_files()}
+    bootstrap = {**seed, **_with_seed_signers(forge.bootstrap_files(), seed.get(SIGNERS_PATH))}
     forge.push("main", bootstrap, author=founder, message="Set up the CAB repository")
     return forge
+
+
+def _with_seed_signers(bootstrap: dict[str, bytes], seeded: bytes | None) -> dict[str, bytes]:
+    """The sandbox's `policy/signers.yaml` (its commit key) plus the keys and artifact identities
+    of the seed's own signers file, so that a seed trusting a release workflow keeps trusting it."""
+    if seeded is None:
+        return bootstrap
+    ours = documents.parse(bootstrap[SIGNERS_PATH], SIGNERS_PATH, Signers).model
+    theirs = documents.parse(seeded, SIGNERS_PATH, Signers).model
+    combined = signers_yaml([*ours.commits, *theirs.commits], theirs.artifacts)
+    return {**bootstrap, SIGNERS_PATH: combined.encode()}
 
 
 def place(raw: bytes, source: str) -> str:
@@ -117,9 +129,15 @@ def place(raw: bytes, source: str) -> str:
 
 def submit(forge: SandboxForge, path: str, content: bytes, author: str) -> int:
     """Push `content` at `path` on a new branch by `author` and open its pull request."""
+    return submit_files(forge, path, {path: content}, author)
+
+
+def submit_files(forge: SandboxForge, path: str, files: Mapping[str, bytes], author: str) -> int:
+    """Push the document at `path` with its companions (e.g. a pack's attachments) on a new branch
+    by `author` and open its pull request."""
     forge.add_user(author)
     branch = "change/" + Path(path).stem
-    forge.push(branch, {path: content}, author=author, message=f"Add {path}", start="main")
+    forge.push(branch, dict(files), author=author, message=f"Add {path}", start="main")
     return forge.open_pr(branch, "main", f"CAB: {Path(path).stem}", author)
 
 

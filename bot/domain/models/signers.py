@@ -71,8 +71,9 @@ class Signers(CabModel):
         return any(signer.admits(issuer, identity) for signer in self.artifacts)
 
 
-def signers_yaml(commits: list[CommitSigner]) -> str:
-    """A `policy/signers.yaml` trusting these commit keys, as a sandbox or a bootstrap writes it.
+def signers_yaml(commits: list[CommitSigner], artifacts: list[ArtifactSigner] | None = None) -> str:
+    """A `policy/signers.yaml` trusting these commit keys (and artifact identities), as a sandbox or a
+    bootstrap writes it.
 
     Every text scalar is a JSON string (valid YAML 1.2), so no key or e-mail is ever read as another type.
     """
@@ -85,4 +86,9 @@ def signers_yaml(commits: list[CommitSigner]) -> str:
             when = getattr(signer, key)
             if when is not None:  # a YAML timestamp, not text
                 lines.append(f"    {key}: {when.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    if artifacts:
+        lines.append("artifacts:")
+        for artifact in artifacts:
+            lines.append(f"  - issuer: {json.dumps(artifact.issuer)}")
+            lines.append(f"    identity: {json.dumps(artifact.identity)}")
     return "\n".join(lines) + "\n"

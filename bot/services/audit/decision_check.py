@@ -233,6 +233,12 @@ class DecisionCheck(MergeCheck):
                 f"re-scored {again.score} ({again.tier}), "
                 f"record says {record.risk.score} ({record.risk.tier})",
             )
+        elif again.tier_override != record.risk.tier_override:  # a model floor is re-derived, never claimed
+            self.find(
+                "score.mismatch",
+                record.evidence.path,
+                f"re-scored tier_override {again.tier_override}, record says {record.risk.tier_override}",
+            )
         elif again.breakdown != record.risk.breakdown:
             self.find(
                 "score.mismatch", record.evidence.path, "the recorded breakdown differs from a re-score"
@@ -242,8 +248,9 @@ class DecisionCheck(MergeCheck):
 
     def _policy_tier(self, record: Decision, record_path: str) -> None:
         """A change decision never overrides its tier: a PR that changes policy is a policy change,
-        decided by a PolicyDecision (the paths it lands without one are `policy.undecided-change`)."""
-        if record.risk.tier_override is not None:
+        decided by a PolicyDecision (the paths it lands without one are `policy.undecided-change`).
+        A `model_floor` override is the model's own rule, re-derived by the re-score."""
+        if record.risk.tier_override == "policy_change":
             self.find(
                 "score.override-unjustified",
                 record_path,
