@@ -137,17 +137,16 @@ def interleaved(
     return statistics.median(floors), statistics.median(fulls), statistics.median(ratios)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--n", type=int, default=10_000, help="number of packs (default 10000)")
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds of both loops (default 7)")
-    args = parser.parse_args(argv)
+def measure(n: int, rounds: int) -> tuple[float, float, float]:
+    """Medians of the event floor and of validate+score over `n` packs, and of their ratios."""
+    floor, full, ratio, _ = _measure(n, rounds)
+    return floor, full, ratio
 
+
+def _measure(n: int, rounds: int) -> tuple[float, float, float, dict[str, int]]:
     model = risk_models.packaged_default()
     with tempfile.TemporaryDirectory(prefix="cab-bench-") as tmp:
-        paths = generate(args.n, Path(tmp))
+        paths = generate(n, Path(tmp))
         blobs = [(str(p), p.read_bytes()) for p in paths]
 
     def events_only() -> None:
@@ -167,7 +166,19 @@ def main(argv: list[str] | None = None) -> int:
             result = score(loaded.model, model.model, model.sha256)
             tiers[result.tier] = tiers.get(result.tier, 0) + 1
 
-    floor, full, ratio = interleaved(events_only, validate_and_score, args.rounds)
+    floor, full, ratio = interleaved(events_only, validate_and_score, rounds)
+    return floor, full, ratio, tiers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=10_000, help="number of packs (default 10000)")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds of both loops (default 7)")
+    args = parser.parse_args(argv)
+
+    floor, full, ratio, tiers = _measure(args.n, args.rounds)
     per_pack = 1e3 / args.n
     print(f"packs:                      {args.n} (tiers: {dict(sorted(tiers.items()))})")
     print(f"libyaml events (floor):     {floor:.3f} s  ({floor * per_pack:.3f} ms/pack, median)")

@@ -23,7 +23,9 @@ from bot.adapters.forge.github import GitHubForge
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import SIGNERS_PATH
 from bot.domain.pull_request import PullRequest
+from bot.services import action
 from bot.services import expiry_sweep as expiry
+from bot.services.action import Report
 from bot.services.expiry_sweep import ExpiryReport
 from bot.services.sync import SyncResult, sync
 from tests import github_fake as gf
@@ -97,6 +99,15 @@ class Cab(Protocol):
 
     def sync(self, number: int) -> SyncResult: ...
 
+    def action_run(self, number: int) -> Report:
+        """What one `cab action` run does for an event on PR `number`: its sync, then catching up
+        on the other open PRs (whose own runs GitHub's concurrency group may have cancelled)."""
+        return self.action_step(action.Step("sync", number, "test"))
+
+    def action_step(self, step: action.Step) -> Report:
+        """One `cab action` run of `step`, through the real engine."""
+        ...
+
     def approve_exception(self, path: str = EXCEPTION, *, requester: str = "alice-eng") -> SyncResult: ...
 
     def sync_crashing_before_merge(self, number: int) -> None:
@@ -169,6 +180,12 @@ class SandboxCab(CabRepo):
     def review(self, number: int, login: str, state: str = "APPROVED", *, on: str | None = None) -> int:
         return self.forge.review(number, login, state, commit_id=on).id  # type: ignore[arg-type]
 
+    def action_run(self, number: int) -> Report:
+        return self.action_step(action.Step("sync", number, "test"))
+
+    def action_step(self, step: action.Step) -> Report:
+        return action.execute([step], self.forge, action.load_engine(), now=self.clock(), identity=BOT)
+
     def comment(self, number: int, login: str, body: str) -> int:
         return self.forge.comment(number, login, body).id
 
@@ -199,7 +216,7 @@ class SandboxCab(CabRepo):
         self.forge.remove_member(f"example/{team}", login)
 
     def sync_crashing_before_merge(self, number: int) -> None:
-        def runner_dies(*_args: object) -> str:
+        def runner_dies(*_args: object, **_kwargs: object) -> str:
             raise RuntimeError("runner died")
 
         self.forge.merge = runner_dies  # type: ignore[method-assign]
@@ -348,6 +365,13 @@ class GitHubCab:
 
     def sync(self, number: int) -> SyncResult:
         return sync(self.forge(), number, now=self.clock(), identity=self.identity)
+
+    def action_run(self, number: int) -> Report:
+        return self.action_step(action.Step("sync", number, "test"))
+
+    def action_step(self, step: action.Step) -> Report:
+        forge, engine = self.forge(), action.load_engine()
+        return action.execute([step], forge, engine, now=self.clock(), identity=self.identity)
 
     def approve_exception(self, path: str = EXCEPTION, *, requester: str = "alice-eng") -> SyncResult:
         number = self.submit(path, author=requester)

@@ -444,12 +444,12 @@ class FakeGitHub:
         if method == "GET" and rel == "/pulls" and "head" not in query:
             return self._pull_list(method, path, query)
         if method == "GET" and rel == "/pulls":
-            owner, head = query["head"][0].split(":", 1)
+            owner, head = query["head"][0].split(":", 1) if "head" in query else (None, None)
             found = [
                 self._pr_body(n)
-                for n, pr in self.prs.items()
-                if pr["branch"] == head and pr["head_owner"] == owner and not pr["merged"]
-            ]
+                for n, pr in sorted(self.prs.items(), reverse=True)  # newest first: no update times here
+                if head in (None, pr["branch"]) and owner in (None, pr["head_owner"]) and not pr["merged"]
+            ][: int(query.get("per_page", ["30"])[0])]
             simple = [{k: v for k, v in pr.items() if k in _SIMPLE_KEYS} for pr in found]
             return self._reply(method, path, 200, simple)
         if method == "POST" and (g := m(r"/pulls/(\d+)/requested_reviewers", rel)):

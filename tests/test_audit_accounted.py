@@ -66,8 +66,11 @@ def test_a_new_risk_model_through_a_human_merge_is_found(honest: RepoBuilder) ->
     )
     merged = honest.merge_pr("policy/lenient", {"risk-model/v9.9.yaml": model}, who=SECURITY)
     findings = audit_repo(honest.root).findings
-    assert [(f.rule, f.commit) for f in findings] == [("history.unaccounted", merged)]
-    assert findings[0].message.startswith("a 2-parent merge that is no decision, by sam-sec")
+    assert [(f.rule, f.commit) for f in findings] == [
+        ("policy.undecided-model", merged),
+        ("history.unaccounted", merged),
+    ]
+    assert findings[1].message.startswith("a 2-parent merge that is no decision, by sam-sec")
 
 
 def test_a_squash_merge_of_a_pull_request_is_found(honest: RepoBuilder) -> None:

@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from bot.adapters.forge.sandbox import SIGNING_KEY
-from bot.domain.rules import records
 from bot.services import demo
 from tests.audit_helpers import audit_repo, rules_of
 from tests.sandbox import BOT, EXCEPTION, HIGH, LOW, MEDIUM, CabRepo, make_cab_repo
@@ -188,47 +187,32 @@ def test_an_exception_decision_merge_that_sneaks_in_a_file_is_detected(cab: CabR
     assert {"exception-decision.unexpected-change", "merge.tree-mismatch"} <= rules
 
 
-# -- policy changes are forced to high ----------------------------------------------------------
+# -- policy changes are decided by CAB and security (PolicyDecision) -------------------------------
 
 
 def _policy_change(cab: CabRepo) -> int:
-    """The low-risk example, plus a CODEOWNERS edit: the engine forces it to high."""
+    """A CODEOWNERS edit alone: a policy change, decided by CAB and security together."""
     codeowners = cab.forge.read_file(cab.forge.branch_head("main"), ".github/CODEOWNERS")
     assert codeowners is not None
-    return cab.submit(LOW, extra={".github/CODEOWNERS": codeowners + b"/docs/ @example/cab\n"})
+    return cab.submit(".github/CODEOWNERS", content=codeowners + b"/docs/ @example/cab\n")
 
 
-def _exception_for(cab: CabRepo, change_id: str) -> bytes:
-    """The example exception, renamed and scoped to one change id."""
-    text = cab.example(EXCEPTION).decode()
-    text = text.replace("id: edge-proxy-nghttp2", "id: policy-change-ok")
-    start, end = text.index("scope:"), text.index("justification:")
-    return (text[:start] + f"scope:\n  change_ids: [{change_id}]\n" + text[end:]).encode()
-
-
-def test_an_engine_policy_change_forced_to_high_audits_clean(cab: CabRepo) -> None:
-    exception = cab.submit(
-        "exceptions/2026-11/policy-change-ok.yaml",
-        content=_exception_for(cab, "payments-api-7.4.2"),
-        author="carol-cab",
-    )
-    cab.sync(exception)
-    cab.forge.review(exception, "sec-sam", "APPROVED")
-    assert cab.sync(exception).outcome == "approved"
+def test_an_engine_policy_change_approved_by_both_teams_audits_clean(cab: CabRepo) -> None:
     number = _policy_change(cab)
-    cab.sync(number)
+    cab.sync(number)  # the owners' membership is snapshotted before they review
+    cab.forge.review(number, "bob-cab", "APPROVED")
     cab.forge.review(number, "sec-sam", "APPROVED")
     result = cab.sync(number)
-    assert (result.outcome, result.tier) == ("approved", "high")
-    raw = cab.forge.read_file(cab.forge.branch_head("main"), result.record_path or "")
-    assert raw is not None and records.parse(raw, "r").model.risk.tier_override == "policy_change"
+    assert (result.outcome, result.record_path) == ("approved", "decisions/policy/2026-11/pr-1.yaml")
     assert audit_repo(cab.forge.path).findings == []
 
 
-def test_an_engine_policy_change_rejected_at_high_audits_clean(cab: CabRepo) -> None:
+def test_an_engine_policy_change_rejected_audits_clean(cab: CabRepo) -> None:
+    before = cab.forge.read_file(cab.forge.branch_head("main"), ".github/CODEOWNERS")
     number = _policy_change(cab)
     cab.forge.comment(number, "sec-sam", "/cab reject policy changes need their own review")
-    assert (cab.sync(number).outcome, cab.forge.labels(number)) == ("rejected", ("risk:high",))
+    assert cab.sync(number).outcome == "rejected"
+    assert cab.forge.read_file(cab.forge.branch_head("main"), ".github/CODEOWNERS") == before
     assert audit_repo(cab.forge.path).findings == []
 
 

@@ -438,7 +438,7 @@ SCENARIOS: list[tuple[Scenario, str]] = [
     (exception_trailers_disagree, "trailers.mismatch"),
     (exception_record_hash_forged, "exception-decision.hash-mismatch"),
     (exception_decision_dropped_from_chain, "chain.broken"),
-    (policy_change_decided_below_high, "score.policy-change-not-high"),
+    (policy_change_decided_below_high, "policy.undecided-change"),
     (policy_override_without_a_policy_change, "score.override-unjustified"),
 ]
 

@@ -54,10 +54,27 @@ def decide(document: bytes, base: BaseBranch = BASE, path: str = EVIDENCE, **sna
 
 
 def test_a_pr_with_no_evidence_pack_is_refused_from_its_file_list() -> None:
-    refused = triage((ChangedFile("docs/readme.md", "modified"),))
+    refused = triage((ChangedFile("decisions/low/2026-11/payments-api-7.4.2.yaml", "modified"),))
     assert isinstance(refused, Plan)
     assert (refused.status, refused.check) == ("refused", "failure")
     assert refused.record is None and refused.merge is None
+
+
+def test_a_pr_that_changes_only_other_paths_is_a_policy_change() -> None:
+    found = triage((ChangedFile("docs/readme.md", "modified"), ChangedFile("setup.py", "added")))
+    assert not isinstance(found, Plan)
+    assert (found.kind, found.scope.policy_paths) == ("policy", ("docs/readme.md", "setup.py"))
+
+
+def test_a_new_risk_model_version_is_a_policy_change() -> None:
+    found = triage((ChangedFile("risk-model/v1.1.yaml", "added"),))
+    assert not isinstance(found, Plan) and found.kind == "policy"
+
+
+def test_a_pack_beside_a_policy_path_is_refused_as_mixed() -> None:
+    refused = triage((ChangedFile(EVIDENCE, "added"), ChangedFile("setup.py", "added")))
+    assert isinstance(refused, Plan) and refused.status == "refused"
+    assert "setup.py: outside this pull request's allow-list" in refused.summary
 
 
 def test_a_renamed_governed_file_is_refused_before_anything_is_read() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,35 @@ def test_lists_local_and_remote_tracking_branches(repo: RepoBuilder) -> None:
 def test_a_directory_that_is_no_repository_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RepositoryError, match="not a git repository"):
         GitBlobs.open(tmp_path)
+
+
+@pytest.mark.parametrize("rev", ["HEAD", "HEAD~0", "main"])
+def test_commit_id_from_the_batch_process_is_the_id_rev_parse_gives(repo: RepoBuilder, rev: str) -> None:
+    expected = repo.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip() or None
+    assert _blobs(repo).commit_id(rev) == expected
+
+
+def test_commit_id_of_a_sha256_repository_is_its_sha256_id(tmp_path: Path) -> None:
+    root = tmp_path / "repo256"
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t"}
+    env["GIT_COMMITTER_EMAIL"] = "t@x"
+    subprocess.run(["git", "init", "-q", "--object-format=sha256", str(root)], check=True)
+    subprocess.run(
+        ["git", "-C", str(root), "commit", "-q", "--allow-empty", "-m", "one"], check=True, env=env
+    )
+    head = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout
+    assert len(head.strip()) == 64
+    assert GitBlobs.open(root).commit_id("HEAD") == head.strip()
+
+
+@pytest.mark.parametrize("rev", ["nosuch", "HEAD~5", "HEAD:evidence", "HEAD^{tree}"])
+def test_commit_id_of_what_names_no_commit_is_none(repo: RepoBuilder, rev: str) -> None:
+    assert _blobs(repo).commit_id(rev) is None
+
+
+@pytest.mark.parametrize("rev", ["--all", "a\nb", ""])
+def test_commit_id_refuses_what_is_no_revision(repo: RepoBuilder, rev: str) -> None:
+    with pytest.raises(RepositoryError):
+        _blobs(repo).commit_id(rev)

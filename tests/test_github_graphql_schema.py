@@ -111,6 +111,23 @@ def test_every_head_query_is_one_github_accepts(paths, teams):
     assert_github_accepts(*gql.head_query(REPO, HEAD, paths, teams))
 
 
+@pytest.mark.parametrize("paths", [PATHS[p] for p in PATHS], ids=list(PATHS))
+def test_a_head_query_that_also_reads_records_at_the_base_is_one_github_accepts(paths):
+    records = ["decisions/low/2026-11/x.yaml", "decisions/medium/2026-11/x.yaml"]
+    assert_github_accepts(*gql.head_query(REPO, HEAD, paths, [], base=HEAD, base_paths=records))
+
+
+def test_a_head_query_without_base_paths_does_not_name_the_base():
+    document, variables = gql.head_query(REPO, HEAD, PATHS[next(iter(PATHS))], [], base=HEAD)
+    assert "$base" not in document
+    assert "base" not in variables
+
+
+def test_the_snapshot_lists_no_decisions():
+    """Its size must not grow with the history: the records a change can have are asked for by path."""
+    assert 'file(path: "decisions")' not in gql.SNAPSHOT
+
+
 def test_a_head_query_for_teams_alone_does_not_name_the_head():
     document, variables = gql.head_query(REPO, HEAD, [], TEAMS["one team"])
     assert "$head" not in document

@@ -170,3 +170,21 @@ def test_read_timeouts_are_retried_for_content_addressed_posts():
     timeout = ReadTimeoutError(None, URL, "read timed out")  # type: ignore[arg-type]
     retry = policy([]).increment("POST", URL.replace("pulls/7", "git/trees"), error=timeout)
     assert retry.total == ATTEMPTS - 1
+
+
+def test_each_wait_is_announced_with_the_status_the_wait_and_the_attempt():
+    said: list[str] = []
+    retry = ForgeRetry(sleep=lambda _s: None, clock=lambda: NOW, notify=said.append)
+    for _ in range(2):
+        retry = retry.increment("GET", URL, response=answer(502))
+        retry.sleep()
+    assert said == [f"GitHub answered 502, retrying in 2 s (2/{ATTEMPTS})"]  # no wait before the first retry
+
+
+def test_a_wait_after_a_timeout_says_there_was_no_answer():
+    said: list[str] = []
+    timeout = ReadTimeoutError(None, URL, "read timed out")  # type: ignore[arg-type]
+    retry = ForgeRetry(sleep=lambda _s: None, clock=lambda: NOW, notify=said.append)
+    retry = retry.increment("GET", URL, error=timeout).increment("GET", URL, error=timeout)
+    retry.sleep()
+    assert said == [f"GitHub did not answer (ReadTimeoutError), retrying in 2 s (2/{ATTEMPTS})"]

@@ -11,7 +11,7 @@ import responses
 
 from tests import github_fake as gf
 from tests import github_payloads as gp
-from tests.both_forges import GitHubCab, assert_audits_clean
+from tests.both_forges import MAIN, GitHubCab, assert_audits_clean
 from tests.sandbox import HIGH, LOW, MEDIUM, Clock
 
 
@@ -168,3 +168,24 @@ def test_a_deciding_sync_crashing_before_any_call_converges_on_rerun(cab: GitHub
         cab.sync(number)
     _sync_until_merged(cab, number)
     _converged(cab, number)
+
+
+def _sync_bytes(decided: int) -> int:
+    """Bytes sent and received by the first sync of a low-risk PR, over `decided` earlier records."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        cab = GitHubCab(gf.FakeGitHub(rsps), Clock())
+        earlier = {
+            f"decisions/low/2025-{1 + n % 12:02d}/earlier-{n:05d}.yaml": b"kind: Decision\n"
+            for n in range(decided)
+        }
+        cab.fake.push(MAIN, earlier, cab.people["sec-sam"], "Earlier decisions")
+        number = cab.submit(LOW)
+        before = len(rsps.calls)
+        cab.sync(number)
+        calls = rsps.calls[before:]
+        return sum(len(call.request.body or b"") + len(call.response.content) for call in calls)
+
+
+def test_what_a_sync_sends_and_receives_does_not_grow_with_the_history() -> None:
+    """The snapshot asks for the records this change can have, never for a listing of decisions/."""
+    assert _sync_bytes(10) == _sync_bytes(1000)

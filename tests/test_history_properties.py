@@ -10,10 +10,12 @@ such history and requires the audit to name the rule that was broken.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, Phase, assume, event, find, given, settings
@@ -67,8 +69,13 @@ def audit(cab: Cab, root: Path) -> AuditReport:
 
 @contextmanager
 def acted_out(forge: str, history: History) -> Iterator[tuple[Cab, Outcome, Path]]:
-    """A fresh repository on `forge` with `history` driven through the engine."""
-    with tempfile.TemporaryDirectory() as tmp:
+    """A fresh repository on `forge` with `history` driven through the engine, audited as on a
+    fresh machine: hypothesis replays examples within one test, and two examples may share a root
+    commit, so each gets its own remembered tips (XDG_STATE_HOME)."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        mock.patch.dict(os.environ, {"XDG_STATE_HOME": f"{tmp}/state"}),
+    ):
         made = make_cab(forge, Path(tmp))
         try:
             cab = next(made)

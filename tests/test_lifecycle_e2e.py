@@ -211,10 +211,16 @@ def test_invalid_evidence_is_reported_with_line_and_not_merged(cab: CabRepo) -> 
     assert "complexity" in result.problems[0].message
 
 
-def test_policy_change_in_the_pr_forces_high_tier(cab: CabRepo) -> None:
+def test_policy_change_beside_a_pack_is_refused_rather_than_forced_high(cab: CabRepo) -> None:
     number = cab.submit(LOW, extra={".github/CODEOWNERS": b"* @example/cab\n"})
     result = cab.sync(number)
-    assert (result.status, result.tier) == ("pending", "high")
+    assert (result.status, result.tier) == ("refused", None)
+
+
+def test_policy_change_alone_waits_for_a_policy_decision(cab: CabRepo) -> None:
+    number = cab.submit(".github/CODEOWNERS", content=b"* @example/cab\n")
+    result = cab.sync(number)
+    assert (result.status, result.record_path) == ("pending", "decisions/policy/2026-11/pr-1.yaml")
 
 
 def test_evidence_edited_after_approval_invalidates_it(cab: CabRepo) -> None:
@@ -248,7 +254,7 @@ def test_rerun_after_crash_between_record_commit_and_merge_converges(
     cab.sync(number)
     cab.forge.review(number, "bob-cab", "APPROVED")
 
-    def crash(*_args: object) -> str:
+    def crash(*_args: object, **_kwargs: object) -> str:
         raise RuntimeError("runner died")
 
     monkeypatch.setattr(cab.forge, "merge", crash)

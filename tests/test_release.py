@@ -91,7 +91,11 @@ def test_the_action_lock_pins_every_runtime_dependency_within_its_range_with_has
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     for text in [*declared, "setuptools>=77"]:
         wanted = Requirement(text)
-        version, hashes = pins[canonicalize_name(wanted.name)]
+        name = canonicalize_name(wanted.name)
+        assert name in pins, (
+            f"requirements/action.lock does not pin {name}: regenerate it (requirements/README.md)"
+        )
+        version, hashes = pins[name]
         assert wanted.specifier.contains(version), f"{wanted} but the lock has {version}"
         assert hashes >= 1
 

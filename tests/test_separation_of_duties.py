@@ -21,6 +21,7 @@ from tests.sandbox import MEDIUM
 MEDIUM_RECORD = "decisions/medium/2026-11/identity-gateway-3.0.0.yaml"
 
 NOTE = b"notes: rehearsed rollback\n"
+NOTES = "evidence/2026-11/identity-gateway-3.0.0/notes.txt"  # an attachment: within a change's allow-list
 
 
 @pytest.fixture(params=FORGES)
@@ -50,7 +51,7 @@ def _pending(cab: Cab, number: int) -> Any:
 def test_a_co_author_of_a_commit_may_not_approve_it(cab: Cab) -> None:
     number = _submitted(cab)
     trailer = f"Co-authored-by: Carol <{cab.email('carol-cab')}>"
-    cab.push_as(number, {"notes.txt": NOTE}, pusher="alice-eng", message=f"Add notes\n\n{trailer}\n")
+    cab.push_as(number, {NOTES: NOTE}, pusher="alice-eng", message=f"Add notes\n\n{trailer}\n")
     cab.sync(number)
     cab.review(number, "carol-cab")
     result = cab.sync(number)
@@ -62,7 +63,7 @@ def test_a_co_author_of_a_commit_may_not_approve_it(cab: Cab) -> None:
 def test_a_co_author_named_in_lower_case_trailer_key_is_an_author_too(cab: Cab) -> None:
     number = _submitted(cab)
     trailer = f"co-authored-by: Carol <{cab.email('carol-cab')}>"
-    cab.push_as(number, {"notes.txt": NOTE}, pusher="alice-eng", message=f"Add notes\n\n{trailer}\n")
+    cab.push_as(number, {NOTES: NOTE}, pusher="alice-eng", message=f"Add notes\n\n{trailer}\n")
     cab.review(number, "carol-cab")
     assert cab.sync(number).status == "pending"
 
@@ -70,7 +71,7 @@ def test_a_co_author_named_in_lower_case_trailer_key_is_an_author_too(cab: Cab) 
 def test_a_co_author_whose_email_maps_to_no_account_makes_the_change_wait_and_is_named(cab: Cab) -> None:
     number = _submitted(cab)
     message = "Add notes\n\nCo-authored-by: Carol <carol@elsewhere.example>\n"
-    cab.push_as(number, {"notes.txt": NOTE}, pusher="alice-eng", message=message)
+    cab.push_as(number, {NOTES: NOTE}, pusher="alice-eng", message=message)
     cab.review(number, "bob-cab")
     result = cab.sync(number)
     assert result.status == "pending"
@@ -81,7 +82,7 @@ def test_a_co_author_whose_email_maps_to_no_account_makes_the_change_wait_and_is
 def test_a_commit_under_an_email_linked_to_no_account_makes_the_change_wait(cab: Cab) -> None:
     """Carol pushes to Alice's branch under an e-mail no account has, then approves."""
     number = _submitted(cab)
-    cab.push_as(number, {"notes.txt": NOTE}, pusher="carol-cab", identity=("Carol", "c@nowhere.example"))
+    cab.push_as(number, {NOTES: NOTE}, pusher="carol-cab", identity=("Carol", "c@nowhere.example"))
     cab.review(number, "carol-cab")
     result = cab.sync(number)
     assert result.status == "pending"
@@ -95,7 +96,7 @@ def test_a_commit_under_the_authors_identity_does_not_let_its_pusher_approve(tmp
         assert isinstance(cab, SandboxCab)
         number = _submitted(cab)
         alice = ("alice-eng", cab.email("alice-eng"))
-        cab.push_as(number, {"notes.txt": NOTE}, pusher="carol-cab", identity=alice)
+        cab.push_as(number, {NOTES: NOTE}, pusher="carol-cab", identity=alice)
         cab.review(number, "carol-cab")
         result = cab.sync(number)
         assert result.status == "pending"

@@ -46,6 +46,13 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--no-cache", action="store_true", help="ignore and do not write the incremental cache"
     )
     parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="audit the whole history with N processes, one range of it each (default: 1)",
+    )
+    parser.add_argument(
         "--online",
         action="store_true",
         help="also cross-check recorded review ids and teams with the GitHub API (needs GITHUB_TOKEN)",
@@ -75,6 +82,7 @@ def handle(args: argparse.Namespace) -> int:
             anchor=args.anchor,
             use_cache=not args.no_cache,
             online=online,
+            jobs=args.jobs,
         )
     )
     renderers = {
@@ -144,3 +152,10 @@ def _github_repository(flag: str | None, environ: Mapping[str, str]) -> str:
             f"cab audit --online: GITHUB_REPOSITORY={value!r} is not OWNER/NAME; pass --github OWNER/NAME"
         )
     return value
+
+
+def _jobs(text: str) -> int:
+    """--jobs N: a whole number from 1 to 64 (argparse makes a refusal a usage error, exit 2)."""
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
+    return int(text)

@@ -15,6 +15,7 @@ KINDS = (
     "RiskModel",
     "Decision",
     "ExceptionDecision",
+    "PolicyDecision",
     "Signers",
     "History",
     "ChangePlan",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -29,15 +30,16 @@ def register(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from bot.services.validate import discover, validate
 
-    paths = list(args.paths) or list(discover(args.repo))
-    if not paths:  # "0 valid" would read as a pass: a wrong --repo must not look like a clean one
+    paths = iter(args.paths or discover(args.repo))  # read as they are checked, never all at once
+    first = next(paths, None)
+    if first is None:  # "0 valid" would read as a pass: a wrong --repo must not look like a clean one
         raise UsageError(
             f"cab validate: nothing to validate under {args.repo} (no evidence/, exceptions/, risk-model/ "
             "or decisions/ files); pass --repo PATH of a CAB repository, or the files to check"
         )
-    report = validate(paths, args.repo)
+    report = validate(itertools.chain([first], paths), args.repo)
     for problem in report.problems:
         print(problem, file=sys.stderr)
     bad = len({p.source for p in report.problems})
-    print(f"{len(report.checked) - bad} valid, {bad} invalid")
+    print(f"{report.checked - bad} valid, {bad} invalid")
     return 0 if report.ok else 2

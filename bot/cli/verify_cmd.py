@@ -38,10 +38,14 @@ def register(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from bot.adapters.environment import bot_identity
     from bot.adapters.git.blobs import GitBlobs
-    from bot.services.queries import verify_change
+    from bot.services.gate import verify_light
 
-    now = args.at or dt.datetime.now(dt.UTC)
+    now, bot = args.at or dt.datetime.now(dt.UTC), bot_identity()
     blobs = GitBlobs.open(args.repo)
-    verdict = verify_change(blobs, args.ref, args.change_id, now, bot_identity(), allow_ref=args.allow_ref)
+    verdict = verify_light(blobs, args.ref, args.change_id, now, bot, allow_ref=args.allow_ref)
+    if verdict is None:  # not "ok" on the light reading: the full reading decides and says why
+        from bot.services.queries import verify_change
+
+        verdict = verify_change(blobs, args.ref, args.change_id, now, bot, allow_ref=args.allow_ref)
     print(("ok: " if verdict.ok else "not approved: ") + verdict.reason)
     return 0 if verdict.ok else 1

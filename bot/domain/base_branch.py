@@ -1,5 +1,9 @@
 """What the base branch says a pull request is judged by: risk model, CODEOWNERS, approved
-exceptions, and which changes and exceptions are decided already.
+exceptions, and which changes, exceptions and policy changes are decided already.
+
+The risk model is the newest version that an approved `PolicyDecision` brought with exactly its
+blob, or that the repository's first (root) commit holds (bootstrap); any other version, such as
+one a person merged by hand, is never used for scoring and is reported in `problems`.
 
 Always read from the base commit through the forge (git blobs, never the PR's working tree), so a
 pull request can never change the rules it is judged by.
@@ -14,8 +18,10 @@ from typing import Protocol
 from bot.domain import documents
 from bot.domain.documents import Loaded
 from bot.domain.errors import InputError
-from bot.domain.layout import classify
-from bot.domain.models import ExceptionDecision, ExceptionRecord, RiskModel
+from bot.domain.layout import classify, records_of
+from bot.domain.models import ExceptionDecision, ExceptionRecord, PolicyDecision, RiskModel
+from bot.domain.pull_request import Commit
+from bot.domain.rules import policy_changes
 from bot.domain.rules.codeowners import first_found
 from bot.domain.rules.exception_status import ExceptionState
 
@@ -26,6 +32,12 @@ class Blobs(Protocol):
     def read_file(self, sha: str, path: str) -> bytes | None: ...
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]: ...
+
+
+class History(Blobs, Protocol):
+    """Files at a commit and who last changed them: a forge."""
+
+    def last_commit(self, sha: str, path: str) -> Commit | None: ...
 
 
 def exception_states(blobs: Blobs, sha: str, problems: list[str] | None = None) -> list[ExceptionState]:
@@ -66,40 +78,91 @@ class BaseBranch:
     model: Loaded[RiskModel]
     codeowners: str
     exceptions: tuple[Loaded[ExceptionRecord], ...]
-    decided_change_ids: frozenset[str]
+    decided_change_ids: frozenset[str]  # of the changes the PR's files name, those decided here
     decided_exception_ids: frozenset[str]
     problems: tuple[str, ...]  # base-branch files that could not be read (reported, never trusted)
+    decided_policy_ids: frozenset[str] = frozenset()
 
 
-def _newest_model_path(paths: list[str]) -> str | None:
+def _model_paths_newest_first(paths: list[str]) -> list[str]:
     versions = []
     for path in paths:
         governed = classify(path)
         if governed and governed.kind == "RiskModel":
             major, minor = governed.id.split(".")
             versions.append(((int(major), int(minor)), path))
-    return max(versions)[1] if versions else None
+    return [path for _version, path in sorted(versions, reverse=True)]
 
 
-def load(forge: Blobs, sha: str) -> BaseBranch:
+def policy_decisions(blobs: Blobs, sha: str, problems: list[str] | None = None) -> list[PolicyDecision]:
+    found = []
+    for path in blobs.list_files(sha, "decisions/policy"):
+        governed = classify(path)
+        if governed is None or governed.kind != "PolicyDecision":
+            continue
+        try:
+            found.append(documents.parse(blobs.read_file(sha, path) or b"", path, PolicyDecision).model)
+        except InputError as exc:
+            if problems is not None:
+                problems.append(str(exc))
+    return found
+
+
+def newest_approved_model(forge: History, sha: str, problems: list[str]) -> tuple[str, bytes]:
+    """(path, bytes) of the newest risk-model version that may score: approved by a policy decision
+    with exactly this blob, or present since the root commit (bootstrap).
+
+    Asking who added a version costs a request on GitHub, so a repository with one version and no
+    policy decision yet (every new CAB repository) takes it as its bootstrap without asking; a
+    hand-made replacement of it is flagged by the audit (`governed.deleted`, `policy.undecided-model`).
+    """
+    paths = _model_paths_newest_first(list(forge.list_files(sha, "risk-model")))
+    decided = [p for p in forge.list_files(sha, "decisions/policy") if classify(p) is not None]
+    approved: dict[str, frozenset[str]] | None = None  # read only when a version needs it
+    for path in paths:
+        raw = forge.read_file(sha, path)
+        if raw is None:
+            continue
+        if len(paths) == 1 and not decided:
+            return path, raw
+        if approved is None:
+            approved = policy_changes.approved_blobs(policy_decisions(forge, sha, problems))
+        if policy_changes.git_blob_id(raw) in approved.get(path, frozenset()):
+            return path, raw
+        writer = forge.last_commit(sha, path)
+        if writer is not None and writer.parents == ():
+            return path, raw
+        problems.append(f"{path}: no approved policy decision brought this version; not used for scoring")
+    raise InputError.at(
+        "risk-model/", 1, 1, f"no approved risk model on the base branch at {sha[:7]}: " + "; ".join(problems)
+    )
+
+
+def load(forge: History, sha: str, changed: Sequence[str] = ()) -> BaseBranch:
+    """The base's rules; `changed`: the PR's paths, whose possible records say if it is decided."""
     problems: list[str] = []
-    model_path = _newest_model_path(list(forge.list_files(sha, "risk-model")))
-    if model_path is None:
-        raise InputError.at("risk-model/", 1, 1, f"no risk model on the base branch at {sha[:7]}")
-    raw_model = forge.read_file(sha, model_path)
-    assert raw_model is not None
+    model_path, raw_model = newest_approved_model(forge, sha, problems)
     model: Loaded[RiskModel] = documents.parse(raw_model, model_path, RiskModel)
 
     codeowners = first_found(lambda location: forge.read_file(sha, location)) or ""
 
     states = exception_states(forge, sha, problems)
     exceptions = [state.exception for state in states if state.approved]
+    # only the records the PR's own files can have: a path is a key, and asking for these few keeps
+    # the cost (and GitHub's answer) the same whatever the size of the history
     decided = {
         governed.id
-        for path in forge.list_files(sha, "decisions")
-        if (governed := classify(path)) is not None and governed.kind == "Decision"
+        for path in sorted({r for p in changed for r in records_of(p)})
+        if (governed := classify(path)) is not None
+        and governed.kind == "Decision"
+        and forge.read_file(sha, path) is not None
     }
     decided_exceptions = {state.exception.model.id for state in states if state.decision is not None}
+    decided_policy = {
+        governed.id
+        for path in forge.list_files(sha, "decisions/policy")
+        if (governed := classify(path)) is not None and governed.kind == "PolicyDecision"
+    }
     return BaseBranch(
         sha,
         model,
@@ -108,4 +171,5 @@ def load(forge: Blobs, sha: str) -> BaseBranch:
         frozenset(decided),
         frozenset(decided_exceptions),
         tuple(problems),
+        frozenset(decided_policy),
     )

@@ -79,3 +79,16 @@ def problems_comment(title: str, problems: Sequence[Problem | str]) -> str:
     lines += [f"- `{_escape(str(p))}`" for p in problems]
     lines += ["", "Nothing is merged until these are fixed. Push a fix and the bot re-checks."]
     return "\n".join(lines) + "\n"
+
+
+def policy_change_comment(
+    decision_id: str, paths: Sequence[tuple[str, str | None]], policy: ApprovalResult
+) -> str:
+    """The comment on a policy change: who must approve, and every path with the blob it brings."""
+    lines = [MARKER, f"## CAB Bot: policy change `{decision_id}`", "", *_policy_lines(policy)]
+    lines += ["A policy change needs an approval from CAB and from security, by two different people.", ""]
+    lines.append("Paths changed (blob ids, as recorded):")
+    lines += [f"- `{_escape(path)}` {f'`{blob[:12]}`' if blob else 'deleted'}" for path, blob in paths[:50]]
+    if len(paths) > 50:
+        lines.append(f"- … and {len(paths) - 50} more")
+    return "\n".join(lines) + "\n"

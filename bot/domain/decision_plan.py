@@ -24,7 +24,14 @@ from bot.domain.documents import Loaded
 from bot.domain.errors import InputError, Problem
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
-from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord, RiskModel
+from bot.domain.models import (
+    Decision,
+    EvidencePack,
+    ExceptionDecision,
+    ExceptionRecord,
+    PolicyDecision,
+    RiskModel,
+)
 from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment, TeamMembership
 from bot.domain.placement import placement_problems
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
@@ -33,10 +40,9 @@ from bot.domain.rules.approval import ApprovalInput, ApprovalResult, Owners, eva
 from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.coverage import Coverage, coverage
 from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
-from bot.domain.rules.scope import POLICY_CHANGE, Scope, classify_changes, with_policy_override
+from bot.domain.rules.scope import Scope, classify_changes, outside_allow_list
 from bot.domain.rules.trailers import (
-    DecisionTrailers,
-    ExceptionTrailers,
+    AnyTrailers,
     merge_message,
     of_decision,
     of_exception_decision,
@@ -55,8 +61,8 @@ CheckState = Literal["pending", "success", "failure"]
 class Target:
     """The one document a CAB pull request carries, found from its file list alone."""
 
-    kind: Literal["change", "exception"]
-    path: str
+    kind: Literal["change", "exception", "policy"]
+    path: str  # the evidence pack or exception; for a policy change, its first path
     scope: Scope
 
 
@@ -86,6 +92,8 @@ class Snapshot:
     teams: Mapping[str, Team | None] = field(default_factory=dict)  # slug -> team (None: no such team)
     reviewed_diffs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # sha -> paths vs head
     previous: str | None = None  # the newest record sha256 on the base (the hash chain)
+    blobs: Mapping[str, bytes | None] = field(default_factory=dict)  # a policy change's files at the head
+    base_blobs: Mapping[str, bytes | None] = field(default_factory=dict)  # ... and on the base branch
 
 
 # -- what a sync does -------------------------------------------------------------------------------
@@ -166,6 +174,11 @@ def triage(files: Sequence[ChangedFile]) -> Target | Plan:
             "One decision per pull request",
             ["submit the exception in its own pull request; security approves it separately"],
         )
+    mixed = outside_allow_list(scope)
+    if mixed:
+        return refusal("A change mixed with a policy change", mixed)
+    if scope.policy_paths:
+        return Target("policy", scope.policy_paths[0], scope)
     if not scope.evidence_paths and not scope.exception_paths:
         return refusal(
             "No evidence pack",
@@ -182,6 +195,10 @@ def reading(
     target: Target, document: bytes | None, base: BaseBranch, proof: EvidenceProof = UNPROVEN
 ) -> Reading:
     """What `plan` will look at for this target; nothing when the document alone refuses it."""
+    if target.kind == "policy":
+        own = [p for p in target.scope.record_paths if (g := classify(p)) and g.kind == "PolicyDecision"]
+        named = owners_for(base.codeowners, POLICY_RECORD_SAMPLE)
+        return Reading(reviews=True, team_slugs=tuple(team_slugs(named)), record_path=own[0] if own else None)
     assessed = _assess(target, document, base, proof)
     if isinstance(assessed, Plan):
         return Reading()
@@ -192,6 +209,9 @@ def reading(
     named = owners_for(base.codeowners, assessed.owned_path)
     return Reading(reviews=True, team_slugs=tuple(team_slugs(named)), record_path=existing)
 
+
+# CODEOWNERS owners of decisions/policy/ (the record's month and id are known only when planning).
+POLICY_RECORD_SAMPLE = "decisions/policy/2000-01/pr-1.yaml"
 
 # -- the decision -------------------------------------------------------------------------------------
 
@@ -233,23 +253,18 @@ def _assess(target: Target, raw: bytes | None, base: BaseBranch, proof: Evidence
         return loaded
     model = loaded.model
     if isinstance(model, EvidencePack):
-        risk = assess_risk(model, base.model, target.scope.policy_paths, proof.signature)
+        risk = assess_risk(model, base.model, proof.signature)
         path = records.record_path(model, risk.tier)
         return _Assessed(loaded, risk.tier, path, path, risk)
     return _Assessed(loaded, "exception", records.exception_record_path(model), target.path)
 
 
 def assess_risk(
-    pack: EvidencePack,
-    model: Loaded[RiskModel],
-    policy_paths: Sequence[str],
-    signature: SignatureCheck = UNPROVEN.signature,
+    pack: EvidencePack, model: Loaded[RiskModel], signature: SignatureCheck = UNPROVEN.signature
 ) -> RiskAssessment:
-    """Score with the base branch's model; a change that touches policy is high tier.
-
-    The audit re-assesses every recorded decision with this same function.
-    """
-    return with_policy_override(score(pack, model.model, model.sha256, signature), policy_paths)
+    """Score with the base branch's newest approved model (a change PR never touches policy: the
+    allow-list sends such a PR down the policy route). The audit re-assesses with this function."""
+    return score(pack, model.model, model.sha256, signature)
 
 
 def owners(codeowners: str, path: str, teams: Mapping[str, Team | None]) -> Owners:
@@ -271,6 +286,8 @@ def plan(
     target: Target, snapshot: Snapshot, base: BaseBranch, now: dt.datetime, identity: BotIdentity
 ) -> Plan:
     """What one sync does to this pull request, given what it read."""
+    if target.kind == "policy":  # `bot.domain.policy_plan.decide` plans these
+        return refusal("Policy change", ["planned by bot.domain.policy_plan"])
     assessed = _assess(target, snapshot.document, base, snapshot.proof)
     if isinstance(assessed, Plan):
         return assessed
@@ -302,16 +319,21 @@ class _Facts:
         )
 
     def foreign_records(self, own_id: str, kind: records.RecordKind) -> Plan | None:
+        """Only the bot writes under decisions/: another record in the diff, or our record last
+        written by a commit that is not the bot's, refuses the PR (its bytes are never reused)."""
         foreign = [p for p in self.target.scope.record_paths if not records.is_own_record(p, own_id, kind)]
-        if not foreign:
-            return None
-        return refusal(
-            "Decision records touched",
-            [
-                f"{p}: only the bot writes under decisions/, and only this pull request's record"
-                for p in foreign
-            ],
-        )
+        reasons = [
+            f"{p}: only the bot writes under decisions/, and only this pull request's record" for p in foreign
+        ]
+        snap = self.snapshot
+        if may_reuse(snap.existing_record, "record at the head") and not records.written_by_bot(
+            snap.record_writer, self.identity, snap.bot_login
+        ):
+            writer = snap.record_writer
+            who = f"commit {writer.sha[:7]} by <{writer.author_email}>" if writer else "an unknown commit"
+            own = [p for p in self.target.scope.record_paths if p not in foreign] or ["this record"]
+            reasons.append(f"{own[0]}: written by {who}, not by the bot; only the bot writes records")
+        return refusal("Decision records touched", reasons) if reasons else None
 
     def stale(self, path: str) -> dict[str, bytes | None]:
         return {p: None for p in self.target.scope.record_paths if p != path}
@@ -436,7 +458,7 @@ def may_reuse(raw: bytes | None, path: str | None) -> bool:
         record = documents.parse(raw, path).model
     except InputError:
         return False
-    return isinstance(record, Decision | ExceptionDecision) and record.outcome != "pending"
+    return isinstance(record, Decision | ExceptionDecision | PolicyDecision) and record.outcome != "pending"
 
 
 def _reusable(
@@ -453,7 +475,7 @@ def _reusable(
         record = documents.parse(raw, path).model
     except InputError:
         return None
-    if not isinstance(record, Decision | ExceptionDecision) or record.outcome != outcome:
+    if not isinstance(record, Decision | ExceptionDecision | PolicyDecision) or record.outcome != outcome:
         return None
     same_reviews = [a.review_id for a in record.approvals] == [a.review_id for a in approvals]
     return raw if record.previous == previous and same_reviews else None
@@ -478,7 +500,7 @@ def _deciding(
     verdict: ApprovalResult,
     comment: str,
     record: RecordCommit,
-    trailers: DecisionTrailers | ExceptionTrailers,
+    trailers: AnyTrailers,
     rationale: str,
     path: str,
 ) -> Plan:
@@ -520,10 +542,6 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
     risk = assessed.risk
     assert risk is not None
     tier_note = None
-    if risk.tier_override == POLICY_CHANGE:
-        tier_note = "High tier because this PR changes policy: " + ", ".join(
-            facts.target.scope.policy_paths[:5]
-        )
     path = assessed.record_path
     cover = coverage(pack, facts.base.exceptions, facts.now, facts.snapshot.proof.signature)
     verdict, observed = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)

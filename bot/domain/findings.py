@@ -73,8 +73,26 @@ RULES: dict[str, str] = {
         "a sourced value in the pack differs from what its attached tool output gives "
         "(field, declared, derived)"
     ),
-    "score.override-unjustified": "tier_override policy_change but the merge changes no policy path",
-    "score.policy-change-not-high": "the merge changes a policy path but the decision is not high tier",
+    "score.override-unjustified": (
+        "a change decision claims a tier override; a policy change is decided by a PolicyDecision instead"
+    ),
+    "score.policy-change-not-high": (
+        "retired (policy changes are no longer forced to high): see policy.undecided-change"
+    ),
+    "policy.undecided-change": (
+        "a policy path (CODEOWNERS, workflows, policy/, the bot's code, pyproject.toml) changed in a commit "
+        "that is no approved policy decision"
+    ),
+    "policy.undecided-model": (
+        "a risk-model version was merged without an approved policy decision (the bot never scores with it)"
+    ),
+    "policy.paths-mismatch": (
+        "what a policy decision's merge brings differs from the paths and blobs it records"
+    ),
+    "policy.rejected-landed": "a rejected policy decision's merge brings more than its record",
+    "policy.teams-missing": (
+        "an approved policy decision whose record fewer than two teams own (CAB and security)"
+    ),
     "outcome.invalid": "the outcome is not allowed for the tier (e.g. auto_approved above low)",
     "approval.missing": "the tier requires an approval by an owner and none counts",
     "approval.not-owner": "the approver's team does not own the record in the base commit's CODEOWNERS",

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from confusable_homoglyphs import confusables
-
-from bot.domain.models.base import CHANGE_ID_PATTERN
+from bot.domain.patterns import CHANGE_ID_PATTERN
 
 GOVERNED_DIRS = ("evidence", "exceptions", "decisions", "risk-model")
 # Names a look-alike may not imitate: the governed directories and the CAB's configuration.
@@ -36,11 +34,13 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "Exception": re.compile(rf"^exceptions/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "Decision": re.compile(rf"^decisions/(?P<tier>low|medium|high)/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "ExceptionDecision": re.compile(rf"^decisions/exceptions/{_MONTH}/(?P<id>{_ID})\.yaml$"),
+    "PolicyDecision": re.compile(rf"^decisions/policy/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "RiskModel": re.compile(r"^risk-model/v(?P<id>[0-9]+\.[0-9]+)\.yaml$"),
 }
 _DOCS = re.compile(r"^(?:evidence|exceptions|decisions|risk-model)/README\.md$")
 
-Kind = Literal["EvidencePack", "Exception", "Decision", "ExceptionDecision", "RiskModel"]
+Kind = Literal["EvidencePack", "Exception", "Decision", "ExceptionDecision", "PolicyDecision", "RiskModel"]
+RECORD_KINDS = ("Decision", "ExceptionDecision", "PolicyDecision")
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,10 @@ def exception_decision_path(exception_id: str, month: str) -> str:
     return f"decisions/exceptions/{month}/{exception_id}.yaml"
 
 
+def policy_decision_path(decision_id: str, month: str) -> str:
+    return f"decisions/policy/{month}/{decision_id}.yaml"
+
+
 def records_of(path: str) -> tuple[str, ...]:
     """Every decision record the change or exception at `path` can have (one per tier for an
     evidence pack, whose tier is not known until it is scored), so that a forge can read them at a
@@ -144,6 +148,8 @@ def records_of(path: str) -> tuple[str, ...]:
 def _peers(char: str) -> frozenset[str]:
     """What one character may be taken for, one step away: its confusables (both ways), its case
     forms and its compatibility form (NFKC: a fullwidth d is `d`)."""
+    from confusable_homoglyphs import confusables  # its table is large; only a non-ASCII name needs it
+
     found = confusables.is_confusable(char, greedy=True)
     out = {str(h["c"]) for h in found[0]["homoglyphs"]} if found else set()
     out |= {char.casefold(), char.upper(), unicodedata.normalize("NFKC", char)}

@@ -32,6 +32,7 @@ class Commit:
     # e-mail -> account); an e-mail missing here maps to no account.
     linked: tuple[tuple[str, User], ...] = ()
     pusher: User | None = None  # who pushed this commit, when the forge can tell (GitHub cannot)
+    parents: tuple[str, ...] | None = None  # None: the forge did not say (never taken for a root)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ SCHEMA_FILES = {
     "RiskModel": "risk-model.schema.json",
     "Decision": "decision.schema.json",
     "ExceptionDecision": "exception-decision.schema.json",
+    "PolicyDecision": "policy-decision.schema.json",
     "Signers": "signers.schema.json",
     "History": "history.schema.json",
     "ChangePlan": "change-plan.schema.json",

@@ -32,12 +32,13 @@ COMMAND_PREFIX = "/cab"
 class Step:
     """One thing to do: re-sync a PR, or run the scheduled expiry sweep."""
 
-    kind: Literal["sync", "expire"]
+    kind: Literal["sync", "expire", "queue"]
     number: int | None = None
     why: str = ""
     # a PR known only by its head (owner of the fork, branch, sha): a relayed review of a fork's PR,
     # for which GitHub leaves `workflow_run.pull_requests` empty
     head: tuple[str, str, str] | None = None
+    group: tuple[str, str] | None = None  # "queue": the merge group's head and base commits
 
 
 @runtime_checkable
@@ -53,10 +54,22 @@ class ExpireStep(Protocol):
     def __call__(self, forge: Forge, *, now: dt.datetime, identity: BotIdentity) -> Any: ...
 
 
+class QueueStep(Protocol):
+    def __call__(self, forge: Forge, head: str, base: str) -> Any: ...
+
+
+class CatchUpStep(Protocol):
+    def __call__(
+        self, forge: Forge, sync: SyncStep, *, done: Sequence[int], now: dt.datetime, identity: BotIdentity
+    ) -> Sequence[Any]: ...
+
+
 @dataclass(frozen=True)
 class Engine:
     sync: SyncStep
     expire: ExpireStep
+    catch_up: CatchUpStep | None = None  # after a PR's sync, the open PRs whose runs were cancelled
+    queue: QueueStep | None = None  # the check on a merge queue's group
 
 
 def load_engine() -> Engine:
@@ -64,9 +77,11 @@ def load_engine() -> Engine:
     try:
         engine = importlib.import_module("bot.services.sync")
         expiry = importlib.import_module("bot.services.expiry_sweep")
+        catching_up = importlib.import_module("bot.services.catch_up")
+        queue = importlib.import_module("bot.services.merge_queue")
     except ImportError as exc:
         raise CabError(f"the lifecycle engine is not available in this build of cab: {exc}") from exc
-    return Engine(sync=engine.sync, expire=expiry.run)
+    return Engine(sync=engine.sync, expire=expiry.run, catch_up=catching_up.catch_up, queue=queue.check)
 
 
 def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
@@ -98,6 +113,14 @@ def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
             return [Step("sync", _number(prs[0]), why)]
         head = _head_of(run)
         return [Step("sync", None, why, head=head)] if head else []
+    if event_name == "merge_group":  # GitHub's merge queue asks for the required checks
+        group = payload.get("merge_group") or {}
+        group_head, group_base = group.get("head_sha"), group.get("base_sha")
+        if action != "checks_requested":
+            return []
+        if not (isinstance(group_head, str) and isinstance(group_base, str)):
+            raise UsageError("the merge_group payload has no head_sha and base_sha")
+        return [Step("queue", None, "merge_group.checks_requested", group=(group_head, group_base))]
     if event_name == "schedule":
         return [Step("expire", None, "schedule")]
     if event_name == "workflow_dispatch":
@@ -165,6 +188,7 @@ def execute(
     report = Report()
     if not steps:
         report.lines.append("Nothing to do for this event.")
+    synced: list[int] = []
     for step in steps:
         try:
             if step.kind == "sync":
@@ -176,8 +200,15 @@ def execute(
                         "nothing to do (a newer push syncs the PR by its own event)"
                     )
                     continue
+                synced.append(number)
                 result = engine.sync(forge, number, now=now, identity=identity)
                 report.lines.append(f"- PR #{number} ({step.why}): {_describe(result)}")
+            elif step.kind == "queue":
+                if engine.queue is None or step.group is None:
+                    raise CabError("this build of cab cannot check merge queue groups")
+                result = engine.queue(forge, *step.group)
+                report.lines.append(f"- merge group {step.group[0][:12]} ({step.why}): {_describe(result)}")
+                report.exit_code = max(report.exit_code, 0 if result.ok else 1)
             else:
                 result = engine.expire(forge, now=now, identity=identity)
                 report.lines.append(f"- expiry sweep ({step.why}): {_describe(result)}")
@@ -188,6 +219,13 @@ def execute(
         except CabError as exc:
             report.lines.append(f"- failed: {exc.diagnostics()}")
             report.exit_code = max(report.exit_code, exc.exit_code)
+    if synced and engine.catch_up is not None:
+        try:
+            for caught in engine.catch_up(forge, engine.sync, done=synced, now=now, identity=identity):
+                what = _describe(caught.result) if caught.error is None else f"failed: {caught.error}"
+                report.lines.append(f"- PR #{caught.number} (catching up): {what}")
+        except CabError as exc:  # the event's own PR is done; the next run catches up instead
+            report.lines.append(f"- catching up failed: {exc.diagnostics()}")
     return report
 
 

@@ -64,6 +64,8 @@ def attachment_paths(pack: EvidencePack) -> list[str]:
 
 def compare(pack: EvidencePack, read: Read) -> list[Mismatch]:
     """Every difference between the pack's sourced sections and what their attachments give."""
+    if not sources_of(pack):
+        return []  # nothing declared as derived: nothing to derive (every v1.0 pack)
     mismatches: list[Mismatch] = []
     expected_folder = f"{_folder_of(pack)}/"
     parsed: dict[str, Input] = {}

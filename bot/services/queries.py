@@ -14,11 +14,14 @@ from bot.adapters.git.blobs import GitBlobs, NotAFile
 from bot.domain import documents
 from bot.domain.errors import FindingError, InputError
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import SIGNERS_PATH, classify
-from bot.domain.models import Decision, ExceptionDecision
+from bot.domain.layout import classify
+from bot.domain.models import Decision, ExceptionDecision, PolicyDecision
 from bot.domain.models.base import CHANGE_ID_PATTERN
-from bot.domain.rules.commit_signatures import signature_problem
-from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
+from bot.domain.rules.deployment_gate import Verdict, provenance, verify
+from bot.services.gate import arrival as _arrival
+from bot.services.gate import pinned_ref as _pinned_ref
+from bot.services.gate import record_paths as _record_paths
+from bot.services.gate import unsigned as _unsigned
 
 Queue = Literal["cab", "security", "decided"]
 
@@ -26,7 +29,7 @@ Queue = Literal["cab", "security", "decided"]
 @dataclass(frozen=True)
 class Entry:
     queue: Queue
-    kind: Literal["change", "exception"]
+    kind: Literal["change", "exception", "policy"]
     id: str
     tier: str
     outcome: str
@@ -36,22 +39,26 @@ class Entry:
     when: str | None
 
 
-def _record(blobs: GitBlobs, sha: str, path: str) -> Decision | ExceptionDecision | None:
+def _record(blobs: GitBlobs, sha: str, path: str) -> Decision | ExceptionDecision | PolicyDecision | None:
     raw = blobs.read_file(sha, path)
     if raw is None:
         return None
     model = documents.parse(raw, path).model
-    return model if isinstance(model, Decision | ExceptionDecision) else None
+    return model if isinstance(model, Decision | ExceptionDecision | PolicyDecision) else None
 
 
-def _entry(record: Decision | ExceptionDecision, path: str, ref: str) -> Entry:
+def _entry(record: Decision | ExceptionDecision | PolicyDecision, path: str, ref: str) -> Entry:
     tier: str = "exception"
     score, ident, kind = None, "", "exception"
     if isinstance(record, Decision):
         tier, score, ident, kind = record.risk.tier, record.risk.score, record.change_id, "change"
+    elif isinstance(record, PolicyDecision):  # waits for CAB first, then security too
+        tier, ident, kind = "policy", record.id, "policy"
     else:
         ident = record.exception_id
-    queue: Queue = "decided" if record.outcome != "pending" else ("cab" if tier == "medium" else "security")
+    queue: Queue = (
+        "decided" if record.outcome != "pending" else ("cab" if tier in ("medium", "policy") else "security")
+    )
     when = record.decided_at.isoformat() if record.decided_at else None
     return Entry(queue, kind, ident, tier, record.outcome, score, path, ref, when)  # type: ignore[arg-type]
 
@@ -119,23 +126,6 @@ def pending(blobs: GitBlobs, ref: str) -> list[Entry]:
     return sorted(found.values(), key=lambda e: (e.queue, e.id))
 
 
-DECISION_TIERS = ("low", "medium", "high")
-
-
-def _record_paths(blobs: GitBlobs, sha: str, change_id: str) -> list[str]:
-    """`decisions/<tier>/<month>/<id>.yaml` at a commit, found by its shape: one tree read per
-    month directory of each tier, never a listing of every record (which grows with history)."""
-    if not re.fullmatch(CHANGE_ID_PATTERN, change_id):
-        return []
-    found = []
-    for tier in DECISION_TIERS:
-        for path in blobs.files_named(sha, f"decisions/{tier}", f"{change_id}.yaml"):
-            governed = classify(path)
-            if governed is not None and governed.kind == "Decision" and governed.id == change_id:
-                found.append(path)
-    return found
-
-
 def find_decision(blobs: GitBlobs, ref: str, change_id: str) -> tuple[str, Decision]:
     return _find(blobs, blobs.resolve(ref), ref, change_id)
 
@@ -152,67 +142,21 @@ def _find(blobs: GitBlobs, sha: str, ref: str, change_id: str) -> tuple[str, Dec
     return paths[0], record
 
 
-def find_record(blobs: GitBlobs, ref: str, ident: str) -> tuple[str, Decision | ExceptionDecision]:
-    """The decision record of a change, else of an exception with that id (`cab show`)."""
+def find_record(
+    blobs: GitBlobs, ref: str, ident: str
+) -> tuple[str, Decision | ExceptionDecision | PolicyDecision]:
+    """The decision record of a change, else of an exception, else of a policy change (`pr-<n>`)
+    with that id (`cab show`)."""
     sha = blobs.resolve(ref)
     if _record_paths(blobs, sha, ident) or not re.fullmatch(CHANGE_ID_PATTERN, ident):
         return _find(blobs, sha, ref, ident)
     paths = blobs.files_named(sha, "decisions/exceptions", f"{ident}.yaml")
+    if not paths:
+        paths = blobs.files_named(sha, "decisions/policy", f"{ident}.yaml")
     record = _record(blobs, sha, paths[0]) if len(paths) == 1 else None
     if record is None:
         raise FindingError(f"no decision for a change or an exception {ident!r} on {ref}")
     return paths[0], record
-
-
-def _arrival(blobs: GitBlobs, tip: str, path: str) -> Arrival | None:
-    """The first-parent commit of `tip` that brought the record's current bytes, as the gate judges it."""
-    found = blobs.arrival(tip, path)
-    if found is None:
-        return None
-    sha, before = found
-    commit = blobs.commit(sha)
-    record_commit = blobs.commit(commit.parents[1]) if len(commit.parents) == 2 else None
-    return Arrival(path, commit, before is None, record_commit)
-
-
-def _unsigned(blobs: GitBlobs, arrival: Arrival | None) -> Verdict | None:
-    """None when the decision merge and its final-record commit are signed by keys that
-    `policy/signers.yaml` at the merge's base trusts (the audit's rule); else why not."""
-    from bot.adapters.git.signatures import trusted_keys  # the crypto libraries: only for the gate
-
-    if arrival is None or arrival.record_commit is None:
-        return None  # provenance has refused it already
-    base = arrival.commit.parents[0]
-    try:
-        raw = blobs.read_file(base, SIGNERS_PATH, plain=True)
-    except NotAFile:
-        raw = None
-    keys = trusted_keys(raw, f"base {base[:12]}")
-    for commit, role in ((arrival.commit, "decision merge"), (arrival.record_commit, "final-record commit")):
-        problem = signature_problem(commit, role, keys.verify(commit))
-        if problem is not None:
-            return Verdict(False, f"{arrival.path}: {problem[1]} ({problem[0]})")
-    return None
-
-
-def _pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict | None]:
-    """The tip to check, and a refusal when `ref` is not the default branch and that was not allowed."""
-    tip = blobs.resolve(ref)
-    default = blobs.default_branch()
-    if default is not None and default[1] == tip:
-        return tip, None
-    if allow_ref:
-        return tip, None
-    where = (
-        f"the default branch {default[0]} ({default[1][:12]})"
-        if default
-        else "no default branch (origin/HEAD, origin/main or main)"
-    )
-    return tip, Verdict(
-        False,
-        f"--ref {ref} ({tip[:12]}) is not {where}; the gate checks only the default branch "
-        "(pass --allow-ref to check another ref)",
-    )
 
 
 def verify_change(

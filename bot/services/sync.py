@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.adapters.forge.interface import Forge, NotARegularFile
+from bot.adapters.forge.interface import BaseMovedError, Forge, NotARegularFile
 from bot.domain import base_branch
 from bot.domain.comments import MARKER
 from bot.domain.decision_plan import (
@@ -24,7 +24,6 @@ from bot.domain.decision_plan import (
     approved_shas_to_diff,
     irregular_files,
     may_reuse,
-    plan,
     reading,
     triage,
     unidentified,
@@ -33,6 +32,7 @@ from bot.domain.errors import Problem
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import is_governed
 from bot.domain.models import Signers
+from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
 from bot.domain.signature_proof import EvidenceProof
 from bot.services import evidence_proof
@@ -56,7 +56,21 @@ class SyncResult:
     not_counted: tuple[str, ...] = ()  # reviews that did not count, with the reason
 
 
+RACES = 3  # syncs in a row that may lose the base to another decision before one gives up
+
+
 def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) -> SyncResult:
+    """Take PR `number` as far as it can go now. When another decision lands on the base between
+    reading the previous record and merging, start again: the record must chain onto the newest."""
+    for _ in range(RACES - 1):
+        try:
+            return _sync(forge, number, now=now, identity=identity)
+        except BaseMovedError:
+            continue
+    return _sync(forge, number, now=now, identity=identity)
+
+
+def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) -> SyncResult:
     pr = forge.pull_request(number)
     if pr.state != "open":
         return SyncResult(number, "closed", f"pull request #{number} is {pr.state}; nothing to do")
@@ -64,24 +78,30 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
     target = triage(files)
     if isinstance(target, Plan):
         return apply(forge, pr, target)
-    governed, irregular = read_governed(forge, pr, files)
+    governed, irregular = read_governed(forge, pr, files, every=target.kind == "policy")
     if irregular:
         return apply(forge, pr, irregular_files(irregular))
-    base = base_branch.load(forge, forge.branch_head(pr.base_ref))
+    kept = [f.path for f in files if f.status != "removed"]  # whose records say if it is decided
+    base = base_branch.load(forge, forge.branch_head(pr.base_ref), kept)
     document = governed.get(target.path)  # the target is one of the governed files just read
     proof = _proof(forge, pr, base, target, document)
     needs = reading(target, document, base, proof)
     if needs.reviews and identity.unset:
         return apply(forge, pr, unidentified(identity.unset))
     snapshot = replace(gather(forge, pr, files, document, needs), proof=proof)
-    decided = plan(target, snapshot, base, now, identity)
+    if target.kind == "policy":  # a policy decision records every file it brings, and a rejection
+        restore, irregular = read_base(forge, base.sha, files)  # puts the base's files back
+        if irregular:
+            return apply(forge, pr, irregular_files(irregular))
+        snapshot = replace(snapshot, blobs=governed, base_blobs=restore)
+    decided = decide(target, snapshot, base, now, identity)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))
-        decided = plan(target, snapshot, base, now, identity)
+        decided = decide(target, snapshot, base, now, identity)
     # the owners are asked once, as the change starts waiting for them: when the PR does not carry
     # its record yet (asked before the record is committed, so a crash in between asks again)
     asking = needs.team_slugs if decided.status == "pending" and snapshot.existing_record is None else ()
-    return apply(forge, pr, decided, review_teams=asking)
+    return apply(forge, pr, decided, review_teams=asking, base=base.sha)
 
 
 def _proof(
@@ -104,22 +124,36 @@ def _proof(
 
 
 def read_governed(
-    forge: Forge, pr: PullRequest, files: tuple[ChangedFile, ...]
+    forge: Forge, pr: PullRequest, files: tuple[ChangedFile, ...], *, every: bool = False
 ) -> tuple[dict[str, bytes | None], list[str]]:
-    """Every governed file the PR adds or changes, as blobs at its head, and each one that is not a
-    plain file, with why.
+    """Every governed file the PR adds or changes (with `every`, every file: a policy change), as
+    blobs at its head, and each one that is not a plain file, with why.
 
     The forges refuse to follow anything but a blob; on GitHub the head's governed files arrive
     in one query, so this costs no request of its own."""
     blobs: dict[str, bytes | None] = {}
     irregular = []
     for change in files:
-        if change.status == "removed" or not is_governed(change.path):
+        if change.status == "removed" or not (every or is_governed(change.path)):
             continue
         try:
             blobs[change.path] = forge.read_file(pr.head_sha, change.path)
         except NotARegularFile as exc:
             irregular.append(f"{exc.path} {exc.why}")
+    return blobs, irregular
+
+
+def read_base(
+    forge: Forge, base_sha: str, files: tuple[ChangedFile, ...]
+) -> tuple[dict[str, bytes | None], list[str]]:
+    """Each path a policy change touches, as the base branch has it (None: absent there)."""
+    blobs: dict[str, bytes | None] = {}
+    irregular = []
+    for path in {p for c in files for p in (c.path, c.previous_path) if p}:
+        try:
+            blobs[path] = forge.read_file(base_sha, path)
+        except NotARegularFile as exc:
+            irregular.append(f"{exc.path} {exc.why} on the base branch")
     return blobs, irregular
 
 
@@ -129,8 +163,8 @@ def gather(
     """Read what the plan will look at, and nothing more."""
     existing = forge.read_file(pr.head_sha, needs.record_path) if needs.record_path else None
     writer = None
-    if needs.record_path and may_reuse(existing, needs.record_path):  # who wrote it decides reuse
-        writer = forge.last_commit(pr.head_sha, needs.record_path)
+    if needs.record_path and may_reuse(existing, needs.record_path):  # a final record: who wrote it?
+        writer = forge.last_commit(pr.head_sha, needs.record_path)  # (a pending one is rewritten anyway)
     if not needs.reviews:
         return Snapshot(pr, files, document, existing, writer, forge.bot_login)
     reviews = tuple(forge.reviews(pr.number))
@@ -153,9 +187,17 @@ def gather(
     )
 
 
-def apply(forge: Forge, pr: PullRequest, decided: Plan, review_teams: Sequence[str] = ()) -> SyncResult:
+def apply(
+    forge: Forge,
+    pr: PullRequest,
+    decided: Plan,
+    review_teams: Sequence[str] = (),
+    *,
+    base: str | None = None,
+) -> SyncResult:
     """Carry out a plan through the forge: every write is idempotent, so a re-run converges.
-    `review_teams` (`org/team` slugs) are asked to review the PR."""
+    `review_teams` (`org/team` slugs) are asked to review the PR. `base`: the base commit the
+    plan's record chains onto; the merge is made conditional on it."""
     if decided.label is not None:
         forge.set_risk_label(pr.number, decided.label)
     forge.upsert_comment(pr.number, MARKER, decided.comment)
@@ -167,7 +209,7 @@ def apply(forge: Forge, pr: PullRequest, decided: Plan, review_teams: Sequence[s
     forge.set_status(head, decided.check, decided.check_description)
     merged = None
     if decided.merge is not None:
-        merged = forge.merge(pr.number, head, decided.merge.subject, decided.merge.message)
+        merged = forge.merge(pr.number, head, decided.merge.subject, decided.merge.message, base=base)
     return SyncResult(
         pr.number,
         decided.status,

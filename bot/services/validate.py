@@ -24,7 +24,7 @@ _EXPECTED_KIND: dict[str, type[EvidencePack | ExceptionRecord | Decision | Excep
 
 @dataclass
 class ValidationReport:
-    checked: list[str] = field(default_factory=list)
+    checked: int = 0  # a count, not a list: 100,000 paths would be kept for nothing
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -33,18 +33,27 @@ class ValidationReport:
 
 
 def discover(root: Path) -> Iterator[Path]:
+    """Every file under the governed directories, in path order, one directory listing at a time
+    (memory follows the largest directory, not the whole history)."""
     for top in GOVERNED_DIRS:
         directory = root / top
         if directory.is_dir():
-            # A symlinked directory is yielded (and refused when read), never silently skipped.
-            yield from sorted(p for p in directory.rglob("*") if p.is_symlink() or not p.is_dir())
+            yield from _files(directory)
+
+
+def _files(directory: Path) -> Iterator[Path]:
+    for path in sorted(directory.iterdir()):
+        if path.is_symlink() or not path.is_dir():
+            yield path  # a symlinked directory is yielded (and refused when read), never skipped
+        else:
+            yield from _files(path)
 
 
 def validate(paths: Iterable[Path], root: Path) -> ValidationReport:
     report = ValidationReport()
     top = root.resolve()  # once, not once per file
     for path in paths:
-        report.checked.append(str(path))
+        report.checked += 1
         try:
             relative = path.resolve().relative_to(top).as_posix()
         except ValueError:

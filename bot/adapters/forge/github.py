@@ -155,8 +155,14 @@ class GitHubForge:
     ) -> str:
         return self.writes.commit_to_branch(branch, expected_head, files, message)
 
-    def merge(self, number: int, sha: str, title: str, message: str) -> str:
+    def merge(self, number: int, sha: str, title: str, message: str, *, base: str | None = None) -> str:
+        # GitHub has no merge conditioned on the base: decisions are serialized by the workflow's
+        # `cab-merge` concurrency group (docs/performance.md), or by the merge queue
+        del base
         return self.writes.merge(number, sha, title, message)
+
+    def open_pull_requests(self, limit: int) -> Sequence[int]:
+        return self.reads.open_pull_requests(limit)
 
     def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:
         return self.writes.open_pull_request(head, base, title, body)

@@ -3,10 +3,12 @@
 REST needs a call per resource (PR, files, reviews, commits, comments, statuses, tree, each blob,
 each team, the base history). GraphQL answers all of them in one request, so a sync reads:
 1. `SNAPSHOT`: the PR with its files, reviews, commits, comments, labels and head status, plus the
-   base branch's policy (risk models, CODEOWNERS, exceptions and their decisions, the list of
-   decisions) and the first page of its history (for the hash chain);
-2. `head_query(...)`: the governed files the PR changes, at its head, and the members of every team
-   the base CODEOWNERS names; built once the first answer says which.
+   base branch's policy (risk models, CODEOWNERS, exceptions and their decisions) and the first
+   page of its history (for the hash chain);
+2. `head_query(...)`: the governed files the PR changes, at its head, the records those files can
+   have, at the base (is the change decided already?), and the members of every team the base
+   CODEOWNERS names; built once the first answer says which.
+Neither lists `decisions/`: what is asked for depends on the PR, never on the size of the history.
 Writes stay REST except the record commit (`COMMIT`, one call with a server-side head guard).
 
 Only fields that GitHub's public schema has are used: `tests/test_github_graphql_schema.py` checks
@@ -46,7 +48,7 @@ BASE_DIRS = (
     ("riskModel", "risk-model", 1, True),
     ("exceptions", "exceptions", 2, True),
     ("exceptionDecisions", "decisions/exceptions", 2, True),
-    ("decisions", "decisions", 3, False),
+    ("policyDecisions", "decisions/policy", 2, True),
 )
 PAGE = 100  # GitHub's largest page; a list with more falls back to REST pages
 HEAD_FILES_MAX = 50  # governed files read at a PR head in one query; a PR with more is refused anyway
@@ -131,11 +133,18 @@ def snapshot_variables(repository: str, number: int) -> dict[str, Any]:
 
 
 def head_query(
-    repository: str, head: str, paths: Sequence[str], teams: Sequence[tuple[str, str]]
+    repository: str,
+    head: str,
+    paths: Sequence[str],
+    teams: Sequence[tuple[str, str]],
+    *,
+    base: str | None = None,
+    base_paths: Sequence[str] = (),
 ) -> tuple[str, dict[str, Any]]:
-    """Files at commit `head` and the named (org, slug) teams' members, in one document, with exactly
-    the variables it declares: GitHub rejects a document that declares a variable it does not use
-    ("All Variables Used"), so `$head` is there only when there are files to read at it."""
+    """Files at commit `head` (and `base_paths` at `base`) and the named (org, slug) teams' members,
+    in one document, with exactly the variables it declares: GitHub rejects a document that declares
+    a variable it does not use ("All Variables Used"), so `$head` is there only when there are files
+    to read at it, `$base` likewise."""
     owner, name = repository.split("/")
     params = ["$owner: String!", "$name: String!"]
     variables: dict[str, Any] = {"owner": owner, "name": name}
@@ -144,6 +153,16 @@ def head_query(
         params.append(f"$p{i}: String!")
         variables[f"p{i}"] = path
         files.append(f"f{i}: file(path: $p{i}) {{ {entry_selection(0, text=True)} }}")
+    at_base = ""
+    if base is not None and base_paths:
+        base_files = []
+        for i, path in enumerate(base_paths):
+            params.append(f"$b{i}: String!")
+            variables[f"b{i}"] = path
+            base_files.append(f"b{i}: file(path: $b{i}) {{ {entry_selection(0, text=True)} }}")
+        params.append("$base: GitObjectID!")
+        variables["base"] = base
+        at_base = f" base: object(oid: $base) {{ ... on Commit {{ {' '.join(base_files)} }} }}"
     orgs = []
     for i, (org, slug) in enumerate(teams):
         params += [f"$o{i}: String!", f"$t{i}: String!"]
@@ -159,7 +178,7 @@ def head_query(
         at_head = f" head: object(oid: $head) {{ ... on Commit {{ {' '.join(files)} }} }}"
     document = (
         f"query CabHead({', '.join(params)}) {{\n"
-        f"  repository(owner: $owner, name: $name) {{ nameWithOwner{at_head} }}\n"
+        f"  repository(owner: $owner, name: $name) {{ nameWithOwner{at_head}{at_base} }}\n"
         + "".join(f"  {line}\n" for line in orgs)
         + "}\n"
     )

@@ -213,23 +213,35 @@ class GitHubReads:
             if f.status != "removed" and classify(f.path) is not None
         ]
         # and the records they can have, which the record commit compares with before it writes
-        records = sorted({r for p in changed for r in records_of(p)} - set(changed))
+        possible = sorted({r for p in changed for r in records_of(p)})
+        records = [r for r in possible if r not in changed]
         paths = (changed + records)[: gql.HEAD_FILES_MAX]
         base = self._heads.get(str(data["base"]["ref"]))
         leaves = self._leaves.get(base or "", {}) if base else {}
         codeowners = first_found(lambda location: leaf.text if (leaf := leaves.get(location)) else None) or ""
         slugs = [s for s in all_team_slugs(codeowners) if s not in self._teams][: gql.TEAMS_MAX]
-        self._query_files_and_teams(head, paths, slugs)
+        # the same records at the base (is the change decided already?), in the same request
+        at_base = [p for p in possible if base and not self._known(base, p)][: gql.HEAD_FILES_MAX]
+        self._query_files_and_teams(head, paths, slugs, base=base, base_paths=at_base)
 
-    def _query_files_and_teams(self, sha: str, paths: list[str], slugs: list[str]) -> None:
-        if not paths and not slugs:
+    def _query_files_and_teams(
+        self,
+        sha: str,
+        paths: list[str],
+        slugs: list[str],
+        *,
+        base: str | None = None,
+        base_paths: list[str] | None = None,
+    ) -> None:
+        base_paths = (base_paths or []) if base else []
+        if not paths and not slugs and not base_paths:
             return
         teams = [(org, team) for org, _, team in (slug.partition("/") for slug in slugs)]
         # and the directories on the way: GitHub finds nothing under a symlink, which must be refused
-        known = self._leaves.get(sha, {})
-        ways = {"/".join(p.split("/")[:depth]) for p in paths for depth in range(1, p.count("/") + 1)}
-        paths = paths + sorted(way for way in ways if way not in known and way not in paths)
-        document, variables = gql.head_query(self.client.repository, sha, paths, teams)
+        paths, base_paths = self._with_ways(sha, paths), self._with_ways(base or "", base_paths)
+        document, variables = gql.head_query(
+            self.client.repository, sha, paths, teams, base=base, base_paths=base_paths
+        )
         data, errors = self.client.graphql(
             document, variables, f"read files at {sha[:7]} and CODEOWNERS teams"
         )
@@ -245,6 +257,9 @@ class GitHubReads:
             raise NoSuchCommit(f"GitHub has no commit {sha}")
         for i, path in enumerate(paths):
             self._remember_tree(sha, path, commit.get(f"f{i}"))
+        at_base = (data.get("repository") or {}).get("base") or {}
+        for i, path in enumerate(base_paths if at_base else []):  # no base answer: read again if asked
+            self._remember_tree(base or "", path, at_base.get(f"b{i}"))
         for i, slug in enumerate(slugs):
             error = team_errors.get(f"team{i}")
             if error is not None and error.get("type") != "NOT_FOUND":
@@ -255,6 +270,12 @@ class GitHubReads:
                 continue
             found = None if error is not None else (data.get(f"team{i}") or {}).get("team")
             self._teams[slug] = self._team_from(slug, found)
+
+    def _with_ways(self, sha: str, paths: list[str]) -> list[str]:
+        """`paths` and the directories on their way not known yet at `sha` (a symlink must be seen)."""
+        known = self._leaves.get(sha, {})
+        ways = {"/".join(p.split("/")[:depth]) for p in paths for depth in range(1, p.count("/") + 1)}
+        return paths + sorted(way for way in ways if way not in known and way not in paths)
 
     def _team_from(self, slug: str, found: Mapping[str, Any] | None) -> Team | None:
         if found is None:
@@ -494,6 +515,7 @@ class GitHubReads:
             author_email=str((detail.get("author") or {}).get("email") or ""),
             committer_email=str((detail.get("committer") or {}).get("email") or ""),
             message=str(detail["message"]),
+            parents=tuple(str(p["sha"]) for p in item["parents"]) if "parents" in item else None,
         )
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
@@ -507,6 +529,16 @@ class GitHubReads:
                 if leaf.type == "blob":
                     out.append(path)
         return out
+
+    def open_pull_requests(self, limit: int) -> Sequence[int]:
+        """One REST page of open PRs, most recently updated first."""
+        _, data = self.client.call(
+            "GET",
+            f"{self.client.repo}/pulls",
+            "list open pull requests",
+            params={"state": "open", "sort": "updated", "direction": "desc", "per_page": min(limit, 100)},
+        )
+        return [int(item["number"]) for item in data][:limit]
 
     def diff_paths(self, base_sha: str, head_sha: str) -> Sequence[str]:
         """One compare call; the API lists at most 300 files, so a full page fails closed."""

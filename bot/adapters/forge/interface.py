@@ -34,6 +34,11 @@ class HeadMovedError(ForgeError):
     """The PR head is no longer the sha we evaluated: re-sync, never merge blindly."""
 
 
+class BaseMovedError(ForgeError):
+    """Another decision landed on the base since this one read its previous record: re-sync, so
+    the record chains onto the newest one (two records naming the same previous fork the chain)."""
+
+
 class Forge(Protocol):
     """A code host seen through the eyes of a change-approval bot.
 
@@ -117,8 +122,14 @@ class Forge(Protocol):
         the files already have that content."""
         ...
 
-    def merge(self, number: int, sha: str, title: str, message: str) -> str:
-        """Merge exactly `sha` (else HeadMovedError) with a merge commit; returns the merge sha."""
+    def merge(self, number: int, sha: str, title: str, message: str, *, base: str | None = None) -> str:
+        """Merge exactly `sha` (else HeadMovedError) with a merge commit; returns the merge sha.
+        `base`: the base commit the decision's record chained onto; where the forge can make the
+        merge conditional on it, a moved base raises BaseMovedError instead of forking the chain."""
+        ...
+
+    def open_pull_requests(self, limit: int) -> Sequence[int]:
+        """Numbers of at most `limit` open PRs, most recently updated first."""
         ...
 
     def upsert_issue(self, marker: str, title: str, body: str) -> int:

@@ -25,8 +25,11 @@ from typing import Any, cast
 from github.GithubRetry import GithubRetry
 from urllib3.exceptions import MaxRetryError, ResponseError
 
+from bot.adapters.progress import notice
+
 Sleep = Callable[[float], None]
 Clock = Callable[[], dt.datetime]
+Notify = Callable[[str], None]
 
 ATTEMPTS = 5  # retries after the first try; with backoff_factor 1 the waits are 0, 2, 4, 8, 16 s
 BACKOFF_FACTOR = 1.0
@@ -66,12 +69,16 @@ class ForgeRetry(GithubRetry):
         sleep: Sleep = time.sleep,
         clock: Clock = _utcnow,
         max_wait: float = MAX_WAIT,
+        notify: Notify = notice,
+        attempts: int | None = None,
         **kwargs: Any,
     ) -> None:
         self._sleep_fn = sleep
         self._clock = clock
+        self._notify = notify
         self.max_wait = max_wait
         kwargs.setdefault("total", ATTEMPTS)
+        self._attempts = attempts if attempts is not None else kwargs["total"]  # for "(2/5)"
         kwargs.setdefault("backoff_factor", BACKOFF_FACTOR)
         kwargs.setdefault("backoff_max", BACKOFF_MAX)
         kwargs.setdefault("status_forcelist", [*range(500, 600), 429])
@@ -83,7 +90,13 @@ class ForgeRetry(GithubRetry):
         super().__init__(**kwargs)
 
     def new(self, **kw: Any) -> ForgeRetry:
-        kw.update(sleep=self._sleep_fn, clock=self._clock, max_wait=self.max_wait)
+        kw.update(
+            sleep=self._sleep_fn,
+            clock=self._clock,
+            max_wait=self.max_wait,
+            notify=self._notify,
+            attempts=self._attempts,
+        )
         return super().new(**kw)
 
     def increment(
@@ -126,12 +139,25 @@ class ForgeRetry(GithubRetry):
         return float(self.secondary_rate_wait)
 
     def sleep(self, response: Any = None) -> None:
-        """Wait before the next attempt, through the injected sleep function."""
+        """Wait before the next attempt, through the injected sleep function, saying so."""
         if response is not None and self.respect_retry_after_header:
             after = self.get_retry_after(response)
             if after:
-                self._sleep_fn(after)
+                self._waiting(after)
                 return
         backoff = self.get_backoff_time()
         if backoff > 0:
-            self._sleep_fn(backoff)
+            self._waiting(backoff)
+
+    def _waiting(self, seconds: float) -> None:
+        self._notify(
+            f"{self._what_happened()}, retrying in {seconds:.0f} s ({len(self.history)}/{self._attempts})"
+        )
+        self._sleep_fn(seconds)
+
+    def _what_happened(self) -> str:
+        last = self.history[-1] if self.history else None
+        if last is not None and last.status is not None:
+            return f"GitHub answered {last.status}"
+        reason = type(last.error).__name__ if last is not None and last.error is not None else "no answer"
+        return f"GitHub did not answer ({reason})"

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.adapters.forge.interface import ForgeError, HeadMovedError, NotARegularFile
+from bot.adapters.forge.interface import BaseMovedError, ForgeError, HeadMovedError, NotARegularFile
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.adapters.git.process import Git
 from bot.domain.identity import BotIdentity
@@ -472,12 +472,18 @@ class SandboxForge:
             raise ForgeError(str(exc)) from None
 
     def last_commit(self, sha: str, path: str) -> Commit | None:
-        out = self.git.run("log", "-1", "--format=%H%x00%ae%x00%ce%x00%B", sha, "--", path).stdout
+        out = self.git.run("log", "-1", "--format=%H%x00%P%x00%ae%x00%ce%x00%B", sha, "--", path).stdout
         if not out.strip():
             return None
-        found, author, committer, message = out.strip("\n").split("\x00", 3)
+        found, parents, author, committer, message = out.strip("\n").split("\x00", 4)
         return Commit(
-            found, self.user_by_email(author), self.user_by_email(committer), author, committer, message
+            found,
+            self.user_by_email(author),
+            self.user_by_email(committer),
+            author,
+            committer,
+            message,
+            parents=tuple(parents.split()),
         )
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
@@ -578,12 +584,14 @@ class SandboxForge:
             self.record_push(sha, self.bot.login)
         return sha
 
-    def merge(self, number: int, sha: str, title: str, message: str) -> str:
+    def merge(self, number: int, sha: str, title: str, message: str, *, base: str | None = None) -> str:
         pr = self.pull_request(number)
         if pr.state != "open":
             raise ForgeError(f"#{number} is {pr.state}")
         if pr.head_sha != sha:
             raise HeadMovedError(f"#{number}: head is {pr.head_sha[:7]}, not the evaluated {sha[:7]}")
+        if base is not None and pr.base_sha != base:
+            raise BaseMovedError(f"#{number}: {pr.base_ref} is at {pr.base_sha[:7]}, not {base[:7]}")
         merged = self.git.run("merge-tree", "--write-tree", pr.base_sha, sha, check=False)
         if merged.returncode != 0:
             raise ForgeError(f"#{number} does not merge cleanly into {pr.base_ref}")
@@ -592,7 +600,10 @@ class SandboxForge:
         parents = ("-p", pr.base_sha, "-p", sha)
         command = self._signed("commit-tree", tree, *parents, "-m", message)
         merge_sha = self.git.run(*command, env=env).stdout.strip()
-        self._move(pr.base_ref, merge_sha, pr.base_sha)
+        try:
+            self._move(pr.base_ref, merge_sha, pr.base_sha)  # compare-and-swap: another merge may win
+        except HeadMovedError as exc:
+            raise BaseMovedError(f"#{number}: {pr.base_ref} moved while merging") from exc
         self.record_push(merge_sha, self.bot.login)
         state = self._load()
         for record in state["prs"]:
@@ -625,6 +636,11 @@ class SandboxForge:
     def pull_request_numbers(self) -> list[int]:
         """Every pull request's number, oldest first (`cab sandbox list`)."""
         return [int(pr["number"]) for pr in self._load()["prs"]]
+
+    def open_pull_requests(self, limit: int) -> Sequence[int]:
+        """Open PRs, newest first (the sandbox keeps no update times)."""
+        numbers = [int(r["number"]) for r in self._load()["prs"] if r["state"] == "open"]
+        return sorted(numbers, reverse=True)[:limit]
 
 
 def new_signing_key(path: Path, comment: str) -> None:

@@ -8,6 +8,7 @@ governed path at content outside the reviewed tree. Paths are looked up tree by 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -59,6 +60,21 @@ class GitBlobs:
             raise RepositoryError(f"unknown revision {ref!r}")
         return sha
 
+    def commit_id(self, rev: str) -> str | None:
+        """The id of the commit `rev` names, or None; asked of the one `cat-file --batch` process
+        rather than of a `rev-parse` of its own (the gate starts in every deployment, and a git
+        process costs as much as its checks). A commit's id is the hash of its bytes, in the
+        repository's hash function: SHA-256 when its tree id is 64 digits long, else SHA-1."""
+        if rev.startswith("-") or "\n" in rev or not rev.strip():
+            raise RepositoryError(f"{rev!r} is not a revision")
+        answer = self.git.objects().get(f"{rev}^{{commit}}")
+        if answer is None or answer[0] != "commit":
+            return None
+        data = answer[1]
+        tree = data.split(b"\n", 1)[0].removeprefix(b"tree ")
+        digest = hashlib.sha256 if len(tree) == 64 else hashlib.sha1
+        return digest(b"commit %d\x00" % len(data) + data).hexdigest()
+
     def _root(self, sha: str) -> str:
         """The root tree of a commit (or the tree itself), by full object id."""
         oid = sha if SHA.match(sha) else self.git.object_id(sha, "tree")
@@ -101,7 +117,10 @@ class GitBlobs:
             raise NotAFile(path, sha, f"is {what}")
         if plain and entry.mode != "100644":
             raise NotAFile(path, sha, f"is executable (mode {entry.mode})")
-        return self.git.read_object(entry.oid, "blob")
+        try:
+            return self.git.read_object(entry.oid, "blob")
+        except KeyError:  # a missing or mistyped object (a partial or damaged clone): refused, not crashed
+            raise NotAFile(path, sha, f"is an unreadable blob ({entry.oid[:12]})") from None
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
         """Regular files under a directory, recursively, in git's tree order."""
@@ -222,18 +241,29 @@ class GitBlobs:
         while differs - same > 1:
             middle = (same + differs) // 2
             same, differs = (middle, differs) if self._back(tip, middle, path) == wanted else (same, middle)
-        sha = self.git.object_id(f"{tip}~{same}")
+        sha = self.commit_id(f"{tip}~{same}")
         assert sha is not None  # `same` steps back from the tip hold a blob, so the commit exists
         return sha, self._back(tip, differs, path)
 
     def default_branch(self) -> tuple[str, str] | None:
         """(name, tip) of the default branch: the remote's (`origin/HEAD`, as `git clone` records
         it), else `origin/main`, else the local `main`; None when the clone has none of them."""
-        remote_head = self.git.run("symbolic-ref", "-q", "refs/remotes/origin/HEAD", check=False)
-        candidates = [remote_head.stdout.strip()] if remote_head.returncode == 0 else []
-        candidates += ["refs/remotes/origin/main", "refs/heads/main"]
-        for ref in candidates:
-            if ref.startswith("refs/") and (tip := self.git.object_id(ref)) is not None:
+        # One `for-each-ref` answers for all three (the gate starts in every deployment, and each
+        # git process costs about as much as the rest of the check): a ref's target when it is
+        # symbolic, and the commit it names (peeling one annotated tag).
+        fields = "%(refname)%00%(symref)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
+        names = ("refs/remotes/origin/HEAD", "refs/remotes/origin/main", "refs/heads/main")
+        out = self.git.run("for-each-ref", f"--format={fields}", *names, check=False).stdout
+        refs = {}
+        for line in out.splitlines():
+            name, target, kind, oid, peeled_kind, peeled = (line.split("\x00") + [""] * 6)[:6]
+            tip = oid if kind == "commit" else peeled if (kind, peeled_kind) == ("tag", "commit") else None
+            refs[name] = (target, tip)
+        remote_head = refs.get(names[0])  # its object is its target's
+        candidates = [remote_head] if remote_head and remote_head[0] else []
+        candidates += [(name, refs[name][1]) for name in names[1:] if name in refs]
+        for ref, tip in candidates:
+            if ref.startswith("refs/") and tip is not None and SHA.match(tip):
                 return ref.removeprefix("refs/heads/").removeprefix("refs/remotes/"), tip
         return None
 

@@ -115,6 +115,12 @@ class GitRepository:
             if proc.wait() != 0:
                 raise AuditRefused(f"git log failed: {stderr.strip()}")
 
+    def first_parents(self, head: str) -> list[str]:
+        """The ids on head's first-parent chain, newest first (where `cab audit --jobs` cuts)."""
+        if not _SHA.match(head):
+            raise AuditRefused(f"{head!r} is not a resolved commit id")
+        return self._run("rev-list", "--first-parent", head, "--").stdout.split()
+
     # -- objects (ObjectStore) ---------------------------------------------------------------
     #
     # Reads are pipelined: `prefetch` writes requests without waiting, and an answer is read only

@@ -5,11 +5,19 @@ from bot.domain.models.evidence import EvidencePack
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.models.exception_record import ExceptionRecord
 from bot.domain.models.history import History
+from bot.domain.models.policy_decision import PolicyDecision
 from bot.domain.models.risk_model import RiskModel
 from bot.domain.models.signers import Signers
 
 GovernedDocument = (
-    EvidencePack | RiskModel | ExceptionRecord | Decision | ExceptionDecision | Signers | History
+    EvidencePack
+    | RiskModel
+    | ExceptionRecord
+    | Decision
+    | ExceptionDecision
+    | PolicyDecision
+    | Signers
+    | History
 )
 
 MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
@@ -18,6 +26,7 @@ MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "RiskModel": RiskModel,
     "Decision": Decision,
     "ExceptionDecision": ExceptionDecision,
+    "PolicyDecision": PolicyDecision,
     "Signers": Signers,
     "History": History,
 }
@@ -30,6 +39,7 @@ __all__ = [
     "ExceptionRecord",
     "GovernedDocument",
     "History",
+    "PolicyDecision",
     "RiskModel",
     "Signers",
 ]

@@ -7,17 +7,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-API_VERSION = "cab/v1"
+from bot.domain.patterns import CHANGE_ID_PATTERN as CHANGE_ID_PATTERN
+from bot.domain.patterns import GIT_SHA_PATTERN as GIT_SHA_PATTERN
+from bot.domain.patterns import LOGIN_PATTERN as LOGIN_PATTERN
+from bot.domain.patterns import SHA256_PATTERN as SHA256_PATTERN
+from bot.domain.patterns import TEAM_PATTERN as TEAM_PATTERN
+from bot.domain.patterns import VULN_ID_PATTERN as VULN_ID_PATTERN
 
-CHANGE_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
-SHA256_PATTERN = r"^[0-9a-f]{64}$"
-GIT_SHA_PATTERN = r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$"
-# GitHub logins: alphanumerics and single hyphens; bots end in [bot]. ASCII only (no homoglyphs).
-LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$"
-TEAM_PATTERN = r"^@?[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$"
-VULN_ID_PATTERN = (
-    r"^(?:CVE-[0-9]{4}-[0-9]{4,}|GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}|[A-Z][A-Z0-9]+-[A-Za-z0-9._:-]+)$"
-)
+API_VERSION = "cab/v1"
 
 
 class CabModel(BaseModel):

@@ -18,12 +18,13 @@ from bot.domain.models.base import (
     Text,
     UtcTime,
 )
+from bot.domain.outcomes import APPROVING_OUTCOMES as APPROVING_OUTCOMES
+from bot.domain.outcomes import FINAL_OUTCOMES as FINAL_OUTCOMES
+from bot.domain.patterns import EVIDENCE_PATH_PATTERN, SCORE_PATTERN
 
 Tier = Literal["low", "medium", "high"]
 Outcome = Literal["pending", "auto_approved", "approved", "conditional", "rejected"]
-FINAL_OUTCOMES: frozenset[str] = frozenset({"auto_approved", "approved", "conditional", "rejected"})
-APPROVING_OUTCOMES: frozenset[str] = frozenset({"auto_approved", "approved", "conditional"})
-ScoreText = Annotated[str, Field(pattern=r"^(?:100\.00|[0-9]{1,2}\.[0-9]{2})$")]
+ScoreText = Annotated[str, Field(pattern=SCORE_PATTERN)]
 
 
 class FactorResult(CabModel):
@@ -52,7 +53,7 @@ class RiskAssessment(CabModel):
 
 
 class EvidenceRef(CabModel):
-    path: Annotated[str, Field(pattern=r"^evidence/[0-9]{4}-[0-9]{2}/[a-z0-9][a-z0-9._-]{2,63}\.yaml$")]
+    path: Annotated[str, Field(pattern=EVIDENCE_PATH_PATTERN)]
     sha256: Sha256
 
 

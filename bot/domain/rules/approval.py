@@ -6,6 +6,8 @@ Rules (DESIGN "The lifecycle on GitHub", THREATS "Approval bypass"):
   (security), never from its requester;
 - medium needs one counting approval from a team owning the decision path; high needs the same
   from the owning (security) team plus an active exception covering the change;
+- a policy change (tier `policy`) needs a counting approval from every team owning its record
+  (CAB and security), each by a different person, and at least two such teams;
 - a review counts only if it is the reviewer's latest decisive review (APPROVED, CHANGES_REQUESTED
   or DISMISSED; COMMENTED changes nothing, as on GitHub), its state is APPROVED, it was given on a
   commit whose difference from the head is at most the bot's own record for this change, the
@@ -28,6 +30,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.domain.outcomes import OUTCOMES_BY_TIER as OUTCOMES_BY_TIER
+from bot.domain.outcomes import outcome_allowed as outcome_allowed
 from bot.domain.pull_request import Comment, Commit, PullRequest, Review, Team, User
 from bot.domain.rules import authorship, commands, membership
 
@@ -301,17 +305,7 @@ def edited_by_others(comment: Comment) -> str | None:
     return None
 
 
-OUTCOMES_BY_TIER: dict[str, frozenset[str]] = {
-    "low": frozenset({"auto_approved"}),
-    "medium": frozenset({"approved", "conditional", "rejected"}),
-    "high": frozenset({"approved", "conditional", "rejected"}),
-    "exception": frozenset({"approved", "rejected"}),
-}
-
-
-def outcome_allowed(tier: str, outcome: str) -> bool:
-    """Only the low tier is auto-approved, and it is never anything else."""
-    return outcome in OUTCOMES_BY_TIER.get(tier, frozenset())
+POLICY_TEAMS = 2  # CAB and security: a policy change owned by fewer teams is never approved
 
 
 def unmet(
@@ -320,13 +314,17 @@ def unmet(
     owners: Owners,
     exception_ids: Sequence[str] = (),
     exception_gaps: Sequence[str] = (),
+    team_approvers: Mapping[str, Collection[str]] | None = None,
 ) -> list[tuple[str, str]]:
     """(rule, what is still needed) before a change of this tier may be approved; empty when none.
 
+    `team_approvers` (policy tier): team slug -> logins whose approval counted as its member.
     The bot waits on each item; the audit reports each as a finding of an approving record.
     """
     if tier == "low":
         return []
+    if tier == "policy":
+        return _policy_unmet(owners, team_approvers or {})
     needs = []
     if not counted_approvals:
         needs.append(("approval.missing", f"1 approval from {owners.describe()} on the current head"))
@@ -336,10 +334,51 @@ def unmet(
     return needs
 
 
+def _policy_unmet(owners: Owners, team_approvers: Mapping[str, Collection[str]]) -> list[tuple[str, str]]:
+    slugs = [t.slug for t in owners.teams]
+    if len(slugs) < POLICY_TEAMS:
+        return [
+            (
+                "policy.teams-missing",
+                f"CODEOWNERS to name CAB and security for decisions/policy/ (it names {owners.describe()})",
+            )
+        ]
+    if _distinct_approvers(slugs, team_approvers):
+        return []
+    missing = [f"@{slug}" for slug in slugs if not team_approvers.get(slug)]
+    wanted = ", ".join(missing) if missing else "each team, by different people"
+    return [
+        ("approval.missing", f"1 approval from each of {owners.describe()} ({wanted}) on the current head")
+    ]
+
+
+def _distinct_approvers(slugs: Sequence[str], team_approvers: Mapping[str, Collection[str]]) -> bool:
+    """Whether every team has its own approver: one person approves for one team only."""
+
+    def assign(i: int, used: frozenset[str]) -> bool:
+        if i == len(slugs):
+            return True
+        return any(assign(i + 1, used | {who}) for who in team_approvers.get(slugs[i], ()) if who not in used)
+
+    return assign(0, frozenset())
+
+
+def team_approvers_of(approvals: Sequence[CountedApproval], owners: Owners) -> dict[str, frozenset[str]]:
+    """team slug -> lower-case logins of counted approvers who are its members."""
+    return {
+        team.slug: frozenset(
+            a.review.user.login.lower()
+            for a in approvals
+            if any(m.id == a.review.user.id for m in team.members)
+        )
+        for team in owners.teams
+    }
+
+
 def evaluate(data: ApprovalInput) -> ApprovalResult:
     if data.tier == "low":
         return ApprovalResult("auto_approved", "low risk: auto-approved")
-    if data.tier not in ("medium", "high", "exception"):
+    if data.tier not in ("medium", "high", "exception", "policy"):
         return ApprovalResult(
             "pending", f"unknown tier {data.tier!r}: not approved", missing=("a known tier",)
         )
@@ -370,7 +409,12 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
     needs = unknown_authors(wrote) + [
         text
         for _rule, text in unmet(
-            data.tier, len(tally.approvals), data.owners, data.exception_ids, data.exception_gaps
+            data.tier,
+            len(tally.approvals),
+            data.owners,
+            data.exception_ids,
+            data.exception_gaps,
+            team_approvers_of(tally.approvals, data.owners),
         )
     ]
     if needs:

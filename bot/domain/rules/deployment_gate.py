@@ -10,13 +10,49 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from bot.domain.git_objects import CommitHeader
 from bot.domain.identity import BotIdentity
-from bot.domain.models import Decision
-from bot.domain.models.decision import APPROVING_OUTCOMES
-from bot.domain.rules.approval import outcome_allowed
+from bot.domain.outcomes import APPROVING_OUTCOMES, outcome_allowed
 from bot.domain.rules.bot_commits import made_by_bot, merge_identity_problem
+
+if TYPE_CHECKING:  # types only: defining Protocol classes costs the gate's start-up time
+    from collections.abc import Sequence
+
+    # What `verify` reads of a record: a `Decision` model has it, and so has the light reading of
+    # bot.domain.rules.gate_record (which `cab verify` uses so that it never loads pydantic).
+    class _Risk(Protocol):
+        @property
+        def tier(self) -> str: ...
+        @property
+        def score(self) -> str: ...
+
+    class _Evidence(Protocol):
+        @property
+        def path(self) -> str: ...
+        @property
+        def sha256(self) -> str: ...
+
+    class _ExceptionRef(Protocol):
+        @property
+        def id(self) -> str: ...
+        @property
+        def expires_at(self) -> dt.datetime: ...
+
+    class GatedRecord(Protocol):
+        @property
+        def change_id(self) -> str: ...
+        @property
+        def outcome(self) -> str: ...
+        @property
+        def risk(self) -> _Risk: ...
+        @property
+        def evidence(self) -> _Evidence: ...
+        @property
+        def exceptions(self) -> Sequence[_ExceptionRef]: ...
+        @property
+        def conditions(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -65,7 +101,7 @@ def provenance(arrival: Arrival | None, path: str, bot: BotIdentity) -> Verdict 
 
 
 def verify(
-    record: Decision,
+    record: GatedRecord,
     evidence_sha256: str | None,
     now: dt.datetime,
     expired_exceptions: frozenset[str] = frozenset(),

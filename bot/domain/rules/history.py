@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.domain.git_objects import CommitHeader, LogEntry
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import classify
+from bot.domain.layout import RECORD_KINDS, classify
 from bot.domain.models.history import History
 from bot.domain.rules.bot_commits import made_by_bot
 from bot.domain.rules.trailers import parse
@@ -28,9 +28,7 @@ def is_decision_candidate(entry: LogEntry, header: CommitHeader) -> bool:
     """A first-parent merge that claims to be a decision (trailers) or adds a decision record."""
     claims = "Cab-Decision" in parse(header.message)
     adds = any(
-        c.status == "A"
-        and (g := classify(c.path)) is not None
-        and g.kind in ("Decision", "ExceptionDecision")
+        c.status == "A" and (g := classify(c.path)) is not None and g.kind in RECORD_KINDS
         for c in entry.changes
     )
     return claims or adds

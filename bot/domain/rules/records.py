@@ -11,8 +11,8 @@ import yaml
 from bot.domain import documents
 from bot.domain.documents import Loaded
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import classify, decision_path, exception_decision_path
-from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord
+from bot.domain.layout import RECORD_KINDS, classify, decision_path, exception_decision_path
+from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord, PolicyDecision
 from bot.domain.models.decision import (
     Approval,
     EvidenceRef,
@@ -22,12 +22,15 @@ from bot.domain.models.decision import (
     RiskAssessment,
     TeamMembership,
 )
+from bot.domain.models.policy_decision import PolicyPath
 from bot.domain.pull_request import Commit
+from bot.domain.rules import policy_changes
 
 HEADER = "# Written by CAB Bot. Do not edit: the audit verifies this record against git history.\n"
 
 
-RecordKind = Literal["Decision", "ExceptionDecision"]
+RecordKind = Literal["Decision", "ExceptionDecision", "PolicyDecision"]
+AnyRecord = Decision | ExceptionDecision | PolicyDecision
 
 
 def is_own_record(path: str, record_id: str, kind: RecordKind | None = None) -> bool:
@@ -35,7 +38,7 @@ def is_own_record(path: str, record_id: str, kind: RecordKind | None = None) -> 
     governed = classify(path)
     return (
         governed is not None
-        and governed.kind in ((kind,) if kind else ("Decision", "ExceptionDecision"))
+        and governed.kind in ((kind,) if kind else RECORD_KINDS)
         and governed.id == record_id
     )
 
@@ -145,6 +148,37 @@ def build_exception(
     )
 
 
+def build_policy(
+    *,
+    decision_id: str,
+    paths: Sequence[PolicyPath],
+    outcome: Literal["pending", "approved", "rejected"],
+    rationale: str,
+    approvals: Sequence[Approval] = (),
+    decided_at: dt.datetime | None = None,
+    decided_by: str | None = None,
+    pull_request: PullRequestRef | None = None,
+    previous: str | None = None,
+) -> PolicyDecision:
+    return PolicyDecision.model_validate(
+        {
+            "apiVersion": "cab/v1",
+            "kind": "PolicyDecision",
+            "id": decision_id,
+            "outcome": outcome,
+            "paths": list(paths),
+            "paths_sha256": policy_changes.paths_sha256(paths),
+            "approvals": list(approvals),
+            "rationale": rationale[:4000],
+            "decided_at": decided_at,
+            "decided_by": decided_by,
+            "pull_request": pull_request,
+            "previous": previous,
+        },
+        strict=False,
+    )
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items() if v is not None and v != []}
@@ -161,7 +195,7 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
-def render(record: Decision | ExceptionDecision) -> bytes:
+def render(record: AnyRecord) -> bytes:
     """YAML text of a record; reading it back with the strict loader yields the same model."""
     data = _plain(record.model_dump(mode="python", by_alias=True))
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
@@ -175,6 +209,11 @@ def parse(raw: bytes, source: str) -> Loaded[Decision]:
 
 def parse_exception_decision(raw: bytes, source: str) -> Loaded[ExceptionDecision]:
     loaded: Loaded[ExceptionDecision] = documents.parse(raw, source, ExceptionDecision)
+    return loaded
+
+
+def parse_policy_decision(raw: bytes, source: str) -> Loaded[PolicyDecision]:
+    loaded: Loaded[PolicyDecision] = documents.parse(raw, source, PolicyDecision)
     return loaded
 
 

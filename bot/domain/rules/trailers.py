@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from bot.domain.models import Decision, ExceptionDecision
+from bot.domain.models import Decision, ExceptionDecision, PolicyDecision
 
 _TRAILER = re.compile(r"^(Cab-[A-Za-z0-9-]+): (.+)$")
 
@@ -80,7 +80,39 @@ class ExceptionTrailers:
         return out
 
 
-def merge_message(subject: str, rationale: str, trailers: DecisionTrailers | ExceptionTrailers) -> str:
+@dataclass(frozen=True)
+class PolicyTrailers:
+    """Trailers of the merge that decides a policy change: every path it brings, with its blob."""
+
+    decision: str
+    policy: str
+    paths_sha256: str
+    record: str
+    record_sha256: str
+    previous: str
+    paths: tuple[str, ...] = ()  # "<path> <blob id>" or "<path> deleted"
+    approved_by: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Cab-Decision: {self.decision}",
+            f"Cab-Policy-Decision: {self.policy}",
+            f"Cab-Policy-Paths-Sha256: {self.paths_sha256}",
+        ]
+        out += [f"Cab-Policy-Path: {item}" for item in self.paths]
+        out += [f"Cab-Approved-By: {who}" for who in self.approved_by]
+        out += [
+            f"Cab-Record: {self.record}",
+            f"Cab-Record-Sha256: {self.record_sha256}",
+            f"Cab-Previous: {self.previous}",
+        ]
+        return out
+
+
+AnyTrailers = DecisionTrailers | ExceptionTrailers | PolicyTrailers
+
+
+def merge_message(subject: str, rationale: str, trailers: AnyTrailers) -> str:
     body = rationale.strip().replace("\nCab-", "\n Cab-")  # a rationale can never forge a trailer
     return f"{subject}\n\n{body}\n\n" + "\n".join(trailers.lines()) + "\n"
 
@@ -204,6 +236,33 @@ def exception_from_message(message: str) -> ExceptionTrailers | None:
     )
 
 
+_POLICY_REQUIRED = (
+    "Cab-Decision",
+    "Cab-Policy-Decision",
+    "Cab-Policy-Paths-Sha256",
+    "Cab-Record",
+    "Cab-Record-Sha256",
+    "Cab-Previous",
+)
+
+
+def policy_from_message(message: str) -> PolicyTrailers | None:
+    """The policy-decision trailers of a merge message, or None if they are incomplete or doubled."""
+    found = parse(message)
+    if not all(len(found.get(key, [])) == 1 for key in _POLICY_REQUIRED):
+        return None
+    return PolicyTrailers(
+        decision=found["Cab-Decision"][0],
+        policy=found["Cab-Policy-Decision"][0],
+        paths_sha256=found["Cab-Policy-Paths-Sha256"][0],
+        record=found["Cab-Record"][0],
+        record_sha256=found["Cab-Record-Sha256"][0],
+        previous=found["Cab-Previous"][0],
+        paths=tuple(found.get("Cab-Policy-Path", [])),
+        approved_by=tuple(found.get("Cab-Approved-By", [])),
+    )
+
+
 _KEYS = {
     "decision": "Cab-Decision",
     "change": "Cab-Change",
@@ -220,10 +279,13 @@ _KEYS = {
     "exception": "Cab-Exception-Decision",
     "exception_sha256": "Cab-Exception-Sha256",
     "expires_at": "Cab-Expires-At",
+    "policy": "Cab-Policy-Decision",
+    "paths_sha256": "Cab-Policy-Paths-Sha256",
+    "paths": "Cab-Policy-Path",
 }
 
 
-def _approvers(record: Decision | ExceptionDecision) -> tuple[str, ...]:
+def _approvers(record: Decision | ExceptionDecision | PolicyDecision) -> tuple[str, ...]:
     return tuple(f"{a.login} ({a.user_id})" for a in record.approvals)
 
 
@@ -259,9 +321,21 @@ def of_exception_decision(record: ExceptionDecision, record_sha256: str, path: s
     )
 
 
-def differences(
-    said: DecisionTrailers | ExceptionTrailers, expected: DecisionTrailers | ExceptionTrailers
-) -> list[tuple[str, object, object]]:
+def of_policy_decision(record: PolicyDecision, record_sha256: str, path: str) -> PolicyTrailers:
+    """The trailers a policy decision's merge carries."""
+    return PolicyTrailers(
+        decision=record.outcome,
+        policy=record.id,
+        paths_sha256=record.paths_sha256,
+        record=path,
+        record_sha256=record_sha256,
+        previous=record.previous or "none",
+        paths=tuple(f"{p.path} {p.blob or 'deleted'}" for p in record.paths),
+        approved_by=_approvers(record),
+    )
+
+
+def differences(said: AnyTrailers, expected: AnyTrailers) -> list[tuple[str, object, object]]:
     """(trailer key, what the message says, what the record implies) for each trailer that differs."""
     out = []
     for item in fields(said):

@@ -15,7 +15,7 @@ from itertools import islice
 from bot.domain.findings import Finding
 from bot.domain.git_objects import TREE, LogEntry, ObjectStore
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import classify
+from bot.domain.layout import RECORD_KINDS, classify
 from bot.domain.rules import chain
 from bot.domain.rules.history import STRICT, HistoryPolicy, unaccounted
 from bot.services.audit.decision_check import (
@@ -27,6 +27,7 @@ from bot.services.audit.decision_check import (
 )
 from bot.services.audit.governed_changes import change_findings, touches_governed
 from bot.services.audit.merge_check import WALK
+from bot.services.audit.policy_decision_check import undecided_policy_changes
 from bot.services.audit.stats import Stats
 
 UNKNOWN: object = object()
@@ -57,6 +58,8 @@ def check_commit(entry: LogEntry, store: ObjectStore, bot: BotIdentity, memo: Me
         header = store.commit(entry.sha)
         if is_decision_candidate(entry, header):
             result = check_decision(entry, header, store, bot, memo)
+            # any other commit is `history.unaccounted` already, whatever it changes
+            result.findings += undecided_policy_changes(entry, result.policy_accounted)
     for change in governed:
         if change.status == "A" and change.path in result.accounted:
             continue
@@ -136,9 +139,7 @@ def _warmed(entries: Iterable[LogEntry], store: ObjectStore) -> Iterator[LogEntr
 
 def _adds_record(entry: LogEntry) -> bool:
     return len(entry.parents) == 2 and any(
-        c.status == "A"
-        and (g := classify(c.path)) is not None
-        and g.kind in ("Decision", "ExceptionDecision")
+        c.status == "A" and (g := classify(c.path)) is not None and g.kind in RECORD_KINDS
         for c in entry.changes
     )
 

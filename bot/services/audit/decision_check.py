@@ -14,14 +14,13 @@ from bot.domain.decision_plan import assess_risk
 from bot.domain.errors import InputError
 from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import classify
+from bot.domain.layout import attachment_of, classify
 from bot.domain.models import Decision, EvidencePack, ExceptionRecord, RiskModel, Signers
 from bot.domain.models.decision import APPROVING_OUTCOMES
 from bot.domain.placement import placement_problems
 from bot.domain.rules.approval import outcome_allowed, unmet
 from bot.domain.rules.coverage import coverage, is_active
 from bot.domain.rules.history import is_decision_candidate
-from bot.domain.rules.scope import POLICY_CHANGE, is_policy_path
 from bot.domain.rules.trailers import DecisionTrailers, differences, from_message, of_decision, parse
 from bot.domain.signature_proof import UNPROVEN, EvidenceProof, SignatureCheck
 from bot.services import evidence_proof
@@ -42,6 +41,7 @@ from bot.services.audit.merge_check import (
     problems_text,
 )
 from bot.services.audit.merge_check import load as _load
+from bot.services.audit.policy_decision_check import PolicyDecisionCheck, decides_a_policy
 from bot.services.signature import SIGNERS_PATH
 
 __all__ = ["ChainLink", "CommitResult", "DecisionSummary", "Memo", "check_decision", "is_decision_candidate"]
@@ -173,6 +173,9 @@ class DecisionCheck(MergeCheck):
             self.find(
                 "evidence.misplaced", path, f"evidence is for {pack.change_id}, record for {record.change_id}"
             )
+        elif governed is not None:  # its attachments folder travels with it (the PR's allow-list)
+            folder = (governed.month, record.change_id)
+            self.result.accounted |= {p for p, c in self.added.items() if attachment_of(p) == folder}
         return pack
 
     def _proof(self, record: Decision, pack: EvidencePack, base_tree: str) -> EvidenceProof:
@@ -222,7 +225,7 @@ class DecisionCheck(MergeCheck):
                 path,
                 f"hashes to {loaded.sha256}, record says {record.risk.model_sha256}",
             )
-        again = assess_risk(pack, loaded, self._policy_paths(), signature)
+        again = assess_risk(pack, loaded, signature)
         if (again.score, again.tier) != (record.risk.score, record.risk.tier):
             self.find(
                 "score.mismatch",
@@ -237,25 +240,14 @@ class DecisionCheck(MergeCheck):
 
     # -- policy changes -------------------------------------------------------------------------
 
-    def _policy_paths(self) -> list[str]:
-        """The policy paths this merge changes: what made the engine force the high tier."""
-        touched = {p for c in self.entry.changes for p in (c.path, c.old_path) if p is not None}
-        return sorted(p for p in touched if is_policy_path(p))
-
     def _policy_tier(self, record: Decision, record_path: str) -> None:
-        """A merge that changes policy is high tier, and only such a merge may claim the override."""
-        changed_paths = self._policy_paths()
-        if record.risk.tier_override == POLICY_CHANGE and not changed_paths:
+        """A change decision never overrides its tier: a PR that changes policy is a policy change,
+        decided by a PolicyDecision (the paths it lands without one are `policy.undecided-change`)."""
+        if record.risk.tier_override is not None:
             self.find(
                 "score.override-unjustified",
                 record_path,
-                "tier_override policy_change but the merge changes no policy path",
-            )
-        if changed_paths and record.risk.tier != "high":
-            self.find(
-                "score.policy-change-not-high",
-                record_path,
-                f"the merge changes policy ({', '.join(changed_paths[:5])}) at tier {record.risk.tier}",
+                f"tier_override {record.risk.tier_override}: a policy change is decided by a PolicyDecision",
             )
 
     # -- approvals -----------------------------------------------------------------------------
@@ -374,7 +366,9 @@ def _decides_an_exception(entry: LogEntry, header: CommitHeader) -> bool:
 def check_decision(
     entry: LogEntry, header: CommitHeader, store: ObjectStore, bot: BotIdentity, memo: Memo
 ) -> CommitResult:
-    """The checks of a decision merge: an exception decision or a change decision."""
+    """The checks of a decision merge: a policy, an exception or a change decision."""
+    if decides_a_policy(entry, header):
+        return PolicyDecisionCheck(entry, header, store, bot, memo).run()
     if _decides_an_exception(entry, header):
         return ExceptionDecisionCheck(entry, header, store, bot, memo).run()
     return DecisionCheck(entry, header, store, bot, memo).run()

@@ -1,8 +1,9 @@
 """Governed-path rules for one first-parent commit: what may change, and how. Pure.
 
 Decision: after the base (root) commit, evidence and decision records enter the branch only in
-their own bot decision merge, as additions. New exception files and new risk-model versions may
-arrive in any two-parent merge (a reviewed PR; branch protection and CODEOWNERS route it to the
+their own bot decision merge, as additions, and new risk-model versions only in an approved policy
+decision's merge (`policy.undecided-model` otherwise). New exception files may arrive in any
+two-parent merge (a reviewed PR; branch protection and CODEOWNERS route it to the
 security team, which `--online` can cross-check) but never in a non-merge commit, which on a
 protected branch can only be a direct push. Nothing governed is ever modified, renamed or deleted.
 """
@@ -51,6 +52,11 @@ def change_findings(entry: LogEntry, change: Change) -> Finding | None:
     governed = classify(path)
     if governed is None:
         return finding("governed.bad-path", "not a governed path shape (case, homoglyph or extension?)")
+    if governed.kind == "RiskModel" and len(entry.parents) == 2:
+        return finding(
+            "policy.undecided-model",
+            "a risk-model version merged without an approved policy decision; the bot never scores with it",
+        )
     if governed.kind in ("Exception", "RiskModel"):
         if len(entry.parents) == 0 or len(entry.parents) == 2:
             return None

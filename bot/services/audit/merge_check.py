@@ -269,6 +269,7 @@ class CommitResult:
     row: DecisionRow | None = None  # the decision this merge records, for the report's table
     link: ChainLink | None = None
     accounted: set[str] = field(default_factory=set)  # governed paths this decision explains
+    policy_accounted: set[str] = field(default_factory=set)  # paths an approved policy decision brought
 
 
 class Memo:
@@ -348,8 +349,12 @@ class MergeCheck:
     def added_records(self) -> list[str]:
         return [p for p in self.added if (g := classify(p)) is not None and g.kind == self.record_kind]
 
-    def review_structure(self, record_id: str, record_path: str) -> Reviewable | None:
-        """Check head vs reviewed commits vs merge; return the commits an approval may name."""
+    def review_structure(
+        self, record_id: str, record_path: str, restored: Collection[str] = ()
+    ) -> Reviewable | None:
+        """Check head vs reviewed commits vs merge; return the commits an approval may name.
+        `restored`: paths the final-record commit may also change (a rejected policy change puts
+        the base's files back; its own check verifies that only the record landed)."""
         head = self.store.commit(self.header.parents[1])
         if not made_by_bot(head, self.bot):
             self.find(
@@ -378,6 +383,8 @@ class MergeCheck:
             return None
         reviewed = head.parents[0]
         for change in self.store.commit_changes(head.sha):
+            if change.path in restored:
+                continue
             if not records.is_own_record(change.path, record_id, self.record_kind):
                 self.find(
                     "merge.unreviewed-change",

@@ -5,17 +5,21 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.adapters import audit_cache as cache
+from bot.adapters import progress
 from bot.adapters.git.object_store import AuditRefused, GitRepository
 from bot.domain.findings import Finding
+from bot.domain.git_objects import LogEntry
 from bot.domain.identity import BotIdentity
 from bot.services.audit import known_tips
 from bot.services.audit.auditor import UNKNOWN, AuditResult, audit
 from bot.services.audit.history_check import TipPolicy, read_policy, start_not_found
+from bot.services.audit.ranges import audit_in_parallel
 from bot.services.audit.stats import Stats
 
 if TYPE_CHECKING:  # the online module imports the GitHub client: only loaded for --online
@@ -33,6 +37,7 @@ class AuditOptions:
     online: Facts | None = None  # cross-check reviews and teams with GitHub (`cab audit --online`)
     remember: bool = True  # check and keep the branch's known tip outside the repository
     now: dt.datetime | None = None  # when the audit ran, for the remembered tip (default: the clock)
+    jobs: int = 1  # processes for a full audit (`cab audit --jobs`; see ranges.py)
 
 
 @dataclass
@@ -64,7 +69,11 @@ def run(options: AuditOptions) -> AuditReport:
         if options.since is not None:
             stop = repo.resolve(options.since)
             result = audit(
-                repo.first_parent_log(head, stop), repo, options.bot, chain_start=UNKNOWN, history=tip.policy
+                _shown(repo.first_parent_log(head, stop)),
+                repo,
+                options.bot,
+                chain_start=UNKNOWN,
+                history=tip.policy,
             )
             report = _report(head, options, result.commits, result.commits, result.findings, result.stats)
             start = tip.policy.start
@@ -78,6 +87,11 @@ def run(options: AuditOptions) -> AuditReport:
         if options.online is not None:
             _online(repo, head, options, report)
         return report
+
+
+def _shown(entries: Iterable[LogEntry]) -> Iterator[LogEntry]:
+    """The commits, counted on a terminal as the audit goes (quiet in CI)."""
+    return progress.counting(entries, "auditing first-parent commits")
 
 
 def _known_tip(repo: GitRepository, head: str, options: AuditOptions, report: AuditReport) -> None:
@@ -151,7 +165,7 @@ def _cached_run(repo: GitRepository, head: str, options: AuditOptions, tip: TipP
         return _report(head, options, state.commits, 0, state.findings, state.stats, state.newest_record)
     if state is not None and repo.is_ancestor(state.head, head):
         new = audit(
-            repo.first_parent_log(head, state.head),
+            _shown(repo.first_parent_log(head, state.head)),
             repo,
             options.bot,
             chain_start=state.newest_record,
@@ -171,8 +185,12 @@ def _cached_run(repo: GitRepository, head: str, options: AuditOptions, tip: TipP
             return _report(
                 head, options, combined.commits, new.commits, combined.findings, stats, combined.newest_record
             )
-    full: AuditResult = audit(
-        repo.first_parent_log(head), repo, options.bot, chain_start=None, history=tip.policy
+    full: AuditResult = (
+        audit_in_parallel(repo, head, options.bot, options.jobs, history=tip.policy)
+        if options.jobs > 1
+        else audit(
+            _shown(repo.first_parent_log(head)), repo, options.bot, chain_start=None, history=tip.policy
+        )
     )
     if tip.policy.start is not None and not full.start_found:
         full.findings.append(start_not_found(head, tip.policy.start))

@@ -1,0 +1,127 @@
+"""`cab verify`'s fast path: the deployment gate without parsing the record with the models.
+
+The gate runs in every deployment pipeline, so it must start fast (benchmarks/bench_startup.py).
+It checks the commit signatures as the full path does (`unsigned`: that loads the signers model),
+reads the record with bot.domain.rules.gate_record (only the fields the verdict depends on,
+each held to the schema's rule) and the evidence's canonical hash with the strict YAML loader, and
+applies the same rules (`provenance`, `verify`) as the full path in bot.services.queries. It only
+ever answers "ok": for anything else it answers None and the full path decides, with its own
+messages and exit codes, so a refusal reads exactly as it always did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
+from bot.domain.canonical import content_sha256
+from bot.domain.errors import InputError
+from bot.domain.identity import BotIdentity
+from bot.domain.layout import SIGNERS_PATH, classify
+from bot.domain.patterns import CHANGE_ID_PATTERN
+from bot.domain.rules import gate_record
+from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
+from bot.domain.strict_yaml import load_bytes
+
+DECISION_TIERS = ("low", "medium", "high")
+
+
+def record_paths(blobs: GitBlobs, sha: str, change_id: str) -> list[str]:
+    """`decisions/<tier>/<month>/<id>.yaml` at a commit, found by its shape: one tree read per
+    month directory of each tier, never a listing of every record (which grows with history)."""
+    if not re.fullmatch(CHANGE_ID_PATTERN, change_id):
+        return []
+    found = []
+    for tier in DECISION_TIERS:
+        for path in blobs.files_named(sha, f"decisions/{tier}", f"{change_id}.yaml"):
+            governed = classify(path)
+            if governed is not None and governed.kind == "Decision" and governed.id == change_id:
+                found.append(path)
+    return found
+
+
+def arrival(blobs: GitBlobs, tip: str, path: str) -> Arrival | None:
+    """The first-parent commit of `tip` that brought the record's current bytes, as the gate judges it."""
+    found = blobs.arrival(tip, path)
+    if found is None:
+        return None
+    sha, before = found
+    commit = blobs.commit(sha)
+    record_commit = blobs.commit(commit.parents[1]) if len(commit.parents) == 2 else None
+    return Arrival(path, commit, before is None, record_commit)
+
+
+def pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict | None]:
+    """The tip to check, and a refusal when `ref` is not the default branch and that was not allowed."""
+    tip = blobs.commit_id(ref)
+    if tip is None:
+        raise RepositoryError(f"unknown revision {ref!r}")
+    default = blobs.default_branch()
+    if default is not None and default[1] == tip:
+        return tip, None
+    if allow_ref:
+        return tip, None
+    where = (
+        f"the default branch {default[0]} ({default[1][:12]})"
+        if default
+        else "no default branch (origin/HEAD, origin/main or main)"
+    )
+    return tip, Verdict(
+        False,
+        f"--ref {ref} ({tip[:12]}) is not {where}; the gate checks only the default branch "
+        "(pass --allow-ref to check another ref)",
+    )
+
+
+def unsigned(blobs: GitBlobs, arrival: Arrival | None) -> Verdict | None:
+    """None when the decision merge and its final-record commit are signed by keys that
+    `policy/signers.yaml` at the merge's base trusts (the audit's rule); else why not."""
+    from bot.adapters.git.signatures import trusted_keys  # the crypto libraries: only for the gate
+    from bot.domain.rules.commit_signatures import signature_problem
+
+    if arrival is None or arrival.record_commit is None:
+        return None  # provenance has refused it already
+    base = arrival.commit.parents[0]
+    try:
+        raw = blobs.read_file(base, SIGNERS_PATH, plain=True)
+    except NotAFile:
+        raw = None
+    keys = trusted_keys(raw, f"base {base[:12]}")
+    for commit, role in ((arrival.commit, "decision merge"), (arrival.record_commit, "final-record commit")):
+        problem = signature_problem(commit, role, keys.verify(commit))
+        if problem is not None:
+            return Verdict(False, f"{arrival.path}: {problem[1]} ({problem[0]})")
+    return None
+
+
+def _data(blobs: GitBlobs, sha: str, path: str) -> object | None:
+    raw = blobs.read_file(sha, path)
+    return None if raw is None else load_bytes(raw, path, positions=False).data
+
+
+def verify_light(
+    blobs: GitBlobs,
+    ref: str,
+    change_id: str,
+    now: dt.datetime,
+    bot: BotIdentity,
+    *,
+    allow_ref: bool = False,
+) -> Verdict | None:
+    """The gate's "ok" when the light reading proves it; None when the full path must decide."""
+    try:
+        tip, refused = pinned_ref(blobs, ref, allow_ref)
+        paths = record_paths(blobs, tip, change_id) if refused is None else []
+        if len(paths) != 1:
+            return None
+        record = gate_record.read(_data(blobs, tip, paths[0]))
+        came = arrival(blobs, tip, paths[0])
+        if record is None or (provenance(came, paths[0], bot) or unsigned(blobs, came)) is not None:
+            return None
+        evidence = _data(blobs, tip, record.evidence.path)
+    except InputError:
+        return None  # the full path reads it again and says where it is wrong
+    current = None if evidence is None else content_sha256(evidence)
+    verdict = verify(record, current, now)
+    return verdict if verdict.ok else None
