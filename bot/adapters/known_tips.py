@@ -1,9 +1,9 @@
 """The tips earlier audits verified, remembered outside the repository, like ssh's known_hosts.
 
 `$XDG_STATE_HOME/cab-bot/known-tips` (default `~/.local/state/cab-bot/known-tips`), one line per
-repository and branch: `<root commit> <ref> <tip> <audited at> <clone>`. The root commit of the
-first-parent line names the repository, so every clone of it on this machine shares the line;
-`<clone>` (a hash of the clone's git directory) lets a clone notice that even its root changed.
+clone and branch: `<root commit> <ref> <tip> <audited at> <clone>`, where `<clone>` is a hash of the
+clone's git directory and the root commit of the first-parent line lets it notice that even the
+root was replaced.
 Nothing here comes from the repository, so a push cannot edit it; a user who accepts a rewritten
 history deletes the line, as with known_hosts.
 """
@@ -61,8 +61,8 @@ def load() -> list[KnownTip]:
 
 
 def remember(root: str, ref: str, tip: str, audited_at: str, clone: str) -> None:
-    """Record `tip` for (root, ref), replacing what was known for that pair; atomic."""
-    kept = [t for t in load() if (t.root, t.ref) != (root, ref)]
+    """Record `tip` for (clone, ref), replacing what was known for that pair; atomic."""
+    kept = [t for t in load() if (t.clone, t.ref) != (clone, ref)]
     entries = [*kept, KnownTip(root, ref, tip, audited_at, clone, 0)]
     target = location()
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -1,11 +1,13 @@
 """Anchors without effort: every audit remembers the tip it verified and refuses to go back on it.
 
-Like ssh's known_hosts: the first audit of a branch on this machine trusts what it sees; every later
-audit of that branch (in any clone of the same repository) requires the remembered tip to be an
-ancestor of the audited one. A reset of main to before a rejection, or one old decision rewritten,
-changes every later commit id, so the remembered tip is no longer an ancestor: `history.rewritten`.
-Only a branch is remembered (a commit id or a detached HEAD names no line to follow). A rewritten
-history is never remembered over the old tip, so the finding stays until the user deletes the line.
+Like ssh's known_hosts: the first audit of a branch in a clone trusts what it sees; every later
+audit of that branch in that clone requires the remembered tip to be an ancestor of the audited
+one. Keyed by clone, not by root commit alone: forks (and test histories made with fixed clocks)
+share a root commit and a branch name without sharing a history. A reset of main to before a
+rejection, or one old decision rewritten, changes every later commit id, so the remembered tip is
+no longer an ancestor: `history.rewritten`. Only a branch is remembered (a commit id or a detached
+HEAD names no line to follow). A rewritten history is never remembered over the old tip, so the
+finding stays until the user deletes the line.
 """
 
 from __future__ import annotations
@@ -39,12 +41,18 @@ def check(repo: GitRepository, head: str, branch: Branch) -> list[Finding]:
     found = []
     where = known_tips.location()
     for known in known_tips.load():
-        if known.ref != branch.ref:
+        if (known.clone, known.ref) != (branch.clone, branch.ref):
             continue
         accept = f"if that was intended, delete line {known.line} of {where}"
-        if known.root == branch.root:
-            if known.tip == head or (repo.exists(known.tip) and repo.is_ancestor(known.tip, head)):
-                continue
+        if known.root != branch.root:
+            message = (
+                f"this clone's {branch.ref} started at root commit {known.root} when audited at "
+                f"{known.audited_at}; it now starts at {branch.root}: the whole history was replaced; "
+                f"{accept}"
+            )
+        elif known.tip == head or (repo.exists(known.tip) and repo.is_ancestor(known.tip, head)):
+            continue
+        else:
             how = (
                 "is no longer an ancestor of"
                 if repo.exists(known.tip)
@@ -55,14 +63,6 @@ def check(repo: GitRepository, head: str, branch: Branch) -> list[Finding]:
                 f"{branch.ref} was at {known.tip} when audited at {known.audited_at}; that commit {how} "
                 f"{head}: the history was rewritten (a reset or a replaced commit); {accept}"
             )
-        elif known.clone == branch.clone:
-            message = (
-                f"this clone's {branch.ref} started at root commit {known.root} when audited at "
-                f"{known.audited_at}; it now starts at {branch.root}: the whole history was replaced; "
-                f"{accept}"
-            )
-        else:
-            continue
         found.append(Finding("history.rewritten", head, None, message))
     return found
 
