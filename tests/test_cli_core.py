@@ -151,7 +151,7 @@ def test_score_without_a_repository_model_uses_the_packaged_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["score", str(LOW), "--repo", str(tmp_path)]) == 0
-    assert "score 4.00 → low" in capsys.readouterr().out
+    assert "score 48.00 → medium (needs CAB approval); model v1.1" in capsys.readouterr().out
 
 
 def test_score_refuses_a_model_whose_version_disagrees_with_its_file_name(

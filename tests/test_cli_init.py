@@ -31,7 +31,7 @@ def test_init_creates_a_git_repository_whose_bootstrap_commit_holds_every_create
     assert main(["init", str(root)]) == 0
     assert git(root, "log", "--format=%s").splitlines() == ["cab: bootstrap the CAB repository (cab init)"]
     committed = set(git(root, "ls-files").splitlines())
-    assert {".github/CODEOWNERS", ".github/workflows/cab.yml", "risk-model/v1.0.yaml"} <= committed
+    assert {".github/CODEOWNERS", ".github/workflows/cab.yml", "risk-model/v1.1.yaml"} <= committed
     assert git(root, "status", "--porcelain") == ""
     assert git(root, "branch", "--show-current").strip() == "main"
 

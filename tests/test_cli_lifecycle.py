@@ -185,7 +185,7 @@ def test_init_scaffolds_and_never_overwrites(tmp_path: Path, capsys: pytest.Capt
     out = capsys.readouterr().out
     assert "kept     .github/CODEOWNERS (exists)" in out
     assert (tmp_path / ".github/CODEOWNERS").read_text() == "* @mine/team\n"
-    assert (tmp_path / "risk-model/v1.0.yaml").is_file()
+    assert (tmp_path / "risk-model/v1.1.yaml").is_file()
     assert main(["validate", "--repo", str(tmp_path)]) == 0
 
 

@@ -12,11 +12,11 @@ from bot.domain.errors import InputError
 from bot.domain.layout import classify
 from bot.domain.models.risk_model import RiskModel
 
-DEFAULT_MODEL_RESOURCE = "risk-model/v1.0.yaml"
+DEFAULT_MODEL_RESOURCE = "risk-model/v1.1.yaml"
 
 
 def packaged_default() -> Loaded[RiskModel]:
-    """The model shipped inside the package (identical in content to risk-model/v1.0.yaml)."""
+    """The model shipped inside the package (identical in content to risk-model/v1.1.yaml)."""
     raw = resources.files("bot").joinpath("data", DEFAULT_MODEL_RESOURCE).read_bytes()
     return documents.parse(raw, f"<cab default>/{DEFAULT_MODEL_RESOURCE}", RiskModel)
 

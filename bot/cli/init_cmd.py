@@ -11,7 +11,7 @@ from bot.cli.writes import writing
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Create a CAB repository in DIR (default: .): evidence/, exceptions/, decisions/, "
-        "risk-model/v1.0.yaml, .github/CODEOWNERS, the workflows and a README, then a git repository "
+        "risk-model/v1.1.yaml, .github/CODEOWNERS, the workflows and a README, then a git repository "
         "with the bootstrap commit. Files that exist are kept as they are; a DIR that already is a git "
         "repository with commits gets no commit."
     )

@@ -26,7 +26,7 @@ def _walk(node: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
 def template_files() -> list[tuple[str, bytes]]:
     data = resources.files("bot").joinpath("data")
     files = [(name, node.read_bytes()) for name, node in _walk(data.joinpath("repo-template"))]
-    files.append(("risk-model/v1.0.yaml", data.joinpath("risk-model", "v1.0.yaml").read_bytes()))
+    files.append(("risk-model/v1.1.yaml", data.joinpath("risk-model", "v1.1.yaml").read_bytes()))
     return sorted(files)
 
 
