@@ -95,3 +95,15 @@ def test_a_decision_whose_evidence_is_gone_is_listed_as_unreadable_not_dropped(
     result = simulate_json(builder.root, proposed_model(tmp_path, low_max=50, medium_max=75), capsys=capsys)
     assert result["decisions"] == 2
     assert [u["change_id"] for u in result["unreadable"]] == ["identity-gw-1"]
+
+
+def test_an_attested_change_keeps_its_tier_when_its_own_model_is_simulated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's attested low change is low only because its bundle verifies: the simulation
+    checks the attachments as the bot did, so re-running the model it was decided under moves nothing."""
+    demo = tmp_path / "demo"
+    assert main(["demo", str(demo)]) == 0
+    capsys.readouterr()
+    result = simulate_json(demo, demo / "risk-model" / "v1.1.yaml", capsys=capsys)
+    assert (result["decisions"], result["moved"], result["matrix"]["low"]["low"]) == (4, 0, 1)

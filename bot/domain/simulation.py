@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.domain.models import EvidencePack, RiskModel
 from bot.domain.scoring import score
+from bot.domain.signature_proof import SignatureCheck
 
 TIERS = ("low", "medium", "high")
 
@@ -82,14 +83,15 @@ class Simulation:
 
 
 def simulate(
-    past: Iterable[tuple[Past, EvidencePack]],
+    past: Iterable[tuple[Past, EvidencePack, SignatureCheck]],
     model: RiskModel,
     model_sha256: str,
     unreadable: Iterable[tuple[str, str]] = (),
 ) -> Simulation:
+    """`past` carries, for each decision, what checking its pack's Sigstore bundle finds today."""
     shifts = []
-    for decision, pack in past:
-        risk = score(pack, model, model_sha256)
+    for decision, pack, signature in past:
+        risk = score(pack, model, model_sha256, signature)
         shifts.append(Shift(decision, risk.tier, risk.score))
     return Simulation(model.version, tuple(shifts), tuple(unreadable))
 

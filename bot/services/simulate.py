@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from bot.adapters.git.blobs import GitBlobs
 from bot.domain import documents
 from bot.domain.errors import CabError
-from bot.domain.layout import classify
-from bot.domain.models import Decision, EvidencePack, RiskModel
+from bot.domain.layout import SIGNERS_PATH, classify
+from bot.domain.models import Decision, EvidencePack, RiskModel, Signers
+from bot.domain.signature_proof import SignatureCheck
 from bot.domain.simulation import Past, Simulation, simulate
+from bot.services import evidence_proof
 
 
 def _decision_paths(blobs: GitBlobs, tip: str, since: str | None) -> Iterator[str]:
@@ -19,13 +21,24 @@ def _decision_paths(blobs: GitBlobs, tip: str, since: str | None) -> Iterator[st
         yield from blobs.landed(tip, "decisions", blobs.resolve(since))
 
 
+def _read(blobs: GitBlobs, tip: str, path: str) -> bytes | None:
+    try:
+        return blobs.read_file(tip, path, plain=True)
+    except CabError:
+        return None
+
+
+def _signers(blobs: GitBlobs, tip: str) -> Signers | None:
+    return evidence_proof.signers_from(_read(blobs, tip, SIGNERS_PATH))
+
+
 def run(blobs: GitBlobs, ref: str, model_raw: bytes, model_source: str, since: str | None) -> Simulation:
     """Re-score every decided change on REF (after `since`) under the proposed model.
 
     A decision whose evidence can no longer be read is listed as unreadable, never dropped."""
     proposed = documents.parse(model_raw, model_source, RiskModel)
     tip = blobs.resolve(ref)
-    past: list[tuple[Past, EvidencePack]] = []
+    past: list[tuple[Past, EvidencePack, SignatureCheck]] = []
     unreadable: list[tuple[str, str]] = []
     seen: set[str] = set()
     for path in _decision_paths(blobs, tip, since):
@@ -55,6 +68,8 @@ def run(blobs: GitBlobs, ref: str, model_raw: bytes, model_source: str, since: s
         recorded = Past(
             record.change_id, record.outcome, record.risk.tier, record.risk.score, record.risk.model_version
         )
-        past.append((recorded, pack))
+        # the pack's attachments and bundle, checked as the bot checks them, against today's signers
+        proof = evidence_proof.prove(pack, lambda path: _read(blobs, tip, path), lambda: _signers(blobs, tip))
+        past.append((recorded, pack, proof.signature))
     past.sort(key=lambda item: item[0].change_id)
     return simulate(past, proposed.model, proposed.sha256, sorted(unreadable))
