@@ -14,7 +14,7 @@ from bot.domain.decision_plan import assess_risk
 from bot.domain.errors import InputError
 from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import attachment_of, classify
+from bot.domain.layout import GovernedPath, attachment_of, classify
 from bot.domain.models import Decision, EvidencePack, ExceptionRecord, RiskModel, Signers
 from bot.domain.models.decision import APPROVING_OUTCOMES
 from bot.domain.placement import placement_problems
@@ -98,35 +98,13 @@ class DecisionCheck(MergeCheck):
         return paths[0] if len(paths) == 1 else None
 
     def _record(self, path: str, trailers: DecisionTrailers | None) -> Decision | None:
-        change = self.added.get(path)
-        if change is None or change.new_mode != REGULAR_FILE:
-            self.find("record.not-added", path, "the merge does not add this record as a regular file")
-            if trailers:
-                self.result.link = ChainLink(trailers.record_sha256, none_if_none(trailers.previous))
-            return None
-        self.result.accounted.add(path)
-        try:
-            loaded = _load(self.store.blob(change.new_oid), f"{self.entry.sha[:12]}:{path}", Decision)
-        except InputError as exc:
-            self.find("record.unparseable", path, problems_text(exc))
-            if trailers:
-                self.result.link = ChainLink(trailers.record_sha256, none_if_none(trailers.previous))
+        said = ChainLink(trailers.record_sha256, none_if_none(trailers.previous)) if trailers else None
+        loaded = self.added_record(
+            path, said, Decision, "decisions/<tier>/<yyyy-mm>/<id>.yaml", _evidence_month
+        )
+        if loaded is None:
             return None
         record: Decision = loaded.model
-        self.result.link = ChainLink(loaded.sha256, record.previous)
-        governed = classify(path)
-        if governed is None or governed.kind != "Decision":
-            self.find("record.misplaced", path, "not a decisions/<tier>/<yyyy-mm>/<id>.yaml path")
-        else:
-            for problem in placement_problems(governed, record):
-                self.find("record.misplaced", path, problem)
-            evidence_month = record.evidence.path.split("/")[1]
-            if governed.month != evidence_month:
-                self.find(
-                    "record.misplaced", path, f"month {governed.month} but evidence is under {evidence_month}"
-                )
-        if record.outcome == "pending" or record.decided_at is None:
-            self.find("record.not-final", path, f"outcome {record.outcome}, decided_at {record.decided_at}")
         if trailers is not None:
             self._trailers_agree(trailers, record, loaded.sha256, path)
         return record
@@ -360,6 +338,16 @@ class DecisionCheck(MergeCheck):
                 record.evidence.path,
                 f"the recorded exceptions leave uncovered: {'; '.join(cover.gaps)}",
             )
+
+
+def _evidence_month(governed: GovernedPath, record: Decision) -> list[str]:
+    """A decision lives in the month its evidence was submitted in."""
+    evidence_month = record.evidence.path.split("/")[1]
+    return (
+        []
+        if governed.month == evidence_month
+        else [f"month {governed.month} but evidence is under {evidence_month}"]
+    )
 
 
 def _decides_an_exception(entry: LogEntry, header: CommitHeader) -> bool:

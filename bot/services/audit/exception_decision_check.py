@@ -130,30 +130,9 @@ class ExceptionDecisionCheck(MergeCheck):
         return self.result
 
     def _record(self, path: str, trailers: ExceptionTrailers | None) -> tuple[ExceptionDecision, str] | None:
-        fallback = ChainLink(trailers.record_sha256, none_if_none(trailers.previous)) if trailers else None
-        change = self.added.get(path)
-        if change is None or change.new_mode != REGULAR_FILE:
-            self.find("record.not-added", path, "the merge does not add this record as a regular file")
-            self.result.link = fallback
-            return None
-        self.result.accounted.add(path)
-        try:
-            loaded = load(self.store.blob(change.new_oid), f"{self.entry.sha[:12]}:{path}", ExceptionDecision)
-        except InputError as exc:
-            self.find("record.unparseable", path, problems_text(exc))
-            self.result.link = fallback
-            return None
-        record: ExceptionDecision = loaded.model
-        self.result.link = ChainLink(loaded.sha256, record.previous)
-        governed = classify(path)
-        if governed is None or governed.kind != "ExceptionDecision":
-            self.find("record.misplaced", path, "not a decisions/exceptions/<yyyy-mm>/<id>.yaml path")
-        else:
-            for problem in placement_problems(governed, record):
-                self.find("record.misplaced", path, problem)
-        if record.outcome == "pending" or record.decided_at is None:
-            self.find("record.not-final", path, f"outcome {record.outcome}, decided_at {record.decided_at}")
-        return record, loaded.sha256
+        said = ChainLink(trailers.record_sha256, none_if_none(trailers.previous)) if trailers else None
+        loaded = self.added_record(path, said, ExceptionDecision, "decisions/exceptions/<yyyy-mm>/<id>.yaml")
+        return None if loaded is None else (loaded.model, loaded.sha256)
 
     def _exception(self, record: ExceptionDecision, record_path: str) -> ExceptionRecord | None:
         path = record.exception.path

@@ -20,9 +20,10 @@ from bot.domain.errors import InputError
 from bot.domain.findings import Finding
 from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry, ObjectStore, lookup
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import SIGNERS_PATH, classify
+from bot.domain.layout import SIGNERS_PATH, GovernedPath, classify
 from bot.domain.models import Decision, ExceptionDecision
 from bot.domain.models.decision import Approval, TeamMembership
+from bot.domain.placement import placement_problems
 from bot.domain.pull_request import Team, User
 from bot.domain.rules import codeowners, membership, records
 from bot.domain.rules.approval import Judged, Owners, refusals
@@ -345,6 +346,42 @@ class MergeCheck:
             "signers", found.oid, lambda: trusted_keys(self.store.blob(found.oid), "the base commit")
         )
         return keys
+
+    def added_record(
+        self,
+        path: str,
+        said: ChainLink | None,
+        model: type[Any],
+        shape: str,
+        placement: Callable[[GovernedPath, Any], list[str]] = lambda _governed, _record: [],
+    ) -> documents.Loaded[Any] | None:
+        """The record this merge adds at `path`: parsed, linked into the chain, held to its place.
+
+        `said` is the link the trailers claim, kept for the chain when the record cannot be read;
+        `shape` names the path the kind belongs at; `placement` adds kind-specific place rules."""
+        change = self.added.get(path)
+        if change is None or change.new_mode != REGULAR_FILE:
+            self.find("record.not-added", path, "the merge does not add this record as a regular file")
+            self.result.link = said
+            return None
+        self.result.accounted.add(path)
+        try:
+            loaded = load(self.store.blob(change.new_oid), f"{self.entry.sha[:12]}:{path}", model)
+        except InputError as exc:
+            self.find("record.unparseable", path, problems_text(exc))
+            self.result.link = said
+            return None
+        record = loaded.model
+        self.result.link = ChainLink(loaded.sha256, record.previous)
+        governed = classify(path)
+        if governed is None or governed.kind != self.record_kind:
+            self.find("record.misplaced", path, f"not a {shape} path")
+        else:
+            for problem in [*placement_problems(governed, record), *placement(governed, record)]:
+                self.find("record.misplaced", path, problem)
+        if record.outcome == "pending" or record.decided_at is None:
+            self.find("record.not-final", path, f"outcome {record.outcome}, decided_at {record.decided_at}")
+        return loaded
 
     def added_records(self) -> list[str]:
         return [p for p in self.added if (g := classify(p)) is not None and g.kind == self.record_kind]

@@ -10,12 +10,10 @@ different member who is no author; a rejected one brings only its record.
 
 from __future__ import annotations
 
-from bot.domain.errors import InputError
 from bot.domain.findings import Finding
-from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry
+from bot.domain.git_objects import Change, CommitHeader, LogEntry
 from bot.domain.layout import classify, is_governed
 from bot.domain.models import PolicyDecision
-from bot.domain.placement import placement_problems
 from bot.domain.rules import policy_changes, records
 from bot.domain.rules.approval import outcome_allowed, unmet
 from bot.domain.rules.scope import is_policy_path
@@ -32,10 +30,8 @@ from bot.services.audit.merge_check import (
     CommitResult,
     MergeCheck,
     approval_problems,
-    load,
     none_if_none,
     owning_teams,
-    problems_text,
 )
 
 
@@ -114,29 +110,11 @@ class PolicyDecisionCheck(MergeCheck):
         return self.result
 
     def _record(self, path: str, trailers: PolicyTrailers | None) -> tuple[PolicyDecision, str] | None:
-        fallback = ChainLink(trailers.record_sha256, none_if_none(trailers.previous)) if trailers else None
-        change = self.added.get(path)
-        if change is None or change.new_mode != REGULAR_FILE:
-            self.find("record.not-added", path, "the merge does not add this record as a regular file")
-            self.result.link = fallback
-            return None
-        self.result.accounted.add(path)
-        try:
-            loaded = load(self.store.blob(change.new_oid), f"{self.entry.sha[:12]}:{path}", PolicyDecision)
-        except InputError as exc:
-            self.find("record.unparseable", path, problems_text(exc))
-            self.result.link = fallback
+        said = ChainLink(trailers.record_sha256, none_if_none(trailers.previous)) if trailers else None
+        loaded = self.added_record(path, said, PolicyDecision, "decisions/policy/<yyyy-mm>/<id>.yaml")
+        if loaded is None:
             return None
         record: PolicyDecision = loaded.model
-        self.result.link = ChainLink(loaded.sha256, record.previous)
-        governed = classify(path)
-        if governed is None or governed.kind != "PolicyDecision":
-            self.find("record.misplaced", path, "not a decisions/policy/<yyyy-mm>/<id>.yaml path")
-        else:
-            for problem in placement_problems(governed, record):
-                self.find("record.misplaced", path, problem)
-        if record.outcome == "pending" or record.decided_at is None:
-            self.find("record.not-final", path, f"outcome {record.outcome}, decided_at {record.decided_at}")
         if record.paths_sha256 != policy_changes.paths_sha256(record.paths):
             self.find("policy.paths-mismatch", path, "paths_sha256 is not the hash of the recorded paths")
         return record, loaded.sha256
