@@ -42,8 +42,12 @@ class DecisionMerge:
     pull_request: int | None  # None: the record names none, or cannot be read
 
 
-def decision_merges(entries: Iterable[LogEntry], store: ObjectStore) -> Iterator[DecisionMerge]:
-    """Every decision record a first-parent merge adds, newest first, with the PR number it names."""
+def merged_records(
+    entries: Iterable[LogEntry], store: ObjectStore
+) -> Iterator[tuple[str, str, Decision | ExceptionDecision | None]]:
+    """(merge commit, record path, record) for every decision record a first-parent merge adds,
+    newest first; the record is None when it cannot be read (the offline audit reports it:
+    `record.unparseable`)."""
     for entry in entries:
         if len(entry.parents) < 2:
             continue
@@ -55,11 +59,16 @@ def decision_merges(entries: Iterable[LogEntry], store: ObjectStore) -> Iterator
             try:
                 raw = store.blob(change.new_oid)
                 record = documents.parse(raw, f"{entry.sha[:12]}:{change.path}", model).model
-            except (KeyError, InputError):  # the offline audit reports it (record.unparseable)
-                yield DecisionMerge(entry.sha, change.path, None)
-                continue
-            number = record.pull_request.number if record.pull_request else None
-            yield DecisionMerge(entry.sha, change.path, number)
+            except (KeyError, InputError):
+                record = None
+            yield entry.sha, change.path, record
+
+
+def decision_merges(entries: Iterable[LogEntry], store: ObjectStore) -> Iterator[DecisionMerge]:
+    """Every decision record a first-parent merge adds, newest first, with the PR number it names."""
+    for commit, path, record in merged_records(entries, store):
+        number = record.pull_request.number if record and record.pull_request else None
+        yield DecisionMerge(commit, path, number)
 
 
 def compare(

@@ -55,11 +55,7 @@ class DecisionCheck(MergeCheck):
         if not self.check_shape():
             return self.result
         trailers = from_message(header.message)
-        record_path = trailers.record if trailers else self._record_path_from_changes()
-        if trailers is None:
-            self.find(
-                "trailers.incomplete", record_path, "the merge lacks one of the required Cab-* trailers"
-            )
+        record_path = self.record_path(trailers.record if trailers else None, "Cab-*")
         if record_path is None:
             return self.result
         record = self._record(record_path, trailers)
@@ -92,10 +88,6 @@ class DecisionCheck(MergeCheck):
         return _load(self.store.blob(oid), f"{self.header.parents[0][:12]}:{path}", model)
 
     # -- the record and its trailers ---------------------------------------------------------
-
-    def _record_path_from_changes(self) -> str | None:
-        paths = self.added_records()
-        return paths[0] if len(paths) == 1 else None
 
     def _record(self, path: str, trailers: DecisionTrailers | None) -> Decision | None:
         said = ChainLink(trailers.record_sha256, none_if_none(trailers.previous)) if trailers else None

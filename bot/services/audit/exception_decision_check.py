@@ -88,12 +88,7 @@ class ExceptionDecisionCheck(MergeCheck):
         if not self.check_shape():
             return self.result
         trailers = exception_from_message(self.header.message)
-        records = self.added_records()
-        record_path = trailers.record if trailers else (records[0] if len(records) == 1 else None)
-        if trailers is None:
-            self.find(
-                "trailers.incomplete", record_path, "the merge lacks one of the required exception trailers"
-            )
+        record_path = self.record_path(trailers.record if trailers else None, "exception")
         if record_path is None:
             return self.result
         loaded = self._record(record_path, trailers)

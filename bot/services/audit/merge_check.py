@@ -347,6 +347,15 @@ class MergeCheck:
         )
         return keys
 
+    def record_path(self, named: str | None, trailers: str) -> str | None:
+        """The record the trailers name (`named`), else the one record the merge adds; a merge
+        without its `trailers` is a finding either way."""
+        added = self.added_records()
+        path = named if named is not None else (added[0] if len(added) == 1 else None)
+        if named is None:
+            self.find("trailers.incomplete", path, f"the merge lacks one of the required {trailers} trailers")
+        return path
+
     def added_record(
         self,
         path: str,

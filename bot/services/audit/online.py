@@ -38,15 +38,11 @@ from bot.adapters.forge.github_client import error_message as _message
 from bot.adapters.forge.github_client import next_link as _next_link
 from bot.adapters.forge.interface import ForgeError
 from bot.adapters.forge.retry import TIMEOUT, ForgeRetry
-from bot.domain import documents
-from bot.domain.errors import InputError, UsageError
+from bot.domain.errors import UsageError
 from bot.domain.findings import Finding
 from bot.domain.git_objects import LogEntry, ObjectStore
-from bot.domain.layout import classify
-from bot.domain.models import Decision
 from bot.domain.models.decision import Approval
-from bot.domain.models.exception_decision import ExceptionDecision
-from bot.services.audit.closed_pulls import MergedPull
+from bot.services.audit.closed_pulls import MergedPull, merged_records
 
 NOTES: dict[str, str] = {
     "online.not-member-now": (
@@ -138,22 +134,10 @@ def recorded_decisions(entries: Iterable[LogEntry], store: ObjectStore) -> Itera
 
     A record that cannot be read is skipped here: the offline audit reports it (`record.unparseable`).
     """
-    for entry in entries:
-        if len(entry.parents) < 2:
-            continue
-        for change in entry.changes:
-            governed = classify(change.path) if change.status == "A" else None
-            if governed is None or governed.kind not in ("Decision", "ExceptionDecision"):
-                continue
-            model = Decision if governed.kind == "Decision" else ExceptionDecision
-            try:
-                raw = store.blob(change.new_oid)
-                record = documents.parse(raw, f"{entry.sha[:12]}:{change.path}", model).model
-            except (KeyError, InputError):
-                continue
-            if record.approvals:
-                number = record.pull_request.number if record.pull_request else None
-                yield RecordedDecision(entry.sha, change.path, number, tuple(record.approvals))
+    for commit, path, record in merged_records(entries, store):
+        if record is not None and record.approvals:
+            number = record.pull_request.number if record.pull_request else None
+            yield RecordedDecision(commit, path, number, tuple(record.approvals))
 
 
 def compare(

@@ -83,12 +83,7 @@ class PolicyDecisionCheck(MergeCheck):
         if not self.check_shape():
             return self.result
         trailers = policy_from_message(self.header.message)
-        added = self.added_records()
-        record_path = trailers.record if trailers else (added[0] if len(added) == 1 else None)
-        if trailers is None:
-            self.find(
-                "trailers.incomplete", record_path, "the merge lacks one of the required policy trailers"
-            )
+        record_path = self.record_path(trailers.record if trailers else None, "policy")
         if record_path is None:
             return self.result
         loaded = self._record(record_path, trailers)
