@@ -5,15 +5,38 @@ on the default branch. PR branches count only when fetched, e.g.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.adapters.git.blobs import GitBlobs
 from bot.domain import documents
 from bot.domain.agenda import Agenda, Decided, Waiting
-from bot.domain.base_branch import exception_states
+from bot.domain.base_branch import Blobs, exception_states
 from bot.domain.errors import CabError
 from bot.domain.layout import classify
 from bot.domain.models import Decision, EvidencePack, ExceptionDecision
 from bot.domain.rules.exception_status import statuses
+
+
+def pending(blobs: Blobs, sha: str, path: str, branch: str) -> Waiting | None:
+    """The change a pending record at `sha` waits for, or None if `path` holds no pending record."""
+    governed = classify(path)
+    if governed is None or governed.kind != "Decision":
+        return None
+    try:
+        record = documents.parse(blobs.read_file(sha, path) or b"", path, Decision).model
+    except CabError:
+        return None  # a PR branch may hold anything; the bot reports it on the PR
+    if record.outcome != "pending":
+        return None
+    title, submitted = "", None
+    try:
+        pack = documents.parse(
+            blobs.read_file(sha, record.evidence.path) or b"", record.evidence.path, EvidencePack
+        ).model
+        title, submitted = pack.title, pack.submitted_at
+    except CabError:
+        pass
+    return Waiting(record.change_id, record.risk.tier, record.risk.score, title, submitted, branch)
 
 
 def _waiting(blobs: GitBlobs, base: str) -> list[Waiting]:
@@ -21,29 +44,11 @@ def _waiting(blobs: GitBlobs, base: str) -> list[Waiting]:
     for name, sha in blobs.branches():
         if sha == base:
             continue
+        branch = name.removeprefix("refs/heads/").removeprefix("refs/remotes/")
         for path in blobs.files_not_in(sha, base, "decisions"):
-            governed = classify(path)
-            if governed is None or governed.kind != "Decision":
-                continue
-            try:
-                record = documents.parse(blobs.read_file(sha, path) or b"", path, Decision).model
-            except CabError:
-                continue  # a PR branch may hold anything; the bot reports it on the PR
-            if record.outcome != "pending":
-                continue
-            title, submitted = "", None
-            try:
-                pack = documents.parse(
-                    blobs.read_file(sha, record.evidence.path) or b"", record.evidence.path, EvidencePack
-                ).model
-                title, submitted = pack.title, pack.submitted_at
-            except CabError:
-                pass
-            branch = name.removeprefix("refs/heads/").removeprefix("refs/remotes/")
-            found.setdefault(
-                record.change_id,
-                Waiting(record.change_id, record.risk.tier, record.risk.score, title, submitted, branch),
-            )
+            item = pending(blobs, sha, path, branch)
+            if item is not None:
+                found.setdefault(item.change_id, item)
     return list(found.values())
 
 
@@ -70,13 +75,17 @@ def _decided(blobs: GitBlobs, tip: str, since: dt.datetime) -> list[Decided]:
     return out
 
 
-def build(blobs: GitBlobs, ref: str, now: dt.datetime, days: int = 7) -> Agenda:
+def build(
+    blobs: GitBlobs, ref: str, now: dt.datetime, days: int = 7, waiting: Sequence[Waiting] | None = None
+) -> Agenda:
+    """`waiting`: the changes waiting for a decision when the caller found them elsewhere (the open
+    PRs on the forge); by default, the pending records on the branches this clone has."""
     tip = blobs.resolve(ref)
     found = statuses(exception_states(blobs, tip), now)
     return Agenda(
         now=now,
         days=days,
-        waiting=tuple(_waiting(blobs, tip)),
+        waiting=tuple(_waiting(blobs, tip) if waiting is None else waiting),
         expiring=tuple(s for s in found if s.state == "expiring"),
         expired=tuple(s for s in found if s.state == "expired"),
         decided=tuple(_decided(blobs, tip, now - dt.timedelta(days=days))),
