@@ -1,7 +1,8 @@
 """`cab verify`'s fast path: the deployment gate without parsing the record with the models.
 
 The gate runs in every deployment pipeline, so it must start fast (benchmarks/bench_startup.py).
-It checks the commit signatures as the full path does (`unsigned`: that loads the signers model),
+It checks the commit signatures with the full path's rule, reading the signers policy with
+bot.domain.rules.gate_signers (no pydantic; `unsigned`, the full path's, reads it with the model),
 reads the record with bot.domain.rules.gate_record (only the fields the verdict depends on,
 each held to the schema's rule) and the evidence's canonical hash with the strict YAML loader, and
 applies the same rules (`provenance`, `verify`) as the full path in bot.services.queries. It only
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.domain.canonical import content_sha256
@@ -23,6 +25,9 @@ from bot.domain.patterns import CHANGE_ID_PATTERN
 from bot.domain.rules import gate_record
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
 from bot.domain.strict_yaml import load_bytes
+
+if TYPE_CHECKING:
+    from bot.adapters.git.signatures import TrustedKeys
 
 DECISION_TIERS = ("low", "medium", "high")
 
@@ -74,25 +79,48 @@ def pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict
     )
 
 
+def _policy_at_base(blobs: GitBlobs, arrival: Arrival) -> tuple[str, bytes | None]:
+    """The merge's base, and `policy/signers.yaml` there (None: not there as a plain file)."""
+    base = arrival.commit.parents[0]
+    try:
+        return base, blobs.read_file(base, SIGNERS_PATH, plain=True)
+    except NotAFile:
+        return base, None
+
+
 def unsigned(blobs: GitBlobs, arrival: Arrival | None) -> Verdict | None:
     """None when the decision merge and its final-record commit are signed by keys that
     `policy/signers.yaml` at the merge's base trusts (the audit's rule); else why not."""
-    from bot.adapters.git.signatures import trusted_keys  # the crypto libraries: only for the gate
-    from bot.domain.rules.commit_signatures import signature_problem
+    from bot.adapters.git.signatures import trusted_keys  # the policy as a model: pydantic
 
     if arrival is None or arrival.record_commit is None:
         return None  # provenance has refused it already
-    base = arrival.commit.parents[0]
-    try:
-        raw = blobs.read_file(base, SIGNERS_PATH, plain=True)
-    except NotAFile:
-        raw = None
-    keys = trusted_keys(raw, f"base {base[:12]}")
+    base, raw = _policy_at_base(blobs, arrival)
+    return signature_verdict(arrival, trusted_keys(raw, f"base {base[:12]}"))
+
+
+def signature_verdict(arrival: Arrival, keys: TrustedKeys) -> Verdict | None:
+    """None when both bot commits of `arrival` are signed by a key of `keys` that the rule
+    (bot.domain.rules.commit_signatures, the audit's) trusts for them; else the refusal."""
+    from bot.domain.rules.commit_signatures import signature_problem
+
+    assert arrival.record_commit is not None
     for commit, role in ((arrival.commit, "decision merge"), (arrival.record_commit, "final-record commit")):
         problem = signature_problem(commit, role, keys.verify(commit))
         if problem is not None:
             return Verdict(False, f"{arrival.path}: {problem[1]} ({problem[0]})")
     return None
+
+
+def _signed(blobs: GitBlobs, arrival: Arrival) -> bool:
+    """The light path's `unsigned(...) is None`: False also when the policy does not read lightly."""
+    from bot.adapters.git.signatures import light_trusted_keys  # no pydantic
+
+    if arrival.record_commit is None:
+        return False
+    base, raw = _policy_at_base(blobs, arrival)
+    keys = light_trusted_keys(raw, f"base {base[:12]}")
+    return keys is not None and signature_verdict(arrival, keys) is None
 
 
 def _data(blobs: GitBlobs, sha: str, path: str) -> object | None:
@@ -117,7 +145,9 @@ def verify_light(
             return None
         record = gate_record.read(_data(blobs, tip, paths[0]))
         came = arrival(blobs, tip, paths[0])
-        if record is None or (provenance(came, paths[0], bot) or unsigned(blobs, came)) is not None:
+        if record is None or came is None or provenance(came, paths[0], bot) is not None:
+            return None
+        if not _signed(blobs, came):
             return None
         evidence = _data(blobs, tip, record.evidence.path)
     except InputError:

@@ -26,18 +26,19 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pysequoia
-import sshsig
-from sshsig.sshsig import SshsigSignature, do_sshsig_verify
 
-from bot.domain import documents
 from bot.domain.errors import InputError
 from bot.domain.git_objects import CommitHeader
 from bot.domain.layout import SIGNERS_PATH
-from bot.domain.models import Signers
-from bot.domain.models.signers import CommitSigner
+from bot.domain.rules import gate_signers
 from bot.domain.rules.commit_signatures import Verification
+from bot.domain.strict_yaml import load_bytes
+
+if TYPE_CHECKING:
+    from bot.domain.rules.commit_signatures import CommitSigner
 
 _SSH = b"-----BEGIN SSH SIGNATURE-----"
 _PGP = b"-----BEGIN PGP SIGNATURE-----"
@@ -104,6 +105,8 @@ class TrustedKeys:
         return Verification("unknown-key", detail=what)
 
     def _ssh_verify(self, armored: bytes, payload: bytes) -> Verification:
+        from sshsig.sshsig import SshsigSignature, do_sshsig_verify  # loads cryptography: when needed
+
         try:
             outer = SshsigSignature.from_armored(armored)
         except (ValueError, NotImplementedError, binascii.Error) as exc:
@@ -142,6 +145,9 @@ class TrustedKeys:
 
 def trusted_keys(raw: bytes | None, where: str) -> TrustedKeys:
     """The keys of `policy/signers.yaml` as read at `where` (None: the file is not there)."""
+    from bot.domain import documents  # pydantic: the gate's light path uses `light_trusted_keys`
+    from bot.domain.models import Signers
+
     if raw is None:
         return TrustedKeys((), problem=f"no {SIGNERS_PATH} at {where}")
     try:
@@ -152,8 +158,23 @@ def trusted_keys(raw: bytes | None, where: str) -> TrustedKeys:
     return TrustedKeys(model.commits)
 
 
+def light_trusted_keys(raw: bytes | None, where: str) -> TrustedKeys | None:
+    """`trusted_keys` without pydantic, for the gate's light path: None unless the policy is there
+    and reads exactly as the schema allows (bot.domain.rules.gate_signers); the full path then
+    reads it with the model and says what is wrong."""
+    if raw is None:
+        return None
+    try:
+        signers = gate_signers.read(load_bytes(raw, f"{where}:{SIGNERS_PATH}", positions=False).data)
+    except InputError:
+        return None
+    return None if signers is None else TrustedKeys(signers)
+
+
 def _ssh_wire(public_key: str) -> bytes:
     """The SSH wire encoding of an OpenSSH public key line, as a signature embeds it."""
+    import sshsig  # loads cryptography: only for a policy with SSH keys
+
     key = sshsig.PublicKey.from_openssh_str(public_key.strip())
     return base64.b64decode(key.openssh_str().split()[1])
 
