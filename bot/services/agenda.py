@@ -18,7 +18,6 @@ from bot.domain.rules.exception_status import statuses
 from bot.domain.rules.freeze import components, hold
 from bot.domain.rules.rollout_conflicts import pairs, planned
 
-
 Packs = dict[str, tuple[EvidencePack, str]]  # change id -> its pack and the branch it waits on
 
 
