@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.audit_helpers import verify_line
 from tests.repo_builder import AUTHOR, MONTH, OUTSIDER, PROJECT, SECURITY, RepoBuilder, Tweak, honest_history
 
 
@@ -30,11 +31,7 @@ def honest(tmp_path: Path) -> RepoBuilder:
 def verify(
     builder: RepoBuilder, change_id: str, *extra: str, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, str]:
-    code = main(["verify", change_id, "--repo", str(builder.root), *extra])
-    captured = capsys.readouterr()
-    lines = (captured.out + captured.err).splitlines()
-    assert len(lines) == 1, lines
-    return code, lines[0]
+    return verify_line(builder.root, change_id, *extra, capsys=capsys)
 
 
 def test_an_honest_decision_passes(honest: RepoBuilder, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.domain.git_objects import CommitHeader, Ident, LogEntry
 from bot.domain.identity import BotIdentity
 from bot.domain.rules.history import HistoryPolicy, policy_unaccounted
 from bot.domain.rules.trailers import PolicyTrailers
+from tests.audit_helpers import verify_line
 from tests.repo_builder import CAB, CODEOWNERS, OUTSIDER, SECURITY, RepoBuilder, Tweak, honest_history
 
 
@@ -36,11 +36,7 @@ def honest(tmp_path: Path) -> RepoBuilder:
 
 
 def verify(builder: RepoBuilder, change_id: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["verify", change_id, "--repo", str(builder.root)])
-    captured = capsys.readouterr()
-    lines = (captured.out + captured.err).splitlines()
-    assert len(lines) == 1, lines
-    return code, lines[0]
+    return verify_line(builder.root, change_id, capsys=capsys)
 
 
 def push(builder: RepoBuilder, path: str, text: str) -> str:
