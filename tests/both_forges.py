@@ -102,6 +102,10 @@ class Cab(Protocol):
 
     def remove_member(self, team: str, login: str) -> None: ...
 
+    def set_permission(self, login: str, permission: str) -> None:
+        """`login`'s permission on the repository becomes `permission` (admin, write, read, none)."""
+        ...
+
     def sync(self, number: int) -> SyncResult: ...
 
     def action_run(self, number: int) -> Report:
@@ -230,6 +234,9 @@ class SandboxCab(CabRepo):
 
     def remove_member(self, team: str, login: str) -> None:
         self.forge.remove_member(f"example/{team}", login)
+
+    def set_permission(self, login: str, permission: str) -> None:
+        self.forge.set_permission(login, permission)
 
     def sync_crashing_before_merge(self, number: int) -> None:
         def runner_dies(*_args: object, **_kwargs: object) -> str:
@@ -387,6 +394,9 @@ class GitHubCab:
     def remove_member(self, team: str, login: str) -> None:
         members = self.fake.teams[team][1]
         members[:] = [m for m in members if m["login"] != login]
+
+    def set_permission(self, login: str, permission: str) -> None:
+        self.fake.permissions[login] = permission
 
     def sync(self, number: int) -> SyncResult:
         return sync(self.forge(), number, now=self.clock(), identity=self.identity)

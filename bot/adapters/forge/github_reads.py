@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
+import requests
 from github.GithubException import GithubException
 
 from bot.adapters.forge import github_graphql as gql
@@ -85,6 +86,7 @@ class GitHubReads:
         self._history: dict[str, tuple[list[tuple[str, list[str], str, str | None]], bool]] = {}
         self._teams: dict[str, Team | None] = {}
         self._team_refusals: dict[str, str] = {}  # teams the token may not read, with GitHub's words
+        self._permissions: dict[str, str | None] = {}  # login -> permission on the repository
         self._statuses: dict[str, list[dict[str, Any]]] = {}  # sha -> its statuses, newest first
         self._head_of: dict[str, int] = {}  # PR head sha -> PR number
         self._head_loaded: set[int] = set()
@@ -432,6 +434,23 @@ class GitHubReads:
             for item in self.client.pages(f"{base}/members", f"list members of {slug}")
         )
         return Team(slug=f"{org}/{data['slug']}".lower(), id=int(data["id"]), members=members)
+
+    def permission(self, login: str) -> str | None:
+        """REST `GET /repos/{o}/{r}/collaborators/{username}/permission` (GraphQL has no such field
+        for one account); 404: no such account. Cached for the run."""
+        key = login.lower()
+        if key not in self._permissions:
+            url = f"{self.client.repo}/collaborators/{quote(login, safe='')}/permission"
+            try:
+                _, data = self.client.request("GET", url)
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise ForgeError(f"GitHub refused to read {login}'s permission: {exc.status}") from exc
+                data = None
+            except requests.RequestException as exc:
+                raise ForgeError(f"could not reach GitHub to read {login}'s permission: {exc}") from exc
+            self._permissions[key] = None if data is None else str(data["permission"])
+        return self._permissions[key]
 
     def _rest_tree(self, sha: str) -> None:
         """The whole tree at a commit in one recursive REST call, into the same cache GraphQL fills."""
