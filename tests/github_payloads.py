@@ -18,10 +18,12 @@ from tests.github_schema import (
     API,
     PERMISSION_PATH,
     REPO,
+    TEAM_REPO_PATH,
     GitHubError,
     connection,
     openapi,
     permission_openapi,
+    team_repo_openapi,
 )
 
 BLOB_MODE, TREE_MODE = 0o100644, 0o040000
@@ -144,6 +146,21 @@ def collaborator_permission(who: dict[str, Any], permission: str) -> dict[str, A
     answer["user"].update(user_fields, role_name=permission)  # required, yet absent from the example
     answer.update(permission=permission, role_name=permission)
     return dict(answer)
+
+
+def team_repository(permission: str, repo: str = REPO) -> dict[str, Any]:
+    """`GET /orgs/{org}/teams/{team}/repos/{owner}/{repo}` asked with the repository media type,
+    from GitHub's documented example: `permissions` as booleans, `role_name` the team's role."""
+    operation = team_repo_openapi()["paths"][TEAM_REPO_PATH]["get"]
+    examples = operation["responses"]["200"]["content"]["application/json"]["examples"]
+    ref = next(iter(examples.values()))["$ref"].rsplit("/", 1)[1]
+    answer: dict[str, Any] = copy.deepcopy(team_repo_openapi()["components"]["examples"][ref]["value"])
+    ranks = ["pull", "triage", "push", "maintain", "admin"]
+    level = {"read": "pull", "triage": "triage", "write": "push", "maintain": "maintain", "admin": "admin"}
+    granted = ranks.index(level[permission])
+    answer["permissions"] = {name: ranks.index(name) <= granted for name in ranks}
+    answer.update(role_name=permission, full_name=repo, name=repo.split("/")[1])
+    return answer
 
 
 def labels(*names: str) -> list[dict[str, Any]]:

@@ -36,6 +36,8 @@ EXTRA_URI = "https://cab.test/extra.json"
 RULES_URI = "https://cab.test/rules.json"
 PERMISSION_URI = "https://cab.test/collaborator-permission.json"
 PERMISSION_PATH = "/repos/{owner}/{repo}/collaborators/{username}/permission"
+TEAM_REPO_URI = "https://cab.test/team-repository.json"
+TEAM_REPO_PATH = "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
 REPO = "octo-org/cab"
 
 GRAPHQL_SCHEMA = FIXTURES / "graphql" / "github-subset.graphql"
@@ -75,6 +77,12 @@ def permission_openapi() -> dict[str, Any]:
 
 
 @functools.cache
+def team_repo_openapi() -> dict[str, Any]:
+    """GitHub's description of `GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}` (SOURCES.md)."""
+    return json.loads((FIXTURES / "team-repository.openapi.json").read_text())
+
+
+@functools.cache
 def _registry() -> Registry:
     extra = json.loads((FIXTURES / "extra-schemas.json").read_text())
     return Registry().with_resources(
@@ -88,6 +96,10 @@ def _registry() -> Registry:
             (
                 PERMISSION_URI,
                 Resource.from_contents(_nullable(permission_openapi()), default_specification=DRAFT202012),
+            ),
+            (
+                TEAM_REPO_URI,
+                Resource.from_contents(_nullable(team_repo_openapi()), default_specification=DRAFT202012),
             ),
         ]
     )
@@ -105,6 +117,14 @@ def _permission_answer() -> Any:
     operation = permission_openapi()["paths"][PERMISSION_PATH]["get"]
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     text = json.dumps(_nullable(schema)).replace('"#/components/', f'"{PERMISSION_URI}#/components/')
+    return json.loads(text)
+
+
+def _team_repo_answer() -> Any:
+    """The 200 answer (asked with the repository media type) of "check team permissions"."""
+    operation = team_repo_openapi()["paths"][TEAM_REPO_PATH]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    text = json.dumps(_nullable(schema)).replace('"#/components/', f'"{TEAM_REPO_URI}#/components/')
     return json.loads(text)
 
 
@@ -170,6 +190,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("GET", re.compile(rf"^{R}/rules/branches/[^/]+$"), _rules_answer),
     ("GET", re.compile(rf"^{R}/collaborators/[^/]+/permission$"), _permission_answer),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+$"), lambda: _ref("team")),
+    ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/repos/[^/]+/[^/]+$"), _team_repo_answer),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/members$"), lambda: _array(_ref("simple-user"))),
 ]
 

@@ -71,6 +71,26 @@ def test_a_codeowners_change_naming_an_account_without_write_access_waits(cab: C
     assert_held(cab, number, "@mallory has read access to this repository: code owners need write access")
 
 
+def test_a_codeowners_change_naming_a_team_with_read_access_waits(cab: Cab) -> None:
+    cab.add_team("docs", ["carol-cab"], "read")
+    number = propose(cab, b"/docs/ @example/docs")
+    assert_held(
+        cab, number, "@example/docs has read access to this repository: code owners need write access"
+    )
+
+
+def test_a_codeowners_change_naming_a_team_without_access_to_the_repository_waits(cab: Cab) -> None:
+    cab.add_team("docs", ["carol-cab"], None)
+    number = propose(cab, b"/docs/ @example/docs")
+    assert_held(cab, number, "@example/docs has no access to this repository")
+
+
+def test_a_codeowners_change_naming_a_team_with_maintain_access_merges(cab: Cab) -> None:
+    cab.add_team("docs", ["carol-cab"], "maintain")
+    number = propose(cab, b"/docs/ @example/docs")
+    assert cab.sync(number).status == "merged"
+
+
 def test_a_line_github_skips_holds_the_change_too(cab: Cab) -> None:
     number = propose(cab, b"!/docs/ @example/cab")
     assert_held(cab, number, "'!' negation is not supported in CODEOWNERS")

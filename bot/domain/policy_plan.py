@@ -114,15 +114,18 @@ def plan_policy(facts: _Facts, blobs: Mapping[str, bytes | None]) -> Plan:
     if lint:
         comment += codeowners_lint_section(lint)
     if not verdict.decided or held:
+        why = f"CODEOWNERS lint: {len(lint)} problem(s); fix them before this policy change can merge"
         pending = records.build_policy(
-            decision_id=decision_id, paths=paths, outcome="pending", rationale=verdict.summary
+            decision_id=decision_id,
+            paths=paths,
+            outcome="pending",
+            rationale=why if held else verdict.summary,
         )
         message = f"cab: pending policy decision {decision_id}"
         files = {path: records.render(pending), **facts.stale(path)}
         waiting = _waiting(verdict, comment, RecordCommit(files, message), path)
         if not held:
             return waiting
-        why = f"CODEOWNERS lint: {len(lint)} problem(s); fix them before this policy change can merge"
         return replace(waiting, summary=why, check="failure", check_description=why[:140])
     outcome: Literal["approved", "rejected"] = "rejected" if verdict.status == "rejected" else "approved"
     raw = _final(facts, verdict.summary, outcome, paths, approvals_of(verdict, paths_sha), path)

@@ -32,8 +32,15 @@ def _one(forge: Forge, owner: str) -> OwnerAccess:
         )
     name = owner[1:]
     try:
-        if "/" in name:  # a team: its existence (and members) is what the forge can tell
-            return OwnerAccess("write" if forge.team(name.lower()) is not None else "missing")
+        if "/" in name:  # a team must exist, and be granted write on the repository
+            if forge.team(name.lower()) is None:
+                return OwnerAccess("missing")
+            granted = forge.team_permission(name.lower())
+            return (
+                OwnerAccess("write")
+                if granted in WRITE_PERMISSIONS
+                else OwnerAccess("read_only", granted or "no")
+            )
         permission = forge.permission(name)
     except ForgeError as exc:
         return OwnerAccess("unchecked", str(exc).splitlines()[0])

@@ -114,6 +114,9 @@ class GitHubForge:
     def permission(self, login: str) -> str | None:
         return self.reads.permission(login)
 
+    def team_permission(self, slug: str) -> str | None:
+        return self.reads.team_permission(slug)
+
     def read_file(self, sha: str, path: str) -> bytes | None:
         return self.reads.read_file(sha, path)
 

@@ -48,6 +48,17 @@ class NoSuchCommit(ForgeError):
     """GitHub does not have the commit a read named."""
 
 
+REPOSITORY_MEDIA_TYPE = "application/vnd.github.v3.repository+json"
+# GitHub's permission booleans, strongest first, and the role each means
+_TEAM_ROLES = (
+    ("admin", "admin"),
+    ("maintain", "maintain"),
+    ("push", "write"),
+    ("triage", "triage"),
+    ("pull", "read"),
+)
+
+
 def _user(data: Mapping[str, Any] | None) -> User | None:
     if not data:
         return None
@@ -87,6 +98,7 @@ class GitHubReads:
         self._teams: dict[str, Team | None] = {}
         self._team_refusals: dict[str, str] = {}  # teams the token may not read, with GitHub's words
         self._permissions: dict[str, str | None] = {}  # login -> permission on the repository
+        self._team_permissions: dict[str, str | None] = {}  # org/team -> its permission on it
         self._statuses: dict[str, list[dict[str, Any]]] = {}  # sha -> its statuses, newest first
         self._head_of: dict[str, int] = {}  # PR head sha -> PR number
         self._head_loaded: set[int] = set()
@@ -451,6 +463,27 @@ class GitHubReads:
                 raise ForgeError(f"could not reach GitHub to read {login}'s permission: {exc}") from exc
             self._permissions[key] = None if data is None else str(data["permission"])
         return self._permissions[key]
+
+    def team_permission(self, slug: str) -> str | None:
+        """REST "check team permissions for a repository", asked with the repository media type so
+        GitHub answers the permissions (not only 204); 404: the team has no access. Cached."""
+        org, _, name = slug.lower().partition("/")
+        if slug.lower() not in self._team_permissions:
+            url = f"/orgs/{quote(org, safe='')}/teams/{quote(name, safe='')}/repos/{self.client.repository}"
+            try:
+                _, data = self.client.request("GET", url, headers={"Accept": REPOSITORY_MEDIA_TYPE})
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise ForgeError(
+                        f"GitHub refused to read team {slug}'s permission: {exc.status}"
+                    ) from exc
+                data = None
+            except requests.RequestException as exc:
+                raise ForgeError(f"could not reach GitHub to read team {slug}'s permission: {exc}") from exc
+            granted = (data or {}).get("permissions") or {}
+            found = next((role for key, role in _TEAM_ROLES if granted.get(key)), None)
+            self._team_permissions[slug.lower()] = found
+        return self._team_permissions[slug.lower()]
 
     def _rest_tree(self, sha: str) -> None:
         """The whole tree at a commit in one recursive REST call, into the same cache GraphQL fills."""

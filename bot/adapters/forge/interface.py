@@ -74,6 +74,11 @@ class Forge(Protocol):
         maps maintain to write and triage to read), or None if no such account exists."""
         ...
 
+    def team_permission(self, slug: str) -> str | None:
+        """The `org/team`'s permission on this repository (`admin`, `maintain`, `write`, `triage`
+        or `read`), or None if it has none (or there is no such team)."""
+        ...
+
     @property
     def bot_login(self) -> str | None:
         """The account the bot's commits are linked to, when the forge knows it."""

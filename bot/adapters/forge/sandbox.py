@@ -467,6 +467,21 @@ class SandboxForge:
                 user["permission"] = permission
         self._save(state)
 
+    def team_permission(self, slug: str) -> str | None:
+        """Every sandbox team may write unless `set_team_permission` said otherwise."""
+        for team in self._load()["teams"]:
+            if team["slug"] == slug.lower():
+                found = team.get("permission", "write")
+                return None if found is None else str(found)
+        return None
+
+    def set_team_permission(self, slug: str, permission: str | None) -> None:
+        state = self._load()
+        for team in state["teams"]:
+            if team["slug"] == slug.lower():
+                team["permission"] = permission
+        self._save(state)
+
     def team(self, slug: str) -> Team | None:
         for team in self._load()["teams"]:
             if team["slug"] == slug.lower():

@@ -19,7 +19,7 @@ from bot.domain.rules.codeowners import LOCATIONS
 from bot.domain.rules.codeowners_lint import LintProblem, owner_tokens
 
 AccessState = Literal["write", "read_only", "missing", "unchecked"]
-WRITE_PERMISSIONS = frozenset({"admin", "write"})  # GitHub maps maintain to write, triage to read
+WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})  # an account's: GitHub says write for maintain
 
 
 @dataclass(frozen=True)
