@@ -38,6 +38,7 @@ PERMISSION_URI = "https://cab.test/collaborator-permission.json"
 PERMISSION_PATH = "/repos/{owner}/{repo}/collaborators/{username}/permission"
 TEAM_REPO_URI = "https://cab.test/team-repository.json"
 TEAM_REPO_PATH = "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+ACTIVITY_URI = "https://cab.test/activity.json"
 REPO = "octo-org/cab"
 
 GRAPHQL_SCHEMA = FIXTURES / "graphql" / "github-subset.graphql"
@@ -83,6 +84,12 @@ def team_repo_openapi() -> dict[str, Any]:
 
 
 @functools.cache
+def activity_openapi() -> dict[str, Any]:
+    """GitHub's description of `GET /repos/{o}/{r}/activity` (see SOURCES.md)."""
+    return json.loads((FIXTURES / "activity.openapi.json").read_text())
+
+
+@functools.cache
 def _registry() -> Registry:
     extra = json.loads((FIXTURES / "extra-schemas.json").read_text())
     return Registry().with_resources(
@@ -100,6 +107,10 @@ def _registry() -> Registry:
             (
                 TEAM_REPO_URI,
                 Resource.from_contents(_nullable(team_repo_openapi()), default_specification=DRAFT202012),
+            ),
+            (
+                ACTIVITY_URI,
+                Resource.from_contents(_nullable(activity_openapi()), default_specification=DRAFT202012),
             ),
         ]
     )
@@ -126,6 +137,15 @@ def _team_repo_answer() -> Any:
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     text = json.dumps(_nullable(schema)).replace('"#/components/', f'"{TEAM_REPO_URI}#/components/')
     return json.loads(text)
+
+
+def _activity_answer() -> Any:
+    """The 200 answer of "List repository activities", its refs pointed at the registered document."""
+    operation = activity_openapi()["paths"]["/repos/{owner}/{repo}/activity"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    return json.loads(
+        json.dumps(_nullable(schema)).replace('"#/components/', f'"{ACTIVITY_URI}#/components/')
+    )
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -189,6 +209,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("PATCH", re.compile(rf"^{R}/issues/\d+$"), lambda: _extra("issue")),
     ("GET", re.compile(rf"^{R}/rules/branches/[^/]+$"), _rules_answer),
     ("GET", re.compile(rf"^{R}/collaborators/[^/]+/permission$"), _permission_answer),
+    ("GET", re.compile(rf"^{R}/activity$"), _activity_answer),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+$"), lambda: _ref("team")),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/repos/[^/]+/[^/]+$"), _team_repo_answer),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/members$"), lambda: _array(_ref("simple-user"))),
