@@ -204,6 +204,7 @@ def execute(
     if not steps:
         report.lines.append("Nothing to do for this event.")
     synced: list[int] = []
+    swept = False  # a scheduled run re-syncs every open PR: a change a freeze held merges after it
     for step in steps:
         try:
             if step.kind == "sync":
@@ -233,6 +234,7 @@ def execute(
                 report.lines.append(f"- agenda ({step.why}): {_describe(result)}")
             else:
                 result = engine.expire(forge, now=now, identity=identity)
+                swept = True
                 report.lines.append(f"- expiry sweep ({step.why}): {_describe(result)}")
         except InputError as exc:
             report.annotations += [annotation(p) for p in exc.problems]
@@ -241,7 +243,7 @@ def execute(
         except CabError as exc:
             report.lines.append(f"- failed: {exc.diagnostics()}")
             report.exit_code = max(report.exit_code, exc.exit_code)
-    if synced and engine.catch_up is not None:
+    if (synced or swept) and engine.catch_up is not None:
         try:
             for caught in engine.catch_up(forge, engine.sync, done=synced, now=now, identity=identity):
                 what = _describe(caught.result) if caught.error is None else f"failed: {caught.error}"

@@ -17,7 +17,7 @@ from bot.adapters.forge.interface import Forge, ForgeError
 from bot.adapters.git.blobs import GitBlobs
 from bot.domain.agenda import Waiting, markdown
 from bot.domain.errors import CabError
-from bot.services.agenda import build, pending
+from bot.services.agenda import Packs, build, pending
 
 MARKER = "<!-- cab-bot:agenda -->"
 TITLE = "CAB agenda"
@@ -39,15 +39,16 @@ class AgendaIssue:
         return f"agenda in issue #{self.issue}, {pin}; {self.waiting} changes waiting"
 
 
-def waiting_on(forge: Forge, limit: int = PR_LIMIT) -> list[Waiting]:
-    """Changes with a pending record on an open pull request's head, one entry per change."""
+def waiting_on(forge: Forge, limit: int = PR_LIMIT, packs: Packs | None = None) -> list[Waiting]:
+    """Changes with a pending record on an open pull request's head, one entry per change (and, in
+    `packs`, each one's pack: the agenda's frozen changes and rollout conflicts)."""
     found: dict[str, Waiting] = {}
     for number in forge.open_pull_requests(limit):
         pr = forge.pull_request(number)
         for changed in forge.changed_files(number):
             if changed.status == "removed" or not changed.path.startswith("decisions/"):
                 continue
-            item = pending(forge, pr.head_sha, changed.path, pr.head_ref)
+            item = pending(forge, pr.head_sha, changed.path, pr.head_ref, packs)
             if item is not None:
                 found.setdefault(item.change_id, item)
     return list(found.values())
@@ -62,8 +63,9 @@ def publish(forge: Forge, clone: Path, *, now: dt.datetime, ref: str = "HEAD", d
                 f"{clone} is a shallow clone: the agenda needs the whole history "
                 "(actions/checkout with fetch-depth: 0)"
             )
-        waiting = waiting_on(forge)
-        body = f"{MARKER}\n{markdown(build(blobs, ref, now, days, waiting))}"
+        packs: Packs = {}
+        waiting = waiting_on(forge, packs=packs)
+        body = f"{MARKER}\n{markdown(build(blobs, ref, now, days, waiting, packs))}"
     finally:
         blobs.close()
     number = forge.upsert_issue(MARKER, TITLE, body, label=LABEL)

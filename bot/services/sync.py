@@ -35,6 +35,7 @@ from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
 from bot.domain.signature_proof import EvidenceProof
 from bot.services import evidence_proof, model_what_if, owner_access
+from bot.services.rollouts import open_rollouts
 from bot.services.signature import SIGNERS_PATH
 
 SyncStatus = Literal["closed", "refused", "invalid", "pending", "merged"]
@@ -88,6 +89,8 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
     if needs.reviews and identity.unset:
         return apply(forge, pr, unidentified(identity.unset))
     snapshot = replace(gather(forge, pr, files, document, needs), proof=proof)
+    if needs.rollouts:  # the pack plans a rollout window: do others overlap it?
+        snapshot = replace(snapshot, rollouts=open_rollouts(forge, pr.number))
     if target.kind == "policy":  # a policy decision records every file it brings, and a rejection
         restore, irregular = read_base(forge, base.sha, files)  # puts the base's files back
         if irregular:

@@ -49,6 +49,7 @@ BASE_DIRS = (
     ("exceptions", "exceptions", 2, True),
     ("exceptionDecisions", "decisions/exceptions", 2, True),
     ("policyDecisions", "decisions/policy", 2, True),
+    ("freeze", "policy/freeze.yaml", 0, True),
 )
 PAGE = 100  # GitHub's largest page; a list with more falls back to REST pages
 HEAD_FILES_MAX = 50  # governed files read at a PR head in one query; a PR with more is refused anyway
