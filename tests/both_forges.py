@@ -102,6 +102,14 @@ class Cab(Protocol):
 
     def remove_member(self, team: str, login: str) -> None: ...
 
+    def set_permission(self, login: str, permission: str) -> None:
+        """`login`'s permission on the repository becomes `permission` (admin, write, read, none)."""
+        ...
+
+    def add_team(self, team: str, members: list[str], permission: str | None = "write") -> None:
+        """A new team `example/<team>` granted `permission` on the repository (None: no access)."""
+        ...
+
     def sync(self, number: int) -> SyncResult: ...
 
     def action_run(self, number: int) -> Report:
@@ -230,6 +238,13 @@ class SandboxCab(CabRepo):
 
     def remove_member(self, team: str, login: str) -> None:
         self.forge.remove_member(f"example/{team}", login)
+
+    def set_permission(self, login: str, permission: str) -> None:
+        self.forge.set_permission(login, permission)
+
+    def add_team(self, team: str, members: list[str], permission: str | None = "write") -> None:
+        self.forge.add_team(f"example/{team}", members)
+        self.forge.set_team_permission(f"example/{team}", permission)
 
     def sync_crashing_before_merge(self, number: int) -> None:
         def runner_dies(*_args: object, **_kwargs: object) -> str:
@@ -391,6 +406,13 @@ class GitHubCab:
     def remove_member(self, team: str, login: str) -> None:
         members = self.fake.teams[team][1]
         members[:] = [m for m in members if m["login"] != login]
+
+    def set_permission(self, login: str, permission: str) -> None:
+        self.fake.permissions[login] = permission
+
+    def add_team(self, team: str, members: list[str], permission: str | None = "write") -> None:
+        self.fake.add_team(team, 7100 + len(self.fake.teams), [self.people[login] for login in members])
+        self.fake.team_permissions[team] = permission
 
     def sync(self, number: int) -> SyncResult:
         return sync(self.forge(), number, now=self.clock(), identity=self.identity)

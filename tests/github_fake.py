@@ -25,6 +25,7 @@ from tests.git_store import GitStore, Person
 from tests.github_payloads import (
     blob,
     branch_rules,
+    collaborator_permission,
     comment,
     commit,
     diff_entry,
@@ -37,6 +38,7 @@ from tests.github_payloads import (
     review,
     status,
     team,
+    team_repository,
     user,
 )
 from tests.github_schema import API, REPO, check, describe, openapi
@@ -98,6 +100,9 @@ class FakeGitHub:
         self.prs: dict[int, dict[str, Any]] = {}
         self.issues: dict[int, dict[str, Any]] = {}
         self.pinned: list[int] = []  # issue numbers pinned to the repository (GraphQL only), oldest first
+        self.accounts: dict[str, dict[str, Any]] = {}  # login -> account (every add_user)
+        self.permissions: dict[str, str] = {}  # login -> repository permission (default: write)
+        self.team_permissions: dict[str, str | None] = {}  # team slug -> its permission (default: write)
         self.teams: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # slug -> (id, members)
         self.emails: dict[str, dict[str, Any]] = {}  # commit email -> account, as GitHub links them
         self.missing_orgs: set[str] = set()  # organizations that do not exist (teams are keyed by slug)
@@ -202,6 +207,7 @@ class FakeGitHub:
     def add_user(self, login: str, uid: int, kind: str = "User", email: str | None = None) -> dict[str, Any]:
         """An account; its commits carry `email` (default: login@example.com, or a bot's noreply one)."""
         account = user(login, uid, kind)
+        self.accounts[login.lower()] = account
         if email is not None:
             self.emails[email.lower()] = account
         else:
@@ -418,6 +424,7 @@ class FakeGitHub:
 
     def _answer(self, request: Any, method: str, path: str, query: dict[str, list[str]]) -> Any:
         body = json.loads(request.body) if request.body else None
+        self._accept = str(request.headers.get("Accept", ""))
         if method == "POST" and path.endswith("/graphql"):
             from tests.github_graphql_fake import Schema
 
@@ -733,6 +740,19 @@ class FakeGitHub:
             if "path" in query:  # only commits that changed the file, as `git log -- path`
                 found = [at for at in found if self._changes(at, query["path"][0])]
             return self._reply(method, path, 200, [self._commit_item(at) for at in found])
+        if method == "GET" and (g := m(r"/collaborators/([^/]+)/permission", rel)):
+            account = self.accounts.get(g[1].lower())
+            if account is None:
+                return self._reply(method, path, 404, error("Not Found"))
+            permission = self.permissions.get(account["login"], "write")
+            return self._reply(method, path, 200, collaborator_permission(account, permission))
+        if method == "GET" and (g := m(r"/orgs/[^/]+/teams/([^/]+)/repos/([^/]+/[^/]+)", path)):
+            granted = self.team_permissions.get(g[1], "write")
+            if g[1] not in self.teams or granted is None or g[2].lower() != self.repo.lower():
+                return self._reply(method, path, 404, error("Not Found"))
+            if "application/vnd.github.v3.repository+json" not in self._accept:
+                return self._reply(method, path, 204, None)  # access, but not which: GitHub's default
+            return self._reply(method, path, 200, team_repository(granted, self.repo))
         if method == "GET" and (g := m(r"/orgs/[^/]+/teams/([^/]+)(/members)?", path)):
             if g[1] not in self.teams:
                 return self._reply(method, path, 404, error("Not Found"))

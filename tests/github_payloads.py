@@ -14,7 +14,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tests.github_schema import API, REPO, GitHubError, connection, openapi
+from tests.github_schema import (
+    API,
+    PERMISSION_PATH,
+    REPO,
+    TEAM_REPO_PATH,
+    GitHubError,
+    connection,
+    openapi,
+    permission_openapi,
+    team_repo_openapi,
+)
 
 BLOB_MODE, TREE_MODE = 0o100644, 0o040000
 
@@ -123,6 +133,34 @@ def issue(
         "updated_at": "2026-11-20T09:00:00Z",
         "author_association": "NONE",
     }
+
+
+def collaborator_permission(who: dict[str, Any], permission: str) -> dict[str, Any]:
+    """`GET /repos/{o}/{r}/collaborators/{username}/permission`, from GitHub's documented example:
+    `permission` is the legacy base role (admin, write, read, none), `role_name` the role itself."""
+    operation = permission_openapi()["paths"][PERMISSION_PATH]["get"]
+    name = operation["responses"]["200"]["content"]["application/json"]["examples"]
+    ref = next(iter(name.values()))["$ref"].rsplit("/", 1)[1]
+    answer = copy.deepcopy(permission_openapi()["components"]["examples"][ref]["value"])
+    user_fields = {key: who[key] for key in ("login", "id", "node_id", "type") if key in who}
+    answer["user"].update(user_fields, role_name=permission)  # required, yet absent from the example
+    answer.update(permission=permission, role_name=permission)
+    return dict(answer)
+
+
+def team_repository(permission: str, repo: str = REPO) -> dict[str, Any]:
+    """`GET /orgs/{org}/teams/{team}/repos/{owner}/{repo}` asked with the repository media type,
+    from GitHub's documented example: `permissions` as booleans, `role_name` the team's role."""
+    operation = team_repo_openapi()["paths"][TEAM_REPO_PATH]["get"]
+    examples = operation["responses"]["200"]["content"]["application/json"]["examples"]
+    ref = next(iter(examples.values()))["$ref"].rsplit("/", 1)[1]
+    answer: dict[str, Any] = copy.deepcopy(team_repo_openapi()["components"]["examples"][ref]["value"])
+    ranks = ["pull", "triage", "push", "maintain", "admin"]
+    level = {"read": "pull", "triage": "triage", "write": "push", "maintain": "maintain", "admin": "admin"}
+    granted = ranks.index(level[permission])
+    answer["permissions"] = {name: ranks.index(name) <= granted for name in ranks}
+    answer.update(role_name=permission, full_name=repo, name=repo.split("/")[1])
+    return answer
 
 
 def labels(*names: str) -> list[dict[str, Any]]:

@@ -34,6 +34,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "github"
 OPENAPI_URI = "https://cab.test/openapi.json"
 EXTRA_URI = "https://cab.test/extra.json"
 RULES_URI = "https://cab.test/rules.json"
+PERMISSION_URI = "https://cab.test/collaborator-permission.json"
+PERMISSION_PATH = "/repos/{owner}/{repo}/collaborators/{username}/permission"
+TEAM_REPO_URI = "https://cab.test/team-repository.json"
+TEAM_REPO_PATH = "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
 ACTIVITY_URI = "https://cab.test/activity.json"
 REPO = "octo-org/cab"
 
@@ -68,6 +72,18 @@ def rules_openapi() -> dict[str, Any]:
 
 
 @functools.cache
+def permission_openapi() -> dict[str, Any]:
+    """GitHub's description of `GET /repos/{o}/{r}/collaborators/{username}/permission` (SOURCES.md)."""
+    return json.loads((FIXTURES / "collaborator-permission.openapi.json").read_text())
+
+
+@functools.cache
+def team_repo_openapi() -> dict[str, Any]:
+    """GitHub's description of `GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}` (SOURCES.md)."""
+    return json.loads((FIXTURES / "team-repository.openapi.json").read_text())
+
+
+@functools.cache
 def activity_openapi() -> dict[str, Any]:
     """GitHub's description of `GET /repos/{o}/{r}/activity` (see SOURCES.md)."""
     return json.loads((FIXTURES / "activity.openapi.json").read_text())
@@ -85,6 +101,14 @@ def _registry() -> Registry:
                 Resource.from_contents(_nullable(rules_openapi()), default_specification=DRAFT202012),
             ),
             (
+                PERMISSION_URI,
+                Resource.from_contents(_nullable(permission_openapi()), default_specification=DRAFT202012),
+            ),
+            (
+                TEAM_REPO_URI,
+                Resource.from_contents(_nullable(team_repo_openapi()), default_specification=DRAFT202012),
+            ),
+            (
                 ACTIVITY_URI,
                 Resource.from_contents(_nullable(activity_openapi()), default_specification=DRAFT202012),
             ),
@@ -97,6 +121,22 @@ def _rules_answer() -> Any:
     operation = rules_openapi()["paths"]["/repos/{owner}/{repo}/rules/branches/{branch}"]["get"]
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     return json.loads(json.dumps(_nullable(schema)).replace('"#/components/', f'"{RULES_URI}#/components/'))
+
+
+def _permission_answer() -> Any:
+    """The 200 answer of the collaborator-permission operation, its refs at the registered document."""
+    operation = permission_openapi()["paths"][PERMISSION_PATH]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    text = json.dumps(_nullable(schema)).replace('"#/components/', f'"{PERMISSION_URI}#/components/')
+    return json.loads(text)
+
+
+def _team_repo_answer() -> Any:
+    """The 200 answer (asked with the repository media type) of "check team permissions"."""
+    operation = team_repo_openapi()["paths"][TEAM_REPO_PATH]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    text = json.dumps(_nullable(schema)).replace('"#/components/', f'"{TEAM_REPO_URI}#/components/')
+    return json.loads(text)
 
 
 def _activity_answer() -> Any:
@@ -168,8 +208,10 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("POST", re.compile(rf"^{R}/issues$"), lambda: _extra("issue")),
     ("PATCH", re.compile(rf"^{R}/issues/\d+$"), lambda: _extra("issue")),
     ("GET", re.compile(rf"^{R}/rules/branches/[^/]+$"), _rules_answer),
+    ("GET", re.compile(rf"^{R}/collaborators/[^/]+/permission$"), _permission_answer),
     ("GET", re.compile(rf"^{R}/activity$"), _activity_answer),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+$"), lambda: _ref("team")),
+    ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/repos/[^/]+/[^/]+$"), _team_repo_answer),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/members$"), lambda: _array(_ref("simple-user"))),
 ]
 

@@ -133,6 +133,7 @@ class Tweak:
     trailers: Callable[[DecisionTrailers], DecisionTrailers] | None = None
     previous: str | None = "chain"  # "chain": the real previous record sha256
     on_pr_branch: Callable[[RepoBuilder], None] | None = None  # before the evidence commit
+    pack: Callable[[str], str] | None = None  # edit the evidence pack's text before it is committed
     before_final: Callable[[RepoBuilder], None] | None = None  # staged with the final record
     in_merge: Callable[[RepoBuilder], None] | None = None  # staged into the merge commit
     merge_by: Person | None = None
@@ -274,7 +275,8 @@ class RepoBuilder:
         if t.on_pr_branch:
             t.on_pr_branch(self)
         evidence_path = f"evidence/{MONTH}/{change_id}.yaml"
-        self.write(evidence_path, evidence_text(tier, change_id, t.requester))
+        pack_text = evidence_text(tier, change_id, t.requester)
+        self.write(evidence_path, t.pack(pack_text) if t.pack else pack_text)
         self.commit(f"Evidence for {change_id}", who=t.pr_author)
 
         evidence = documents.parse(self.read(evidence_path), evidence_path, EvidencePack)

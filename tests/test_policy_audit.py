@@ -96,7 +96,9 @@ def test_status_and_show_list_a_pending_and_a_decided_policy_change(
 ) -> None:
     from bot.cli import main
 
-    number = cab.submit(".github/CODEOWNERS", content=b"* @example/cab @example/security\n")
+    # a CODEOWNERS `cab lint` passes (a policy change bringing one it fails waits: test_codeowners_online)
+    widened = (DATA / "repo-template/.github/CODEOWNERS").read_bytes() + b"/docs/ @example/cab\n"
+    number = cab.submit(".github/CODEOWNERS", content=widened)
     cab.sync(number)
     repo = str(cab.forge.path)
     assert main(["status", "--pending", "--repo", repo, "--ref", "main"]) == 0

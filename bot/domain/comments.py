@@ -108,3 +108,16 @@ def policy_change_comment(
     if len(paths) > 50:
         lines.append(f"- … and {len(paths) - 50} more")
     return "\n".join(lines) + "\n"
+
+
+def codeowners_lint_section(problems: Sequence[str]) -> str:
+    """Why a policy change that brings a CODEOWNERS GitHub cannot fully use waits (`cab lint --online`)."""
+    lines = [
+        "",
+        f"⛔ **CODEOWNERS lint: {len(problems)} problem(s).** This policy change waits until they are",
+    ]
+    lines += ["fixed; approvals alone do not merge it. Push a fix and the bot re-checks.", ""]
+    lines += [f"- `{_escape(p)}`" for p in problems[:50]]
+    if len(problems) > 50:
+        lines.append(f"- … and {len(problems) - 50} more (`cab lint --online` lists them all)")
+    return "\n".join(lines) + "\n"

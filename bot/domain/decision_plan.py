@@ -38,6 +38,7 @@ from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, R
 from bot.domain.rules import membership, records
 from bot.domain.rules.approval import ApprovalInput, ApprovalResult, Owners, evaluate
 from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
+from bot.domain.rules.codeowners_access import OwnerAccess
 from bot.domain.rules.coverage import Coverage, coverage
 from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
 from bot.domain.rules.freeze import components, hold
@@ -97,6 +98,8 @@ class Snapshot:
     previous: str | None = None  # the newest record sha256 on the base (the hash chain)
     blobs: Mapping[str, bytes | None] = field(default_factory=dict)  # a policy change's files at the head
     base_blobs: Mapping[str, bytes | None] = field(default_factory=dict)  # ... and on the base branch
+    # what the forge said of each owner of the CODEOWNERS a policy change brings (None: not asked)
+    owner_access: Mapping[str, OwnerAccess] | None = None
     rollouts: tuple[Planned, ...] = ()  # other open changes' planned rollouts, when `Reading.rollouts`
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.change_failure import ChangeFailure, change_failure
 from bot.domain.population import Row
 
 TIERS = ("low", "medium", "high")
@@ -55,6 +56,8 @@ class Metrics:
     exceptions_open: int
     unverified: int
     per_month: dict[str, dict[str, int]] = field(default_factory=dict)  # month -> tier -> count
+    # changes a later change fixed or rolled back
+    failure: ChangeFailure = field(default_factory=lambda: ChangeFailure(0, ()))
 
     @property
     def rejection_rate(self) -> float | None:
@@ -75,6 +78,7 @@ class Metrics:
             "exceptions_open": self.exceptions_open,
             "unverified": self.unverified,
             "per_month": {m: self.per_month[m] for m in sorted(self.per_month)},
+            "change_failure": self.failure.as_dict(),
         }
 
 
@@ -89,6 +93,7 @@ def measure(rows: Iterable[Row], now: dt.datetime, since: dt.datetime | None = N
     changes = rejected = unverified = 0
     open_exceptions: set[str] = set()
     closed: set[str] = set()
+    window: list[Row] = []
     for row in rows:  # newest first: the first decision seen for an exception id is its latest
         unverified += not row.verified
         if row.kind == "exception":
@@ -99,6 +104,7 @@ def measure(rows: Iterable[Row], now: dt.datetime, since: dt.datetime | None = N
         if since is not None and (row.decided_at is None or row.decided_at < since):
             continue
         changes += 1
+        window.append(row)
         if row.tier in by_tier:
             by_tier[row.tier] += 1
         by_outcome[row.outcome] = by_outcome.get(row.outcome, 0) + 1
@@ -129,6 +135,7 @@ def measure(rows: Iterable[Row], now: dt.datetime, since: dt.datetime | None = N
         exceptions_open=len(open_exceptions),
         unverified=unverified,
         per_month=per_month,
+        failure=change_failure(window),
     )
 
 
@@ -168,9 +175,23 @@ def summary_rows(m: Metrics) -> list[tuple[str, str]]:
         ("waiting for the CAB, medium (p50 / p90)", _spread(m.waiting_for_cab)),
         ("waiting for security, high (p50 / p90)", _spread(m.waiting_for_security)),
         ("rejection rate", f"{rate} ({m.rejected} rejected)"),
+        *_failure_rows(m.failure),
         (f"exceptions open at {_iso(m.now)}", str(m.exceptions_open)),
         ("decisions that failed re-verification", str(m.unverified)),
     ]
+
+
+def _failure_rows(f: ChangeFailure) -> list[tuple[str, str]]:
+    rate = "-" if f.rate is None else f"{f.rate:.0%}"
+    rows = [
+        (
+            "change failure rate",
+            f"{rate} ({f.failed} of {f.deployed} approved changes later fixed or rolled back)",
+        )
+    ]
+    if f.failures:
+        rows.append(("failed changes", ", ".join(str(failure) for failure in f.failures)))
+    return rows
 
 
 def text(m: Metrics) -> str:

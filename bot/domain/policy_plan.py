@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Literal
 
 from bot.domain.base_branch import BaseBranch
-from bot.domain.comments import policy_change_comment
+from bot.domain.comments import codeowners_lint_section, policy_change_comment
 from bot.domain.decision_plan import (
     Plan,
     RecordCommit,
@@ -36,7 +37,7 @@ from bot.domain.identity import BotIdentity
 from bot.domain.layout import policy_decision_path
 from bot.domain.models.decision import Approval, TeamMembership
 from bot.domain.models.policy_decision import PolicyPath
-from bot.domain.rules import membership, policy_changes, records
+from bot.domain.rules import codeowners_access, membership, policy_changes, records
 from bot.domain.rules.approval import ApprovalInput, evaluate
 from bot.domain.rules.trailers import of_policy_decision
 
@@ -114,17 +115,26 @@ def plan_policy(facts: _Facts, blobs: Mapping[str, bytes | None]) -> Plan:
         )
     )
     comment = policy_change_comment(decision_id, [(p.path, p.blob) for p in paths], verdict)
-    if not verdict.decided:
+    # a CODEOWNERS that GitHub cannot fully use holds the approval (a rejection still lands)
+    lint = codeowners_access.change_problems(snap.files, blobs, snap.owner_access)
+    held = bool(lint) and verdict.status != "rejected"
+    if lint:
+        comment += codeowners_lint_section(lint)
+    if not verdict.decided or held:
+        why = f"CODEOWNERS lint: {len(lint)} problem(s); fix them before this policy change can merge"
         pending = records.build_policy(
             decision_id=decision_id,
             paths=paths,
             outcome="pending",
-            rationale=verdict.summary,
+            rationale=why if held else verdict.summary,
             membership=observed,
         )
         message = f"cab: pending policy decision {decision_id}"
         files = {path: records.render(pending), **facts.stale(path)}
-        return _waiting(verdict, comment, RecordCommit(files, message), path)
+        waiting = _waiting(verdict, comment, RecordCommit(files, message), path)
+        if not held:
+            return waiting
+        return replace(waiting, summary=why, check="failure", check_description=why[:140])
     outcome: Literal["approved", "rejected"] = "rejected" if verdict.status == "rejected" else "approved"
     raw = _final(facts, verdict.summary, outcome, paths, approvals_of(verdict, paths_sha), path, observed)
     final = records.parse_policy_decision(raw, path).model

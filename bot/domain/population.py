@@ -68,6 +68,8 @@ class Row:
     pull_request: int | None = None
     submitted_at: dt.datetime | None = None  # the pack's submission (the exception's request)
     expires_at: dt.datetime | None = None  # an exception decision's expiry
+    fixes: tuple[str, ...] = ()  # the earlier changes the pack says it fixes (metrics only)
+    rolls_back: str | None = None  # ... and the one it rolls back
 
     @property
     def verified(self) -> bool:

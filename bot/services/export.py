@@ -65,26 +65,34 @@ def rows(
                     row = row_of(record, change.path, entry.sha, ())
                 # the decision's own commit, and anything later done to its record or its evidence
                 later = by_path.get(row.evidence_path, []) if row.evidence_path else []
+                pack = _pack(repo, entry.changes, row.evidence_path)
                 row = replace(
                     row,
                     problems=(*row.problems, *dict.fromkeys(at_merge + later)),
-                    submitted_at=_submitted(repo, entry.changes, row.evidence_path),
+                    submitted_at=_submitted(pack),
+                    fixes=tuple(getattr(pack, "fixes", ())),
+                    rolls_back=getattr(pack, "rolls_back", None),
                 )
                 if within(row, since, until):
                     yield row
 
 
-def _submitted(repo: GitRepository, changes: Iterable[Change], evidence_path: str) -> dt.datetime | None:
-    """When the pack (or exception) the decision merged was submitted (requested), if it is readable."""
+def _pack(repo: GitRepository, changes: Iterable[Change], evidence_path: str) -> object | None:
+    """The pack (or exception) the decision merged, if it is readable."""
     for change in changes:
         if change.path == evidence_path and change.status in ("A", "M"):
             try:
-                model = documents.parse(repo.blob(change.new_oid), change.path).model
+                model: object = documents.parse(repo.blob(change.new_oid), change.path).model
             except CabError:
                 return None
-            moment = getattr(model, "submitted_at", None) or getattr(model, "requested_at", None)
-            return moment if isinstance(moment, dt.datetime) else None
+            return model
     return None
+
+
+def _submitted(model: object | None) -> dt.datetime | None:
+    """When the pack (or exception) was submitted (requested)."""
+    moment = getattr(model, "submitted_at", None) or getattr(model, "requested_at", None)
+    return moment if isinstance(moment, dt.datetime) else None
 
 
 def write_text(found: Iterable[Row], fmt: str, out: TextIO) -> tuple[int, int]:

@@ -34,7 +34,7 @@ from bot.domain.models import Signers
 from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
 from bot.domain.signature_proof import EvidenceProof
-from bot.services import evidence_proof, model_what_if
+from bot.services import evidence_proof, model_what_if, owner_access
 from bot.services.rollouts import open_rollouts
 from bot.services.signature import SIGNERS_PATH
 
@@ -95,7 +95,8 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
         restore, irregular = read_base(forge, base.sha, files)  # puts the base's files back
         if irregular:
             return apply(forge, pr, irregular_files(irregular))
-        snapshot = replace(snapshot, blobs=governed, base_blobs=restore)
+        access = owner_access.for_change(forge, files, governed)  # the CODEOWNERS it brings: usable?
+        snapshot = replace(snapshot, blobs=governed, base_blobs=restore, owner_access=access)
     decided = decide(target, snapshot, base, now, identity)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))

@@ -111,6 +111,12 @@ class GitHubForge:
     def team(self, slug: str) -> Team | None:
         return self.reads.team(slug)
 
+    def permission(self, login: str) -> str | None:
+        return self.reads.permission(login)
+
+    def team_permission(self, slug: str) -> str | None:
+        return self.reads.team_permission(slug)
+
     def read_file(self, sha: str, path: str) -> bytes | None:
         return self.reads.read_file(sha, path)
 

@@ -73,10 +73,12 @@ class GitHubClient:
             seconds_between_writes=1.0 if throttle else None,
         ).requester
 
-    def request(self, verb: str, url: str, body: Any = None) -> tuple[dict[str, Any], Any]:
+    def request(
+        self, verb: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], Any]:
         """One REST call that leaves GitHub's refusal as `GithubException`, for callers that act on
         its status (a 404 that means "already gone", a 409 that means "the head moved")."""
-        return self.requester.requestJsonAndCheck(verb, url, input=body)
+        return self.requester.requestJsonAndCheck(verb, url, input=body, headers=headers)
 
     def call(
         self,

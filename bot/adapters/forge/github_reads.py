@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
+import requests
 from github.GithubException import GithubException
 
 from bot.adapters.forge import github_graphql as gql
@@ -58,6 +59,17 @@ class NoSuchCommit(ForgeError):
     """GitHub does not have the commit a read named."""
 
 
+REPOSITORY_MEDIA_TYPE = "application/vnd.github.v3.repository+json"
+# GitHub's permission booleans, strongest first, and the role each means
+_TEAM_ROLES = (
+    ("admin", "admin"),
+    ("maintain", "maintain"),
+    ("push", "write"),
+    ("triage", "triage"),
+    ("pull", "read"),
+)
+
+
 def _user(data: Mapping[str, Any] | None) -> User | None:
     if not data:
         return None
@@ -97,6 +109,8 @@ class GitHubReads:
         self._history: dict[str, tuple[list[tuple[str, list[str], str, str | None]], bool]] = {}
         self._teams: dict[str, Team | None] = {}
         self._team_refusals: dict[str, str] = {}  # teams the token may not read, with GitHub's words
+        self._permissions: dict[str, str | None] = {}  # login -> permission on the repository
+        self._team_permissions: dict[str, str | None] = {}  # org/team -> its permission on it
         self._statuses: dict[str, list[dict[str, Any]]] = {}  # sha -> its statuses, newest first
         self._head_of: dict[str, int] = {}  # PR head sha -> PR number
         self._head_loaded: set[int] = set()
@@ -472,6 +486,44 @@ class GitHubReads:
             for item in self.client.pages(f"{base}/members", f"list members of {slug}")
         )
         return Team(slug=f"{org}/{data['slug']}".lower(), id=int(data["id"]), members=members)
+
+    def permission(self, login: str) -> str | None:
+        """REST `GET /repos/{o}/{r}/collaborators/{username}/permission` (GraphQL has no such field
+        for one account); 404: no such account. Cached for the run."""
+        key = login.lower()
+        if key not in self._permissions:
+            url = f"{self.client.repo}/collaborators/{quote(login, safe='')}/permission"
+            try:
+                _, data = self.client.request("GET", url)
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise ForgeError(f"GitHub refused to read {login}'s permission: {exc.status}") from exc
+                data = None
+            except requests.RequestException as exc:
+                raise ForgeError(f"could not reach GitHub to read {login}'s permission: {exc}") from exc
+            self._permissions[key] = None if data is None else str(data["permission"])
+        return self._permissions[key]
+
+    def team_permission(self, slug: str) -> str | None:
+        """REST "check team permissions for a repository", asked with the repository media type so
+        GitHub answers the permissions (not only 204); 404: the team has no access. Cached."""
+        org, _, name = slug.lower().partition("/")
+        if slug.lower() not in self._team_permissions:
+            url = f"/orgs/{quote(org, safe='')}/teams/{quote(name, safe='')}/repos/{self.client.repository}"
+            try:
+                _, data = self.client.request("GET", url, headers={"Accept": REPOSITORY_MEDIA_TYPE})
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise ForgeError(
+                        f"GitHub refused to read team {slug}'s permission: {exc.status}"
+                    ) from exc
+                data = None
+            except requests.RequestException as exc:
+                raise ForgeError(f"could not reach GitHub to read team {slug}'s permission: {exc}") from exc
+            granted = (data or {}).get("permissions") or {}
+            found = next((role for key, role in _TEAM_ROLES if granted.get(key)), None)
+            self._team_permissions[slug.lower()] = found
+        return self._team_permissions[slug.lower()]
 
     def _rest_tree(self, sha: str) -> None:
         """The whole tree at a commit in one recursive REST call, into the same cache GraphQL fills."""

@@ -69,6 +69,16 @@ class Forge(Protocol):
         """The team and its current members, or None if no such team exists."""
         ...
 
+    def permission(self, login: str) -> str | None:
+        """The account's permission on this repository (`admin`, `write`, `read` or `none`; GitHub
+        maps maintain to write and triage to read), or None if no such account exists."""
+        ...
+
+    def team_permission(self, slug: str) -> str | None:
+        """The `org/team`'s permission on this repository (`admin`, `maintain`, `write`, `triage`
+        or `read`), or None if it has none (or there is no such team)."""
+        ...
+
     @property
     def bot_login(self) -> str | None:
         """The account the bot's commits are linked to, when the forge knows it."""

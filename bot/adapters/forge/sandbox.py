@@ -453,6 +453,35 @@ class SandboxForge:
     def comments(self, number: int) -> Sequence[Comment]:
         return [self._comment(c) for c in self._load()["comments"] if c["number"] == number]
 
+    def permission(self, login: str) -> str | None:
+        """Every sandbox account may write unless `set_permission` said otherwise."""
+        for user in self._load()["users"]:
+            if user["login"].lower() == login.lower():
+                return str(user.get("permission", "write"))
+        return None
+
+    def set_permission(self, login: str, permission: str) -> None:
+        state = self._load()
+        for user in state["users"]:
+            if user["login"] == login:
+                user["permission"] = permission
+        self._save(state)
+
+    def team_permission(self, slug: str) -> str | None:
+        """Every sandbox team may write unless `set_team_permission` said otherwise."""
+        for team in self._load()["teams"]:
+            if team["slug"] == slug.lower():
+                found = team.get("permission", "write")
+                return None if found is None else str(found)
+        return None
+
+    def set_team_permission(self, slug: str, permission: str | None) -> None:
+        state = self._load()
+        for team in state["teams"]:
+            if team["slug"] == slug.lower():
+                team["permission"] = permission
+        self._save(state)
+
     def team(self, slug: str) -> Team | None:
         for team in self._load()["teams"]:
             if team["slug"] == slug.lower():

@@ -217,6 +217,15 @@ class EvidencePack(CabModel):
     policy: PolicyResult | None = None
     exceptions: list[ChangeId] = Field(default_factory=list, max_length=20)
     links: list[Link] = Field(default_factory=list, max_length=50)
+    # earlier changes this one repairs (fix forward) or reverts: they count as failed changes
+    fixes: list[ChangeId] = Field(default_factory=list, max_length=20)
+    rolls_back: ChangeId | None = None
+
+    @model_validator(mode="after")
+    def _repairs_another_change(self) -> EvidencePack:
+        if self.change_id in self.fixes or self.rolls_back == self.change_id:
+            raise ValueError(f"{self.change_id} cannot fix or roll back itself")
+        return self
 
     @property
     def missing_sections(self) -> tuple[str, ...]:

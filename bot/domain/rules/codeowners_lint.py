@@ -90,6 +90,22 @@ def _line(number: int, line: str) -> list[LintProblem]:
     return problems
 
 
+def owner_tokens(line: str) -> list[tuple[int, str]]:
+    """(column, owner) of each owner on a line GitHub uses; none for a blank or comment line, or a
+    line GitHub skips (those `lint` reports itself)."""
+    stripped = line.lstrip()
+    match = re.match(r"((?:\\.|\S)+)(.*)$", stripped)
+    if match is None or stripped.startswith("#"):
+        return []
+    pattern, rest = match.group(1), match.group(2)
+    if pattern.startswith(("!", "\\#")):
+        return []
+    column = len(line) - len(stripped) + 1 + len(pattern)
+    owners_text = re.split(r"(?:^|\s)#", rest, maxsplit=1)[0]
+    tokens = [(column + t.start(), t.group()) for t in re.finditer(r"\S+", owners_text)]
+    return [] if any(_OWNER.fullmatch(owner) is None for _, owner in tokens) else tokens
+
+
 def _at(text: str, path: str, message: str) -> LintProblem:
     """A governed-path problem, placed on the rule that decides the path (line 1 when none does)."""
     return LintProblem(deciding_line(text, path) or 1, 1, message)
