@@ -13,19 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.domain.canonical import content_sha256
 from bot.domain.errors import InputError
 from bot.domain.git_objects import LogEntry
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import SIGNERS_PATH, classify
+from bot.domain.layout import FREEZE_PATH, SIGNERS_PATH, classify
 from bot.domain.patterns import CHANGE_ID_PATTERN
 from bot.domain.rules import gate_record
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
 from bot.domain.rules.history import HISTORY_PATH, STRICT, HistoryPolicy, policy_unaccounted
 from bot.domain.rules.scope import POLICY_PREFIXES
 from bot.domain.strict_yaml import load_bytes
+
+if TYPE_CHECKING:  # types only: the models cost the gate's start-up time
+    from bot.domain.models import Decision, EvidencePack
 
 DECISION_TIERS = ("low", "medium", "high")
 
@@ -139,6 +143,29 @@ def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdent
     return None
 
 
+def calendar_at_base(blobs: GitBlobs, arrival: Arrival) -> bytes | None:
+    """`policy/freeze.yaml` at the decision merge's base (None: no calendar there), as the audit
+    reads it; a path that is not a plain file reads as text no calendar parses."""
+    try:
+        return blobs.read_file(arrival.commit.parents[0], FREEZE_PATH, plain=True)
+    except NotAFile:
+        return b"not a regular file"
+
+
+def frozen(blobs: GitBlobs, arrival: Arrival, record: Decision, pack: EvidencePack | None) -> Verdict | None:
+    """A refusal when the decision was taken inside a freeze window of the calendar at its base
+    (the audit's `freeze.*` rules), else None."""
+    from bot.domain.base_branch import read_calendar  # the models: only when there is a calendar
+    from bot.domain.rules.freeze import breach, components
+
+    raw = calendar_at_base(blobs, arrival)
+    if raw is None or record.decided_at is None:
+        return None
+    calendar, error = read_calendar(raw)
+    broken = breach(calendar, error, components(pack) if pack else [], record.decided_at, record.change_id)
+    return None if broken is None else Verdict(False, f"{broken[1]} ({broken[0]})")
+
+
 def _data(blobs: GitBlobs, sha: str, path: str) -> object | None:
     raw = blobs.read_file(sha, path)
     return None if raw is None else load_bytes(raw, path, positions=False).data
@@ -164,6 +191,8 @@ def verify_light(
         unproven = provenance(came, paths[0], bot) or unsigned(blobs, came)
         if record is None or (unproven or ungoverned(blobs, tip, came, bot)) is not None:
             return None
+        if came is not None and calendar_at_base(blobs, came) is not None:
+            return None  # a freeze calendar: the full path checks the decision against it
         evidence = _data(blobs, tip, record.evidence.path)
     except InputError:
         return None  # the full path reads it again and says where it is wrong

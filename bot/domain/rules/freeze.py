@@ -79,6 +79,27 @@ def frozen_reason(hit: InForce) -> str:
     return f"frozen until {hit.until()}: {hit.window.reason} (freeze window `{hit.window.name}`)"
 
 
+def breach(
+    calendar: FreezeCalendar | None,
+    error: str | None,
+    component_names: Sequence[str],
+    decided_at: dt.datetime,
+    change_id: str,
+) -> tuple[str, str] | None:
+    """(audit rule id, message) when a change decided at `decided_at` broke the calendar at its
+    base, else None: what the audit reports and `cab verify` refuses."""
+    if error is not None:
+        return ("freeze.calendar-unreadable", f"{error}; the bot merges nothing then")
+    hit = in_force(calendar, component_names, decided_at)
+    if hit is None:
+        return None
+    return (
+        "freeze.merged-in-window",
+        f"{change_id} was decided {decided_at.isoformat()}, inside freeze window `{hit.window.name}` "
+        f"({hit.start.isoformat()} to {hit.end.isoformat()}: {hit.window.reason})",
+    )
+
+
 def hold(
     calendar: FreezeCalendar | None, error: str | None, component_names: Sequence[str], moment: dt.datetime
 ) -> str | None:
