@@ -156,10 +156,10 @@ def frozen(blobs: GitBlobs, arrival: Arrival, record: Decision, pack: EvidencePa
     """A refusal when the decision was taken inside a freeze window of the calendar at its base
     (the audit's `freeze.*` rules), else None."""
     from bot.domain.base_branch import read_calendar  # the models: only when there is a calendar
-    from bot.domain.rules.freeze import breach, components
+    from bot.domain.rules.freeze import breach, components, exempt
 
     raw = calendar_at_base(blobs, arrival)
-    if raw is None or record.decided_at is None:
+    if raw is None or record.decided_at is None or (pack is not None and exempt(pack)):
         return None
     calendar, error = read_calendar(raw)
     broken = breach(calendar, error, components(pack) if pack else [], record.decided_at, record.change_id)

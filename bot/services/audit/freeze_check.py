@@ -11,7 +11,7 @@ from bot.domain.base_branch import read_calendar
 from bot.domain.git_objects import REGULAR_FILE, ObjectStore, lookup
 from bot.domain.layout import FREEZE_PATH
 from bot.domain.models import Decision, EvidencePack
-from bot.domain.rules.freeze import breach, components
+from bot.domain.rules.freeze import breach, components, exempt
 from bot.services.audit.merge_check import Memo
 
 Found = tuple[str, str, str]  # rule, path, message
@@ -22,7 +22,7 @@ def freeze_findings(
 ) -> list[Found]:
     """The findings of one change decision against the freeze calendar at its base."""
     found = lookup(store, base_tree, FREEZE_PATH)
-    if found is None or record.decided_at is None:
+    if found is None or record.decided_at is None or (pack is not None and exempt(pack)):
         return []  # no calendar; a record without its time is `record.not-final` already
     if found.mode != REGULAR_FILE:
         return [("freeze.calendar-unreadable", FREEZE_PATH, f"mode {found.mode} is not a regular file")]
