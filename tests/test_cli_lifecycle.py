@@ -68,18 +68,20 @@ def test_demo_prints_decisions_table_and_trailers(demo_repo: tuple[Path, str]) -
         ("edge-proxy-hotfix", "high", "rejected"),
         ("edge-proxy-nghttp2", "exception", "approved"),
         ("edge-proxy-hotfix-r2", "high", "approved"),
+        ("pr-6", "policy", "approved"),
         ("payments-api-7.4.3", "medium", "approved"),
     ]
     assert "Cab-Exception: edge-proxy-nghttp2" in out
-    assert out.count("Cab-Decision: ") == 6
+    assert out.count("Cab-Decision: ") == 7
 
 
 def test_demo_holds_a_change_approved_during_a_freeze_and_merges_it_after_the_window(
     demo_repo: tuple[Path, str],
 ) -> None:
     path, out = demo_repo
-    assert "sync #6: pending (medium, score 48.00): frozen until 2026-11-30 20:00 Europe/Berlin" in out
-    assert re.search(r"sync #6: merged \(medium, score 48\.00\): approved by @bob-cab", out)
+    assert "sync #6: merged: approved by @bob-cab, @sec-sam" in out  # the calendar, a policy change
+    assert "sync #7: pending (medium, score 48.00): frozen until 2026-11-30 20:00 Europe/Berlin" in out
+    assert re.search(r"sync #7: merged \(medium, score 48\.00\): approved by @bob-cab", out)
     _, record = find_decision(GitBlobs.open(path), "HEAD", "payments-api-7.4.3")
     assert record.decided_at == dt.datetime(2026, 11, 30, 19, 17, tzinfo=dt.UTC)  # the window ended 19:00
 
@@ -140,7 +142,7 @@ def test_status_lists_decided_changes(
     path, _ = demo_repo
     assert main(["status", "--decided", "--repo", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Decided (6):" in out
+    assert "Decided (7):" in out
     assert "edge-proxy-hotfix-r2" in out
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.domain.comments import MARKER
+from bot.domain.layout import FREEZE_PATH
 from bot.services import action
 from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab
-from tests.builders import freeze_window
+from tests.builders import dump_yaml, freeze_calendar, freeze_window
 from tests.freeze_scenarios import adopt_freeze
 from tests.sandbox import LOW, MEDIUM
 
@@ -98,3 +99,14 @@ def test_a_recurring_window_holds_a_later_occurrence_and_not_the_days_between(ca
     assert "frozen until 2026-11-27 18:00 Europe/Berlin" in held.summary
     cab.clock.now = INSIDE + dt.timedelta(weeks=1, days=1)  # the Saturday after
     assert cab.sync(number).status == "merged"
+
+
+def test_a_policy_change_that_brings_an_invalid_calendar_is_refused_with_its_line(cab: Cab) -> None:
+    broken = dump_yaml(freeze_calendar(freeze_window(time_zone="Mars/Olympus_Mons"))).encode()
+    number = cab.submit(FREEZE_PATH, content=broken)
+    cab.review(number, "bob-cab")
+    cab.review(number, "sec-sam")
+    result = cab.sync(number)
+    assert result.status == "invalid"
+    assert "policy/freeze.yaml:8:14: windows[0].time_zone: Value error, unknown time zone" in result.summary
+    assert cab.pr(number).state == "open"

@@ -6,12 +6,15 @@ saying why, where before the gate passed it.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.domain.layout import FREEZE_PATH
 from tests.audit_helpers import verify_line
+from tests.builders import dump_yaml, freeze_calendar, freeze_window
 from tests.repo_builder import AUTHOR, MONTH, OUTSIDER, PROJECT, SECURITY, RepoBuilder, Tweak, honest_history
 
 
@@ -179,3 +182,29 @@ def test_a_change_never_decided_on_the_default_branch_is_not_found(
     honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert verify(honest, "edge-proxy-7", capsys=capsys) == (1, "no decision for 'edge-proxy-7' on HEAD")
+
+
+def frozen_history(builder: RepoBuilder, start: dt.datetime, end: dt.datetime) -> None:
+    """`policy/freeze.yaml` in the root commit freezes every component from `start` to `end`
+    (Berlin time), then the bot decides payments-api-1 (at 2026-11-20 10:00 UTC, low)."""
+    builder.write(FREEZE_PATH, dump_yaml(freeze_calendar(freeze_window(start=start, end=end))))
+    builder.base()
+    builder.decide("payments-api-1", "low")
+
+
+def test_a_change_merged_inside_a_freeze_window_fails_the_gate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    builder = RepoBuilder(tmp_path / "repo")
+    frozen_history(builder, dt.datetime(2026, 11, 20, 0, 0), dt.datetime(2026, 11, 21, 0, 0))
+    code, line = verify(builder, "payments-api-1", capsys=capsys)
+    assert code == 1
+    assert "inside freeze window `release-day`" in line and "(freeze.merged-in-window)" in line
+
+
+def test_a_change_merged_outside_the_freeze_windows_passes_the_gate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    builder = RepoBuilder(tmp_path / "repo")
+    frozen_history(builder, dt.datetime(2026, 12, 24, 0, 0), dt.datetime(2026, 12, 27, 0, 0))
+    assert verify(builder, "payments-api-1", capsys=capsys)[0] == 0

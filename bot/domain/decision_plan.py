@@ -41,7 +41,7 @@ from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.codeowners_access import OwnerAccess
 from bot.domain.rules.coverage import Coverage, coverage
 from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
-from bot.domain.rules.freeze import components, hold
+from bot.domain.rules.freeze import components, exempt, hold
 from bot.domain.rules.rollout_conflicts import Planned, conflicts, planned
 from bot.domain.rules.scope import Scope, classify_changes, outside_allow_list
 from bot.domain.rules.trailers import (
@@ -609,8 +609,10 @@ def freeze_hold(base: BaseBranch, pack: EvidencePack, now: dt.datetime) -> str |
     """Why this change may not merge now because of a freeze (`policy/freeze.yaml` on the base),
     or None. One rule (bot.domain.rules.freeze), asked again by the audit at each decision's time.
 
-    The emergency exemption goes here, before the calendar is read: an emergency change merges even
-    during a freeze (issue 16). A calendar that cannot be read holds every change (fail closed)."""
+    The emergency exemption is `bot.domain.rules.freeze.exempt`, asked first: an emergency change
+    merges even during a freeze (issue 16). A calendar that cannot be read holds every change."""
+    if exempt(pack):
+        return None
     return hold(base.freeze, base.freeze_error, components(pack), now)
 
 

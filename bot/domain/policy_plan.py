@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Literal
 
-from bot.domain.base_branch import BaseBranch
+from bot.domain.base_branch import BaseBranch, read_calendar
 from bot.domain.comments import codeowners_lint_section, policy_change_comment
 from bot.domain.decision_plan import (
     Plan,
@@ -34,7 +34,7 @@ from bot.domain.decision_plan import (
     reviewable_shas,
 )
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import policy_decision_path
+from bot.domain.layout import FREEZE_PATH, policy_decision_path
 from bot.domain.models.decision import Approval, TeamMembership
 from bot.domain.models.policy_decision import PolicyPath
 from bot.domain.rules import codeowners_access, membership, policy_changes, records
@@ -89,6 +89,10 @@ def plan_policy(facts: _Facts, blobs: Mapping[str, bytes | None]) -> Plan:
     brought = brought_paths(facts, blobs)
     if isinstance(brought, list):
         return refusal("This policy change cannot be decided", brought)
+    calendar = blobs.get(FREEZE_PATH) if FREEZE_PATH in brought else None
+    _, unreadable = read_calendar(calendar)
+    if calendar is not None and unreadable is not None:  # merged, it would hold every change
+        return refusal("The freeze calendar is invalid", [unreadable], "invalid")
     paths = policy_changes.policy_paths(brought)
     paths_sha = policy_changes.paths_sha256(paths)
     path = policy_decision_path(decision_id, facts.now.astimezone(dt.UTC).strftime("%Y-%m"))

@@ -15,8 +15,9 @@ the attested example's artifact:
 3. a high-risk hotfix is rejected by security (no exception covers its CVEs), security approves
    an exception naming the change (its unsigned artifact's digest proves nothing), and the
    resubmitted change is approved;
-4. a payments patch approved during the month-end freeze (`policy/freeze.yaml`) waits "frozen
-   until" the window's end, and the first scheduled run after it merges the change.
+4. the CAB adopts a freeze calendar (`policy/freeze.yaml`, a policy change: CAB and security
+   approve), and a payments patch approved during its month-end window waits "frozen until" the
+   window's end; the first scheduled run after it merges the change.
 """
 
 from __future__ import annotations
@@ -85,7 +86,6 @@ def seed() -> dict[str, bytes]:
         **session.shipped_seed(),
         MODEL: data.joinpath(MODEL).read_bytes(),
         SIGNERS: _example(SIGNERS),
-        FREEZE: _example(FREEZE),
     }
 
 
@@ -162,7 +162,13 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
     step("@sec-sam approves the resubmitted change")
     do_sync(resubmitted)
 
-    step("4. A payments patch approved during the month-end freeze window")
+    step("4. A freeze calendar, and a payments patch approved during its month-end window")
+    calendar = submit(FREEZE, "carol-eng")
+    do_sync(calendar)
+    session.review(forge, calendar, "bob-cab", "approve")
+    session.review(forge, calendar, "sec-sam", "approve")
+    step("@bob-cab (CAB) and @sec-sam (security) approve the policy change")
+    do_sync(calendar)
     clock.now = IN_FREEZE
     frozen = submit(FROZEN, "alice-eng", _example(DECLARED).replace(b"7.4.2", b"7.4.3"))
     do_sync(frozen)

@@ -22,7 +22,7 @@ from bot.domain.canonical import content_sha256
 from bot.domain.errors import InputError
 from bot.domain.git_objects import LogEntry
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import SIGNERS_PATH, classify
+from bot.domain.layout import FREEZE_PATH, SIGNERS_PATH, classify
 from bot.domain.patterns import CHANGE_ID_PATTERN
 from bot.domain.rules import gate_history, gate_record
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
@@ -30,8 +30,9 @@ from bot.domain.rules.history import HISTORY_PATH, STRICT, HistoryPolicy, policy
 from bot.domain.rules.scope import POLICY_PREFIXES
 from bot.domain.strict_yaml import load_bytes
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: the models cost the gate's start-up time
     from bot.adapters.git.signatures import TrustedKeys
+    from bot.domain.models import Decision, EvidencePack
 
 DECISION_TIERS = ("low", "medium", "high")
 SignedCheck = Callable[[Arrival], "str | None"]  # why a policy merge is not signed as trusted, or None
@@ -196,6 +197,29 @@ def _signed(blobs: GitBlobs, arrival: Arrival) -> bool:
     return keys is not None and signature_verdict(arrival, keys) is None
 
 
+def calendar_at_base(blobs: GitBlobs, arrival: Arrival) -> bytes | None:
+    """`policy/freeze.yaml` at the decision merge's base (None: no calendar there), as the audit
+    reads it; a path that is not a plain file reads as text no calendar parses."""
+    try:
+        return blobs.read_file(arrival.commit.parents[0], FREEZE_PATH, plain=True)
+    except NotAFile:
+        return b"not a regular file"
+
+
+def frozen(blobs: GitBlobs, arrival: Arrival, record: Decision, pack: EvidencePack | None) -> Verdict | None:
+    """A refusal when the decision was taken inside a freeze window of the calendar at its base
+    (the audit's `freeze.*` rules), else None."""
+    from bot.domain.base_branch import read_calendar  # the models: only when there is a calendar
+    from bot.domain.rules.freeze import breach, components, exempt
+
+    raw = calendar_at_base(blobs, arrival)
+    if raw is None or record.decided_at is None or (pack is not None and exempt(pack)):
+        return None
+    calendar, error = read_calendar(raw)
+    broken = breach(calendar, error, components(pack) if pack else [], record.decided_at, record.change_id)
+    return None if broken is None else Verdict(False, f"{broken[1]} ({broken[0]})")
+
+
 def _plain_data(raw: bytes, path: str) -> object | None:
     """The YAML's data for a light reading; None when the strict loader refuses it."""
     try:
@@ -231,6 +255,8 @@ def verify_light(
             return None
         if not _signed(blobs, came) or not _governed(blobs, tip, came, bot):
             return None
+        if calendar_at_base(blobs, came) is not None:
+            return None  # a freeze calendar: the full path checks the decision against it
         evidence = _data(blobs, tip, record.evidence.path)
     except InputError:
         return None  # the full path reads it again and says where it is wrong

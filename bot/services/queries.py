@@ -15,10 +15,11 @@ from bot.domain import documents
 from bot.domain.errors import FindingError, InputError
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import classify
-from bot.domain.models import Decision, ExceptionDecision, PolicyDecision
+from bot.domain.models import Decision, EvidencePack, ExceptionDecision, PolicyDecision
 from bot.domain.models.base import CHANGE_ID_PATTERN
 from bot.domain.rules.deployment_gate import Verdict, provenance, verify
 from bot.services.gate import arrival as _arrival
+from bot.services.gate import frozen as _frozen
 from bot.services.gate import pinned_ref as _pinned_ref
 from bot.services.gate import record_paths as _record_paths
 from bot.services.gate import ungoverned as _ungoverned
@@ -180,8 +181,13 @@ def verify_change(
     if unproven is not None:
         return unproven
     raw = blobs.read_file(tip, record.evidence.path)
-    current = None if raw is None else documents.parse(raw, record.evidence.path).sha256
-    return verify(record, current, now)
+    evidence = None if raw is None else documents.parse(raw, record.evidence.path)
+    assert arrival is not None  # provenance refused a record that never arrived
+    pack = evidence.model if evidence is not None and isinstance(evidence.model, EvidencePack) else None
+    held = _frozen(blobs, arrival, record, pack)
+    if held is not None:
+        return held
+    return verify(record, None if evidence is None else evidence.sha256, now)
 
 
 def table(entries: list[Entry]) -> str:

@@ -37,6 +37,14 @@ class InForce:
         return f"{local} {self.window.time_zone} ({utc})"
 
 
+def exempt(pack: EvidencePack) -> bool:
+    """Whether a change merges even during a freeze: the one place the bot (`freeze_hold`), the
+    audit and `cab verify` ask. None is yet; emergency changes (issue 16: `emergency:` on the
+    pack) will be."""
+    del pack
+    return False
+
+
 def components(pack: EvidencePack) -> list[str]:
     """The components a change says it affects (none named: only windows on `all` hold it)."""
     return list(pack.scope.affected_components) if pack.scope else []
@@ -77,6 +85,27 @@ def in_force(
 def frozen_reason(hit: InForce) -> str:
     """What the PR's comment and status say while the change waits."""
     return f"frozen until {hit.until()}: {hit.window.reason} (freeze window `{hit.window.name}`)"
+
+
+def breach(
+    calendar: FreezeCalendar | None,
+    error: str | None,
+    component_names: Sequence[str],
+    decided_at: dt.datetime,
+    change_id: str,
+) -> tuple[str, str] | None:
+    """(audit rule id, message) when a change decided at `decided_at` broke the calendar at its
+    base, else None: what the audit reports and `cab verify` refuses."""
+    if error is not None:
+        return ("freeze.calendar-unreadable", f"{error}; the bot merges nothing then")
+    hit = in_force(calendar, component_names, decided_at)
+    if hit is None:
+        return None
+    return (
+        "freeze.merged-in-window",
+        f"{change_id} was decided {decided_at.isoformat()}, inside freeze window `{hit.window.name}` "
+        f"({hit.start.isoformat()} to {hit.end.isoformat()}: {hit.window.reason})",
+    )
 
 
 def hold(

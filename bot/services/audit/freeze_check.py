@@ -11,8 +11,7 @@ from bot.domain.base_branch import read_calendar
 from bot.domain.git_objects import REGULAR_FILE, ObjectStore, lookup
 from bot.domain.layout import FREEZE_PATH
 from bot.domain.models import Decision, EvidencePack
-from bot.domain.models.freeze import FreezeCalendar
-from bot.domain.rules.freeze import components, in_force
+from bot.domain.rules.freeze import breach, components, exempt
 from bot.services.audit.merge_check import Memo
 
 Found = tuple[str, str, str]  # rule, path, message
@@ -23,22 +22,13 @@ def freeze_findings(
 ) -> list[Found]:
     """The findings of one change decision against the freeze calendar at its base."""
     found = lookup(store, base_tree, FREEZE_PATH)
-    if found is None or record.decided_at is None:
+    if found is None or record.decided_at is None or (pack is not None and exempt(pack)):
         return []  # no calendar; a record without its time is `record.not-final` already
     if found.mode != REGULAR_FILE:
         return [("freeze.calendar-unreadable", FREEZE_PATH, f"mode {found.mode} is not a regular file")]
-    calendar: FreezeCalendar | None
     calendar, error = memo.get("freeze", found.oid, lambda: read_calendar(store.blob(found.oid)))
-    if error is not None:
-        return [("freeze.calendar-unreadable", FREEZE_PATH, f"{error}; the bot merges nothing then")]
-    hit = in_force(calendar, components(pack) if pack else [], record.decided_at)
-    if hit is None:
+    broken = breach(calendar, error, components(pack) if pack else [], record.decided_at, record.change_id)
+    if broken is None:
         return []
-    return [
-        (
-            "freeze.merged-in-window",
-            record.evidence.path,
-            f"{record.change_id} was decided {record.decided_at.isoformat()}, inside freeze window "
-            f"`{hit.window.name}` ({hit.start.isoformat()} to {hit.end.isoformat()}: {hit.window.reason})",
-        )
-    ]
+    rule, message = broken
+    return [(rule, FREEZE_PATH if rule == "freeze.calendar-unreadable" else record.evidence.path, message)]
