@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
@@ -23,7 +24,7 @@ from bot.domain.git_objects import LogEntry
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import SIGNERS_PATH, classify
 from bot.domain.patterns import CHANGE_ID_PATTERN
-from bot.domain.rules import gate_record
+from bot.domain.rules import gate_history, gate_record
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
 from bot.domain.rules.history import HISTORY_PATH, STRICT, HistoryPolicy, policy_unaccounted
 from bot.domain.rules.scope import POLICY_PREFIXES
@@ -144,11 +145,23 @@ def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdent
     A decision judged under rules nobody decided is no approval, whatever the audit says later."""
     if arrival is None or not arrival.commit.parents:
         return None  # provenance has refused it already
-    base = arrival.commit.parents[0]
     try:
         policy = _history_policy(blobs, tip)
     except (InputError, NotAFile) as exc:
         return Verdict(False, f"{HISTORY_PATH} on the default branch cannot be read, so none stands: {exc}")
+    return _policy_unaccounted(blobs, arrival, bot, policy, lambda came: unsigned(blobs, came))
+
+
+def _policy_unaccounted(
+    blobs: GitBlobs,
+    arrival: Arrival,
+    bot: BotIdentity,
+    policy: HistoryPolicy,
+    unsigned_merge: Callable[[Arrival], Verdict | None],
+) -> Verdict | None:
+    """`ungoverned` under a history policy already read, with the signature check given (the full
+    path's, or the light path's)."""
+    base = arrival.commit.parents[0]
     stop = policy.start if policy.start and blobs.on_first_parent_line(base, policy.start) else None
     for sha, parents, paths in blobs.first_parents_touching(base, POLICY_PREFIXES, stop):
         header = blobs.commit(sha)
@@ -156,7 +169,7 @@ def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdent
         if why is None and len(parents) == 2 and sha not in policy.accepted:
             label = f"policy merge {sha[:12]}"
             came = Arrival(label, header, False, blobs.commit(parents[1]))
-            refused = unsigned(blobs, came)
+            refused = unsigned_merge(came)
             why = None if refused is None else refused.reason.removeprefix(f"{label}: ")
         if why is not None:
             changed = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
@@ -165,6 +178,27 @@ def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdent
                 f"{arrival.path} was decided under policy that commit {sha[:12]} changed ({changed}): {why}",
             )
     return None
+
+
+def _governed(blobs: GitBlobs, tip: str, arrival: Arrival, bot: BotIdentity) -> bool:
+    """The light path's `ungoverned(...) is None`, without the models: False also when the history
+    policy, or a policy merge's signers policy, does not read lightly (the full path then decides)."""
+    if not arrival.commit.parents:
+        return False
+    try:
+        raw = blobs.read_file(tip, HISTORY_PATH, plain=True)
+        policy = (
+            STRICT if raw is None else gate_history.read(load_bytes(raw, HISTORY_PATH, positions=False).data)
+        )
+    except (InputError, NotAFile):
+        return False
+    if policy is None:
+        return False
+    undecided = Verdict(False, "left to the full path")
+    check = _policy_unaccounted(
+        blobs, arrival, bot, policy, lambda came: None if _signed(blobs, came) else undecided
+    )
+    return check is None
 
 
 def _data(blobs: GitBlobs, sha: str, path: str) -> object | None:
@@ -191,7 +225,7 @@ def verify_light(
         came = arrival(blobs, tip, paths[0])
         if record is None or came is None or provenance(came, paths[0], bot) is not None:
             return None
-        if not _signed(blobs, came) or ungoverned(blobs, tip, came, bot) is not None:
+        if not _signed(blobs, came) or not _governed(blobs, tip, came, bot):
             return None
         evidence = _data(blobs, tip, record.evidence.path)
     except InputError:

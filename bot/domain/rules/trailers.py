@@ -10,8 +10,11 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
-from bot.domain.models import Decision, ExceptionDecision, PolicyDecision
+if TYPE_CHECKING:  # types only: the gate reads trailers without loading the models
+    from bot.domain.models import Decision, ExceptionDecision, PolicyDecision
+
 
 _TRAILER = re.compile(r"^(Cab-[A-Za-z0-9-]+): (.+)$")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
