@@ -68,9 +68,20 @@ def test_demo_prints_decisions_table_and_trailers(demo_repo: tuple[Path, str]) -
         ("edge-proxy-hotfix", "high", "rejected"),
         ("edge-proxy-nghttp2", "exception", "approved"),
         ("edge-proxy-hotfix-r2", "high", "approved"),
+        ("payments-api-7.4.3", "medium", "approved"),
     ]
     assert "Cab-Exception: edge-proxy-nghttp2" in out
-    assert out.count("Cab-Decision: ") == 5
+    assert out.count("Cab-Decision: ") == 6
+
+
+def test_demo_holds_a_change_approved_during_a_freeze_and_merges_it_after_the_window(
+    demo_repo: tuple[Path, str],
+) -> None:
+    path, out = demo_repo
+    assert "sync #6: pending (medium, score 48.00): frozen until 2026-11-30 20:00 Europe/Berlin" in out
+    assert re.search(r"sync #6: merged \(medium, score 48\.00\): approved by @bob-cab", out)
+    _, record = find_decision(GitBlobs.open(path), "HEAD", "payments-api-7.4.3")
+    assert record.decided_at == dt.datetime(2026, 11, 30, 19, 17, tzinfo=dt.UTC)  # the window ended 19:00
 
 
 def test_demo_refuses_a_non_empty_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,7 +140,7 @@ def test_status_lists_decided_changes(
     path, _ = demo_repo
     assert main(["status", "--decided", "--repo", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Decided (5):" in out
+    assert "Decided (6):" in out
     assert "edge-proxy-hotfix-r2" in out
 
 

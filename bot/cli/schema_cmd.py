@@ -18,6 +18,7 @@ KINDS = (
     "PolicyDecision",
     "Signers",
     "History",
+    "FreezeCalendar",
     "ChangePlan",
 )
 

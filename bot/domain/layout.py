@@ -26,6 +26,8 @@ GOVERNED_DIRS = ("evidence", "exceptions", "decisions", "risk-model")
 GOVERNED_NAMES = (*GOVERNED_DIRS, "policy")
 # The keys that may sign the bot's commits (kind Signers), read at each decision's base commit.
 SIGNERS_PATH = "policy/signers.yaml"
+# The freeze calendar (kind FreezeCalendar): blackout windows, read at each decision's base commit.
+FREEZE_PATH = "policy/freeze.yaml"
 _LOOKALIKE_STEPS = 3  # small-capital D -> Cherokee small A (confusable) -> Cherokee A (case) -> D
 _ID = CHANGE_ID_PATTERN.strip("^$")
 _MONTH = r"(?P<month>[0-9]{4}-(?:0[1-9]|1[0-2]))"

@@ -14,7 +14,9 @@ the attested example's artifact:
    approves the new head;
 3. a high-risk hotfix is rejected by security (no exception covers its CVEs), security approves
    an exception naming the change (its unsigned artifact's digest proves nothing), and the
-   resubmitted change is approved.
+   resubmitted change is approved;
+4. a payments patch approved during the month-end freeze (`policy/freeze.yaml`) waits "frozen
+   until" the window's end, and the first scheduled run after it merges the change.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from pathlib import Path
 from bot.domain.errors import UsageError
 from bot.domain.identity import BotIdentity
 from bot.services import sandbox_session as session
+from bot.services.catch_up import catch_up
 from bot.services.queries import Entry, decided
+from bot.services.sync import sync
 
 START = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 MODEL = "risk-model/v1.1.yaml"
@@ -39,6 +43,11 @@ DECLARED = "evidence/2026-11/payments-api-7.4.2.yaml"
 HIGH = "evidence/2026-11/edge-proxy-hotfix.yaml"
 HIGH_AGAIN = "evidence/2026-11/edge-proxy-hotfix-r2.yaml"
 EXCEPTION = "exceptions/2026-11/edge-proxy-nghttp2.yaml"
+FREEZE = "policy/freeze.yaml"
+FROZEN = "evidence/2026-11/payments-api-7.4.3.yaml"
+# Inside, then just after, the calendar's `payments-month-end` window (08:00-20:00 Berlin time).
+IN_FREEZE = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+AFTER_FREEZE = dt.datetime(2026, 11, 30, 19, 10, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -76,6 +85,7 @@ def seed() -> dict[str, bytes]:
         **session.shipped_seed(),
         MODEL: data.joinpath(MODEL).read_bytes(),
         SIGNERS: _example(SIGNERS),
+        FREEZE: _example(FREEZE),
     }
 
 
@@ -151,6 +161,19 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
     session.review(forge, resubmitted, "sec-sam", "approve")
     step("@sec-sam approves the resubmitted change")
     do_sync(resubmitted)
+
+    step("4. A payments patch approved during the month-end freeze window")
+    clock.now = IN_FREEZE
+    frozen = submit(FROZEN, "alice-eng", _example(DECLARED).replace(b"7.4.2", b"7.4.3"))
+    do_sync(frozen)
+    session.review(forge, frozen, "bob-cab", "approve")
+    step("@bob-cab approves")
+    do_sync(frozen)
+    clock.now = AFTER_FREEZE
+    step("The window ends; the hourly scheduled run re-syncs the open pull requests")
+    for caught in catch_up(forge, sync, done=[], now=clock(), identity=identity):
+        said = session.BotAnswer(caught.result, "").line() if caught.result else f"failed: {caught.error}"
+        step("   " + said)
 
     forge.git.run("reset", "--hard", "--quiet")  # show main's files in the work tree
     report.decisions = decided(forge._blobs, "main")

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.adapters.git.signatures import TrustedKeys
 
 DECISION_TIERS = ("low", "medium", "high")
+SignedCheck = Callable[[Arrival], "str | None"]  # why a policy merge is not signed as trusted, or None
 
 
 def record_paths(blobs: GitBlobs, sha: str, change_id: str) -> list[str]:
@@ -116,17 +117,6 @@ def signature_verdict(arrival: Arrival, keys: TrustedKeys) -> Verdict | None:
     return None
 
 
-def _signed(blobs: GitBlobs, arrival: Arrival) -> bool:
-    """The light path's `unsigned(...) is None`: False also when the policy does not read lightly."""
-    from bot.adapters.git.signatures import light_trusted_keys  # no pydantic
-
-    if arrival.record_commit is None:
-        return False
-    base, raw = _policy_at_base(blobs, arrival)
-    keys = light_trusted_keys(raw, f"base {base[:12]}")
-    return keys is not None and signature_verdict(arrival, keys) is None
-
-
 def _history_policy(blobs: GitBlobs, tip: str) -> HistoryPolicy:
     """`policy/history.yaml` at the tip, as the audit reads it; unreadable: refused (fail closed)."""
     from bot.domain import documents
@@ -138,39 +128,27 @@ def _history_policy(blobs: GitBlobs, tip: str) -> HistoryPolicy:
     return HistoryPolicy.of(documents.parse(raw, f"{tip[:12]}:{HISTORY_PATH}", History).model)
 
 
-def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdentity) -> Verdict | None:
+def _light_history_policy(blobs: GitBlobs, tip: str) -> HistoryPolicy | None:
+    """The same without the model (bot.domain.rules.gate_history); None: the full path reads it."""
+    raw = blobs.read_file(tip, HISTORY_PATH, plain=True)
+    return STRICT if raw is None else gate_history.read(_plain_data(raw, HISTORY_PATH))
+
+
+def _policy_changes(
+    blobs: GitBlobs, arrival: Arrival, policy: HistoryPolicy, bot: BotIdentity, signed: SignedCheck
+) -> Verdict | None:
     """None when every first-parent commit before the decision's base that changed the CAB's
     policy (CODEOWNERS, the risk model, `policy/`, workflows, the bot's code) is accounted for
-    (`history.policy_unaccounted`) and, where it is the bot's, signed; else the first that is not.
-    A decision judged under rules nobody decided is no approval, whatever the audit says later."""
-    if arrival is None or not arrival.commit.parents:
-        return None  # provenance has refused it already
-    try:
-        policy = _history_policy(blobs, tip)
-    except (InputError, NotAFile) as exc:
-        return Verdict(False, f"{HISTORY_PATH} on the default branch cannot be read, so none stands: {exc}")
-    return _policy_unaccounted(blobs, arrival, bot, policy, lambda came: unsigned(blobs, came))
-
-
-def _policy_unaccounted(
-    blobs: GitBlobs,
-    arrival: Arrival,
-    bot: BotIdentity,
-    policy: HistoryPolicy,
-    unsigned_merge: Callable[[Arrival], Verdict | None],
-) -> Verdict | None:
-    """`ungoverned` under a history policy already read, with the signature check given (the full
-    path's, or the light path's)."""
+    (`history.policy_unaccounted`) and, where it is the bot's, signed (`signed`: why not, or
+    None); else the first that is not. A decision judged under rules nobody decided is no
+    approval, whatever the audit says later."""
     base = arrival.commit.parents[0]
     stop = policy.start if policy.start and blobs.on_first_parent_line(base, policy.start) else None
     for sha, parents, paths in blobs.first_parents_touching(base, POLICY_PREFIXES, stop):
         header = blobs.commit(sha)
         why = policy_unaccounted(LogEntry(sha, parents, ()), header, bot, policy)
         if why is None and len(parents) == 2 and sha not in policy.accepted:
-            label = f"policy merge {sha[:12]}"
-            came = Arrival(label, header, False, blobs.commit(parents[1]))
-            refused = unsigned_merge(came)
-            why = None if refused is None else refused.reason.removeprefix(f"{label}: ")
+            why = signed(Arrival(f"policy merge {sha[:12]}", header, False, blobs.commit(parents[1])))
         if why is not None:
             changed = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
             return Verdict(
@@ -180,25 +158,51 @@ def _policy_unaccounted(
     return None
 
 
-def _governed(blobs: GitBlobs, tip: str, arrival: Arrival, bot: BotIdentity) -> bool:
-    """The light path's `ungoverned(...) is None`, without the models: False also when the history
-    policy, or a policy merge's signers policy, does not read lightly (the full path then decides)."""
-    if not arrival.commit.parents:
-        return False
+def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdentity) -> Verdict | None:
+    """The full path's check that the decision's policy was decided (`_policy_changes`)."""
+    if arrival is None or not arrival.commit.parents:
+        return None  # provenance has refused it already
     try:
-        raw = blobs.read_file(tip, HISTORY_PATH, plain=True)
-        policy = (
-            STRICT if raw is None else gate_history.read(load_bytes(raw, HISTORY_PATH, positions=False).data)
-        )
-    except (InputError, NotAFile):
-        return False
+        policy = _history_policy(blobs, tip)
+    except (InputError, NotAFile) as exc:
+        return Verdict(False, f"{HISTORY_PATH} on the default branch cannot be read, so none stands: {exc}")
+
+    def signed(came: Arrival) -> str | None:
+        refused = unsigned(blobs, came)
+        return None if refused is None else refused.reason.removeprefix(f"{came.path}: ")
+
+    return _policy_changes(blobs, arrival, policy, bot, signed)
+
+
+def _governed(blobs: GitBlobs, tip: str, arrival: Arrival, bot: BotIdentity) -> bool:
+    """The light path's `ungoverned(...) is None`: False also when a policy does not read lightly."""
+    policy = _light_history_policy(blobs, tip)
     if policy is None:
         return False
-    undecided = Verdict(False, "left to the full path")
-    check = _policy_unaccounted(
-        blobs, arrival, bot, policy, lambda came: None if _signed(blobs, came) else undecided
+    verdict = _policy_changes(
+        blobs, arrival, policy, bot, lambda came: None if _signed(blobs, came) else "not signed as trusted"
     )
-    return check is None
+    return verdict is None
+
+
+def _signed(blobs: GitBlobs, arrival: Arrival) -> bool:
+    """The light path's `unsigned(...) is None`: False also when the policy does not read lightly."""
+    from bot.adapters.git.signatures import light_trusted_keys  # no pydantic
+
+    if arrival.record_commit is None:
+        return False
+    base, raw = _policy_at_base(blobs, arrival)
+    keys = light_trusted_keys(raw, f"base {base[:12]}")
+    return keys is not None and signature_verdict(arrival, keys) is None
+
+
+def _plain_data(raw: bytes, path: str) -> object | None:
+    """The YAML's data for a light reading; None when the strict loader refuses it."""
+    try:
+        data: object = load_bytes(raw, path, positions=False).data
+    except InputError:
+        return None
+    return data
 
 
 def _data(blobs: GitBlobs, sha: str, path: str) -> object | None:

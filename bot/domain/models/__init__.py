@@ -4,6 +4,7 @@ from bot.domain.models.decision import Decision
 from bot.domain.models.evidence import EvidencePack
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.models.exception_record import ExceptionRecord
+from bot.domain.models.freeze import FreezeCalendar
 from bot.domain.models.history import History
 from bot.domain.models.policy_decision import PolicyDecision
 from bot.domain.models.risk_model import RiskModel
@@ -18,6 +19,7 @@ GovernedDocument = (
     | PolicyDecision
     | Signers
     | History
+    | FreezeCalendar
 )
 
 MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
@@ -29,6 +31,7 @@ MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "PolicyDecision": PolicyDecision,
     "Signers": Signers,
     "History": History,
+    "FreezeCalendar": FreezeCalendar,
 }
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "EvidencePack",
     "ExceptionDecision",
     "ExceptionRecord",
+    "FreezeCalendar",
     "GovernedDocument",
     "History",
     "PolicyDecision",

@@ -21,7 +21,7 @@ from bot.domain.layout import RECORD_KINDS, classify
 from bot.domain.rules.bot_commits import made_by_bot
 from bot.domain.rules.trailers import parse, policy_from_message
 
-if TYPE_CHECKING:  # types only: the gate reads the history policy without the models
+if TYPE_CHECKING:  # types only: the deployment gate reads the policy without loading pydantic
     from bot.domain.models.history import History
 
 HISTORY_PATH = "policy/history.yaml"

@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # types only: the gate reads trailers without loading the models
+if TYPE_CHECKING:  # types only: the deployment gate reads trailers without loading pydantic
     from bot.domain.models import Decision, ExceptionDecision, PolicyDecision
-
 
 _TRAILER = re.compile(r"^(Cab-[A-Za-z0-9-]+): (.+)$")
 _PARAGRAPHS = re.compile(r"\n\s*\n")

@@ -26,6 +26,7 @@ from bot.domain.signature_proof import UNPROVEN, EvidenceProof, SignatureCheck
 from bot.services import evidence_proof
 from bot.services.attachments import attachment_paths
 from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
+from bot.services.audit.freeze_check import freeze_findings
 from bot.services.audit.merge_check import (
     ApprovalContext,
     ChainLink,
@@ -71,6 +72,8 @@ class DecisionCheck(MergeCheck):
         reviewed = self.review_structure(record.change_id, record_path)
         self._approvals(record, record_path, evidence, base_tree, reviewed)
         uses = self._exceptions(record, evidence, base_tree, proof.signature)
+        for rule, path, message in freeze_findings(self.store, self.memo, base_tree, record, evidence):
+            self.find(rule, path, message)
         self.result.decision = DecisionSummary(
             commit=self.entry.sha,
             change_id=record.change_id,
