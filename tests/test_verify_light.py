@@ -122,5 +122,6 @@ def test_cab_verify_of_an_approved_change_loads_no_github_client(demo_repo: Path
 
 
 def test_cab_verify_of_an_approved_change_loads_no_pydantic(demo_repo: Path) -> None:
-    """The signers policy is read by the light reading too (bot.domain.rules.gate_signers)."""
+    """The signers and history policies are read by light readings too (bot.domain.rules.gate_signers,
+    gate_history)."""
     assert _modules_loaded_by_verify(demo_repo, "rfc8785-0.1.2", ("pydantic", "pydantic_core")) == [0, []]

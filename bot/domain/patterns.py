@@ -15,3 +15,7 @@ VULN_ID_PATTERN = (
 )
 SCORE_PATTERN = r"^(?:100\.00|[0-9]{1,2}\.[0-9]{2})$"  # a risk score as its decimal text
 EVIDENCE_PATH_PATTERN = r"^evidence/[0-9]{4}-[0-9]{2}/[a-z0-9][a-z0-9._-]{2,63}\.yaml$"
+NAME_PATTERN = r"^[^\n\r\t]+$"  # a display name: one line
+URL_PATTERN = r"^https://[^\s]+$"
+PRINCIPAL_PATTERN = r"^[^\s@<>]+@[^\s@<>]+$"  # the e-mail a commit key may sign as
+SIGNER_IDENTITY_PATTERN = r"^[^\s*]+\*?$"  # a Sigstore certificate identity; a trailing `*` is a prefix

@@ -30,8 +30,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import pysequoia
-
 from bot.adapters.git import ssh_ed25519
 from bot.domain.errors import InputError
 from bot.domain.git_objects import CommitHeader
@@ -41,6 +39,8 @@ from bot.domain.rules.commit_signatures import Verification
 from bot.domain.strict_yaml import load_bytes
 
 if TYPE_CHECKING:
+    import pysequoia
+
     from bot.domain.rules.commit_signatures import CommitSigner
 
 _SSH = b"-----BEGIN SSH SIGNATURE-----"
@@ -72,6 +72,8 @@ class TrustedKeys:
                 self.unreadable.append(signer.name)
 
     def _add_certs(self, signer: CommitSigner) -> None:
+        import pysequoia  # only for a policy with OpenPGP keys
+
         certs = pysequoia.Cert.split_bytes(signer.public_key.encode())
         if not certs:
             raise ValueError("no OpenPGP certificate")
@@ -125,6 +127,8 @@ class TrustedKeys:
         return Verification("verified", tuple(signers))
 
     def _pgp_verify(self, armored: bytes, payload: bytes) -> Verification:
+        import pysequoia
+
         try:
             sig = pysequoia.Sig.from_bytes(armored)
         except (ValueError, RuntimeError) as exc:

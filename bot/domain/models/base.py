@@ -10,6 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from bot.domain.patterns import CHANGE_ID_PATTERN as CHANGE_ID_PATTERN
 from bot.domain.patterns import GIT_SHA_PATTERN as GIT_SHA_PATTERN
 from bot.domain.patterns import LOGIN_PATTERN as LOGIN_PATTERN
+from bot.domain.patterns import NAME_PATTERN, URL_PATTERN
 from bot.domain.patterns import SHA256_PATTERN as SHA256_PATTERN
 from bot.domain.patterns import TEAM_PATTERN as TEAM_PATTERN
 from bot.domain.patterns import VULN_ID_PATTERN as VULN_ID_PATTERN
@@ -37,7 +38,7 @@ def _no_control_chars(value: str) -> str:
 
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_no_control_chars)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\n\r\t]+$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NAME_PATTERN)]
 ChangeId = Annotated[str, StringConstraints(pattern=CHANGE_ID_PATTERN)]
 Sha256 = Annotated[str, StringConstraints(pattern=SHA256_PATTERN)]
 GitSha = Annotated[str, StringConstraints(pattern=GIT_SHA_PATTERN)]
@@ -51,7 +52,7 @@ RelativePath = Annotated[
         max_length=500, pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$"
     ),
 ]
-Url = Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=2000)]
+Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2000)]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 Seconds = Annotated[int, Field(ge=1, le=86_400)]

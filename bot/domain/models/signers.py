@@ -13,13 +13,16 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from bot.domain.models.base import CabModel, Name, Url, UtcTime
+from bot.domain.patterns import PRINCIPAL_PATTERN, SIGNER_IDENTITY_PATTERN
 
 # An ASCII-armored OpenPGP public key (GitHub's web-flow key is one) or one OpenSSH public key line.
 PublicKey = Annotated[str, StringConstraints(min_length=16, max_length=20_000)]
 # The e-mail a key may sign as (git's `user.email` of the commit's committer).
-Principal = Annotated[str, StringConstraints(pattern=r"^[^\s@<>]+@[^\s@<>]+$", max_length=254)]
+Principal = Annotated[str, StringConstraints(pattern=PRINCIPAL_PATTERN, max_length=254)]
 # A certificate identity (SAN): an URI or e-mail; a trailing `*` matches any suffix.
-SignerIdentity = Annotated[str, StringConstraints(pattern=r"^[^\s*]+\*?$", min_length=3, max_length=500)]
+SignerIdentity = Annotated[
+    str, StringConstraints(pattern=SIGNER_IDENTITY_PATTERN, min_length=3, max_length=500)
+]
 
 
 class CommitSigner(CabModel):

@@ -12,6 +12,7 @@ handing the text over, rather than maintaining our own glob engine:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -37,7 +38,10 @@ def _rewrite_line(line: str) -> str:
     return _github_pattern(match.group(1)) + match.group(2)
 
 
+@functools.lru_cache(maxsize=8)
 def _rules(codeowners_text: str) -> CodeOwners:
+    """The compiled rules of a CODEOWNERS text, kept for the last few texts: the audit asks about
+    several paths of every decision under the same file, and compiling is most of the cost."""
     return CodeOwners("\n".join(_rewrite_line(line) for line in codeowners_text.splitlines()))
 
 

@@ -17,14 +17,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.patterns import NAME_PATTERN, PRINCIPAL_PATTERN, SIGNER_IDENTITY_PATTERN, URL_PATTERN
+
 _API_VERSION = "cab/v1"
 _TOP = frozenset(("apiVersion", "kind", "commits", "artifacts"))
 _COMMIT = frozenset(("name", "format", "public_key", "principals", "valid_after", "valid_before"))
 _ARTIFACT = frozenset(("issuer", "identity"))
-_NAME = re.compile(r"[^\n\r\t]{1,200}")  # models.base.Name
-_PRINCIPAL = re.compile(r"[^\s@<>]+@[^\s@<>]+")  # models.signers.Principal
-_URL = re.compile(r"https://[^\s]+")  # models.base.Url
-_IDENTITY = re.compile(r"[^\s*]+\*?")  # models.signers.SignerIdentity
+# The models' patterns (one home: bot.domain.patterns); the lengths are the models' too.
+_NAME, _PRINCIPAL = re.compile(NAME_PATTERN), re.compile(PRINCIPAL_PATTERN)
+_URL, _IDENTITY = re.compile(URL_PATTERN), re.compile(SIGNER_IDENTITY_PATTERN)
 _MAX_COMMITS, _MAX_ARTIFACTS, _MAX_PRINCIPALS = 50, 200, 20
 
 
