@@ -208,3 +208,39 @@ def test_a_change_merged_outside_the_freeze_windows_passes_the_gate(
     builder = RepoBuilder(tmp_path / "repo")
     frozen_history(builder, dt.datetime(2026, 12, 24, 0, 0), dt.datetime(2026, 12, 27, 0, 0))
     assert verify(builder, "payments-api-1", capsys=capsys)[0] == 0
+
+
+# -- --anchor: a published tip the history must still contain -----------------------------------
+
+
+def test_a_published_anchor_that_is_still_an_ancestor_passes(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    anchor = honest.head("main")
+    honest.decide("payments-api-2", "low")
+    assert verify(honest, "payments-api-2", "--anchor", anchor, capsys=capsys)[0] == 0
+
+
+def test_a_rejection_erased_by_a_reset_fails_every_change_against_the_published_anchor(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = honest.head("main")
+    honest.decide("payments-api-2", "medium", Tweak(outcome="rejected"))
+    anchor = honest.head("main")
+    honest.git("reset", "-q", "--hard", before)  # the rejection erased, then the change resubmitted
+    honest.git("branch", "-q", "-D", "pr/payments-api-2")
+    honest.decide("payments-api-2", "medium")
+    assert verify(honest, "payments-api-2", capsys=capsys)[0] == 0  # without the anchor, it passes
+    code, line = verify(honest, "payments-api-2", "--anchor", anchor, capsys=capsys)
+    assert (code, line) == (
+        1,
+        f"not approved: anchor {anchor[:12]} is not an ancestor of {honest.head('main')[:12]}: "
+        "the history was rewritten after the anchor was published",
+    )
+
+
+def test_an_anchor_that_is_no_commit_id_is_a_usage_error(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", "payments-api-1", "--repo", str(honest.root), "--anchor", "main~1"]) == 2
+    assert "is not a commit id" in capsys.readouterr().err

@@ -1,9 +1,11 @@
-"""`cab verify CHANGE-ID [--at TIME] [--ref REF --allow-ref]`: the gate a deployment pipeline calls."""
+"""`cab verify CHANGE-ID [--at TIME] [--ref REF --allow-ref] [--anchor SHA]`: the gate a deployment
+pipeline calls."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 
 from bot.cli import repo_flags
 from bot.cli.times import EXAMPLE, utc_time
@@ -29,10 +31,23 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="check --ref even when it is not the default branch (the same rules still apply)",
     )
     parser.add_argument(
+        "--anchor",
+        type=_commit_id,
+        metavar="SHA",
+        help="a tip `cab audit --print-anchor` published: refuse every change unless it is still an "
+        "ancestor of the default branch (a rewrite that erased a decision is then caught offline)",
+    )
+    parser.add_argument(
         "--at", type=utc_time, metavar="TIME", help=f"judge expiry at TIME, e.g. {EXAMPLE} (default: now)"
     )
     repo_flags.add_repo(parser)
     parser.set_defaults(handler=handle)
+
+
+def _commit_id(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-fA-F]{7,64}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a commit id (7 to 64 hex digits)")
+    return text.lower()
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -42,10 +57,11 @@ def handle(args: argparse.Namespace) -> int:
 
     now, bot = args.at or dt.datetime.now(dt.UTC), bot_identity()
     blobs = GitBlobs.open(args.repo)
-    verdict = verify_light(blobs, args.ref, args.change_id, now, bot, allow_ref=args.allow_ref)
+    kwargs = {"allow_ref": args.allow_ref, "anchor": args.anchor}
+    verdict = verify_light(blobs, args.ref, args.change_id, now, bot, **kwargs)
     if verdict is None:  # not "ok" on the light reading: the full reading decides and says why
         from bot.services.queries import verify_change
 
-        verdict = verify_change(blobs, args.ref, args.change_id, now, bot, allow_ref=args.allow_ref)
+        verdict = verify_change(blobs, args.ref, args.change_id, now, bot, **kwargs)
     print(("ok: " if verdict.ok else "not approved: ") + verdict.reason)
     return 0 if verdict.ok else 1

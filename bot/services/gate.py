@@ -94,6 +94,28 @@ def _policy_at_base(blobs: GitBlobs, arrival: Arrival) -> tuple[str, bytes | Non
         return base, None
 
 
+def anchored(blobs: GitBlobs, tip: str, anchor: str | None) -> Verdict | None:
+    """None when `anchor` (a tip `cab audit --print-anchor` published) is still an ancestor of
+    `tip`, or when there is none; else the refusal. A reset that erased a rejection, or one
+    rewritten decision, changes every later commit id: the published tip is then not an ancestor,
+    and no change passes the gate on that history, offline, in a fresh clone."""
+    if anchor is None:
+        return None
+    found = blobs.commit_id(anchor)
+    if found is None:
+        return Verdict(
+            False,
+            f"anchor {anchor} is not in this clone: fetch the default branch (or it was rewritten away)",
+        )
+    if not blobs.is_ancestor(found, tip):
+        return Verdict(
+            False,
+            f"anchor {found[:12]} is not an ancestor of {tip[:12]}: the history was rewritten after the "
+            "anchor was published",
+        )
+    return None
+
+
 def unsigned(blobs: GitBlobs, arrival: Arrival | None) -> Verdict | None:
     """None when the decision merge and its final-record commit are signed by keys that
     `policy/signers.yaml` at the merge's base trusts (the audit's rule); else why not."""
@@ -242,10 +264,12 @@ def verify_light(
     bot: BotIdentity,
     *,
     allow_ref: bool = False,
+    anchor: str | None = None,
 ) -> Verdict | None:
     """The gate's "ok" when the light reading proves it; None when the full path must decide."""
     try:
         tip, refused = pinned_ref(blobs, ref, allow_ref)
+        refused = refused or anchored(blobs, tip, anchor)
         paths = record_paths(blobs, tip, change_id) if refused is None else []
         if len(paths) != 1:
             return None

@@ -18,6 +18,7 @@ from bot.domain.layout import classify
 from bot.domain.models import Decision, EvidencePack, ExceptionDecision, PolicyDecision
 from bot.domain.models.base import CHANGE_ID_PATTERN
 from bot.domain.rules.deployment_gate import Verdict, provenance, verify
+from bot.services.gate import anchored as _anchored
 from bot.services.gate import arrival as _arrival
 from bot.services.gate import frozen as _frozen
 from bot.services.gate import pinned_ref as _pinned_ref
@@ -169,9 +170,11 @@ def verify_change(
     bot: BotIdentity,
     *,
     allow_ref: bool = False,
+    anchor: str | None = None,
 ) -> Verdict:
     """The gate: the change's record on the default branch, as the bot's decision merge added it."""
     tip, refused = _pinned_ref(blobs, ref, allow_ref)
+    refused = refused or _anchored(blobs, tip, anchor)
     if refused is not None:
         return refused
     path, record = _find(blobs, tip, ref, change_id)

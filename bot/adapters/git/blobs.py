@@ -225,6 +225,13 @@ class GitBlobs:
             found.append((sha, tuple(parents), paths))
         return found
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether `ancestor` is `descendant` or reachable from it (`git merge-base --is-ancestor`)."""
+        for rev in (ancestor, descendant):
+            if not SHA.match(rev):
+                raise RepositoryError(f"{rev!r} is not a resolved commit id")
+        return self.git.run("merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
+
     def on_first_parent_line(self, tip: str, sha: str) -> bool:
         """Whether `sha` is `tip` or one of its first-parent ancestors (not a merged branch's commit)."""
         for rev in (tip, sha):
