@@ -34,7 +34,7 @@ from bot.domain.models import Signers
 from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
 from bot.domain.signature_proof import EvidenceProof
-from bot.services import evidence_proof
+from bot.services import evidence_proof, model_what_if
 from bot.services.rollouts import open_rollouts
 from bot.services.signature import SIGNERS_PATH
 
@@ -100,6 +100,8 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))
         decided = decide(target, snapshot, base, now, identity)
+    if target.kind == "policy":  # a proposed risk model: its effect on past decisions, for reviewers
+        decided = model_what_if.annotate(forge, pr, base.sha, files, governed, decided)
     # the owners are asked once, as the change starts waiting for them: when the PR does not carry
     # its record yet (asked before the record is committed, so a crash in between asks again)
     asking = needs.team_slugs if decided.status == "pending" and snapshot.existing_record is None else ()

@@ -126,6 +126,19 @@ mutation CabCommit($input: CreateCommitOnBranchInput!) {
 }
 """
 
+# REST has no pin endpoint: an issue is pinned to the repository through GraphQL only.
+ISSUE_PINNED = """
+query CabIssuePinned($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) { issue(number: $number) { id isPinned } }
+}
+"""
+
+PIN_ISSUE = """
+mutation CabPinIssue($issueId: ID!) {
+  pinIssue(input: {issueId: $issueId}) { issue { isPinned } }
+}
+"""
+
 
 def snapshot_variables(repository: str, number: int) -> dict[str, Any]:
     """The variables `SNAPSHOT` declares, for PR `number` of `OWNER/NAME`."""
