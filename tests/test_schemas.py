@@ -26,6 +26,7 @@ EXAMPLES = sorted(
         for p in (ROOT / top).rglob("*.yaml")
     ]
     + ["policy/signers.yaml"]  # the signer the attested example needs, seeded by `cab demo`
+    + ["policy/standard-changes/payments-patch.yaml", "policy/emergency.yaml"]  # `cab demo` approves them
 )
 
 

@@ -13,6 +13,11 @@ MARKER = "<!-- cab-bot:decision -->"
 
 STATUS_LINE = {
     "auto_approved": "✅ **Auto-approved** (low risk). The decision is recorded and merged.",
+    "standard": "✅ **Standard change.** It meets a pre-approved template: recorded and merged, no review.",
+    "emergency": (
+        "🚨 **Emergency change approved by on-call.** Recorded and merged; the CAB reviews it "
+        "afterwards (`/cab retro-approve`)."
+    ),
     "approved": "✅ **Approved.** The decision is recorded and merged.",
     "conditional": "✅ **Approved with conditions.** The decision is recorded and merged.",
     "rejected": "⛔ **Rejected.** The decision is recorded and merged so the history keeps it.",
@@ -47,11 +52,19 @@ def _policy_lines(policy: ApprovalResult) -> list[str]:
 
 
 def decision_comment(
-    scored: render.ScoredPack, policy: ApprovalResult, coverage_notes: Sequence[str], tier_note: str | None
+    scored: render.ScoredPack,
+    policy: ApprovalResult,
+    coverage_notes: Sequence[str],
+    tier_note: str | None,
+    change_type_notes: Sequence[str] = (),
 ) -> str:
+    """`change_type_notes`: why a named standard-change template or an emergency did not apply."""
     lines = [MARKER, "## CAB Bot", "", *_policy_lines(policy)]
     if tier_note:
         lines += [f"> {tier_note}", ""]
+    if change_type_notes:
+        lines += [f"- {_escape(note)}" for note in change_type_notes]
+        lines.append("")
     if coverage_notes:
         lines.append("Exceptions:")
         lines += [f"- {_escape(note)}" for note in coverage_notes]

@@ -25,6 +25,8 @@ from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verif
 from bot.domain.strict_yaml import load_bytes
 
 DECISION_TIERS = ("low", "medium", "high")
+# Outcomes whose own rule the full path re-checks (bot.services.queries.change_type_problems).
+RECHECKED_OUTCOMES = ("standard", "emergency")
 
 
 def record_paths(blobs: GitBlobs, sha: str, change_id: str) -> list[str]:
@@ -116,6 +118,8 @@ def verify_light(
         if len(paths) != 1:
             return None
         record = gate_record.read(_data(blobs, tip, paths[0]))
+        if record is not None and record.outcome in RECHECKED_OUTCOMES:
+            return None  # the full path judges the pack against its change type again
         came = arrival(blobs, tip, paths[0])
         if record is None or (provenance(came, paths[0], bot) or unsigned(blobs, came)) is not None:
             return None

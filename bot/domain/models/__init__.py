@@ -1,13 +1,16 @@
 """Typed, strict models of every governed document kind."""
 
 from bot.domain.models.decision import Decision
+from bot.domain.models.emergency import EmergencyPolicy
 from bot.domain.models.evidence import EvidencePack
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.models.exception_record import ExceptionRecord
 from bot.domain.models.history import History
 from bot.domain.models.policy_decision import PolicyDecision
+from bot.domain.models.retro_approval import RetroApproval
 from bot.domain.models.risk_model import RiskModel
 from bot.domain.models.signers import Signers
+from bot.domain.models.standard_change import StandardChange
 
 GovernedDocument = (
     EvidencePack
@@ -18,6 +21,9 @@ GovernedDocument = (
     | PolicyDecision
     | Signers
     | History
+    | StandardChange
+    | EmergencyPolicy
+    | RetroApproval
 )
 
 MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
@@ -29,17 +35,23 @@ MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "PolicyDecision": PolicyDecision,
     "Signers": Signers,
     "History": History,
+    "StandardChange": StandardChange,
+    "EmergencyPolicy": EmergencyPolicy,
+    "RetroApproval": RetroApproval,
 }
 
 __all__ = [
     "MODELS_BY_KIND",
     "Decision",
+    "EmergencyPolicy",
     "EvidencePack",
     "ExceptionDecision",
     "ExceptionRecord",
     "GovernedDocument",
     "History",
     "PolicyDecision",
+    "RetroApproval",
     "RiskModel",
     "Signers",
+    "StandardChange",
 ]
