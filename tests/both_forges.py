@@ -358,12 +358,16 @@ class GitHubCab:
         identity: tuple[str, str] | None = None,
         message: str = "update",
     ) -> str:
-        """GitHub keeps no record of who pushed (its API names none): only the identity is seen."""
+        """The commit carries `identity`; GitHub's activity list names the account that pushed it."""
         branch = self.fake.prs[number]["branch"]
         person = self.fake._person(*(identity or self.fake._ident(self.people[pusher])))
         parent = self.fake.refs[branch]
         tree = self.fake.git.tree(self.fake._changed(parent, files))
-        self.fake.refs[branch] = self.fake.git.commit(tree, [parent], person, person, message)
+        self.fake.acting = self.people[pusher]
+        try:
+            self.fake.refs[branch] = self.fake.git.commit(tree, [parent], person, person, message)
+        finally:
+            self.fake.acting = None
         return self.fake.refs[branch]
 
     def add_member(self, team: str, login: str) -> None:

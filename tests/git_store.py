@@ -212,6 +212,8 @@ class _Refs(MutableMapping[str, str]):
     def __init__(self, store: GitStore) -> None:
         self._heads = store.root / "refs" / "heads"
         self._known: dict[str, str] = {}
+        # called with (branch, old head or None, new head or None) on every move: GitHub's activity list
+        self.on_move: Callable[[str, str | None, str | None], None] | None = None
 
     def __getitem__(self, branch: str) -> str:
         return self._known[branch]
@@ -220,11 +222,16 @@ class _Refs(MutableMapping[str, str]):
         path = self._heads / branch
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(oid + "\n")
+        before = self._known.get(branch)
         self._known[branch] = oid
+        if self.on_move is not None and before != oid:
+            self.on_move(branch, before, oid)
 
     def __delitem__(self, branch: str) -> None:
         (self._heads / branch).unlink()
-        del self._known[branch]
+        before = self._known.pop(branch)
+        if self.on_move is not None:
+            self.on_move(branch, before, None)
 
     def __iter__(self) -> Iterator[str]:
         return iter(dict(self._known))

@@ -86,6 +86,11 @@ class FakeGitHub:
         self.repo = repo
         self.git = GitStore(root)
         self.refs = self.git.refs  # branch -> head sha, written through to refs/heads/ of the repository
+        # every move of a branch, oldest first, as `GET /repos/{o}/{r}/activity` lists them (newest
+        # first); `acting`: who pushes now (None: the account linked to the new head's author email)
+        self.activities: list[dict[str, Any]] = []
+        self.acting: dict[str, Any] | None = None
+        self.refs.on_move = self._moved
         self.commits = _Commits(self.git)  # sha -> (tree, parents, message), read from the repository
         self.authors = _Authors(self)  # sha -> the GitHub account linked to its author email, if any
         self.statuses: list[tuple[str, str]] = []  # (sha, state) in the order they were set
@@ -654,8 +659,61 @@ class FakeGitHub:
             "tree": items,
         }
 
+    def _moved(self, branch: str, before: str | None, after: str | None) -> None:
+        """GitHub's activity list entry for one move of a branch (`activity` in its REST description)."""
+        zero = "0" * 40
+        if before is None:
+            kind = "branch_creation"
+        elif after is None:
+            kind = "branch_deletion"
+        else:
+            kind = "push" if before in self._ancestry(after) else "force_push"
+        actor = self.acting if self.acting is not None else (self.authors[after] if after else None)
+        self.activities.append(
+            {
+                "id": self._id(),
+                "node_id": f"RA_{len(self.activities)}",
+                "before": before or zero,
+                "after": after or zero,
+                "ref": f"refs/heads/{branch}",
+                "timestamp": _stamp(T0 + dt.timedelta(minutes=self._ticks)),
+                "activity_type": kind,
+                "actor": actor,
+            }
+        )
+
+    def _activity(self, method: str, path: str, query: dict[str, list[str]]) -> Any:
+        """One page of a repository's activity, newest first, cut by the `after` cursor (an id)."""
+        owner = path.split("/")[2]
+        ref = query.get("ref", [""])[0]
+        wanted = ref if ref.startswith("refs/") else f"refs/heads/{ref}"
+        per_page = int(query.get("per_page", ["30"])[0])
+        mine = [
+            item
+            for item in reversed(self.activities)
+            if item["ref"] == wanted and self._branch_owner(item["ref"].removeprefix("refs/heads/")) == owner
+        ]
+        if "after" in query:
+            cursor = int(query["after"][0])
+            mine = [item for item in mine if item["id"] < cursor]
+        page = mine[:per_page]
+        links = None
+        if len(mine) > per_page:
+            url = f"{API}{path}?ref={wanted}&per_page={per_page}&after={page[-1]['id']}"
+            links = {"Link": f'<{url}>; rel="next"'}
+        return self._reply(method, path, 200, page, links)
+
+    def _branch_owner(self, branch: str) -> str:
+        """Whose repository a branch lives in: a fork's PR branch in the fork, any other here."""
+        for pr in self.prs.values():
+            if pr["branch"] == branch:
+                return str(pr["head_owner"])
+        return self.repo.split("/")[0]
+
     def _other(self, method: str, path: str, rel: str, query: dict[str, list[str]], body: Any) -> Any:
         m = re.fullmatch
+        if method == "GET" and m(r"/repos/[^/]+/[^/]+/activity", path):
+            return self._activity(method, path, query)
         if method == "POST" and (g := m(r"/statuses/([0-9a-f]{40})", rel)):
             self.statuses.append((g[1], body["state"]))
             item = status(body["state"], body.get("description"), self._id())

@@ -592,3 +592,18 @@ def _rules_example() -> dict[str, Any]:
     from tests.github_schema import rules_openapi
 
     return rules_openapi()
+
+
+def activity(
+    before: str, after: str, actor: dict[str, Any] | None, *, branch: str, kind: str = "push", ident: int = 1
+) -> dict[str, Any]:
+    """One item of "List repository activities", from GitHub's documented example, which lacks the
+    `timestamp` its own schema requires (given here)."""
+    from tests.github_schema import activity_openapi
+
+    item = copy.deepcopy(activity_openapi()["components"]["examples"]["activity-items"]["value"][0])
+    item.update(
+        id=ident, before=before, after=after, ref=f"refs/heads/{branch}", activity_type=kind, actor=actor
+    )
+    item.setdefault("timestamp", "2026-11-20T09:00:00Z")
+    return item

@@ -34,6 +34,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "github"
 OPENAPI_URI = "https://cab.test/openapi.json"
 EXTRA_URI = "https://cab.test/extra.json"
 RULES_URI = "https://cab.test/rules.json"
+ACTIVITY_URI = "https://cab.test/activity.json"
 REPO = "octo-org/cab"
 
 GRAPHQL_SCHEMA = FIXTURES / "graphql" / "github-subset.graphql"
@@ -67,6 +68,12 @@ def rules_openapi() -> dict[str, Any]:
 
 
 @functools.cache
+def activity_openapi() -> dict[str, Any]:
+    """GitHub's description of `GET /repos/{o}/{r}/activity` (see SOURCES.md)."""
+    return json.loads((FIXTURES / "activity.openapi.json").read_text())
+
+
+@functools.cache
 def _registry() -> Registry:
     extra = json.loads((FIXTURES / "extra-schemas.json").read_text())
     return Registry().with_resources(
@@ -77,6 +84,10 @@ def _registry() -> Registry:
                 RULES_URI,
                 Resource.from_contents(_nullable(rules_openapi()), default_specification=DRAFT202012),
             ),
+            (
+                ACTIVITY_URI,
+                Resource.from_contents(_nullable(activity_openapi()), default_specification=DRAFT202012),
+            ),
         ]
     )
 
@@ -86,6 +97,15 @@ def _rules_answer() -> Any:
     operation = rules_openapi()["paths"]["/repos/{owner}/{repo}/rules/branches/{branch}"]["get"]
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     return json.loads(json.dumps(_nullable(schema)).replace('"#/components/', f'"{RULES_URI}#/components/'))
+
+
+def _activity_answer() -> Any:
+    """The 200 answer of "List repository activities", its refs pointed at the registered document."""
+    operation = activity_openapi()["paths"]["/repos/{owner}/{repo}/activity"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    return json.loads(
+        json.dumps(_nullable(schema)).replace('"#/components/', f'"{ACTIVITY_URI}#/components/')
+    )
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -148,6 +168,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("POST", re.compile(rf"^{R}/issues$"), lambda: _extra("issue")),
     ("PATCH", re.compile(rf"^{R}/issues/\d+$"), lambda: _extra("issue")),
     ("GET", re.compile(rf"^{R}/rules/branches/[^/]+$"), _rules_answer),
+    ("GET", re.compile(rf"^{R}/activity$"), _activity_answer),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+$"), lambda: _ref("team")),
     ("GET", re.compile(r"^/orgs/[^/]+/teams/[^/]+/members$"), lambda: _array(_ref("simple-user"))),
 ]

@@ -62,3 +62,52 @@ def test_a_rejection_erased_by_resetting_main_is_found_from_githubs_record(githu
         ("online.decision-missing", f"PR #{high}")
     ]
     assert f"was merged into main as {rejection}, but no decision for it" in findings[0].message
+
+
+CODEOWNERS = ".github/CODEOWNERS"
+
+
+def policy_decided(cab: GitHubCab) -> tuple[int, int]:
+    """A CODEOWNERS change approved by CAB and security, then another rejected: (approved, rejected)."""
+    current = cab.main_file(CODEOWNERS)
+    assert current is not None
+    approved = cab.submit(CODEOWNERS, content=current + b"/docs/ @example/cab\n")
+    cab.sync(approved)
+    cab.review(approved, "bob-cab")
+    cab.review(approved, "sec-sam")
+    assert cab.sync(approved).outcome == "approved"
+    rejected = cab.submit(CODEOWNERS, content=current + b"/tests/ @example/cab\n")
+    cab.sync(rejected)
+    cab.comment(rejected, "sec-sam", "/cab reject tests need no CAB")
+    assert cab.sync(rejected).outcome == "rejected"
+    return approved, rejected
+
+
+def test_policy_decisions_agree_with_githubs_closed_pull_requests(github: GitHubCab) -> None:
+    policy_decided(github)
+    report = audit_online(github)
+    assert (report.findings, report.notes) == ([], [])
+
+
+def test_a_rejected_policy_change_erased_by_resetting_main_is_found_from_githubs_record(
+    github: GitHubCab,
+) -> None:
+    _, rejected = policy_decided(github)
+    rejection = github.fake.refs[MAIN]
+    github.fake.refs[MAIN] = github.fake.commits[rejection][1][0]
+    findings = audit_online(github).findings
+    assert [(f.rule, f.message.split(" (")[0]) for f in findings] == [
+        ("online.decision-missing", f"PR #{rejected}")
+    ]
+
+
+def test_a_policy_approval_by_someone_github_never_saw_review_is_found(github: GitHubCab) -> None:
+    approved, _ = policy_decided(github)
+    github.fake.prs[approved]["reviews"] = [
+        r for r in github.fake.prs[approved]["reviews"] if r["user"]["login"] != "sec-sam"
+    ]
+    findings = audit_online(github).findings
+    assert [(f.rule, f.path) for f in findings] == [
+        ("online.review-missing", f"decisions/policy/2026-11/pr-{approved}.yaml")
+    ]
+    assert "by sec-sam" in findings[0].message

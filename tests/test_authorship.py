@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from bot.domain.models.decision import Approval
-from bot.domain.pull_request import Comment, User
+from bot.domain.pull_request import Comment, Push, User
 from bot.domain.rules import authorship, membership
 from bot.domain.rules.approval import evaluate
 from bot.domain.rules.trailers import git_trailers
@@ -98,7 +98,7 @@ def test_githubs_own_committer_on_an_api_commit_is_nobodys_claim() -> None:
 
 
 def test_the_pusher_of_a_commit_may_not_approve_it() -> None:
-    commit = dataclasses.replace(commit_by(AUTHOR), pusher=CAROL)
+    commit = dataclasses.replace(commit_by(AUTHOR), pushers=(CAROL,))
     result = evaluate(snapshot(commits=[commit], reviews=[review(CAROL)]))
     assert "@carol-cab is the pusher of commit hhhhhhh" in result.dismissed[0].reason
 
@@ -194,3 +194,47 @@ def test_authorship_names_each_account_once_with_its_first_reason() -> None:
     commits = [commit_by(AUTHOR), commit_by(AUTHOR, "c" * 40)]
     wrote = authorship.of_change(snapshot().pr, commits, lambda _user: False)
     assert wrote.conflicted == {AUTHOR.id: "is the PR author"}
+
+
+# -- pushers, from the branch's pushes (GitHub's activity list) ----------------------------------
+
+ZERO = "0" * 40
+
+
+def _chain(*shas: str) -> list[object]:
+    return [dataclasses.replace(commit_by(AUTHOR), sha=sha * 40) for sha in shas]
+
+
+def _pushers(commits: list[object], pushes: list[Push] | None) -> list[tuple[str, ...] | None]:
+    attributed = authorship.attribute_pushes(commits, pushes)  # type: ignore[arg-type]
+    return [None if c.pushers is None else tuple(u.login for u in c.pushers) for c in attributed]
+
+
+def test_a_push_brings_the_commits_after_its_before_up_to_its_after() -> None:
+    pushes = [Push("b" * 40, "c" * 40, "push", CAROL), Push(ZERO, "b" * 40, "branch_creation", AUTHOR)]
+    assert _pushers(_chain("a", "b", "c"), pushes) == [("alice-eng",), ("alice-eng",), ("carol-cab",)]
+
+
+def test_a_force_push_may_have_brought_every_commit_up_to_its_after() -> None:
+    pushes = [Push("f" * 40, "b" * 40, "force_push", CAROL), Push(ZERO, "a" * 40, "branch_creation", AUTHOR)]
+    assert _pushers(_chain("a", "b"), pushes) == [("carol-cab", "alice-eng"), ("carol-cab",)]
+
+
+def test_a_commit_no_push_brought_has_an_unknown_pusher_and_the_change_waits() -> None:
+    commits = _chain("a", "b")
+    assert _pushers(commits, [Push(ZERO, "a" * 40, "branch_creation", AUTHOR)]) == [("alice-eng",), None]
+    attributed = authorship.attribute_pushes(commits, [Push(ZERO, "a" * 40, "branch_creation", AUTHOR)])  # type: ignore[arg-type]
+    result = evaluate(snapshot(commits=attributed, reviews=[review(BOB)]))
+    assert result.status == "pending"
+    assert (
+        "the pusher of commit bbbbbbb (no push the forge lists brought it) maps to no account"
+        in result.summary
+    )
+
+
+def test_a_push_by_a_deleted_account_leaves_its_commits_pusher_unknown() -> None:
+    assert _pushers(_chain("a"), [Push(ZERO, "a" * 40, "branch_creation", None)]) == [None]
+
+
+def test_no_list_of_pushes_leaves_every_pusher_unknown() -> None:
+    assert _pushers(_chain("a", "b"), None) == [None, None]

@@ -79,7 +79,8 @@ def test_a_pr_github_does_not_have_is_a_forge_error_naming_it(fake):
 
 
 def test_a_syncs_lists_base_policy_head_files_and_teams_come_in_two_requests(fake):
-    """Replaces "read_file uses one tree call and one blob call": all a sync reads is two requests."""
+    """Replaces "read_file uses one tree call and one blob call": all a sync reads is two requests,
+    and one REST page of the branch's pushes for the commits' pushers (GraphQL names none)."""
     forge = gf.make_forge()
     pr = forge.pull_request(7)
     base = forge.branch_head("main")
@@ -93,7 +94,7 @@ def test_a_syncs_lists_base_policy_head_files_and_teams_come_in_two_requests(fak
     team = forge.team("octo-org/cab")
     assert team is not None
     assert [(u.login, u.id) for u in team.members] == [("alice", 11), ("bob", 12)]
-    assert fake.log == [SNAPSHOT, HEAD]
+    assert fake.log == [SNAPSHOT, "GET /repos/octo-org/cab/activity", HEAD]
 
 
 def test_reviews_past_one_graphql_page_are_read_from_every_rest_page(gh):
@@ -145,6 +146,8 @@ def test_commit_user_is_bot_from_type_not_name(gh):
     snapshot_of(gh, gp.gql_pull_request(7, more={"commits"}))
     app = gp.user("renovate", 2740337, "Bot")
     gh.add("GET", "{repo}/pulls/7/commits", [gp.commit(gp.sha("c"), author=app, committer=None)])
+    pushed = gp.activity("0" * 40, gp.sha("c"), app, branch="cab/payments-api-7.4.2", kind="branch_creation")
+    gh.add("GET", "{repo}/activity", [pushed])
     (commit,) = gf.make_forge().commits(7)
     assert commit.author is not None
     assert commit.author.is_bot

@@ -30,10 +30,15 @@ def _reads(cab: GitHubCab, since: int) -> list[str]:
 
 
 def test_a_first_sync_reads_the_pr_policy_evidence_and_teams_in_two_requests(cab: GitHubCab) -> None:
+    """... and, since reviews will be judged, who pushed to the branch: GraphQL names no pusher."""
     number = cab.submit(MEDIUM)
     before = len(cab.fake.log)
     assert cab.sync(number).status == "pending"
-    assert _reads(cab, before) == ["POST /graphql query CabSnapshot", "POST /graphql query CabHead"]
+    assert _reads(cab, before) == [
+        "POST /graphql query CabSnapshot",
+        "POST /graphql query CabHead",
+        "GET /repos/octo-org/cab/activity",
+    ]
 
 
 @pytest.mark.parametrize("tier", [LOW, MEDIUM, HIGH], ids=["low", "medium", "high"])
@@ -47,6 +52,7 @@ def test_a_first_sync_checks_the_record_it_commits_with_its_two_reads(cab: GitHu
     assert calls == [
         "POST /graphql query CabSnapshot",
         "POST /graphql query CabHead",
+        *(["GET /repos/octo-org/cab/activity"] if tier != LOW else []),  # reviews will be judged
         f"POST /repos/octo-org/cab/issues/{number}/labels",
         f"POST /repos/octo-org/cab/issues/{number}/comments",
         "POST /graphql mutation CabCommit",
@@ -55,11 +61,12 @@ def test_a_first_sync_checks_the_record_it_commits_with_its_two_reads(cab: GitHu
     ]
 
 
-def test_the_deciding_sync_reads_only_who_wrote_the_pending_record_after_its_two_requests(
+def test_the_deciding_sync_reads_only_who_wrote_the_pending_record_and_who_pushed(
     cab: GitHubCab,
 ) -> None:
     """The pending record's membership snapshot decides whether a review counts, and it counts
-    only if the bot wrote it: one REST page says who last changed the record."""
+    only if the bot wrote it: one REST page says who last changed the record, and one who pushed
+    the PR's commits (a pusher is an author)."""
     number = cab.submit(MEDIUM)
     cab.sync(number)
     cab.review(number, "bob-cab")
@@ -69,6 +76,7 @@ def test_the_deciding_sync_reads_only_who_wrote_the_pending_record_after_its_two
         "POST /graphql query CabSnapshot",
         "POST /graphql query CabHead",
         "GET /repos/octo-org/cab/commits",
+        "GET /repos/octo-org/cab/activity",
     ]
 
 
@@ -106,7 +114,8 @@ def test_the_record_commit_is_one_guarded_mutation_authored_by_the_token(cab: Gi
 
 # --- a crash between any two calls, then a re-run --------------------------------------------
 LOW_SYNC_CALLS = 7  # snapshot, head, label, comment, commit, status, merge
-DECIDING_SYNC_CALLS = 7  # snapshot, head, who wrote the pending record, comment, commit, status, merge
+# snapshot, head, who wrote the pending record, who pushed, comment, commit, status, merge
+DECIDING_SYNC_CALLS = 8
 
 
 def _converged(cab: GitHubCab, number: int) -> None:

@@ -273,3 +273,33 @@ def test_an_exception_mixed_with_a_policy_path_is_refused_naming_it(cab: Cab) ->
         "policy/signers.yaml: outside this pull request's allow-list (its exception file)" in result.summary
     )
     assert cab.status(cab.pr(number).head_sha) == "failure"
+
+
+# -- membership at the time of the review (issue 13), for policy changes as for changes -----------
+
+
+def test_a_policy_review_given_before_joining_the_team_does_not_count_once_she_joins(cab: Cab) -> None:
+    number = cab.submit(CODEOWNERS, content=widened_codeowners(cab))
+    cab.sync(number)
+    cab.review(number, "mallory")
+    cab.review(number, "sec-sam")
+    assert cab.sync(number).status == "pending"
+    cab.add_member("cab", "mallory")
+    result = cab.sync(number)
+    assert result.status == "pending"
+    assert any("@mallory's review of" in r and "needs to be given again" in r for r in result.not_counted)
+
+
+def test_a_policy_decision_records_the_membership_its_approvals_relied_on(cab: Cab) -> None:
+    number = cab.submit(CODEOWNERS, content=widened_codeowners(cab))
+    cab.sync(number)
+    assert sorted(t.team for t in record_of_head(cab, number).membership) == [
+        "example/cab",
+        "example/security",
+    ]
+    cab.review(number, "bob-cab")
+    cab.review(number, "sec-sam")
+    assert cab.sync(number).outcome == "approved"
+    record = policy_record(cab, record_path(number))
+    since = {(t.team, m.login): m.since for t in record.membership for m in t.members}
+    assert all(a.approved_at >= since[(a.team, a.login)] for a in record.approvals)

@@ -16,7 +16,7 @@ import pytest
 
 from bot.domain.models.decision import Member
 from bot.domain.rules import records
-from tests.both_forges import FORGES, Cab, SandboxCab, assert_audits_clean, make_cab, record_of
+from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab, record_of
 from tests.sandbox import MEDIUM
 
 MEDIUM_RECORD = "decisions/medium/2026-11/identity-gateway-3.0.0.yaml"
@@ -91,18 +91,27 @@ def test_a_commit_under_an_email_linked_to_no_account_makes_the_change_wait(cab:
     assert "c@nowhere.example> (author of commit" in _bot_comment(cab, number)
 
 
-def test_a_commit_under_the_authors_identity_does_not_let_its_pusher_approve(tmp_path: Path) -> None:
-    """Carol pushes under Alice's name and e-mail, then approves: the sandbox knows who pushed."""
-    for cab in make_cab("sandbox", tmp_path):
-        assert isinstance(cab, SandboxCab)
-        number = _submitted(cab)
-        alice = ("alice-eng", cab.email("alice-eng"))
-        cab.push_as(number, {NOTES: NOTE}, pusher="carol-cab", identity=alice)
-        cab.review(number, "carol-cab")
-        result = cab.sync(number)
-        assert result.status == "pending"
-        assert any("@carol-cab is the pusher of commit" in reason for reason in result.not_counted)
-        assert_audits_clean(cab, tmp_path / "audit.txt")
+def test_a_commit_under_the_authors_identity_does_not_let_its_pusher_approve(cab: Cab) -> None:
+    """Carol pushes under Alice's name and e-mail, then approves: the sandbox records who pushed,
+    and GitHub's activity list of the branch names her."""
+    number = _submitted(cab)
+    alice = ("alice-eng", cab.email("alice-eng"))
+    cab.push_as(number, {NOTES: NOTE}, pusher="carol-cab", identity=alice)
+    cab.review(number, "carol-cab")
+    result = cab.sync(number)
+    assert result.status == "pending"
+    assert any("@carol-cab is the pusher of commit" in reason for reason in result.not_counted)
+
+
+def test_a_pusher_stays_an_author_after_the_author_pushes_on_top(cab: Cab) -> None:
+    number = _submitted(cab)
+    alice = ("alice-eng", cab.email("alice-eng"))
+    cab.push_as(number, {NOTES: NOTE}, pusher="carol-cab", identity=alice)
+    cab.push(number, {NOTES: NOTE + b"and again\n"}, author="alice-eng")
+    cab.review(number, "carol-cab")
+    result = cab.sync(number)
+    assert result.status == "pending"
+    assert any("@carol-cab is the pusher of commit" in reason for reason in result.not_counted)
 
 
 # -- membership at the time of the review ------------------------------------------------------
@@ -174,6 +183,20 @@ def test_a_pending_record_pushed_by_someone_else_cannot_backdate_a_membership(ca
     result = cab.sync(number)
     assert (result.status, result.outcome) == ("refused", None)
     assert cab.main_file(MEDIUM_RECORD) is None
+
+
+def test_a_pending_record_edited_by_the_pr_author_refuses_the_pr_naming_the_commit(cab: Cab) -> None:
+    """Only the bot writes records: a person's edit of the pending record, even one that drops the
+    membership snapshot and so relies on nothing, is refused rather than quietly rewritten."""
+    number = _submitted(cab)
+    record = _pending(cab, number)
+    edited = record.model_copy(update={"membership": [], "rationale": "typed by the author"})
+    pushed = cab.push(number, {MEDIUM_RECORD: records.render(edited)})
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("refused", None)
+    assert f"{MEDIUM_RECORD}: written by commit {pushed[:7]} by <" in result.summary
+    assert result.summary.endswith("not by the bot; only the bot writes records")
+    assert cab.status(cab.pr(number).head_sha) == "failure"
 
 
 # -- commands only from what the owner wrote ------------------------------------------------------

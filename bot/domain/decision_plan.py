@@ -337,14 +337,15 @@ class _Facts:
         )
 
     def foreign_records(self, own_id: str, kind: records.RecordKind) -> Plan | None:
-        """Only the bot writes under decisions/: another record in the diff, or our record last
-        written by a commit that is not the bot's, refuses the PR (its bytes are never reused)."""
+        """Only the bot writes under decisions/: another record in the diff, or our record (final or
+        pending, readable or not) last written by a commit that is not the bot's, refuses the PR;
+        its bytes are never reused."""
         foreign = [p for p in self.target.scope.record_paths if not records.is_own_record(p, own_id, kind)]
         reasons = [
             f"{p}: only the bot writes under decisions/, and only this pull request's record" for p in foreign
         ]
         snap = self.snapshot
-        if may_reuse(snap.existing_record, "record at the head") and not records.written_by_bot(
+        if snap.existing_record is not None and not records.written_by_bot(
             snap.record_writer, self.identity, snap.bot_login
         ):
             writer = snap.record_writer
@@ -388,7 +389,9 @@ def recorded_membership(raw: bytes | None, path: str) -> list[TeamMembership]:
         record = documents.parse(raw, path).model
     except InputError:
         return []
-    return list(record.membership) if isinstance(record, Decision | ExceptionDecision) else []
+    return (
+        list(record.membership) if isinstance(record, Decision | ExceptionDecision | PolicyDecision) else []
+    )
 
 
 def _verdict(
@@ -467,20 +470,6 @@ def approvals_of(verdict: ApprovalResult, document_sha: str) -> list[Approval]:
             )
         )
     return out
-
-
-def may_reuse(raw: bytes | None, path: str | None) -> bool:
-    """Whether the plan could rely on these record bytes (a final record to reuse, or a pending
-    record's membership snapshot), and so needs to know which commit wrote them."""
-    if raw is None or path is None:
-        return False
-    try:
-        record = documents.parse(raw, path).model
-    except InputError:
-        return False
-    if not isinstance(record, Decision | ExceptionDecision | PolicyDecision):
-        return False
-    return record.outcome != "pending" or bool(getattr(record, "membership", None))
 
 
 def _reusable(
@@ -840,7 +829,6 @@ __all__ = [
     "assess_risk",
     "exception_refusals",
     "irregular_files",
-    "may_reuse",
     "owners",
     "plan",
     "reading",

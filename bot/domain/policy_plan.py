@@ -28,14 +28,15 @@ from bot.domain.decision_plan import (
     approvals_of,
     owners,
     plan,
+    recorded_membership,
     refusal,
     reviewable_shas,
 )
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import policy_decision_path
-from bot.domain.models.decision import Approval
+from bot.domain.models.decision import Approval, TeamMembership
 from bot.domain.models.policy_decision import PolicyPath
-from bot.domain.rules import policy_changes, records
+from bot.domain.rules import membership, policy_changes, records
 from bot.domain.rules.approval import ApprovalInput, evaluate
 from bot.domain.rules.trailers import of_policy_decision
 
@@ -90,6 +91,11 @@ def plan_policy(facts: _Facts, blobs: Mapping[str, bytes | None]) -> Plan:
     paths = policy_changes.policy_paths(brought)
     paths_sha = policy_changes.paths_sha256(paths)
     path = policy_decision_path(decision_id, facts.now.astimezone(dt.UTC).strftime("%Y-%m"))
+    owning = owners(facts.base.codeowners, path, snap.teams)
+    # as for a change (`decision_plan._verdict`): only the bot's own pending record is built on
+    bots = records.written_by_bot(snap.record_writer, facts.identity, snap.bot_login)
+    previous = recorded_membership(snap.existing_record, path) if bots else []
+    observed = membership.observe(previous, owning.teams, facts.now)
     verdict = evaluate(
         ApprovalInput(
             tier=POLICY_TIER,
@@ -97,25 +103,30 @@ def plan_policy(facts: _Facts, blobs: Mapping[str, bytes | None]) -> Plan:
             commits=snap.commits,
             reviews=snap.reviews,
             comments=snap.comments,
-            owners=owners(facts.base.codeowners, path, snap.teams),
+            owners=owning,
             reviewable_shas=reviewable_shas(
                 pr, snap.commits, snap.reviews, snap.reviewed_diffs, decision_id, "PolicyDecision"
             ),
             bot=None,
             bot_name=facts.identity.name,
             requester=None,  # no document names a requester; the PR author is conflicted anyway
+            member_since=membership.member_since(observed),
         )
     )
     comment = policy_change_comment(decision_id, [(p.path, p.blob) for p in paths], verdict)
     if not verdict.decided:
         pending = records.build_policy(
-            decision_id=decision_id, paths=paths, outcome="pending", rationale=verdict.summary
+            decision_id=decision_id,
+            paths=paths,
+            outcome="pending",
+            rationale=verdict.summary,
+            membership=observed,
         )
         message = f"cab: pending policy decision {decision_id}"
         files = {path: records.render(pending), **facts.stale(path)}
         return _waiting(verdict, comment, RecordCommit(files, message), path)
     outcome: Literal["approved", "rejected"] = "rejected" if verdict.status == "rejected" else "approved"
-    raw = _final(facts, verdict.summary, outcome, paths, approvals_of(verdict, paths_sha), path)
+    raw = _final(facts, verdict.summary, outcome, paths, approvals_of(verdict, paths_sha), path, observed)
     final = records.parse_policy_decision(raw, path).model
     trailers = of_policy_decision(final, records.record_sha256(raw, path), path)
     subject = f"cab: policy change {decision_id} {outcome}"
@@ -133,6 +144,7 @@ def _final(
     paths: list[PolicyPath],
     approvals: list[Approval],
     path: str,
+    observed: list[TeamMembership],
 ) -> bytes:
     reused = _reusable(facts, outcome, facts.snapshot.previous, approvals, path)
     if reused is not None and records.parse_policy_decision(reused, path).model.paths == paths:
@@ -148,6 +160,7 @@ def _final(
             decided_by=facts.identity.name,
             previous=facts.snapshot.previous,
             pull_request=facts.pull_request_ref(),
+            membership=observed,
         )
     )
 

@@ -21,6 +21,17 @@ class User:
 
 
 @dataclass(frozen=True)
+class Push:
+    """One update of a branch as GitHub's activity list gives it (`GET /repos/{o}/{r}/activity`):
+    `actor` moved it from `before` to `after`; None: a deleted account (GitHub's "ghost")."""
+
+    before: str
+    after: str
+    kind: str  # push, force_push, branch_creation, branch_deletion, pr_merge, merge_queue_merge
+    actor: User | None
+
+
+@dataclass(frozen=True)
 class Commit:
     sha: str
     author: User | None  # None when the commit email maps to no account
@@ -31,7 +42,9 @@ class Commit:
     # Accounts the forge links to the e-mails of the message's `Co-authored-by:` lines (lower-case
     # e-mail -> account); an e-mail missing here maps to no account.
     linked: tuple[tuple[str, User], ...] = ()
-    pusher: User | None = None  # who pushed this commit, when the forge can tell (GitHub cannot)
+    # who pushed this commit (more than one where pushes overlap); None: the forge cannot tell, which
+    # fails closed like an identity no account explains (`bot.domain.rules.authorship`)
+    pushers: tuple[User, ...] | None = ()
     parents: tuple[str, ...] | None = None  # None: the forge did not say (never taken for a root)
 
 

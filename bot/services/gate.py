@@ -17,11 +17,14 @@ import re
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.domain.canonical import content_sha256
 from bot.domain.errors import InputError
+from bot.domain.git_objects import LogEntry
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import SIGNERS_PATH, classify
 from bot.domain.patterns import CHANGE_ID_PATTERN
 from bot.domain.rules import gate_record
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
+from bot.domain.rules.history import HISTORY_PATH, STRICT, HistoryPolicy, policy_unaccounted
+from bot.domain.rules.scope import POLICY_PREFIXES
 from bot.domain.strict_yaml import load_bytes
 
 DECISION_TIERS = ("low", "medium", "high")
@@ -97,6 +100,47 @@ def unsigned(blobs: GitBlobs, arrival: Arrival | None) -> Verdict | None:
     return None
 
 
+def _history_policy(blobs: GitBlobs, tip: str) -> HistoryPolicy:
+    """`policy/history.yaml` at the tip, as the audit reads it; unreadable: refused (fail closed)."""
+    from bot.domain import documents
+    from bot.domain.models.history import History
+
+    raw = blobs.read_file(tip, HISTORY_PATH, plain=True)
+    if raw is None:
+        return STRICT
+    return HistoryPolicy.of(documents.parse(raw, f"{tip[:12]}:{HISTORY_PATH}", History).model)
+
+
+def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdentity) -> Verdict | None:
+    """None when every first-parent commit before the decision's base that changed the CAB's
+    policy (CODEOWNERS, the risk model, `policy/`, workflows, the bot's code) is accounted for
+    (`history.policy_unaccounted`) and, where it is the bot's, signed; else the first that is not.
+    A decision judged under rules nobody decided is no approval, whatever the audit says later."""
+    if arrival is None or not arrival.commit.parents:
+        return None  # provenance has refused it already
+    base = arrival.commit.parents[0]
+    try:
+        policy = _history_policy(blobs, tip)
+    except (InputError, NotAFile) as exc:
+        return Verdict(False, f"{HISTORY_PATH} on the default branch cannot be read, so none stands: {exc}")
+    stop = policy.start if policy.start and blobs.on_first_parent_line(base, policy.start) else None
+    for sha, parents, paths in blobs.first_parents_touching(base, POLICY_PREFIXES, stop):
+        header = blobs.commit(sha)
+        why = policy_unaccounted(LogEntry(sha, parents, ()), header, bot, policy)
+        if why is None and len(parents) == 2 and sha not in policy.accepted:
+            label = f"policy merge {sha[:12]}"
+            came = Arrival(label, header, False, blobs.commit(parents[1]))
+            refused = unsigned(blobs, came)
+            why = None if refused is None else refused.reason.removeprefix(f"{label}: ")
+        if why is not None:
+            changed = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+            return Verdict(
+                False,
+                f"{arrival.path} was decided under policy that commit {sha[:12]} changed ({changed}): {why}",
+            )
+    return None
+
+
 def _data(blobs: GitBlobs, sha: str, path: str) -> object | None:
     raw = blobs.read_file(sha, path)
     return None if raw is None else load_bytes(raw, path, positions=False).data
@@ -121,7 +165,8 @@ def verify_light(
         if record is not None and record.outcome in RECHECKED_OUTCOMES:
             return None  # the full path judges the pack against its change type again
         came = arrival(blobs, tip, paths[0])
-        if record is None or (provenance(came, paths[0], bot) or unsigned(blobs, came)) is not None:
+        unproven = provenance(came, paths[0], bot) or unsigned(blobs, came)
+        if record is None or (unproven or ungoverned(blobs, tip, came, bot)) is not None:
             return None
         evidence = _data(blobs, tip, record.evidence.path)
     except InputError:

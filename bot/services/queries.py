@@ -21,6 +21,7 @@ from bot.domain.rules.deployment_gate import Verdict, provenance, verify
 from bot.services.gate import arrival as _arrival
 from bot.services.gate import pinned_ref as _pinned_ref
 from bot.services.gate import record_paths as _record_paths
+from bot.services.gate import ungoverned as _ungoverned
 from bot.services.gate import unsigned as _unsigned
 
 Queue = Literal["cab", "security", "decided"]
@@ -175,6 +176,7 @@ def verify_change(
     path, record = _find(blobs, tip, ref, change_id)
     arrival = _arrival(blobs, tip, path)
     unproven = provenance(arrival, path, bot) or _unsigned(blobs, arrival)
+    unproven = unproven or _ungoverned(blobs, tip, arrival, bot)
     if unproven is not None:
         return unproven
     raw = blobs.read_file(tip, record.evidence.path)

@@ -23,7 +23,6 @@ from bot.domain.decision_plan import (
     Target,
     approved_shas_to_diff,
     irregular_files,
-    may_reuse,
     reading,
     triage,
     unidentified,
@@ -197,8 +196,8 @@ def gather(
     """Read what the plan will look at, and nothing more."""
     existing = forge.read_file(pr.head_sha, needs.record_path) if needs.record_path else None
     writer = None
-    if needs.record_path and may_reuse(existing, needs.record_path):  # a final record: who wrote it?
-        writer = forge.last_commit(pr.head_sha, needs.record_path)  # (a pending one is rewritten anyway)
+    if needs.record_path and existing is not None:  # only the bot writes records: who wrote this one?
+        writer = forge.last_commit(pr.head_sha, needs.record_path)
     if not needs.reviews:
         return Snapshot(pr, files, document, existing, writer, forge.bot_login)
     reviews = tuple(forge.reviews(pr.number))

@@ -23,8 +23,19 @@ from bot.adapters.forge.github_client import PER_PAGE, GitHubClient, error_messa
 from bot.adapters.forge.interface import ForgeError, NotARegularFile
 from bot.adapters.git.process import Git
 from bot.domain.layout import classify, is_governed, records_of
-from bot.domain.pull_request import ChangedFile, Comment, Commit, FileStatus, PullRequest, Review, Team, User
+from bot.domain.pull_request import (
+    ChangedFile,
+    Comment,
+    Commit,
+    FileStatus,
+    PullRequest,
+    Push,
+    Review,
+    Team,
+    User,
+)
 from bot.domain.rules import chain
+from bot.domain.rules.authorship import attribute_pushes
 from bot.domain.rules.codeowners import all_team_slugs, first_found
 
 COMPARE_FILE_CAP = 300
@@ -79,6 +90,7 @@ class GitHubReads:
         self._changed: dict[int, list[ChangedFile]] = {}
         self._reviews: dict[int, list[Review]] = {}
         self._pr_commits: dict[int, list[Commit]] = {}
+        self._pushed: dict[int, list[Commit]] = {}  # the commits with their pushers
         self._leaves: dict[str, dict[str, gql.Leaf]] = {}  # commit sha -> path -> entry
         self._listed: dict[str, set[str]] = {}  # commit sha -> paths known to be listed completely
         self._heads: dict[str, str] = {}  # branch -> head sha, as the snapshot saw it
@@ -145,6 +157,7 @@ class GitHubReads:
             "changed_files": int(pr["changedFiles"]),
         }
         self._head_of[head] = number
+        self._pushed.pop(number, None)  # a new read of the PR: its pushes are read again too
         complete = {key: not pr[key]["pageInfo"]["hasNextPage"] for key in ("files", "reviews", "commits")}
         files = gql.changed_files(pr["files"]["nodes"])
         if (
@@ -309,6 +322,33 @@ class GitHubReads:
         )
 
     def commits(self, number: int) -> Sequence[Commit]:
+        """The PR's commits, oldest first, each with who pushed it (`authorship.attribute_pushes`)."""
+        if number not in self._pushed:
+            self._pushed[number] = attribute_pushes(self._commits(number), self.pushes(number))
+        return self._pushed[number]
+
+    def pushes(self, number: int) -> list[Push] | None:
+        """The moves of the PR's head branch in its current life, newest first, from the activity
+        list of the repository it lives in (a fork's own, for a fork's PR): pages until the push
+        that created the branch. None: the head repository is gone, so nobody can tell."""
+        data = self.pr_data(number)
+        repository = (data["head"].get("repo") or {}).get("full_name")
+        if not repository:
+            return None
+        branch = str(data["head"]["ref"])
+        out = []
+        for item in self.client.pages(
+            f"/repos/{repository}/activity",
+            f"list the pushes to {repository} {branch}",
+            params={"ref": f"refs/heads/{branch}"},
+        ):
+            kind = str(item["activity_type"])
+            out.append(Push(str(item["before"]), str(item["after"]), kind, _user(item.get("actor"))))
+            if kind in ("branch_creation", "branch_deletion"):
+                break  # older moves belong to an earlier branch of the same name
+        return out
+
+    def _commits(self, number: int) -> Sequence[Commit]:
         self.pr_data(number)
         if number in self._pr_commits:
             return self._pr_commits[number]

@@ -391,7 +391,7 @@ class SandboxForge:
                     committer,
                     message,
                     linked=self._linked(message),
-                    pusher=self._pusher(state, sha),
+                    pushers=tuple(p for p in [self._pusher(state, sha)] if p is not None),
                 )
             )
         return commits

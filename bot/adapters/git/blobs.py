@@ -197,6 +197,40 @@ class GitBlobs:
                 process.kill()
             process.communicate()
 
+    def first_parents_touching(
+        self, tip: str, prefixes: Sequence[str], stop: str | None = None
+    ) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        """(commit, parents, paths) of every first-parent commit of `tip` (after `stop`, when
+        given) that changed a path starting with one of `prefixes` against its first parent, newest
+        first. One `git log`; a commit-graph with changed-path filters makes it cheap."""
+        for sha in (tip, stop):
+            if sha is not None and not SHA.match(sha):
+                raise RepositoryError(f"{sha!r} is not a resolved commit id")
+        specs = [f":(literal){p.rstrip('/')}" for p in prefixes]
+        revisions = [tip] + ([f"^{stop}"] if stop else [])
+        done = self.git.run(
+            "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent",
+            "--no-renames", "--name-only", "-z", "--format=%x01%H %P", *revisions, "--", *specs,
+        )  # fmt: skip
+        found = []
+        for block in done.stdout.split("\x01")[1:]:
+            head, *names = block.split("\0")  # "<sha> <parents>", then "\n<path>", "<path>", ...
+            sha, *parents = head.split()
+            paths = tuple(p.strip("\n") for p in names if p.strip("\n"))
+            found.append((sha, tuple(parents), paths))
+        return found
+
+    def on_first_parent_line(self, tip: str, sha: str) -> bool:
+        """Whether `sha` is `tip` or one of its first-parent ancestors (not a merged branch's commit)."""
+        for rev in (tip, sha):
+            if not SHA.match(rev):
+                raise RepositoryError(f"{rev!r} is not a resolved commit id")
+        if tip == sha:
+            return True
+        after = self.git.run("rev-list", "--first-parent", "--parents", tip, f"^{sha}", "--").stdout
+        oldest = after.strip().rsplit("\n", 1)[-1:]
+        return bool(oldest) and oldest[0].split()[1:2] == [sha]
+
     def files_named(self, sha: str, directory: str, name: str) -> list[str]:
         """Every `directory/<yyyy-mm>/name` at a commit, without reading the month trees here.
 

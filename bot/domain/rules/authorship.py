@@ -3,9 +3,10 @@
 Git identities are claims typed by whoever makes a commit, so every one of them is an author:
 each commit's author and committer, every `Co-authored-by:` trailer (read by git's trailer rules,
 `bot.domain.rules.trailers.git_trailers`), and whoever pushed each commit where the forge can tell
-(the sandbox can; GitHub's API names no pusher, and its ruleset "require approval of the most
-recent reviewable push" cannot stand in: the bot's own record commit would be that push, see
-docs/github-setup.md). Each identity is mapped to an account
+(the sandbox records it; on GitHub, the repository's activity list names who moved the branch,
+and `attribute_pushes` gives each commit the pushers of the pushes that brought it). Its ruleset
+"require approval of the most recent reviewable push" cannot stand in: the bot's own record commit
+would be that push, see docs/github-setup.md. Each identity is mapped to an account
 (the forge's link of the e-mail, or GitHub's noreply form `ID+login@users.noreply.github.com`);
 one that maps to no account fails closed: nobody can be sure the approver did not write it.
 """
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.domain.pull_request import Commit, PullRequest, User
+from bot.domain.pull_request import Commit, PullRequest, Push, User
 from bot.domain.rules.trailers import git_trailers
 
 CO_AUTHORED_BY = "Co-authored-by"
@@ -75,6 +76,36 @@ def of_change(pr: PullRequest, commits: Sequence[Commit], is_bot: Callable[[User
         for text, email in co_authors(commit.message):
             user = (linked.get(email.lower()) or noreply_account(email)) if email else None
             add(user, f"co-author of commit {short}", text)
-        if commit.pusher is not None:
-            add(commit.pusher, f"pusher of commit {short}", "")
+        if commit.pushers is None and (author is None or not is_bot(author)):  # the bot's API commits
+            unknown.append(f"the pusher of commit {short} (no push the forge lists brought it)")
+        for pusher in commit.pushers or ():
+            add(pusher, f"pusher of commit {short}", "")
     return Authorship(conflicted, tuple(dict.fromkeys(unknown)))
+
+
+def attribute_pushes(commits: Sequence[Commit], pushes: Sequence[Push] | None) -> list[Commit]:
+    """The PR's commits (oldest first), each with everyone who pushed it, from the branch's pushes
+    in its current life (newest first, as GitHub lists them). A push brought the commits after
+    `before` up to `after`; a force push, or one whose `before` is no PR commit, may have brought
+    any of those up to `after`, so all of them are counted as its pusher's (a conflict too many
+    fails safe). A commit no push explains, or pushed by a deleted account, has pushers None:
+    unknown, so the change waits (`of_change`). `pushes` None: the forge could not list them."""
+    if pushes is None:
+        return [replace(c, pushers=None) for c in commits]
+    position = {c.sha: i for i, c in enumerate(commits)}
+    pushed: dict[int, list[User | None]] = {}
+    for push in pushes:
+        last = position.get(push.after)
+        if last is None:
+            continue  # what it pushed is no longer in the PR
+        first = position.get(push.before, -1) + 1 if push.kind == "push" else 0
+        for i in range(first, last + 1):
+            pushed.setdefault(i, []).append(push.actor)
+    out = []
+    for i, commit in enumerate(commits):
+        actors = pushed.get(i)
+        if actors is None or any(a is None for a in actors):
+            out.append(replace(commit, pushers=None))
+        else:
+            out.append(replace(commit, pushers=tuple(a for a in actors if a is not None)))
+    return out

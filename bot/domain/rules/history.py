@@ -19,7 +19,7 @@ from bot.domain.identity import BotIdentity
 from bot.domain.layout import RECORD_KINDS, classify
 from bot.domain.models.history import History
 from bot.domain.rules.bot_commits import made_by_bot
-from bot.domain.rules.trailers import parse
+from bot.domain.rules.trailers import parse, policy_from_message
 
 HISTORY_PATH = "policy/history.yaml"
 
@@ -68,3 +68,22 @@ def unaccounted(entry: LogEntry, header: CommitHeader, bot: BotIdentity, policy:
         f"{shape}, by {header.author.name} <{header.author.email}>: after the recorded start, every "
         f"first-parent commit must be the bot's decision merge or be listed in {HISTORY_PATH}"
     )
+
+
+def policy_unaccounted(
+    entry: LogEntry, header: CommitHeader, bot: BotIdentity, policy: HistoryPolicy
+) -> str | None:
+    """Why a first-parent commit that changed the CAB's policy (`scope.POLICY_PREFIXES`) cannot
+    stand behind a later decision, or None: only a commit policy accepts, or the bot's merge of
+    a policy decision, may change the rules a decision was judged by. The gate asks this of every
+    such commit before a decision's base, so a pushed CODEOWNERS fails the changes decided under it.
+    Signatures are checked beside it (`commit_signatures`), as for every bot commit."""
+    why = unaccounted(entry, header, bot, policy)
+    if why is not None or not entry.parents or entry.sha in policy.accepted:
+        return why
+    trailers = policy_from_message(header.message)
+    if trailers is None:
+        return "a bot decision merge that changed the CAB's policy without being a policy decision"
+    if trailers.decision != "approved":
+        return f"policy decision {trailers.policy} was {trailers.decision}, yet its merge changed policy"
+    return None

@@ -172,6 +172,7 @@ def build_policy(
     decided_by: str | None = None,
     pull_request: PullRequestRef | None = None,
     previous: str | None = None,
+    membership: Sequence[TeamMembership] = (),
 ) -> PolicyDecision:
     return PolicyDecision.model_validate(
         {
@@ -187,6 +188,7 @@ def build_policy(
             "decided_by": decided_by,
             "pull_request": pull_request,
             "previous": previous,
+            "membership": list(membership),
         },
         strict=False,
     )

@@ -22,6 +22,16 @@ from bot.domain.git_objects import LogEntry, ObjectStore
 from bot.domain.layout import classify
 from bot.domain.models import Decision
 from bot.domain.models.exception_decision import ExceptionDecision
+from bot.domain.models.policy_decision import PolicyDecision
+
+Record = Decision | ExceptionDecision | PolicyDecision
+# Every record kind a decision merge adds: changes, exceptions and policy changes alike each have
+# their pull request, whose merge GitHub keeps a record of.
+_MODELS: dict[str, type[Record]] = {
+    "Decision": Decision,
+    "ExceptionDecision": ExceptionDecision,
+    "PolicyDecision": PolicyDecision,
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ class DecisionMerge:
 
 def merged_records(
     entries: Iterable[LogEntry], store: ObjectStore
-) -> Iterator[tuple[str, str, Decision | ExceptionDecision | None]]:
+) -> Iterator[tuple[str, str, Record | None]]:
     """(merge commit, record path, record) for every decision record a first-parent merge adds,
     newest first; the record is None when it cannot be read (the offline audit reports it:
     `record.unparseable`)."""
@@ -53,9 +63,9 @@ def merged_records(
             continue
         for change in entry.changes:
             governed = classify(change.path) if change.status == "A" else None
-            if governed is None or governed.kind not in ("Decision", "ExceptionDecision"):
+            if governed is None or governed.kind not in _MODELS:
                 continue
-            model = Decision if governed.kind == "Decision" else ExceptionDecision
+            model = _MODELS[governed.kind]
             try:
                 raw = store.blob(change.new_oid)
                 record = documents.parse(raw, f"{entry.sha[:12]}:{change.path}", model).model

@@ -10,8 +10,8 @@ decision's approvals are compared with what GitHub says now:
   decisions name it;
 - the audited branch's rules once (`GET /repos/{o}/{r}/rules/branches/{branch}`): without
   "require approval of the most recent reviewable push" GitHub does not stop a pusher approving
-  their own push, and its API names no pusher for the bot to check (a note,
-  `online.last-push-approval-off`: the bot's record commit rules that setting out).
+  their own push; the bot checks pushers at the PR from the activity list, but records do not
+  keep them (a note, `online.last-push-approval-off`: the bot's record commit rules that setting out).
 
 Current membership cannot prove historical membership, and the record keeps the membership at
 decision time (`team_members`, already checked offline). So an approver who has since left the team
@@ -50,9 +50,9 @@ NOTES: dict[str, str] = {
     ),
     "online.login-renamed": "the reviewer's account has been renamed since the decision",
     "online.last-push-approval-off": (
-        "no rule on the branch requires approval of the most recent reviewable push, and GitHub's API "
-        "names no pusher: an approval by someone who pushed under another person's identity cannot be "
-        "told apart (the bot's record commit rules that setting out, docs/github-setup.md)"
+        "no rule on the branch requires approval of the most recent reviewable push (the bot's record "
+        "commit rules that setting out, docs/github-setup.md): only the bot's check of pushers at the "
+        "pull request stops a pusher approving, and records do not keep the pushers"
     ),
 }
 
@@ -197,10 +197,11 @@ def compare(
 
 
 def last_push_notes(facts: Facts, branch: str | None, head: str) -> list[Note]:
-    """What GitHub cannot tell: who pushed. Its ruleset setting "require approval of the most
-    recent reviewable push" would stop a pusher approving their own push, but the bot's own
-    record commit is then that push and GitHub refuses the merge, so the setup keeps it off
-    (docs/github-setup.md) and the audit says what is left unchecked. A note, not a finding."""
+    """What the audit cannot re-check: who pushed. GitHub's ruleset setting "require approval of
+    the most recent reviewable push" would stop a pusher approving their own push, but the bot's
+    own record commit is then that push and GitHub refuses the merge, so the setup keeps it off
+    (docs/github-setup.md); the bot checks pushers at the PR, and the audit says what is left
+    unchecked afterwards. A note, not a finding."""
     kind = "online.last-push-approval-off"
     if branch is None:
         return [

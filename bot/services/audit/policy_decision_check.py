@@ -140,6 +140,7 @@ class PolicyDecisionCheck(MergeCheck):
             reviewable=reviewed,  # type: ignore[arg-type]
             document_sha256=record.paths_sha256,
             document="paths",
+            membership=record.membership,
         )
         team_approvers: dict[str, set[str]] = {}
         counted = 0

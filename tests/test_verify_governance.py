@@ -1,0 +1,165 @@
+"""`cab verify` refuses a change decided under policy that nobody decided (issue 12).
+
+The audit flags every unaccounted first-parent commit (`history.unaccounted`). The gate answers
+for one change: it exits 1 when a commit before the decision's base changed the CAB's policy
+(CODEOWNERS, the risk model, `policy/`, workflows, the bot's code) and is neither accepted by
+`policy/history.yaml` nor the bot's signed merge of an approved policy decision. Changes decided
+before such a commit still pass: the rules they were judged by were the decided ones.
+Each attack is a real git history (tests.repo_builder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.domain.git_objects import CommitHeader, Ident, LogEntry
+from bot.domain.identity import BotIdentity
+from bot.domain.rules.history import HistoryPolicy, policy_unaccounted
+from bot.domain.rules.trailers import PolicyTrailers
+from tests.repo_builder import CAB, CODEOWNERS, OUTSIDER, SECURITY, RepoBuilder, Tweak, honest_history
+
+
+@pytest.fixture(autouse=True)
+def _default_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAB_BOT_NAME", raising=False)
+    monkeypatch.delenv("CAB_BOT_EMAIL", raising=False)
+
+
+@pytest.fixture
+def honest(tmp_path: Path) -> RepoBuilder:
+    builder = RepoBuilder(tmp_path / "repo")
+    honest_history(builder)
+    return builder
+
+
+def verify(builder: RepoBuilder, change_id: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["verify", change_id, "--repo", str(builder.root)])
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    assert len(lines) == 1, lines
+    return code, lines[0]
+
+
+def push(builder: RepoBuilder, path: str, text: str) -> str:
+    builder.write(path, text)
+    return builder.commit(f"Update {path}", who=OUTSIDER)
+
+
+def hand_medium_to_platform(builder: RepoBuilder) -> str:
+    handed = CODEOWNERS.replace("/decisions/medium/ @example/cab", "/decisions/medium/ @example/platform")
+    return push(builder, ".github/CODEOWNERS", handed)
+
+
+def test_a_change_approved_under_a_pushed_codeowners_is_refused_naming_the_commit(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pushed = hand_medium_to_platform(honest)
+    decided = honest.decide("identity-gw-2", "medium", Tweak(team="example/platform", approvers=[OUTSIDER]))
+    code, line = verify(honest, "identity-gw-2", capsys)
+    assert code == 1
+    assert line.startswith(
+        f"not approved: {decided.record_path} was decided under policy that commit {pushed[:12]} "
+        "changed (.github/CODEOWNERS): a non-merge commit (a direct push or a squash merge), by mallory"
+    )
+
+
+def test_a_change_decided_before_the_pushed_codeowners_still_passes(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hand_medium_to_platform(honest)
+    assert verify(honest, "identity-gw-1", capsys)[0] == 0
+
+
+@pytest.mark.parametrize("path", ["bot/domain/scoring.py", ".github/workflows/cab.yml", "pyproject.toml"])
+def test_a_push_to_the_bots_code_or_workflows_fails_every_later_change(
+    honest: RepoBuilder, path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pushed = push(honest, path, "# changed by hand\n")
+    honest.decide("payments-api-2", "low")
+    code, line = verify(honest, "payments-api-2", capsys)
+    assert (code, f"commit {pushed[:12]} changed ({path})" in line) == (1, True)
+
+
+def test_a_push_outside_the_policy_paths_is_the_audits_finding_not_the_gates(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    push(honest, "docs/runbook.md", "typed by hand\n")
+    honest.decide("payments-api-2", "low")
+    assert verify(honest, "payments-api-2", capsys)[0] == 0
+
+
+def test_a_risk_model_merged_by_a_person_fails_the_changes_after_it(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = (honest.root / "risk-model" / "v1.0.yaml").read_text().replace('version: "1.0"', 'version: "9.9"')
+    merged = honest.merge_pr("policy/lenient", {"risk-model/v9.9.yaml": model}, who=SECURITY)
+    honest.decide("payments-api-2", "low")
+    code, line = verify(honest, "payments-api-2", capsys)
+    assert code == 1
+    assert (
+        f"commit {merged[:12]} changed (risk-model/v9.9.yaml): a 2-parent merge that is no decision" in line
+    )
+
+
+def test_a_change_decision_merge_that_also_brought_codeowners_is_no_policy_decision(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    widened = CODEOWNERS + "/docs/ @example/cab\n"
+    tricked = honest.decide(
+        "payments-api-2", "low", Tweak(on_pr_branch=lambda b: b.write(".github/CODEOWNERS", widened))
+    )
+    honest.decide("payments-api-3", "low")
+    code, line = verify(honest, "payments-api-3", capsys)
+    assert code == 1
+    assert line.endswith(
+        f"commit {tricked.merge[:12]} changed (.github/CODEOWNERS): a bot decision merge that changed "
+        "the CAB's policy without being a policy decision"
+    )
+
+
+def test_an_unreadable_history_policy_fails_closed(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    honest.write("policy/history.yaml", "kind: [unclosed\n")
+    honest.commit("Break the history policy", who=CAB)
+    code, line = verify(honest, "payments-api-1", capsys)
+    assert code == 1
+    assert "policy/history.yaml on the default branch cannot be read, so none stands" in line
+
+
+# -- the rule itself: which policy-changing commits are accounted for ----------------------------
+
+BOT = BotIdentity("cab-bot", "cab-bot@example.com")
+WHO = Ident(BOT.name, BOT.email)
+PARENTS = ("a" * 40, "b" * 40)
+
+
+def merge(message: str, sha: str = "c" * 40) -> tuple[LogEntry, CommitHeader]:
+    header = CommitHeader(sha=sha, tree="d" * 40, parents=PARENTS, author=WHO, committer=WHO, message=message)
+    return LogEntry(sha, PARENTS, ()), header
+
+
+def policy_merge(outcome: str) -> str:
+    trailers = PolicyTrailers(
+        outcome, "pr-7", "e" * 64, "decisions/policy/2026-11/pr-7.yaml", "f" * 64, "0" * 64
+    )
+    return "Decide pr-7\n\n" + "\n".join(trailers.lines()) + "\n"
+
+
+def test_the_bots_merge_of_an_approved_policy_decision_is_accounted_for() -> None:
+    assert policy_unaccounted(*merge(policy_merge("approved")), BOT, HistoryPolicy()) is None
+
+
+def test_the_merge_of_a_rejected_policy_decision_may_not_change_policy() -> None:
+    why = policy_unaccounted(*merge(policy_merge("rejected")), BOT, HistoryPolicy())
+    assert why == "policy decision pr-7 was rejected, yet its merge changed policy"
+
+
+def test_a_commit_that_history_policy_accepts_is_accounted_for() -> None:
+    entry, header = merge("Hand-made merge\n")
+    accepted = HistoryPolicy(accepted=frozenset({entry.sha}))
+    assert policy_unaccounted(entry, header, BOT, accepted) is None
+    assert policy_unaccounted(entry, header, BOT, HistoryPolicy()) is not None
