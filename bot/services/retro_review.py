@@ -89,6 +89,7 @@ def retro_sync(
     head = branching.commit_to_branch(planned.branch, start, {planned.path: planned.raw}, planned.subject)
     body = f"The CAB's retro-approval of emergency change `{record.change_id}` (#{pr.number})."
     number = forge.open_pull_request(planned.branch, pr.base_ref, planned.subject[:250], body)
+    forge.set_status(head, "success", f"retro-approval recorded: {record.change_id}"[:140])  # required check
     merged = forge.merge(number, head, planned.subject, planned.message, base=main)
     forge.upsert_comment(pr.number, retro_plan.RETRO_COMMENT_MARKER, planned.comment)
     forge.upsert_issue(planned.issue.marker, planned.issue.title, planned.issue.body)
