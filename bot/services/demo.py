@@ -200,7 +200,7 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
     do_sync(urgent)
     [issue] = [i for i in forge.issues() if "retro-review" in i["title"]]
     step(f"the bot opened issue #{issue['number']}: {issue['title']}")
-    forge.comment(urgent, "dana-cab", "Reviewed with the incident report.\n/cab retro-approve")
+    session.comment(forge, urgent, "dana-cab", "Reviewed with the incident report.\n/cab retro-approve")
     step("@dana-cab (CAB) comments `/cab retro-approve` on the merged pull request")
     do_sync(urgent)
 
