@@ -23,9 +23,10 @@ from bot.adapters.forge.github import GitHubForge
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import SIGNERS_PATH
 from bot.domain.pull_request import PullRequest
-from bot.services import action
+from bot.services import action, agenda_issue
 from bot.services import expiry_sweep as expiry
 from bot.services.action import Report
+from bot.services.agenda_issue import AgendaIssue
 from bot.services.expiry_sweep import ExpiryReport
 from bot.services.sync import SyncResult, sync
 from tests import github_fake as gf
@@ -119,6 +120,14 @@ class Cab(Protocol):
         ...
 
     def sweep(self, now: dt.datetime) -> ExpiryReport: ...
+
+    def publish_agenda(self, now: dt.datetime) -> AgendaIssue:
+        """The scheduled run's agenda step, over a full clone of the history the forge made."""
+        ...
+
+    def pinned(self) -> list[int]:
+        """Numbers of the issues pinned to the repository."""
+        ...
 
     def pr(self, number: int) -> PullRequest: ...
 
@@ -237,6 +246,12 @@ class SandboxCab(CabRepo):
 
     def sweep(self, now: dt.datetime) -> ExpiryReport:
         return expiry.run(self.forge, now=now, identity=BOT)
+
+    def publish_agenda(self, now: dt.datetime) -> AgendaIssue:
+        return agenda_issue.publish(self.forge, self.repository(), now=now, ref=MAIN)
+
+    def pinned(self) -> list[int]:
+        return [i["number"] for i in self.forge.issues() if i.get("pinned")]
 
     def pr(self, number: int) -> PullRequest:
         return self.forge.pull_request(number)
@@ -405,6 +420,12 @@ class GitHubCab:
 
     def sweep(self, now: dt.datetime) -> ExpiryReport:
         return expiry.run(self.forge(), now=now, identity=self.identity)
+
+    def publish_agenda(self, now: dt.datetime) -> AgendaIssue:
+        return agenda_issue.publish(self.forge(), self.repository(), now=now, ref=MAIN)
+
+    def pinned(self) -> list[int]:
+        return list(self.fake.pinned)
 
     def pr(self, number: int) -> PullRequest:
         return self.forge().pull_request(number)

@@ -171,6 +171,24 @@ def history_policy(start: str | None = None, accepted: Mapping[str, str] | None 
     return doc
 
 
+def freeze_window(**fields: Any) -> dict[str, Any]:
+    """One window of `policy/freeze.yaml`: 2026-11-20 12:00-18:00 Berlin time, on every component."""
+    window: dict[str, Any] = {
+        "name": "release-day",
+        "reason": "Release day: no changes",
+        "start": dt.datetime(2026, 11, 20, 12, 0),
+        "end": dt.datetime(2026, 11, 20, 18, 0),
+        "time_zone": "Europe/Berlin",
+        "components": "all",
+    }
+    return {**window, **fields}
+
+
+def freeze_calendar(*windows: Mapping[str, Any]) -> dict[str, Any]:
+    """A `policy/freeze.yaml` document (kind FreezeCalendar) with these windows."""
+    return {"apiVersion": "cab/v1", "kind": "FreezeCalendar", "windows": [dict(w) for w in windows]}
+
+
 def two_factor_model(weights: tuple[int, int], low_max: int = 50, medium_max: int = 75) -> dict[str, Any]:
     """A RiskModel whose normalized values are set directly by the pack, for exact-score tests.
 

@@ -97,6 +97,7 @@ class FakeGitHub:
         self.status_items: dict[str, list[dict[str, Any]]] = {}  # sha -> statuses, newest first
         self.prs: dict[int, dict[str, Any]] = {}
         self.issues: dict[int, dict[str, Any]] = {}
+        self.pinned: list[int] = []  # issue numbers pinned to the repository (GraphQL only), oldest first
         self.teams: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # slug -> (id, members)
         self.emails: dict[str, dict[str, Any]] = {}  # commit email -> account, as GitHub links them
         self.missing_orgs: set[str] = set()  # organizations that do not exist (teams are keyed by slug)

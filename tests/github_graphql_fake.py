@@ -88,10 +88,37 @@ class _Root:
         fake.branch_moved(name)
         return {"commit": _Commit(fake, new), "ref": None, "clientMutationId": input.get("clientMutationId")}
 
+    def pinIssue(self, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        """GitHub pins at most three issues per repository (its web UI says so; the refusal's exact
+        wording and type are not documented, so this one is ours)."""
+        fake = self.fake
+        found = [n for n, item in fake.issues.items() if item["node_id"] == input["issueId"]]
+        if not found:
+            raise GitHubError(
+                "NOT_FOUND", f"Could not resolve to a node with the global id of '{input['issueId']}'"
+            )
+        if found[0] not in fake.pinned:
+            if len(fake.pinned) >= 3:
+                raise GitHubError("UNPROCESSABLE", "Repository already has 3 pinned issues")
+            fake.pinned.append(found[0])
+        return {"issue": _issue(fake, found[0]), "clientMutationId": input.get("clientMutationId")}
+
+
+def _issue(fake: FakeGitHub, number: int) -> dict[str, Any]:
+    item = fake.issues[number]
+    return {"id": item["node_id"], "number": number, "isPinned": number in fake.pinned}
+
 
 class _Repository:
     def __init__(self, fake: FakeGitHub) -> None:
         self.fake = fake
+
+    def issue(self, _info: Any, number: int) -> dict[str, Any] | None:
+        if number not in self.fake.issues:
+            raise GitHubError(
+                "NOT_FOUND", f"Could not resolve to an issue or pull request with the number of {number}."
+            )
+        return _issue(self.fake, number)
 
     def nameWithOwner(self, _info: Any) -> str:
         return self.fake.repo

@@ -45,8 +45,12 @@ class StubEngine:
         self.calls.append(("expire", now))
         return "1 exception expires within 7 days"
 
+    def agenda(self, forge, clone, *, now):
+        self.calls.append(("agenda", clone, now))
+        return "agenda in issue #7, pinned; 2 changes waiting"
+
     def engine(self) -> action.Engine:
-        return action.Engine(sync=self.sync, expire=self.expire)
+        return action.Engine(sync=self.sync, expire=self.expire, agenda=self.agenda)
 
 
 # --- plan: event -> steps ----------------------------------------------------------------------
@@ -97,8 +101,16 @@ def test_other_comments_do_nothing(payload):
     assert action.plan("issue_comment", payload) == []
 
 
-def test_schedule_runs_the_expiry_sweep():
-    assert action.plan("schedule", {"schedule": "17 6 * * *"}) == [action.Step("expire", None, "schedule")]
+def test_schedule_runs_the_expiry_sweep_then_publishes_the_agenda():
+    assert action.plan("schedule", {"schedule": "17 6 * * *"}) == [
+        action.Step("expire", None, "schedule"),
+        action.Step("agenda", None, "schedule"),
+    ]
+
+
+def test_workflow_dispatch_without_a_pr_does_not_publish_the_agenda():
+    # cab.yml checks out one commit; the agenda needs the history cab-expiry.yml checks out
+    assert [s.kind for s in action.plan("workflow_dispatch", {"inputs": {}})] == ["expire"]
 
 
 def test_workflow_dispatch_with_a_pr_syncs_it():
@@ -146,11 +158,22 @@ def test_run_passes_pr_clock_and_identity_to_the_engine_and_writes_the_summary(t
     assert "PR #2 (pull_request.opened): labelled risk:medium" in (tmp_path / "summary.md").read_text()
 
 
-def test_run_on_schedule_calls_the_expiry_step(tmp_path):
+def test_run_on_schedule_calls_the_expiry_step_then_the_agenda_on_the_checkout(tmp_path):
     stub = StubEngine()
     env = environment(tmp_path, "schedule", {"schedule": "17 6 * * *"})
+    env["GITHUB_WORKSPACE"] = str(tmp_path / "checkout")
     assert action.run(env, now=NOW, engine=stub.engine(), forge_factory=lambda e: object()) == 0
+    assert stub.calls == [("expire", NOW), ("agenda", tmp_path / "checkout", NOW)]
+    assert "- agenda (schedule): agenda in issue #7, pinned" in (tmp_path / "summary.md").read_text()
+
+
+def test_the_agenda_without_a_checkout_fails_the_run_after_the_sweep(tmp_path):
+    stub = StubEngine()
+    env = environment(tmp_path, "schedule", {"schedule": "17 6 * * *"})
+    env.pop("GITHUB_WORKSPACE", None)
+    assert action.run(env, now=NOW, engine=stub.engine(), forge_factory=lambda e: object()) == 2
     assert stub.calls == [("expire", NOW)]
+    assert "GITHUB_WORKSPACE is unset" in (tmp_path / "summary.md").read_text()
 
 
 def test_run_for_an_ignored_event_touches_neither_forge_nor_engine(tmp_path):

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.layout import FREEZE_PATH
 from tests.audit_helpers import audit_repo, rules_of
+from tests.builders import dump_yaml, freeze_calendar, freeze_window
 from tests.repo_builder import (
     CAB,
     CODEOWNERS,
@@ -404,6 +406,22 @@ def model_floor_claimed_that_the_model_does_not_raise(b: RepoBuilder) -> dict[st
     return {}
 
 
+def change_merged_during_a_freeze_window(b: RepoBuilder) -> dict[str, str]:
+    """The calendar at the decision's base freezes every component all day; the bot merged anyway."""
+    all_day = freeze_window(start=dt.datetime(2026, 11, 20, 0, 0), end=dt.datetime(2026, 11, 21, 0, 0))
+    b.write(FREEZE_PATH, dump_yaml(freeze_calendar(all_day)))
+    b.base()
+    b.decide("payments-api-1", "low")
+    return {}
+
+
+def change_merged_while_the_freeze_calendar_was_unreadable(b: RepoBuilder) -> dict[str, str]:
+    b.write(FREEZE_PATH, dump_yaml(freeze_calendar(freeze_window(time_zone="Mars/Olympus_Mons"))))
+    b.base()
+    b.decide("payments-api-1", "low")
+    return {}
+
+
 SCENARIOS: list[tuple[Scenario, str]] = [
     (evidence_edited_after_approval, "governed.modified"),
     (decision_record_edited, "governed.modified"),
@@ -451,6 +469,8 @@ SCENARIOS: list[tuple[Scenario, str]] = [
     (policy_change_decided_below_high, "policy.undecided-change"),
     (policy_override_without_a_policy_change, "score.override-unjustified"),
     (model_floor_claimed_that_the_model_does_not_raise, "score.mismatch"),
+    (change_merged_during_a_freeze_window, "freeze.merged-in-window"),
+    (change_merged_while_the_freeze_calendar_was_unreadable, "freeze.calendar-unreadable"),
 ]
 
 

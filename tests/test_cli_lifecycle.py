@@ -68,21 +68,32 @@ def test_demo_prints_decisions_table_and_trailers(demo_repo: tuple[Path, str]) -
         ("edge-proxy-hotfix", "high", "rejected"),
         ("edge-proxy-nghttp2", "exception", "approved"),
         ("edge-proxy-hotfix-r2", "high", "approved"),
-        ("pr-6", "policy", "approved"),
-        ("payments-api-7.4.3", "medium", "standard"),
+        ("payments-api-7.4.3", "medium", "approved"),
+        ("pr-7", "policy", "approved"),
+        ("payments-api-7.4.4", "medium", "standard"),
         ("identity-gateway-3.0.1", "high", "emergency"),
     ]
     assert "Cab-Exception: edge-proxy-nghttp2" in out
-    assert out.count("Cab-Decision: ") == 9  # and the emergency's retro-approval
+    assert out.count("Cab-Decision: ") == 10  # and the emergency's retro-approval
+
+
+def test_demo_holds_a_change_approved_during_a_freeze_and_merges_it_after_the_window(
+    demo_repo: tuple[Path, str],
+) -> None:
+    path, out = demo_repo
+    assert "sync #6: pending (medium, score 48.00): frozen until 2026-11-30 20:00 Europe/Berlin" in out
+    assert re.search(r"sync #6: merged \(medium, score 48\.00\): approved by @bob-cab", out)
+    _, record = find_decision(GitBlobs.open(path), "HEAD", "payments-api-7.4.3")
+    assert record.decided_at == dt.datetime(2026, 11, 30, 19, 17, tzinfo=dt.UTC)  # the window ended 19:00
 
 
 def test_demo_merges_a_payments_patch_as_a_standard_change_once_its_template_is_approved(
     demo_repo: tuple[Path, str],
 ) -> None:
     path, out = demo_repo
-    assert "sync #6: merged: approved by @dana-cab, @sec-sam" in out
-    assert re.search(r"sync #7: merged \(medium, score 48\.00\): standard change: meets the approved", out)
-    _, record = find_decision(GitBlobs.open(path), "HEAD", "payments-api-7.4.3")
+    assert "sync #7: merged: approved by @dana-cab, @sec-sam" in out
+    assert re.search(r"sync #8: merged \(medium, score 48\.00\): standard change: meets the approved", out)
+    _, record = find_decision(GitBlobs.open(path), "HEAD", "payments-api-7.4.4")
     assert record.approvals == []
     assert record.standard_change is not None
     assert record.standard_change.path == "policy/standard-changes/payments-patch.yaml"
@@ -94,7 +105,7 @@ def test_demo_merges_an_emergency_with_one_on_call_approval_and_the_cab_retro_ap
     path, out = demo_repo
     assert "emergency change for INC-2026-1124: approved by on-call @bob-cab" in out
     assert "the bot opened issue #10001: CAB retro-review: emergency change identity-gateway-3.0.1" in out
-    assert "sync #8: merged: identity-gateway-3.0.1 retro-approved" in out
+    assert "sync #9: merged: identity-gateway-3.0.1 retro-approved" in out
     assert (path / "decisions" / "retro" / "2026-11" / "identity-gateway-3.0.1.yaml").is_file()
     assert main(["verify", "identity-gateway-3.0.1", "--repo", str(path)]) == 0
 
@@ -161,7 +172,7 @@ def test_status_lists_decided_changes(
     path, _ = demo_repo
     assert main(["status", "--decided", "--repo", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Decided (8):" in out
+    assert "Decided (9):" in out
     assert "edge-proxy-hotfix-r2" in out
 
 

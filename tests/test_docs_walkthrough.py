@@ -95,5 +95,5 @@ def test_the_guide_documents_the_inputs_of_action_yml() -> None:
 @pytest.mark.parametrize(("name", "job"), [("cab.yml", "decide"), ("cab-expiry.yml", "expire")])
 def test_the_workflows_give_the_action_every_input_the_guide_documents(name: str, job: str) -> None:
     steps = yaml.safe_load((WORKFLOWS / name).read_text())["jobs"][job]["steps"]
-    [step] = [s for s in steps if "uses" in s]
+    [step] = [s for s in steps if "cab-bot@" in s.get("uses", "")]
     assert set(step["with"]) == _documented_inputs()

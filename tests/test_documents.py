@@ -245,7 +245,7 @@ def test_missing_kind_lists_the_kinds() -> None:
         1,
         1,
         "missing 'kind' (one of: Decision, EmergencyPolicy, EvidencePack, Exception, ExceptionDecision, "
-        "History, PolicyDecision, RetroApproval, RiskModel, Signers, StandardChange)",
+        "FreezeCalendar, History, PolicyDecision, RetroApproval, RiskModel, Signers, StandardChange)",
     )
 
 

@@ -18,8 +18,9 @@ from bot.domain import documents
 from bot.domain.comments import MARKER
 from bot.domain.models import RetroApproval
 from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab, record_of
-from tests.builders import dump_yaml, emergency_policy
-from tests.sandbox import HIGH, MEDIUM
+from tests.builders import dump_yaml, emergency_policy, freeze_window
+from tests.freeze_scenarios import adopt_freeze
+from tests.sandbox import HIGH, LOW, MEDIUM
 
 POLICY = "policy/emergency.yaml"
 INCIDENT = b"emergency:\n  incident: INC-4711\n  justification: Checkout is down for every EU customer.\n"
@@ -144,3 +145,15 @@ def test_a_retro_approval_is_recorded_once(cab: Cab) -> None:
     cab.comment(number, "bob-cab", "/cab retro-approve")
     assert cab.sync(number).status == "merged"
     assert cab.sync(number).status == "closed"
+
+
+def test_an_emergency_merges_during_a_freeze_that_holds_other_changes(cab: Cab) -> None:
+    land_policy(cab)
+    adopt_freeze(cab, freeze_window())  # every component
+    cab.clock.now = dt.datetime(2026, 11, 20, 11, 30, tzinfo=dt.UTC)  # inside the window (11:00-17:00 UTC)
+    number = cab.submit(HIGH, content=declaring(cab, HIGH))
+    cab.sync(number)
+    cab.review(number, "carol-cab")
+    assert cab.sync(number).outcome == "emergency"
+    held = cab.sync(cab.submit(LOW))
+    assert held.status == "pending" and "frozen until" in held.summary

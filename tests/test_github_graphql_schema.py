@@ -202,3 +202,14 @@ def test_every_document_a_lifecycle_sends_is_one_github_accepts(cab, tier):
     }
     for body in sent:
         assert_github_accepts(body["query"], body["variables"])
+
+
+def test_every_document_pinning_the_agenda_sends_is_one_github_accepts(cab):
+    cab.sync(cab.submit(MEDIUM))
+    cab.fake.rsps.calls.reset()
+    cab.publish_agenda(cab.clock())
+    sent = _sent(cab)
+    names = [re.search(r"(?:query|mutation) (\w+)", s["query"])[1] for s in sent]  # type: ignore[index]
+    assert "CabIssuePinned" in names and "CabPinIssue" in names
+    for body in sent:
+        assert_github_accepts(body["query"], body["variables"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from bot.cli import main
 from bot.domain.canonical import canonical_bytes
 from bot.domain.models import RiskModel
 from bot.domain.schemas import SCHEMA_FILES
+from bot.domain.strict_yaml import load_bytes
 from tests.builders import evidence_pack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +28,7 @@ EXAMPLES = sorted(
         for p in (ROOT / top).rglob("*.yaml")
     ]
     + ["policy/signers.yaml"]  # the signer the attested example needs, seeded by `cab demo`
+    + ["policy/freeze.yaml"]  # the freeze calendar `cab demo` seeds
     + ["policy/standard-changes/payments-patch.yaml", "policy/emergency.yaml"]  # `cab demo` approves them
 )
 
@@ -65,9 +68,21 @@ def test_example_names_an_existing_schema_for_editors(relative: str) -> None:
     assert (path.parent / match.group(1)).resolve().is_file()
 
 
+def _wall_clock_as_text(value: Any) -> Any:
+    """A freeze window's wall-clock times (naive: no canonical hash) as the text an editor sees."""
+    if isinstance(value, dict):
+        return {k: _wall_clock_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wall_clock_as_text(v) for v in value]
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.isoformat()
+    return value
+
+
 def _as_json(path: Path) -> Any:
     """What an editor's schema validator sees: the document as JSON (datetimes as strings)."""
-    return json.loads(canonical_bytes(files.load(path).data))
+    files.load_checked(path)
+    return json.loads(canonical_bytes(_wall_clock_as_text(load_bytes(path.read_bytes(), str(path)).data)))
 
 
 @pytest.mark.parametrize("relative", [*EXAMPLES, "risk-model/v1.0.yaml"])

@@ -105,13 +105,22 @@ def test_an_expired_exception_is_left_to_the_full_path(demo_repo: Path) -> None:
     assert not verify_change(blobs, "HEAD", "edge-proxy-hotfix-r2", later, BOT).ok
 
 
-def test_cab_verify_of_an_approved_change_loads_no_github_client(demo_repo: Path) -> None:
-    """(Pydantic does load since the gate checks commit signatures: the signers policy is a model.)"""
+def _modules_loaded_by_verify(repo: Path, change_id: str, roots: tuple[str, ...]) -> list[object]:
     probe = (
         "import bot.cli, contextlib, io, json, sys\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    code = bot.cli.main(['verify', 'rfc8785-0.1.2', '--repo', {str(demo_repo)!r}])\n"
-        "print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] in ('github', 'requests'))]))"
+        f"    code = bot.cli.main(['verify', {change_id!r}, '--repo', {str(repo)!r}])\n"
+        f"print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] in {roots!r})]))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout.splitlines()[-1]) == [0, []]
+    loaded: list[object] = json.loads(done.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_cab_verify_of_an_approved_change_loads_no_github_client(demo_repo: Path) -> None:
+    assert _modules_loaded_by_verify(demo_repo, "rfc8785-0.1.2", ("github", "requests")) == [0, []]
+
+
+def test_cab_verify_of_an_approved_change_loads_no_pydantic(demo_repo: Path) -> None:
+    """The signers policy is read by the light reading too (bot.domain.rules.gate_signers)."""
+    assert _modules_loaded_by_verify(demo_repo, "rfc8785-0.1.2", ("pydantic", "pydantic_core")) == [0, []]

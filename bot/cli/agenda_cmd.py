@@ -21,8 +21,9 @@ def _days(text: str) -> int:
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Print the CAB meeting's agenda as Markdown: pending medium and high changes (oldest first, "
-        "from the PR branches this clone has fetched), exceptions expiring soon or expired, and the "
-        "decisions of the last --days days on REF."
+        "from the PR branches this clone has fetched), their rollout conflicts and the changes a "
+        "freeze window holds, exceptions expiring soon or expired, and the decisions of the last "
+        "--days days on REF."
     )
     parser.add_argument("--at", type=times.utc_time, metavar="TIME", help="the meeting's time (default: now)")
     parser.add_argument(

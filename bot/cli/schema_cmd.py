@@ -21,6 +21,7 @@ KINDS = (
     "StandardChange",
     "EmergencyPolicy",
     "RetroApproval",
+    "FreezeCalendar",
     "ChangePlan",
 )
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.domain.rules.exception_status import ExceptionStatus
+from bot.domain.rules.rollout_conflicts import Conflict, Planned
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,16 @@ class Waiting:
     title: str
     submitted_at: dt.datetime | None
     branch: str
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A waiting change that a freeze window holds now (bot.domain.rules.freeze.hold)."""
+
+    change_id: str
+    tier: str
+    branch: str
+    reason: str  # "frozen until …: why (freeze window `name`)"
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,8 @@ class Agenda:
     expiring: tuple[ExceptionStatus, ...]
     expired: tuple[ExceptionStatus, ...]
     decided: tuple[Decided, ...]
+    conflicts: tuple[tuple[Planned, Conflict], ...] = ()  # bot.domain.rules.rollout_conflicts.pairs
+    frozen: tuple[Frozen, ...] = ()
 
     def for_cab(self) -> list[Waiting]:
         return _oldest_first(w for w in self.waiting if w.tier == "medium")
@@ -53,6 +66,10 @@ class Agenda:
 def _oldest_first(items: Iterable[Waiting]) -> list[Waiting]:
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(items, key=lambda w: (w.submitted_at or far, w.change_id))
+
+
+def _escape(text: str) -> str:
+    return text.replace("<", "&lt;").replace("\n", " ")
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -87,6 +104,19 @@ def markdown(agenda: Agenda) -> str:
         else:
             lines.append("Nothing waiting.")
         lines.append("")
+    lines += [f"### Rollout conflicts: {len(agenda.conflicts)}", ""]
+    lines += [
+        f"- `{mine.change_id}` (`{mine.where}`) and `{clash.other.change_id}` (`{clash.other.where}`) "
+        f"both roll out {', '.join(f'`{c}`' for c in clash.components)} "
+        f"from {_when(clash.start)} to {_when(clash.end)}"
+        for mine, clash in agenda.conflicts
+    ] or ["None."]
+    lines += ["", f"### Frozen changes: {len(agenda.frozen)}", ""]
+    lines += [
+        f"- `{f.change_id}` ({f.tier}, `{f.branch}`): {_escape(f.reason)}"
+        for f in sorted(agenda.frozen, key=lambda f: f.change_id)
+    ] or ["None."]
+    lines.append("")
     lines += [f"### Exceptions expiring soon: {len(agenda.expiring)}", ""]
     lines += [
         f"- `{s.id}` expires {_when(s.expires_at)} ({s.days_left} days left): {s.scope}"

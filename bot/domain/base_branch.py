@@ -18,8 +18,8 @@ from typing import Protocol
 from bot.domain import documents
 from bot.domain.documents import Loaded
 from bot.domain.errors import InputError
-from bot.domain.layout import EMERGENCY_POLICY_PATH, classify, records_of, standard_change_path
-from bot.domain.models import ExceptionDecision, ExceptionRecord, PolicyDecision, RiskModel
+from bot.domain.layout import EMERGENCY_POLICY_PATH, FREEZE_PATH, classify, records_of, standard_change_path
+from bot.domain.models import ExceptionDecision, ExceptionRecord, FreezeCalendar, PolicyDecision, RiskModel
 from bot.domain.pull_request import Commit
 from bot.domain.rules import policy_changes
 from bot.domain.rules.codeowners import first_found
@@ -83,9 +83,30 @@ class BaseBranch:
     decided_exception_ids: frozenset[str]
     problems: tuple[str, ...]  # base-branch files that could not be read (reported, never trusted)
     decided_policy_ids: frozenset[str] = frozenset()
+    freeze: FreezeCalendar | None = None  # policy/freeze.yaml (None: no calendar, nothing frozen)
+    freeze_error: str | None = None  # why policy/freeze.yaml could not be read: nothing merges then
     # read only for a pack that names a template or declares an emergency (`with_change_types`)
     standard_template: TemplateAtBase | None = None
     emergency_policy: TemplateAtBase | None = None
+
+
+def freeze_calendar(blobs: Blobs, sha: str) -> tuple[FreezeCalendar | None, str | None]:
+    """The freeze calendar at a commit, or why it cannot be read."""
+    return read_calendar(blobs.read_file(sha, FREEZE_PATH))
+
+
+def read_calendar(raw: bytes | None) -> tuple[FreezeCalendar | None, str | None]:
+    """`policy/freeze.yaml`'s bytes (None: absent) as a calendar, or why they cannot be read. The
+    bot then holds every change, and the audit reports any merged: a calendar nobody can read may
+    hold a window nobody can see."""
+    if raw is None:
+        return None, None
+    try:
+        # `check`, not `parse`: window times are wall-clock times (naive), which have no canonical hash
+        calendar: FreezeCalendar = documents.check(raw, FREEZE_PATH, FreezeCalendar)
+    except InputError as exc:
+        return None, str(exc)
+    return calendar, None
 
 
 def _model_paths_newest_first(paths: list[str]) -> list[str]:
@@ -185,6 +206,7 @@ def load(forge: History, sha: str, changed: Sequence[str] = ()) -> BaseBranch:
         for path in forge.list_files(sha, "decisions/policy")
         if (governed := classify(path)) is not None and governed.kind == "PolicyDecision"
     }
+    freeze, freeze_error = freeze_calendar(forge, sha)
     return BaseBranch(
         sha,
         model,
@@ -194,4 +216,6 @@ def load(forge: History, sha: str, changed: Sequence[str] = ()) -> BaseBranch:
         frozenset(decided_exceptions),
         tuple(problems),
         frozenset(decided_policy),
+        freeze,
+        freeze_error,
     )

@@ -15,13 +15,22 @@ import json
 from decimal import Decimal
 from typing import Any
 
+# The common leaves, already canonical (an int is its own integral value): returned as they are,
+# without a call, since a document has thousands of them (the audit hashes every document).
+_LEAVES = frozenset((str, int, bool, type(None)))
+
 
 def _normalize(value: Any) -> Any:
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
-        return value  # the common leaves, already canonical (an int is its own integral value)
+    if kind in _LEAVES:
+        return value
     if kind is dict:
-        return {str(k): _normalize(v) for k, v in value.items()}
+        return {
+            k if type(k) is str else str(k): v if type(v) in _LEAVES else _normalize(v)
+            for k, v in value.items()
+        }
+    if kind is list:
+        return [v if type(v) in _LEAVES else _normalize(v) for v in value]
     if isinstance(value, bool | str):
         return value
     if isinstance(value, int | float | Decimal):

@@ -23,14 +23,19 @@ STATUS_LINE = {
     "rejected": "⛔ **Rejected.** The decision is recorded and merged so the history keeps it.",
     "pending": "⏳ **Waiting for approval.**",
 }
+FROZEN_LINE = "🧊 **Decided, not merged: {reason}.** The first sync after the window ends merges it."
+FROZEN_NOTE = "🧊 A freeze window is in force: even once decided, this change is {reason}."
 
 
 def _escape(text: str) -> str:
     return text.replace("<", "&lt;").replace("\n", " ")
 
 
-def _policy_lines(policy: ApprovalResult) -> list[str]:
-    lines = [STATUS_LINE[policy.status], "", _escape(policy.summary), ""]
+def _policy_lines(policy: ApprovalResult, frozen: str | None = None) -> list[str]:
+    status = STATUS_LINE[policy.status]
+    if frozen is not None:
+        status = (FROZEN_LINE if policy.decided else FROZEN_NOTE).format(reason=_escape(frozen))
+    lines = [status, "", _escape(policy.summary), ""]
     if policy.approvals:
         lines.append("Approvals counted:")
         for a in policy.approvals:
@@ -56,10 +61,18 @@ def decision_comment(
     policy: ApprovalResult,
     coverage_notes: Sequence[str],
     tier_note: str | None,
+    frozen: str | None = None,
+    conflicts: Sequence[str] = (),
     change_type_notes: Sequence[str] = (),
 ) -> str:
-    """`change_type_notes`: why a named standard-change template or an emergency did not apply."""
-    lines = [MARKER, "## CAB Bot", "", *_policy_lines(policy)]
+    """`frozen`: the freeze window holding the change (bot.domain.rules.freeze.frozen_reason);
+    `conflicts`: other open changes rolling out a shared component at overlapping times;
+    `change_type_notes`: why a named standard-change template or an emergency did not apply."""
+    lines = [MARKER, "## CAB Bot", "", *_policy_lines(policy, frozen)]
+    if conflicts:
+        lines.append("⚠️ Rollout conflicts (open changes to the same components, overlapping windows):")
+        lines += [f"- {_escape(text)}" for text in conflicts]
+        lines.append("")
     if tier_note:
         lines += [f"> {tier_note}", ""]
     if change_type_notes:

@@ -40,6 +40,8 @@ from bot.domain.rules.approval import ApprovalInput, ApprovalResult, Owners, eva
 from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.coverage import Coverage, coverage
 from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
+from bot.domain.rules.freeze import components, hold
+from bot.domain.rules.rollout_conflicts import Planned, conflicts, planned
 from bot.domain.rules.scope import Scope, classify_changes, outside_allow_list
 from bot.domain.rules.standard_changes import StandardVerdict
 from bot.domain.rules.standard_changes import judge as judge_standard
@@ -75,6 +77,7 @@ class Reading:
     reviews: bool = False  # reviews, commits and comments (not for the low tier: nothing changes it)
     team_slugs: tuple[str, ...] = ()  # the teams CODEOWNERS names as owners of the decision path
     record_path: str | None = None  # a record of ours the head may already carry (a crashed run)
+    rollouts: bool = False  # the other open changes' rollouts (the pack plans a rollout window)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class Snapshot:
     previous: str | None = None  # the newest record sha256 on the base (the hash chain)
     blobs: Mapping[str, bytes | None] = field(default_factory=dict)  # a policy change's files at the head
     base_blobs: Mapping[str, bytes | None] = field(default_factory=dict)  # ... and on the base branch
+    rollouts: tuple[Planned, ...] = ()  # other open changes' planned rollouts, when `Reading.rollouts`
 
 
 # -- what a sync does -------------------------------------------------------------------------------
@@ -216,8 +220,10 @@ def reading(
         return Reading()
     path = assessed.record_path
     existing = path if path in target.scope.record_paths else None
+    model = assessed.loaded.model
+    rollouts = isinstance(model, EvidencePack) and planned(model, "") is not None
     if assessed.tier == "low":
-        return Reading(record_path=existing)
+        return Reading(record_path=existing, rollouts=rollouts)
     named = owners_for(base.codeowners, assessed.owned_path)
     slugs = tuple(team_slugs(named))
     pack = assessed.loaded.model
@@ -225,7 +231,7 @@ def reading(
         found = emergency.policy_at_base(base.emergency_policy)
         if not isinstance(found, str):
             slugs += tuple(s for s in emergency.on_call_slugs(found) if s not in slugs)
-    return Reading(reviews=True, team_slugs=slugs, record_path=existing)
+    return Reading(reviews=True, team_slugs=slugs, record_path=existing, rollouts=rollouts)
 
 
 # CODEOWNERS owners of decisions/policy/ (the record's month and id are known only when planning).
@@ -557,28 +563,32 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
     scored = render.ScoredPack(
         facts.target.path, pack.change_id, pack.title, evidence.sha256, risk, pack.missing_sections
     )
+    frozen = freeze_hold(facts.base, pack, facts.now)
     standard = judge_standard(pack, risk, facts.base.standard_template, facts.snapshot.proof.signature)
-    if standard is not None and standard.met:
+    if standard is not None and standard.met and frozen is None:
         return _plan_standard(facts, assessed, evidence, scored, standard)
-    notes = [] if standard is None else not_standard(standard)
+    types_notes = [] if standard is None or standard.met else not_standard(standard)
     cover = coverage(pack, facts.base.exceptions, facts.now, facts.snapshot.proof.signature)
     verdict, observed = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
-    cover_notes = list(cover.reasons) if risk.tier == "high" else []
+    notes = list(cover.reasons) if risk.tier == "high" else []
     urgent = _Emergency.of(facts, assessed, pack) if emergency.is_emergency(pack) else None
     if urgent is not None and not verdict.decided:
         observed = urgent.with_membership(observed)
         if urgent.verdict is not None and urgent.verdict.decided:
             verdict = urgent.verdict
         else:
-            notes = [*notes, *urgent.notes]
-    comment = decision_comment(scored, verdict, cover_notes, tier_note, notes)
-    if not verdict.decided:
+            types_notes = [*types_notes, *urgent.notes]
+    mine = planned(pack, f"#{facts.pr.number}")
+    clashes = [c.describe() for c in conflicts(mine, facts.snapshot.rollouts)] if mine else []
+    comment = decision_comment(scored, verdict, notes, tier_note, frozen, clashes, types_notes)
+    if not verdict.decided or frozen is not None:
+        rationale = verdict.summary if frozen is None else f"{frozen}; {verdict.summary}"
         pending = records.build(
             evidence=evidence,
             evidence_path=facts.target.path,
             risk=risk,
             outcome="pending",
-            rationale=verdict.summary,
+            rationale=rationale[:4000],
             membership=observed,
         )
         message = f"cab: pending decision for {pack.change_id} ({risk.tier}, {risk.score})"
@@ -588,6 +598,8 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
             RecordCommit({path: records.render(pending), **facts.stale(path)}, message),
             path,
         )
+        if frozen is not None:  # decided or not, it waits for the window to end
+            waiting = replace(waiting, summary=rationale, check_description=frozen[:140])
         return replace(waiting, label=f"risk:{risk.tier}", tier=risk.tier, score=risk.score)
 
     approvals = approvals_of(verdict, evidence.sha256)
@@ -744,6 +756,17 @@ def _plan_standard(
     return replace(deciding, label=f"risk:{risk.tier}", tier=risk.tier, score=risk.score)
 
 
+def freeze_hold(base: BaseBranch, pack: EvidencePack, now: dt.datetime) -> str | None:
+    """Why this change may not merge now because of a freeze (`policy/freeze.yaml` on the base),
+    or None. One rule (bot.domain.rules.freeze), asked again by the audit at each decision's time.
+
+    The emergency exemption goes here, before the calendar is read: an emergency change merges even
+    during a freeze (issue 16). A calendar that cannot be read holds every change (fail closed)."""
+    if emergency.is_emergency(pack):
+        return None
+    return hold(base.freeze, base.freeze_error, components(pack), now)
+
+
 def exception_refusals(
     record: ExceptionRecord, change: ChangedFile | None, base: BaseBranch, now: dt.datetime
 ) -> list[str]:
@@ -828,6 +851,7 @@ __all__ = [
     "approved_shas_to_diff",
     "assess_risk",
     "exception_refusals",
+    "freeze_hold",
     "irregular_files",
     "owners",
     "plan",

@@ -111,6 +111,14 @@ RULES: dict[str, str] = {
     "policy.teams-missing": (
         "an approved policy decision whose record fewer than two teams own (CAB and security)"
     ),
+    "freeze.merged-in-window": (
+        "a change decision was taken (decided_at) inside a window of policy/freeze.yaml at its base "
+        "that covers its components"
+    ),
+    "freeze.calendar-unreadable": (
+        "a change was merged while policy/freeze.yaml at its base could not be read (the bot holds every "
+        "change then)"
+    ),
     "outcome.invalid": "the outcome is not allowed for the tier (e.g. auto_approved above low)",
     "approval.missing": "the tier requires an approval by an owner and none counts",
     "approval.not-owner": "the approver's team does not own the record in the base commit's CODEOWNERS",

@@ -30,6 +30,8 @@ SIGNERS_PATH = "policy/signers.yaml"
 # read at each decision's base commit like the signers.
 STANDARD_CHANGES_DIR = "policy/standard-changes"
 EMERGENCY_POLICY_PATH = "policy/emergency.yaml"
+# The freeze calendar (kind FreezeCalendar): blackout windows, read at each decision's base commit.
+FREEZE_PATH = "policy/freeze.yaml"
 _LOOKALIKE_STEPS = 3  # small-capital D -> Cherokee small A (confusable) -> Cherokee A (case) -> D
 _ID = CHANGE_ID_PATTERN.strip("^$")
 _MONTH = r"(?P<month>[0-9]{4}-(?:0[1-9]|1[0-2]))"

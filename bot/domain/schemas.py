@@ -21,6 +21,7 @@ SCHEMA_FILES = {
     "StandardChange": "standard-change.schema.json",
     "EmergencyPolicy": "emergency-policy.schema.json",
     "RetroApproval": "retro-approval.schema.json",
+    "FreezeCalendar": "freeze-calendar.schema.json",
     "ChangePlan": "change-plan.schema.json",
 }
 # ChangePlan is not a governed document (it is an input of `cab collect`), so it is not a kind

@@ -303,6 +303,11 @@ class _Builder:
     def _plain(self, text: str, mark: Any) -> Any:
         if text and text[0] not in _MAYBE_NOT_TEXT:
             return text
+        if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+            # What _INT matches without a sign: most plain scalars of a document that are not text.
+            if len(text) > self.limits.max_int_digits:
+                raise self.fail(mark, f"number has more than {self.limits.max_int_digits} digits")
+            return int(text)
         if _NULL.match(text):
             return None
         if _BOOL.match(text):

@@ -1,7 +1,8 @@
 """`cab action`: turn a GitHub Actions event into one lifecycle step, then report it.
 
 Which step an event needs is decided by `plan` (pure: event name and payload in, steps out). The
-steps themselves live in the lifecycle engine (`bot.services.sync.sync`, `bot.services.expiry_sweep`),
+steps themselves live in the lifecycle engine (`bot.services.sync.sync`, `bot.services.expiry_sweep`,
+`bot.services.agenda_issue`),
 imported only when an event needs them, and passed in as an `Engine` so tests drive the dispatch
 with a stub. Output for humans goes to the job summary (`GITHUB_STEP_SUMMARY`) and, for invalid
 documents, to `::error file=…,line=…,col=…::` annotations that GitHub shows on the PR's Files tab.
@@ -30,9 +31,9 @@ COMMAND_PREFIX = "/cab"
 
 @dataclass(frozen=True)
 class Step:
-    """One thing to do: re-sync a PR, or run the scheduled expiry sweep."""
+    """One thing to do: re-sync a PR, run the scheduled expiry sweep, or publish the agenda."""
 
-    kind: Literal["sync", "expire", "queue"]
+    kind: Literal["sync", "expire", "queue", "agenda"]
     number: int | None = None
     why: str = ""
     # a PR known only by its head (owner of the fork, branch, sha): a relayed review of a fork's PR,
@@ -58,6 +59,10 @@ class QueueStep(Protocol):
     def __call__(self, forge: Forge, head: str, base: str) -> Any: ...
 
 
+class AgendaStep(Protocol):
+    def __call__(self, forge: Forge, clone: Path, *, now: dt.datetime) -> Any: ...
+
+
 class CatchUpStep(Protocol):
     def __call__(
         self, forge: Forge, sync: SyncStep, *, done: Sequence[int], now: dt.datetime, identity: BotIdentity
@@ -70,6 +75,7 @@ class Engine:
     expire: ExpireStep
     catch_up: CatchUpStep | None = None  # after a PR's sync, the open PRs whose runs were cancelled
     queue: QueueStep | None = None  # the check on a merge queue's group
+    agenda: AgendaStep | None = None  # the pinned agenda issue, from the job's checkout
 
 
 def load_engine() -> Engine:
@@ -79,9 +85,16 @@ def load_engine() -> Engine:
         expiry = importlib.import_module("bot.services.expiry_sweep")
         catching_up = importlib.import_module("bot.services.catch_up")
         queue = importlib.import_module("bot.services.merge_queue")
+        agenda = importlib.import_module("bot.services.agenda_issue")
     except ImportError as exc:
         raise CabError(f"the lifecycle engine is not available in this build of cab: {exc}") from exc
-    return Engine(sync=engine.sync, expire=expiry.run, catch_up=catching_up.catch_up, queue=queue.check)
+    return Engine(
+        sync=engine.sync,
+        expire=expiry.run,
+        catch_up=catching_up.catch_up,
+        queue=queue.check,
+        agenda=agenda.publish,
+    )
 
 
 def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
@@ -121,8 +134,8 @@ def plan(event_name: str, payload: Mapping[str, Any]) -> list[Step]:
         if not (isinstance(group_head, str) and isinstance(group_base, str)):
             raise UsageError("the merge_group payload has no head_sha and base_sha")
         return [Step("queue", None, "merge_group.checks_requested", group=(group_head, group_base))]
-    if event_name == "schedule":
-        return [Step("expire", None, "schedule")]
+    if event_name == "schedule":  # .github/workflows/cab-expiry.yml, with the whole history checked out
+        return [Step("expire", None, "schedule"), Step("agenda", None, "schedule")]
     if event_name == "workflow_dispatch":
         wanted = str((payload.get("inputs") or {}).get("pr") or "").strip()
         if wanted:
@@ -184,11 +197,14 @@ def execute(
     *,
     now: dt.datetime,
     identity: BotIdentity,
+    workspace: Path | None = None,
 ) -> Report:
+    """`workspace`: the job's checkout of the default branch (`GITHUB_WORKSPACE`), for the agenda."""
     report = Report()
     if not steps:
         report.lines.append("Nothing to do for this event.")
     synced: list[int] = []
+    swept = False  # a scheduled run re-syncs every open PR: a change a freeze held merges after it
     for step in steps:
         try:
             if step.kind == "sync":
@@ -209,8 +225,16 @@ def execute(
                 result = engine.queue(forge, *step.group)
                 report.lines.append(f"- merge group {step.group[0][:12]} ({step.why}): {_describe(result)}")
                 report.exit_code = max(report.exit_code, 0 if result.ok else 1)
+            elif step.kind == "agenda":
+                if engine.agenda is None:
+                    raise CabError("this build of cab cannot publish the agenda")
+                if workspace is None:
+                    raise CabError("the agenda needs the job's checkout, and GITHUB_WORKSPACE is unset")
+                result = engine.agenda(forge, workspace, now=now)
+                report.lines.append(f"- agenda ({step.why}): {_describe(result)}")
             else:
                 result = engine.expire(forge, now=now, identity=identity)
+                swept = True
                 report.lines.append(f"- expiry sweep ({step.why}): {_describe(result)}")
         except InputError as exc:
             report.annotations += [annotation(p) for p in exc.problems]
@@ -219,7 +243,7 @@ def execute(
         except CabError as exc:
             report.lines.append(f"- failed: {exc.diagnostics()}")
             report.exit_code = max(report.exit_code, exc.exit_code)
-    if synced and engine.catch_up is not None:
+    if (synced or swept) and engine.catch_up is not None:
         try:
             for caught in engine.catch_up(forge, engine.sync, done=synced, now=now, identity=identity):
                 what = _describe(caught.result) if caught.error is None else f"failed: {caught.error}"
@@ -276,7 +300,10 @@ def run(
 
             forge_factory = GitHubForge.from_env
         forge = forge_factory(environ)
-        report = execute(steps, forge, engine or load_engine(), now=now, identity=identity)
+        workspace = Path(environ["GITHUB_WORKSPACE"]) if environ.get("GITHUB_WORKSPACE") else None
+        report = execute(
+            steps, forge, engine or load_engine(), now=now, identity=identity, workspace=workspace
+        )
     else:
         report = execute(steps, _NoForge(), _NO_ENGINE, now=now, identity=identity)
     for line in report.annotations:

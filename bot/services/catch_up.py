@@ -7,6 +7,10 @@ cancelled. So each run, after its own PR, also re-syncs the other open PRs (most
 updated first, at most `LIMIT`), one after the other inside the same group: a decision whose
 own run was cancelled is taken by the next run that does get to run. A re-sync with nothing new
 reads two GraphQL requests and writes nothing.
+
+The scheduled run catches up too, after its expiry sweep: a change that a freeze window holds
+(`policy/freeze.yaml`) has no event of its own when the window ends, and merges at the first
+scheduled run after it.
 """
 
 from __future__ import annotations

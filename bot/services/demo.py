@@ -15,10 +15,12 @@ the attested example's artifact:
 3. a high-risk hotfix is rejected by security (no exception covers its CVEs), security approves
    an exception naming the change (its unsigned artifact's digest proves nothing), and the
    resubmitted change is approved;
-4. the CAB and security approve the change types in one policy change: a standard-change
+4. a payments patch approved during the month-end freeze (`policy/freeze.yaml`) waits "frozen
+   until" the window's end, and the first scheduled run after it merges the change;
+5. the CAB and security approve the change types in one policy change: a standard-change
    template for payments patches and the on-call list for emergencies;
-5. the next payments patch names the template and is merged as `standard` without review;
-6. a login outage: an emergency fix (high risk, no exception) merges with one on-call approval, the
+6. the next payments patch names the template and is merged as `standard` without review;
+7. a login outage: an emergency fix (high risk, no exception) merges with one on-call approval, the
    bot opens the retro-review issue, and another CAB member retro-approves it afterwards.
 """
 
@@ -33,7 +35,9 @@ from pathlib import Path
 from bot.domain.errors import UsageError
 from bot.domain.identity import BotIdentity
 from bot.services import sandbox_session as session
+from bot.services.catch_up import catch_up
 from bot.services.queries import Entry, decided
+from bot.services.sync import sync
 
 START = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 MODEL = "risk-model/v1.1.yaml"
@@ -46,13 +50,18 @@ HIGH_AGAIN = "evidence/2026-11/edge-proxy-hotfix-r2.yaml"
 EXCEPTION = "exceptions/2026-11/edge-proxy-nghttp2.yaml"
 TEMPLATE = "policy/standard-changes/payments-patch.yaml"
 EMERGENCY_POLICY = "policy/emergency.yaml"
-STANDARD = "evidence/2026-11/payments-api-7.4.3.yaml"
+STANDARD = "evidence/2026-11/payments-api-7.4.4.yaml"
 IDENTITY = "evidence/2026-11/identity-gateway-3.0.0.yaml"
 EMERGENCY = "evidence/2026-11/identity-gateway-3.0.1.yaml"
 INCIDENT = (
     b"emergency:\n  incident: INC-2026-1124\n"
     b"  justification: Logins fail for every customer since the 3.0.0 certificate rotation.\n"
 )
+FREEZE = "policy/freeze.yaml"
+FROZEN = "evidence/2026-11/payments-api-7.4.3.yaml"
+# Inside, then just after, the calendar's `payments-month-end` window (08:00-20:00 Berlin time).
+IN_FREEZE = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+AFTER_FREEZE = dt.datetime(2026, 11, 30, 19, 10, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -90,6 +99,7 @@ def seed() -> dict[str, bytes]:
         **session.shipped_seed(),
         MODEL: data.joinpath(MODEL).read_bytes(),
         SIGNERS: _example(SIGNERS),
+        FREEZE: _example(FREEZE),
     }
 
 
@@ -166,7 +176,20 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
     step("@sec-sam approves the resubmitted change")
     do_sync(resubmitted)
 
-    step("4. The change types, approved once: a standard-change template and the on-call list")
+    step("4. A payments patch approved during the month-end freeze window")
+    clock.now = IN_FREEZE
+    frozen = submit(FROZEN, "alice-eng", _example(DECLARED).replace(b"7.4.2", b"7.4.3"))
+    do_sync(frozen)
+    session.review(forge, frozen, "bob-cab", "approve")
+    step("@bob-cab approves")
+    do_sync(frozen)
+    clock.now = AFTER_FREEZE
+    step("The window ends; the hourly scheduled run re-syncs the open pull requests")
+    for caught in catch_up(forge, sync, done=[], now=clock(), identity=identity):
+        said = session.BotAnswer(caught.result, "").line() if caught.result else f"failed: {caught.error}"
+        step("   " + said)
+
+    step("5. The change types, approved once: a standard-change template and the on-call list")
     types = {TEMPLATE: _example(TEMPLATE), EMERGENCY_POLICY: _example(EMERGENCY_POLICY)}
     template = session.submit_files(forge, TEMPLATE, types, "alice-eng")
     step(f"@alice-eng opens #{template} with {TEMPLATE} and {EMERGENCY_POLICY}")
@@ -176,17 +199,17 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
     step("@dana-cab (CAB) and @sec-sam (security) approve them, as every policy change needs")
     do_sync(template)
 
-    step("5. A standard change: the next payments patch names the template")
+    step("6. A standard change: the next payments patch names the template")
     patch = (
         _example(DECLARED)
-        .replace(b"change_id: payments-api-7.4.2", b"change_id: payments-api-7.4.3")
-        .replace(b'version: "7.4.2"', b'version: "7.4.3"')
+        .replace(b"change_id: payments-api-7.4.2", b"change_id: payments-api-7.4.4")
+        .replace(b'version: "7.4.2"', b'version: "7.4.4"')
         + b"standard_change: payments-patch\n"
     )
     standard = submit(STANDARD, "alice-eng", patch)
     do_sync(standard)
 
-    step("6. An emergency: logins fail; the fix cannot wait for the CAB")
+    step("7. An emergency: logins fail; the fix cannot wait for the CAB")
     fix = (
         _example(IDENTITY)
         .replace(b"change_id: identity-gateway-3.0.0", b"change_id: identity-gateway-3.0.1")

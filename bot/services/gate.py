@@ -1,7 +1,8 @@
 """`cab verify`'s fast path: the deployment gate without parsing the record with the models.
 
 The gate runs in every deployment pipeline, so it must start fast (benchmarks/bench_startup.py).
-It checks the commit signatures as the full path does (`unsigned`: that loads the signers model),
+It checks the commit signatures with the full path's rule, reading the signers policy with
+bot.domain.rules.gate_signers (no pydantic; `unsigned`, the full path's, reads it with the model),
 reads the record with bot.domain.rules.gate_record (only the fields the verdict depends on,
 each held to the schema's rule) and the evidence's canonical hash with the strict YAML loader, and
 applies the same rules (`provenance`, `verify`) as the full path in bot.services.queries. It only
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.domain.canonical import content_sha256
@@ -21,15 +24,19 @@ from bot.domain.git_objects import LogEntry
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import SIGNERS_PATH, classify
 from bot.domain.patterns import CHANGE_ID_PATTERN
-from bot.domain.rules import gate_record
+from bot.domain.rules import gate_history, gate_record
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
 from bot.domain.rules.history import HISTORY_PATH, STRICT, HistoryPolicy, policy_unaccounted
 from bot.domain.rules.scope import POLICY_PREFIXES
 from bot.domain.strict_yaml import load_bytes
 
+if TYPE_CHECKING:
+    from bot.adapters.git.signatures import TrustedKeys
+
 DECISION_TIERS = ("low", "medium", "high")
 # Outcomes whose own rule the full path re-checks (bot.services.queries.change_type_problems).
 RECHECKED_OUTCOMES = ("standard", "emergency")
+SignedCheck = Callable[[Arrival], "str | None"]  # why a policy merge is not signed as trusted, or None
 
 
 def record_paths(blobs: GitBlobs, sha: str, change_id: str) -> list[str]:
@@ -79,20 +86,32 @@ def pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict
     )
 
 
+def _policy_at_base(blobs: GitBlobs, arrival: Arrival) -> tuple[str, bytes | None]:
+    """The merge's base, and `policy/signers.yaml` there (None: not there as a plain file)."""
+    base = arrival.commit.parents[0]
+    try:
+        return base, blobs.read_file(base, SIGNERS_PATH, plain=True)
+    except NotAFile:
+        return base, None
+
+
 def unsigned(blobs: GitBlobs, arrival: Arrival | None) -> Verdict | None:
     """None when the decision merge and its final-record commit are signed by keys that
     `policy/signers.yaml` at the merge's base trusts (the audit's rule); else why not."""
-    from bot.adapters.git.signatures import trusted_keys  # the crypto libraries: only for the gate
-    from bot.domain.rules.commit_signatures import signature_problem
+    from bot.adapters.git.signatures import trusted_keys  # the policy as a model: pydantic
 
     if arrival is None or arrival.record_commit is None:
         return None  # provenance has refused it already
-    base = arrival.commit.parents[0]
-    try:
-        raw = blobs.read_file(base, SIGNERS_PATH, plain=True)
-    except NotAFile:
-        raw = None
-    keys = trusted_keys(raw, f"base {base[:12]}")
+    base, raw = _policy_at_base(blobs, arrival)
+    return signature_verdict(arrival, trusted_keys(raw, f"base {base[:12]}"))
+
+
+def signature_verdict(arrival: Arrival, keys: TrustedKeys) -> Verdict | None:
+    """None when both bot commits of `arrival` are signed by a key of `keys` that the rule
+    (bot.domain.rules.commit_signatures, the audit's) trusts for them; else the refusal."""
+    from bot.domain.rules.commit_signatures import signature_problem
+
+    assert arrival.record_commit is not None
     for commit, role in ((arrival.commit, "decision merge"), (arrival.record_commit, "final-record commit")):
         problem = signature_problem(commit, role, keys.verify(commit))
         if problem is not None:
@@ -111,27 +130,27 @@ def _history_policy(blobs: GitBlobs, tip: str) -> HistoryPolicy:
     return HistoryPolicy.of(documents.parse(raw, f"{tip[:12]}:{HISTORY_PATH}", History).model)
 
 
-def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdentity) -> Verdict | None:
+def _light_history_policy(blobs: GitBlobs, tip: str) -> HistoryPolicy | None:
+    """The same without the model (bot.domain.rules.gate_history); None: the full path reads it."""
+    raw = blobs.read_file(tip, HISTORY_PATH, plain=True)
+    return STRICT if raw is None else gate_history.read(_plain_data(raw, HISTORY_PATH))
+
+
+def _policy_changes(
+    blobs: GitBlobs, arrival: Arrival, policy: HistoryPolicy, bot: BotIdentity, signed: SignedCheck
+) -> Verdict | None:
     """None when every first-parent commit before the decision's base that changed the CAB's
     policy (CODEOWNERS, the risk model, `policy/`, workflows, the bot's code) is accounted for
-    (`history.policy_unaccounted`) and, where it is the bot's, signed; else the first that is not.
-    A decision judged under rules nobody decided is no approval, whatever the audit says later."""
-    if arrival is None or not arrival.commit.parents:
-        return None  # provenance has refused it already
+    (`history.policy_unaccounted`) and, where it is the bot's, signed (`signed`: why not, or
+    None); else the first that is not. A decision judged under rules nobody decided is no
+    approval, whatever the audit says later."""
     base = arrival.commit.parents[0]
-    try:
-        policy = _history_policy(blobs, tip)
-    except (InputError, NotAFile) as exc:
-        return Verdict(False, f"{HISTORY_PATH} on the default branch cannot be read, so none stands: {exc}")
     stop = policy.start if policy.start and blobs.on_first_parent_line(base, policy.start) else None
     for sha, parents, paths in blobs.first_parents_touching(base, POLICY_PREFIXES, stop):
         header = blobs.commit(sha)
         why = policy_unaccounted(LogEntry(sha, parents, ()), header, bot, policy)
         if why is None and len(parents) == 2 and sha not in policy.accepted:
-            label = f"policy merge {sha[:12]}"
-            came = Arrival(label, header, False, blobs.commit(parents[1]))
-            refused = unsigned(blobs, came)
-            why = None if refused is None else refused.reason.removeprefix(f"{label}: ")
+            why = signed(Arrival(f"policy merge {sha[:12]}", header, False, blobs.commit(parents[1])))
         if why is not None:
             changed = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
             return Verdict(
@@ -139,6 +158,53 @@ def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdent
                 f"{arrival.path} was decided under policy that commit {sha[:12]} changed ({changed}): {why}",
             )
     return None
+
+
+def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdentity) -> Verdict | None:
+    """The full path's check that the decision's policy was decided (`_policy_changes`)."""
+    if arrival is None or not arrival.commit.parents:
+        return None  # provenance has refused it already
+    try:
+        policy = _history_policy(blobs, tip)
+    except (InputError, NotAFile) as exc:
+        return Verdict(False, f"{HISTORY_PATH} on the default branch cannot be read, so none stands: {exc}")
+
+    def signed(came: Arrival) -> str | None:
+        refused = unsigned(blobs, came)
+        return None if refused is None else refused.reason.removeprefix(f"{came.path}: ")
+
+    return _policy_changes(blobs, arrival, policy, bot, signed)
+
+
+def _governed(blobs: GitBlobs, tip: str, arrival: Arrival, bot: BotIdentity) -> bool:
+    """The light path's `ungoverned(...) is None`: False also when a policy does not read lightly."""
+    policy = _light_history_policy(blobs, tip)
+    if policy is None:
+        return False
+    verdict = _policy_changes(
+        blobs, arrival, policy, bot, lambda came: None if _signed(blobs, came) else "not signed as trusted"
+    )
+    return verdict is None
+
+
+def _signed(blobs: GitBlobs, arrival: Arrival) -> bool:
+    """The light path's `unsigned(...) is None`: False also when the policy does not read lightly."""
+    from bot.adapters.git.signatures import light_trusted_keys  # no pydantic
+
+    if arrival.record_commit is None:
+        return False
+    base, raw = _policy_at_base(blobs, arrival)
+    keys = light_trusted_keys(raw, f"base {base[:12]}")
+    return keys is not None and signature_verdict(arrival, keys) is None
+
+
+def _plain_data(raw: bytes, path: str) -> object | None:
+    """The YAML's data for a light reading; None when the strict loader refuses it."""
+    try:
+        data: object = load_bytes(raw, path, positions=False).data
+    except InputError:
+        return None
+    return data
 
 
 def _data(blobs: GitBlobs, sha: str, path: str) -> object | None:
@@ -165,8 +231,9 @@ def verify_light(
         if record is not None and record.outcome in RECHECKED_OUTCOMES:
             return None  # the full path judges the pack against its change type again
         came = arrival(blobs, tip, paths[0])
-        unproven = provenance(came, paths[0], bot) or unsigned(blobs, came)
-        if record is None or (unproven or ungoverned(blobs, tip, came, bot)) is not None:
+        if record is None or came is None or provenance(came, paths[0], bot) is not None:
+            return None
+        if not _signed(blobs, came) or not _governed(blobs, tip, came, bot):
             return None
         evidence = _data(blobs, tip, record.evidence.path)
     except InputError:

@@ -1,11 +1,14 @@
-"""Gather past decisions and their evidence from git, for `cab simulate`."""
+"""Gather past decisions and their evidence, for `cab simulate` (from a clone) and for the what-if
+table of a risk-model pull request (through the forge, `bot.services.model_what_if`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from bot.adapters.git.blobs import GitBlobs
 from bot.domain import documents
+from bot.domain.base_branch import Blobs
+from bot.domain.documents import Loaded
 from bot.domain.errors import CabError
 from bot.domain.layout import SIGNERS_PATH, classify
 from bot.domain.models import Decision, EvidencePack, RiskModel, Signers
@@ -21,14 +24,16 @@ def _decision_paths(blobs: GitBlobs, tip: str, since: str | None) -> Iterator[st
         yield from blobs.landed(tip, "decisions", blobs.resolve(since))
 
 
-def _read(blobs: GitBlobs, tip: str, path: str) -> bytes | None:
+def _read(blobs: Blobs, tip: str, path: str) -> bytes | None:
     try:
-        return blobs.read_file(tip, path, plain=True)
+        if isinstance(blobs, GitBlobs):
+            return blobs.read_file(tip, path, plain=True)
+        return blobs.read_file(tip, path)  # a forge refuses an executable governed file itself
     except CabError:
         return None
 
 
-def _signers(blobs: GitBlobs, tip: str) -> Signers | None:
+def _signers(blobs: Blobs, tip: str) -> Signers | None:
     return evidence_proof.signers_from(_read(blobs, tip, SIGNERS_PATH))
 
 
@@ -38,10 +43,17 @@ def run(blobs: GitBlobs, ref: str, model_raw: bytes, model_source: str, since: s
     A decision whose evidence can no longer be read is listed as unreadable, never dropped."""
     proposed = documents.parse(model_raw, model_source, RiskModel)
     tip = blobs.resolve(ref)
+    return past_decisions(blobs, tip, _decision_paths(blobs, tip, since), proposed, where=ref)
+
+
+def past_decisions(
+    blobs: Blobs, tip: str, paths: Iterable[str], proposed: Loaded[RiskModel], *, where: str
+) -> Simulation:
+    """Re-score the decision records at `paths` on commit `tip` (a clone or a forge) under `proposed`."""
     past: list[tuple[Past, EvidencePack, SignatureCheck]] = []
     unreadable: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for path in _decision_paths(blobs, tip, since):
+    for path in paths:
         governed = classify(path)
         if governed is None or governed.kind != "Decision" or path in seen:
             continue
@@ -59,7 +71,7 @@ def run(blobs: GitBlobs, ref: str, model_raw: bytes, model_source: str, since: s
         try:
             evidence = blobs.read_file(tip, record.evidence.path)
             if evidence is None:
-                unreadable.append((record.change_id, f"{record.evidence.path} is gone from {ref}"))
+                unreadable.append((record.change_id, f"{record.evidence.path} is gone from {where}"))
                 continue
             pack = documents.parse(evidence, record.evidence.path, EvidencePack).model
         except CabError as exc:

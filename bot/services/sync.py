@@ -34,7 +34,8 @@ from bot.domain.models import EvidencePack, Signers
 from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
 from bot.domain.signature_proof import EvidenceProof
-from bot.services import evidence_proof
+from bot.services import evidence_proof, model_what_if
+from bot.services.rollouts import open_rollouts
 from bot.services.signature import SIGNERS_PATH
 
 SyncStatus = Literal["closed", "refused", "invalid", "pending", "merged"]
@@ -103,6 +104,8 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
     if needs.reviews and identity.unset:
         return apply(forge, pr, unidentified(identity.unset))
     snapshot = replace(gather(forge, pr, files, document, needs), proof=proof)
+    if needs.rollouts:  # the pack plans a rollout window: do others overlap it?
+        snapshot = replace(snapshot, rollouts=open_rollouts(forge, pr.number))
     if target.kind == "policy":  # a policy decision records every file it brings, and a rejection
         restore, irregular = read_base(forge, base.sha, files)  # puts the base's files back
         if irregular:
@@ -112,6 +115,8 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))
         decided = decide(target, snapshot, base, now, identity)
+    if target.kind == "policy":  # a proposed risk model: its effect on past decisions, for reviewers
+        decided = model_what_if.annotate(forge, pr, base.sha, files, governed, decided)
     # the owners are asked once, as the change starts waiting for them: when the PR does not carry
     # its record yet (asked before the record is committed, so a crash in between asks again)
     asking = needs.team_slugs if decided.status == "pending" and snapshot.existing_record is None else ()

@@ -21,7 +21,7 @@ from github import Auth
 
 from bot.adapters.forge.github_client import DEFAULT_API_URL, GitHubClient, auth_from_env
 from bot.adapters.forge.github_reads import GitHubReads
-from bot.adapters.forge.github_writes import GitHubWrites
+from bot.adapters.forge.github_writes import ISSUE_LABEL, GitHubWrites
 from bot.adapters.forge.interface import ForgeError
 from bot.adapters.forge.retry import TIMEOUT, ForgeRetry
 from bot.domain.identity import BotIdentity
@@ -139,8 +139,11 @@ class GitHubForge:
     def request_team_reviews(self, number: int, slugs: Sequence[str]) -> None:
         self.writes.request_team_reviews(number, slugs)
 
-    def upsert_issue(self, marker: str, title: str, body: str) -> int:
-        return self.writes.upsert_issue(marker, title, body)
+    def upsert_issue(self, marker: str, title: str, body: str, *, label: str = ISSUE_LABEL) -> int:
+        return self.writes.upsert_issue(marker, title, body, label=label)
+
+    def pin_issue(self, number: int) -> None:
+        self.writes.pin_issue(number)
 
     def set_status(self, sha: str, state: Literal["pending", "success", "failure"], description: str) -> None:
         self.writes.set_status(sha, state, description)

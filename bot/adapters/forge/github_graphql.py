@@ -49,6 +49,7 @@ BASE_DIRS = (
     ("exceptions", "exceptions", 2, True),
     ("exceptionDecisions", "decisions/exceptions", 2, True),
     ("policyDecisions", "decisions/policy", 2, True),
+    ("freeze", "policy/freeze.yaml", 0, True),
 )
 PAGE = 100  # GitHub's largest page; a list with more falls back to REST pages
 HEAD_FILES_MAX = 50  # governed files read at a PR head in one query; a PR with more is refused anyway
@@ -122,6 +123,19 @@ fragment person on GitActor { email user { login databaseId } }
 COMMIT = """
 mutation CabCommit($input: CreateCommitOnBranchInput!) {
   createCommitOnBranch(input: $input) { commit { oid } }
+}
+"""
+
+# REST has no pin endpoint: an issue is pinned to the repository through GraphQL only.
+ISSUE_PINNED = """
+query CabIssuePinned($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) { issue(number: $number) { id isPinned } }
+}
+"""
+
+PIN_ISSUE = """
+mutation CabPinIssue($issueId: ID!) {
+  pinIssue(input: {issueId: $issueId}) { issue { isPinned } }
 }
 """
 

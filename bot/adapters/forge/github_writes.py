@@ -88,9 +88,9 @@ class GitHubWrites:
             )
             keep.update(edited)
 
-    def upsert_issue(self, marker: str, title: str, body: str) -> int:
+    def upsert_issue(self, marker: str, title: str, body: str, *, label: str = ISSUE_LABEL) -> int:
         text = body if marker in body else f"{body}\n\n{marker}"
-        params = {"state": "open", "labels": ISSUE_LABEL}
+        params = {"state": "open", "labels": label}
         for item in self.client.pages(f"{self.client.repo}/issues", "list CAB issues", params):
             if marker in str(item.get("body") or "") and self._is_mine(item) and "pull_request" not in item:
                 if (item.get("title"), item.get("body")) != (title, text):
@@ -105,9 +105,30 @@ class GitHubWrites:
             "POST",
             f"{self.client.repo}/issues",
             "open the CAB issue",
-            body={"title": title, "body": text, "labels": [ISSUE_LABEL]},
+            body={"title": title, "body": text, "labels": [label]},
         )
         return int(created["number"])
+
+    def pin_issue(self, number: int) -> None:
+        """GraphQL `pinIssue` (REST has no pin endpoint), only when the issue is not pinned yet: a
+        re-run asks and changes nothing. GitHub pins at most three issues per repository; a refusal
+        is a ForgeError saying so."""
+        owner, name = self.client.repository.split("/")
+        doing = f"read whether issue #{number} is pinned"
+        data, errors = self.client.graphql(
+            gql.ISSUE_PINNED, {"owner": owner, "name": name, "number": number}, doing
+        )
+        issue = (data.get("repository") or {}).get("issue")
+        if errors or not issue:
+            raise ForgeError(f"GitHub refused to {doing}: {graphql_error_message(errors) or 'no such issue'}")
+        if issue.get("isPinned"):
+            return
+        doing = f"pin issue #{number}"
+        data, errors = self.client.graphql(gql.PIN_ISSUE, {"issueId": issue["id"]}, doing)
+        if errors or not ((data.get("pinIssue") or {}).get("issue") or {}).get("isPinned"):
+            raise ForgeError(
+                f"GitHub refused to {doing}: {graphql_error_message(errors) or 'still not pinned'}"
+            )
 
     def set_status(self, sha: str, state: Literal["pending", "success", "failure"], description: str) -> None:
         """Post the status unless the sha already shows exactly this one: GitHub appends every post

@@ -132,8 +132,13 @@ class Forge(Protocol):
         """Numbers of at most `limit` open PRs, most recently updated first."""
         ...
 
-    def upsert_issue(self, marker: str, title: str, body: str) -> int:
-        """Create, or edit in place, the one open bot issue whose body contains `marker`."""
+    def upsert_issue(self, marker: str, title: str, body: str, *, label: str = "cab-expiry") -> int:
+        """Create, or edit in place, the one open bot issue whose body contains `marker`; a new
+        issue gets `label` (the forge may look for the issue by it)."""
+        ...
+
+    def pin_issue(self, number: int) -> None:
+        """Pin the issue to the repository; pinning a pinned issue changes nothing."""
         ...
 
     def open_pull_request(self, head: str, base: str, title: str, body: str) -> int:

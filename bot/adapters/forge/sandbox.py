@@ -637,7 +637,7 @@ class SandboxForge:
         self._save(state)
         return merge_sha
 
-    def upsert_issue(self, marker: str, title: str, body: str) -> int:
+    def upsert_issue(self, marker: str, title: str, body: str, *, label: str = "cab-expiry") -> int:
         state = self._load()
         issues = state.setdefault("issues", [])
         for issue in issues:
@@ -647,9 +647,19 @@ class SandboxForge:
                     self._save(state)
                 return int(issue["number"])
         number = 10_000 + len(issues) + 1
-        issues.append({"number": number, "title": title, "body": body, "state": "open"})
+        issues.append({"number": number, "title": title, "body": body, "state": "open", "labels": [label]})
         self._save(state)
         return number
+
+    def pin_issue(self, number: int) -> None:
+        state = self._load()
+        for issue in state.get("issues", []):
+            if issue["number"] == number:
+                if not issue.get("pinned"):
+                    issue["pinned"] = True
+                    self._save(state)
+                return
+        raise ForgeError(f"no issue #{number} to pin")
 
     def issues(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._load().get("issues", [])

@@ -54,6 +54,11 @@ class GitBlobs:
     def close(self) -> None:
         self.git.close()
 
+    def is_shallow(self) -> bool:
+        """A shallow clone (`actions/checkout`'s default depth of 1) ends its history early: a log
+        walk over it stops silently at the cut, so callers that need the history refuse it."""
+        return self.git.run("rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+
     def resolve(self, ref: str) -> str:
         sha = self.git.object_id(ref)
         if sha is None:

@@ -5,6 +5,7 @@ from bot.domain.models.emergency import EmergencyPolicy
 from bot.domain.models.evidence import EvidencePack
 from bot.domain.models.exception_decision import ExceptionDecision
 from bot.domain.models.exception_record import ExceptionRecord
+from bot.domain.models.freeze import FreezeCalendar
 from bot.domain.models.history import History
 from bot.domain.models.policy_decision import PolicyDecision
 from bot.domain.models.retro_approval import RetroApproval
@@ -24,6 +25,7 @@ GovernedDocument = (
     | StandardChange
     | EmergencyPolicy
     | RetroApproval
+    | FreezeCalendar
 )
 
 MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
@@ -38,6 +40,7 @@ MODELS_BY_KIND: dict[str, type[GovernedDocument]] = {
     "StandardChange": StandardChange,
     "EmergencyPolicy": EmergencyPolicy,
     "RetroApproval": RetroApproval,
+    "FreezeCalendar": FreezeCalendar,
 }
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "EvidencePack",
     "ExceptionDecision",
     "ExceptionRecord",
+    "FreezeCalendar",
     "GovernedDocument",
     "History",
     "PolicyDecision",

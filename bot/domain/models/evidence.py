@@ -146,8 +146,23 @@ class Ring(CabModel):
     hold_hours: Count | None = None
 
 
+class RolloutWindow(CabModel):
+    """When the rollout is planned to run: two open changes to one component whose windows overlap
+    are told about each other (bot.domain.rules.rollout_conflicts)."""
+
+    start: UtcTime
+    end: UtcTime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RolloutWindow:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
 class Rollout(CabModel):
     rings: list[Ring] = Field(min_length=1, max_length=50)
+    window: RolloutWindow | None = None
 
 
 class Rollback(CabModel):

@@ -13,10 +13,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.domain.git_objects import CommitHeader
-from bot.domain.models.signers import CommitSigner
+
+if TYPE_CHECKING:  # types only: the gate reads the policy without pydantic (bot.domain.rules.gate_signers)
+    from collections.abc import Sequence
+    from typing import Protocol
+
+    class CommitSigner(Protocol):
+        """What the rule reads of a policy key: the `CommitSigner` model, or the gate's light reading."""
+
+        @property
+        def name(self) -> str: ...
+        @property
+        def format(self) -> str: ...
+        @property
+        def public_key(self) -> str: ...
+        @property
+        def principals(self) -> Sequence[str]: ...
+        @property
+        def valid_after(self) -> dt.datetime | None: ...
+        @property
+        def valid_before(self) -> dt.datetime | None: ...
+
 
 MISSING = "signature.missing"  # no signature where a bot commit is expected
 UNTRUSTED = "signature.untrusted"  # signed, but by no key that policy trusts for this committer then

@@ -13,13 +13,16 @@ deployment gate ask it, so a stronger proof (a verified signature) plugs in here
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.domain.git_objects import CommitHeader, LogEntry
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import RECORD_KINDS, classify
-from bot.domain.models.history import History
 from bot.domain.rules.bot_commits import made_by_bot
 from bot.domain.rules.trailers import parse, policy_from_message
+
+if TYPE_CHECKING:  # types only: the deployment gate reads the policy without loading pydantic
+    from bot.domain.models.history import History
 
 HISTORY_PATH = "policy/history.yaml"
 

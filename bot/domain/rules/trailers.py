@@ -6,13 +6,17 @@ trailers are the `Key: value` lines of the message's last paragraph.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
-from bot.domain.models import Decision, ExceptionDecision, PolicyDecision, RetroApproval
+if TYPE_CHECKING:  # types only: the deployment gate reads trailers without loading pydantic
+    from bot.domain.models import Decision, ExceptionDecision, PolicyDecision, RetroApproval
 
 _TRAILER = re.compile(r"^(Cab-[A-Za-z0-9-]+): (.+)$")
+_PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -141,15 +145,22 @@ def merge_message(subject: str, rationale: str, trailers: AnyTrailers) -> str:
 
 def parse(message: str) -> dict[str, list[str]]:
     """All `Cab-*` trailers of the message's last paragraph, in order, by key."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
+    return {key: list(values) for key, values in _parsed(message)}
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(message: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`parse`, kept for the last few messages: the audit asks about each merge's message from
+    several checks (history, trailers, the record), and the answer is returned as a fresh dict."""
+    paragraphs = [p for p in _PARAGRAPHS.split(message.strip()) if p.strip()]
     if len(paragraphs) < 2:
-        return {}
+        return ()
     found: dict[str, list[str]] = {}
     for line in paragraphs[-1].splitlines():
         match = _TRAILER.match(line.strip())
         if match:
             found.setdefault(match.group(1), []).append(match.group(2).strip())
-    return found
+    return tuple((key, tuple(values)) for key, values in found.items())
 
 
 _GIT_TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")

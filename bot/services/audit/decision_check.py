@@ -32,6 +32,7 @@ from bot.services.audit.change_types_check import (
     standard_problems,
 )
 from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
+from bot.services.audit.freeze_check import freeze_findings
 from bot.services.audit.merge_check import (
     ApprovalContext,
     ChainLink,
@@ -87,6 +88,8 @@ class DecisionCheck(MergeCheck):
                 self.find("standard.not-met", record_path, problem)
             for problem in emergency_problems(blobs, base, record, evidence):
                 self.find("emergency.not-allowed", record_path, problem)
+        for rule, path, message in freeze_findings(self.store, self.memo, base_tree, record, evidence):
+            self.find(rule, path, message)
         self.result.decision = DecisionSummary(
             commit=self.entry.sha,
             change_id=record.change_id,
