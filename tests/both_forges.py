@@ -504,7 +504,10 @@ def assert_audits_clean(cab: Cab, report: Path) -> None:
     with pytest.MonkeyPatch.context() as env:  # the audit checks decisions against the bot's identity
         env.setenv("CAB_BOT_NAME", cab.identity.name)
         env.setenv("CAB_BOT_EMAIL", cab.identity.email)
-        code = main(["audit", "--repo", str(repo), "--ref", MAIN, "--format", "text", "-o", str(report)])
+        at = cab.clock.now.isoformat()  # overdue retro-reviews are judged at the scenario's time
+        code = main(
+            ["audit", "--repo", str(repo), "--ref", MAIN, "--at", at, "--format", "text", "-o", str(report)]
+        )
     assert code == 0, f"cab audit exited {code} on the {type(cab).__name__} history:\n{report.read_text()}"
     blobs = GitBlobs.open(repo)
     for entry in decided(blobs, MAIN):

@@ -315,3 +315,28 @@ def write_yaml(path: Path, data: Mapping[str, Any], **style: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dump_yaml(data, **style), encoding="utf-8")
     return path
+
+
+def standard_change(edits: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    """A valid standard-change template for the payments patch releases (fields replace its own)."""
+    template: dict[str, Any] = {
+        "apiVersion": "cab/v1",
+        "kind": "StandardChange",
+        "name": "payments-patch",
+        "description": "Routine patch releases of the payments API, piloted in ring 0.",
+        "components": ["payments-api"],
+        "max_score": 60,
+        "required_attachments": [],
+    }
+    return changed({**template, **fields}, edits)
+
+
+def emergency_policy(**fields: Any) -> dict[str, Any]:
+    """A valid emergency policy: the CAB team is on call, retro-review within 5 days."""
+    return {
+        "apiVersion": "cab/v1",
+        "kind": "EmergencyPolicy",
+        "on_call": ["@example/cab"],
+        "retro_review_days": 5,
+        **fields,
+    }

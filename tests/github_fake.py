@@ -446,12 +446,11 @@ class FakeGitHub:
         if method == "GET" and (g := m(r"/pulls/(\d+)/(commits|files)", rel)):
             pr = self.prs[int(g[1])]
             head = pr["head"] if pr["merged"] else self.refs[pr["branch"]]
+            base = pr["merged_base"] if pr["merged"] else self.refs[pr["base"]]  # as GitHub keeps them
             if g[2] == "commits":
-                chain = [self._commit_item(at) for at in self._between(self.refs[pr["base"]], head)]
+                chain = [self._commit_item(at) for at in self._between(base, head)]
                 return self._reply(method, path, 200, chain)
-            return self._reply(
-                method, path, 200, self._diff(self.merge_base(self.refs[pr["base"]], head), head)
-            )
+            return self._reply(method, path, 200, self._diff(self.merge_base(base, head), head))
         if method == "PUT" and (g := m(r"/pulls/(\d+)/merge", rel)):
             return self._merge(method, path, int(g[1]), body)
         if method == "GET" and rel == "/pulls" and "head" not in query:
@@ -532,7 +531,7 @@ class FakeGitHub:
         message = f"{body['commit_title']}\n\n{body['commit_message']}"
         merge = self.api_commit(merged, [base, head], message)
         self.refs[pr["base"]] = merge
-        pr.update(merged=True, merge=merge, head=head)
+        pr.update(merged=True, merge=merge, head=head, merged_base=base)
         answer = {"sha": merge, "merged": True, "message": "Pull Request successfully merged"}
         return self._reply(method, path, 200, answer)
 

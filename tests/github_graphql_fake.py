@@ -195,9 +195,8 @@ class _PullRequest:
 
     def files(self, _info: Any, **page: Any) -> dict[str, Any]:
         kinds = {"added": "ADDED", "removed": "DELETED", "modified": "MODIFIED", "renamed": "RENAMED"}
-        diff = self.fake._diff(
-            self.fake.merge_base(self.fake.refs[self.pr["base"]], self._head()), self._head()
-        )
+        base = self.pr["merged_base"] if self.pr["merged"] else self.fake.refs[self.pr["base"]]
+        diff = self.fake._diff(self.fake.merge_base(base, self._head()), self._head())
         return connection([{"path": d["filename"], "changeType": kinds[d["status"]]} for d in diff], **page)
 
     def reviews(self, _info: Any, **page: Any) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def test_the_demo_history_audits_with_zero_findings(tmp_path: Path) -> None:
     demo.run(tmp_path / "demo", BOT)
     report = audit_repo(tmp_path / "demo")
     assert report.findings == []
-    assert report.stats.decisions == 5
+    assert report.stats.decisions == 7
 
 
 def test_evidence_edited_on_main_after_the_demo_is_detected(tmp_path: Path) -> None:

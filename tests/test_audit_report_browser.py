@@ -124,6 +124,8 @@ def test_the_rendered_table_lists_the_demos_decisions(report_page: Path, tmp_pat
         ("edge-proxy-nghttp2", "exception", "approved", "exception"),
         ("edge-proxy-hotfix-r2", "change", "approved", "high"),
         ("payments-api-7.4.3", "change", "approved", "medium"),
+        ("payments-api-7.4.4", "change", "standard", "medium"),
+        ("identity-gateway-3.0.1", "change", "emergency", "high"),
     ]
     assert "Generated 2026-12-01 09:00:00 UTC by cab" in dom
 

@@ -75,7 +75,7 @@ def test_html_counts_exception_decisions_and_says_when_and_by_what_it_was_made(t
     html = report_html.render(
         audit_repo(tmp_path / "demo"), generated_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     )
-    assert "5 change decisions and 1 exception decisions (6 in all)" in html
+    assert "7 change decisions and 1 exception decisions (8 in all)" in html
     assert f"Generated 2026-12-01 00:00:00 UTC by cab {__version__}" in html
 
 

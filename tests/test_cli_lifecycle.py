@@ -70,9 +70,12 @@ def test_demo_prints_decisions_table_and_trailers(demo_repo: tuple[Path, str]) -
         ("edge-proxy-hotfix-r2", "high", "approved"),
         ("pr-6", "policy", "approved"),
         ("payments-api-7.4.3", "medium", "approved"),
+        ("pr-8", "policy", "approved"),
+        ("payments-api-7.4.4", "medium", "standard"),
+        ("identity-gateway-3.0.1", "high", "emergency"),
     ]
     assert "Cab-Exception: edge-proxy-nghttp2" in out
-    assert out.count("Cab-Decision: ") == 7
+    assert out.count("Cab-Decision: ") == 11  # and the emergency's retro-approval
 
 
 def test_demo_holds_a_change_approved_during_a_freeze_and_merges_it_after_the_window(
@@ -84,6 +87,35 @@ def test_demo_holds_a_change_approved_during_a_freeze_and_merges_it_after_the_wi
     assert re.search(r"sync #7: merged \(medium, score 48\.00\): approved by @bob-cab", out)
     _, record = find_decision(GitBlobs.open(path), "HEAD", "payments-api-7.4.3")
     assert record.decided_at == dt.datetime(2026, 11, 30, 19, 17, tzinfo=dt.UTC)  # the window ended 19:00
+
+
+def test_demo_merges_a_payments_patch_as_a_standard_change_once_its_template_is_approved(
+    demo_repo: tuple[Path, str],
+) -> None:
+    path, out = demo_repo
+    assert "sync #8: merged: approved by @dana-cab, @sec-sam" in out
+    assert re.search(r"sync #9: merged \(medium, score 48\.00\): standard change: meets the approved", out)
+    _, record = find_decision(GitBlobs.open(path), "HEAD", "payments-api-7.4.4")
+    assert record.approvals == []
+    assert record.standard_change is not None
+    assert record.standard_change.path == "policy/standard-changes/payments-patch.yaml"
+
+
+def test_demo_merges_an_emergency_with_one_on_call_approval_and_the_cab_retro_approves_it(
+    demo_repo: tuple[Path, str],
+) -> None:
+    path, out = demo_repo
+    assert "emergency change for INC-2026-1124: approved by on-call @bob-cab" in out
+    assert "the bot opened issue #10001: CAB retro-review: emergency change identity-gateway-3.0.1" in out
+    assert "sync #10: merged: identity-gateway-3.0.1 retro-approved" in out
+    assert (path / "decisions" / "retro" / "2026-11" / "identity-gateway-3.0.1.yaml").is_file()
+    assert main(["verify", "identity-gateway-3.0.1", "--repo", str(path)]) == 0
+
+
+def test_demo_repository_validates(demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = demo_repo
+    assert main(["validate", "--repo", str(path)]) == 0
+    assert "0 invalid" in capsys.readouterr().out
 
 
 def test_demo_refuses_a_non_empty_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,7 +174,7 @@ def test_status_lists_decided_changes(
     path, _ = demo_repo
     assert main(["status", "--decided", "--repo", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Decided (7):" in out
+    assert "Decided (10):" in out
     assert "edge-proxy-hotfix-r2" in out
 
 

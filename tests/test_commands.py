@@ -44,3 +44,13 @@ def test_a_command_after_a_closed_fence_counts() -> None:
     read = commands.read("```\n/cab reject quoted\n```\n/cab conditions deploy at night\n")
     assert [(c.verb, c.text) for c in read.commands] == [("conditions", "deploy at night")]
     assert [i.line for i in read.ignored] == [2]
+
+
+def test_retro_approve_is_a_command_with_its_text() -> None:
+    read = commands.read("Reviewed.\n\n/cab retro-approve incident report attached")
+    assert [(c.verb, c.text) for c in read.commands] == [("retro-approve", "incident report attached")]
+
+
+def test_a_quoted_retro_approve_is_ignored() -> None:
+    read = commands.read("> /cab retro-approve\n")
+    assert read.commands == () and read.ignored[0].verb == "retro-approve"

@@ -244,8 +244,8 @@ def test_missing_kind_lists_the_kinds() -> None:
     assert _first("apiVersion: cab/v1\ntitle: x\n") == (
         1,
         1,
-        "missing 'kind' (one of: Decision, EvidencePack, Exception, ExceptionDecision, FreezeCalendar, "
-        "History, PolicyDecision, RiskModel, Signers)",
+        "missing 'kind' (one of: Decision, EmergencyPolicy, EvidencePack, Exception, ExceptionDecision, "
+        "FreezeCalendar, History, PolicyDecision, RetroApproval, RiskModel, Signers, StandardChange)",
     )
 
 

@@ -86,6 +86,17 @@ def test_volume_and_rejection_rate_count_change_decisions() -> None:
     )
 
 
+def test_emergency_share_is_the_emergency_decisions_among_change_decisions() -> None:
+    m = measure([change("high", "emergency"), change("medium"), change("low", "auto_approved")], now=T0)
+    assert (m.emergencies, m.emergency_share) == (1, 1 / 3)
+    assert m.as_dict()["emergency_share"] == 0.3333
+
+
+def test_an_on_call_approval_is_not_time_waiting_for_security() -> None:
+    m = measure([change("high", "emergency", approved_h=1)], now=T0)
+    assert m.waiting_for_security.count == 0
+
+
 def test_waiting_for_the_cab_runs_from_submission_to_the_first_approval_of_a_medium_change() -> None:
     m = measure([change("medium", approved_h=6), change("medium", approved_h=2, decided_h=11)], now=T0)
     assert (m.waiting_for_cab.count, m.waiting_for_cab.p50, m.waiting_for_cab.p90) == (2, 2.0, 6.0)

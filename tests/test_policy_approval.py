@@ -163,3 +163,8 @@ def test_exception_needs_an_owner_approval_but_no_exception_of_its_own() -> None
     owners = Owners(teams=(SECURITY,))
     assert evaluate(snapshot("exception", owners=owners)).status == "pending"
     assert evaluate(snapshot("exception", owners=owners, reviews=[review(SAM)])).status == "approved"
+
+
+def test_a_retro_approve_said_on_an_open_change_does_not_undo_an_owners_rejection() -> None:
+    said = [comment(BOB, "/cab reject not tested"), comment(BOB, "/cab retro-approve")]
+    assert evaluate(snapshot(comments=said)).status == "rejected"

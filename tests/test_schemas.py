@@ -29,6 +29,7 @@ EXAMPLES = sorted(
     ]
     + ["policy/signers.yaml"]  # the signer the attested example needs, seeded by `cab demo`
     + ["policy/freeze.yaml"]  # the freeze calendar `cab demo` seeds
+    + ["policy/standard-changes/payments-patch.yaml", "policy/emergency.yaml"]  # `cab demo` approves them
 )
 
 

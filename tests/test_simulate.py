@@ -106,4 +106,4 @@ def test_an_attested_change_keeps_its_tier_when_its_own_model_is_simulated(
     assert main(["demo", str(demo)]) == 0
     capsys.readouterr()
     result = simulate_json(demo, demo / "risk-model" / "v1.1.yaml", capsys=capsys)
-    assert (result["decisions"], result["moved"], result["matrix"]["low"]["low"]) == (5, 0, 1)
+    assert (result["decisions"], result["moved"], result["matrix"]["low"]["low"]) == (7, 0, 1)

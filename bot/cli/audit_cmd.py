@@ -1,5 +1,5 @@
 """`cab audit [--since REV] [--anchor SHA] [--print-anchor] [--format text|json|markdown|html]
-[-o FILE] [--online [--github OWNER/NAME]] [--repo PATH]`."""
+[-o FILE] [--at TIME] [--online [--github OWNER/NAME]] [--repo PATH]`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli import repo_flags
+from bot.cli.times import EXAMPLE, utc_time
 from bot.domain.errors import UsageError
 
 if TYPE_CHECKING:
@@ -39,6 +40,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print one line worth publishing (tip, date, decisions, chain head) instead of the report; "
         "the report still goes to -o FILE; nothing is printed when there are findings",
+    )
+    parser.add_argument(
+        "--at",
+        type=utc_time,
+        metavar="TIME",
+        help=f"the audit's time, for overdue emergency retro-reviews, e.g. {EXAMPLE} (default: now)",
     )
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
@@ -83,6 +90,7 @@ def handle(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             online=online,
             jobs=args.jobs,
+            now=args.at,
         )
     )
     renderers = {

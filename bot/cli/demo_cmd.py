@@ -11,9 +11,10 @@ from bot.cli.writes import writing
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Create a CAB repository with a sandbox forge in DIR (default: a new temporary "
-        "directory), take the three example changes through it (low auto-approved; medium approved "
-        "after a stale approval; high rejected, then approved after an exception) and print the "
-        "decisions and the git log with their trailers. Needs no network and no GitHub account."
+        "directory), take the example changes through it (low auto-approved; medium approved "
+        "after a stale approval; high rejected, then approved after an exception; a standard change; "
+        "an emergency change and its retro-approval) and print the decisions and the git log with "
+        "their trailers. Needs no network and no GitHub account."
     )
     parser.add_argument("directory", nargs="?", type=Path, metavar="DIR")
     parser.set_defaults(handler=handle)

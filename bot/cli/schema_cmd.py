@@ -18,6 +18,9 @@ KINDS = (
     "PolicyDecision",
     "Signers",
     "History",
+    "StandardChange",
+    "EmergencyPolicy",
+    "RetroApproval",
     "FreezeCalendar",
     "ChangePlan",
 )

@@ -18,12 +18,13 @@ from typing import Protocol
 from bot.domain import documents
 from bot.domain.documents import Loaded
 from bot.domain.errors import InputError
-from bot.domain.layout import FREEZE_PATH, classify, records_of
+from bot.domain.layout import EMERGENCY_POLICY_PATH, FREEZE_PATH, classify, records_of, standard_change_path
 from bot.domain.models import ExceptionDecision, ExceptionRecord, FreezeCalendar, PolicyDecision, RiskModel
 from bot.domain.pull_request import Commit
 from bot.domain.rules import policy_changes
 from bot.domain.rules.codeowners import first_found
 from bot.domain.rules.exception_status import ExceptionState
+from bot.domain.rules.standard_changes import TemplateAtBase
 
 
 class Blobs(Protocol):
@@ -84,6 +85,9 @@ class BaseBranch:
     decided_policy_ids: frozenset[str] = frozenset()
     freeze: FreezeCalendar | None = None  # policy/freeze.yaml (None: no calendar, nothing frozen)
     freeze_error: str | None = None  # why policy/freeze.yaml could not be read: nothing merges then
+    # read only for a pack that names a template or declares an emergency (`with_change_types`)
+    standard_template: TemplateAtBase | None = None
+    emergency_policy: TemplateAtBase | None = None
 
 
 def freeze_calendar(blobs: Blobs, sha: str) -> tuple[FreezeCalendar | None, str | None]:
@@ -127,6 +131,24 @@ def policy_decisions(blobs: Blobs, sha: str, problems: list[str] | None = None) 
             if problems is not None:
                 problems.append(str(exc))
     return found
+
+
+def policy_file(blobs: Blobs, sha: str, path: str, problems: list[str] | None = None) -> TemplateAtBase:
+    """A policy file at the base and the blobs approved policy decisions there brought to its path
+    (the decisions are read only when the file exists)."""
+    raw = blobs.read_file(sha, path)
+    if raw is None:
+        return TemplateAtBase(path, None)
+    approved = policy_changes.approved_blobs(policy_decisions(blobs, sha, problems))
+    return TemplateAtBase(path, raw, approved.get(path, frozenset()))
+
+
+def change_type_files(
+    blobs: Blobs, sha: str, standard_change: str | None, emergency: bool
+) -> tuple[TemplateAtBase | None, TemplateAtBase | None]:
+    """The standard-change template a pack names and the emergency policy, as the base holds them."""
+    template = policy_file(blobs, sha, standard_change_path(standard_change)) if standard_change else None
+    return template, policy_file(blobs, sha, EMERGENCY_POLICY_PATH) if emergency else None
 
 
 def newest_approved_model(forge: History, sha: str, problems: list[str]) -> tuple[str, bytes]:

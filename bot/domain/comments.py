@@ -13,6 +13,11 @@ MARKER = "<!-- cab-bot:decision -->"
 
 STATUS_LINE = {
     "auto_approved": "✅ **Auto-approved** (low risk). The decision is recorded and merged.",
+    "standard": "✅ **Standard change.** It meets a pre-approved template: recorded and merged, no review.",
+    "emergency": (
+        "🚨 **Emergency change approved by on-call.** Recorded and merged; the CAB reviews it "
+        "afterwards (`/cab retro-approve`)."
+    ),
     "approved": "✅ **Approved.** The decision is recorded and merged.",
     "conditional": "✅ **Approved with conditions.** The decision is recorded and merged.",
     "rejected": "⛔ **Rejected.** The decision is recorded and merged so the history keeps it.",
@@ -58,9 +63,11 @@ def decision_comment(
     tier_note: str | None,
     frozen: str | None = None,
     conflicts: Sequence[str] = (),
+    change_type_notes: Sequence[str] = (),
 ) -> str:
     """`frozen`: the freeze window holding the change (bot.domain.rules.freeze.frozen_reason);
-    `conflicts`: other open changes rolling out a shared component at overlapping times."""
+    `conflicts`: other open changes rolling out a shared component at overlapping times;
+    `change_type_notes`: why a named standard-change template or an emergency did not apply."""
     lines = [MARKER, "## CAB Bot", "", *_policy_lines(policy, frozen)]
     if conflicts:
         lines.append("⚠️ Rollout conflicts (open changes to the same components, overlapping windows):")
@@ -68,6 +75,9 @@ def decision_comment(
         lines.append("")
     if tier_note:
         lines += [f"> {tier_note}", ""]
+    if change_type_notes:
+        lines += [f"- {_escape(note)}" for note in change_type_notes]
+        lines.append("")
     if coverage_notes:
         lines.append("Exceptions:")
         lines += [f"- {_escape(note)}" for note in coverage_notes]

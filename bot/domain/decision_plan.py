@@ -32,10 +32,10 @@ from bot.domain.models import (
     PolicyDecision,
     RiskModel,
 )
-from bot.domain.models.decision import Approval, PullRequestRef, RiskAssessment, TeamMembership
+from bot.domain.models.decision import Approval, EmergencyRef, PullRequestRef, RiskAssessment, TeamMembership
 from bot.domain.placement import placement_problems
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
-from bot.domain.rules import membership, records
+from bot.domain.rules import emergency, membership, records
 from bot.domain.rules.approval import ApprovalInput, ApprovalResult, Owners, evaluate
 from bot.domain.rules.codeowners import owners_for, team_slugs, user_logins
 from bot.domain.rules.codeowners_access import OwnerAccess
@@ -44,6 +44,8 @@ from bot.domain.rules.exception_window import MAX_EXCEPTION_DAYS, window_problem
 from bot.domain.rules.freeze import components, exempt, hold
 from bot.domain.rules.rollout_conflicts import Planned, conflicts, planned
 from bot.domain.rules.scope import Scope, classify_changes, outside_allow_list
+from bot.domain.rules.standard_changes import StandardVerdict
+from bot.domain.rules.standard_changes import judge as judge_standard
 from bot.domain.rules.trailers import (
     AnyTrailers,
     merge_message,
@@ -119,6 +121,15 @@ class Merge:
 
 
 @dataclass(frozen=True)
+class Issue:
+    """One bot issue to open or edit after the merge (an emergency change's retro-review)."""
+
+    marker: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
 class Plan:
     status: PlanStatus
     summary: str
@@ -134,6 +145,7 @@ class Plan:
     record_path: str | None = None
     problems: tuple[Problem, ...] = ()
     not_counted: tuple[str, ...] = ()  # reviews that did not count, with the reason
+    issue: Issue | None = None  # opened or edited once the merge is made
 
 
 def refusal(title: str, reasons: Sequence[Problem | str], status: PlanStatus = "refused") -> Plan:
@@ -216,7 +228,13 @@ def reading(
     if assessed.tier == "low":
         return Reading(record_path=existing, rollouts=rollouts)
     named = owners_for(base.codeowners, assessed.owned_path)
-    return Reading(reviews=True, team_slugs=tuple(team_slugs(named)), record_path=existing, rollouts=rollouts)
+    slugs = tuple(team_slugs(named))
+    pack = assessed.loaded.model
+    if isinstance(pack, EvidencePack) and emergency.is_emergency(pack):
+        found = emergency.policy_at_base(base.emergency_policy)
+        if not isinstance(found, str):
+            slugs += tuple(s for s in emergency.on_call_slugs(found) if s not in slugs)
+    return Reading(reviews=True, team_slugs=slugs, record_path=existing, rollouts=rollouts)
 
 
 # CODEOWNERS owners of decisions/policy/ (the record's month and id are known only when planning).
@@ -545,16 +563,27 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
     assert risk is not None
     tier_note = None
     path = assessed.record_path
-    cover = coverage(pack, facts.base.exceptions, facts.now, facts.snapshot.proof.signature)
-    verdict, observed = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
     scored = render.ScoredPack(
         facts.target.path, pack.change_id, pack.title, evidence.sha256, risk, pack.missing_sections
     )
     frozen = freeze_hold(facts.base, pack, facts.now)
+    standard = judge_standard(pack, risk, facts.base.standard_template, facts.snapshot.proof.signature)
+    if standard is not None and standard.met and frozen is None:
+        return _plan_standard(facts, assessed, evidence, scored, standard)
+    types_notes = [] if standard is None or standard.met else not_standard(standard)
+    cover = coverage(pack, facts.base.exceptions, facts.now, facts.snapshot.proof.signature)
+    verdict, observed = _verdict(facts, assessed, pack.change_id, "Decision", pack.requester, cover)
     notes = list(cover.reasons) if risk.tier == "high" else []
+    urgent = _Emergency.of(facts, assessed, pack) if emergency.is_emergency(pack) else None
+    if urgent is not None and not verdict.decided:
+        observed = urgent.with_membership(observed)
+        if urgent.verdict is not None and urgent.verdict.decided:
+            verdict = urgent.verdict
+        else:
+            types_notes = [*types_notes, *urgent.notes]
     mine = planned(pack, f"#{facts.pr.number}")
     clashes = [c.describe() for c in conflicts(mine, facts.snapshot.rollouts)] if mine else []
-    comment = decision_comment(scored, verdict, notes, tier_note, frozen, clashes)
+    comment = decision_comment(scored, verdict, notes, tier_note, frozen, clashes, types_notes)
     if not verdict.decided or frozen is not None:
         rationale = verdict.summary if frozen is None else f"{frozen}; {verdict.summary}"
         pending = records.build(
@@ -588,19 +617,144 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
                 outcome=verdict.status,
                 rationale=verdict.summary,
                 approvals=approvals,
-                exceptions=cover.covering if risk.tier == "high" else (),
+                exceptions=cover.covering if risk.tier == "high" and verdict.status != "emergency" else (),
                 conditions=verdict.conditions,
                 decided_at=facts.now,
                 decided_by=facts.identity.name,
                 previous=previous,
                 pull_request=facts.pull_request_ref(),
                 membership=observed,
+                emergency=urgent.reference(facts.now) if urgent and verdict.status == "emergency" else None,
             )
         )
     final: Decision = records.parse(raw, path).model
     trailers = of_decision(final, records.record_sha256(raw, path), path)
     subject = f"cab: {final.outcome} {pack.change_id} ({risk.tier}, {risk.score})"
     record = RecordCommit({path: raw, **facts.stale(path)}, subject)
+    deciding = _deciding(verdict, comment, record, trailers, final.rationale, path)
+    issue = retro_issue(final, path) if final.emergency is not None else None
+    return replace(deciding, label=f"risk:{risk.tier}", tier=risk.tier, score=risk.score, issue=issue)
+
+
+@dataclass(frozen=True)
+class _Emergency:
+    """The emergency route of a pack that declares one: one approval from an on-call team."""
+
+    pack: EvidencePack
+    found: emergency.PolicyAtBase | None
+    verdict: ApprovalResult | None  # None: no policy allows the route
+    observed: list[TeamMembership]
+    notes: list[str]
+
+    @classmethod
+    def of(cls, facts: _Facts, assessed: _Assessed, pack: EvidencePack) -> _Emergency:
+        found = emergency.policy_at_base(facts.base.emergency_policy)
+        if isinstance(found, str):
+            return cls(pack, None, None, [], [f"emergency route unavailable: {found}"])
+        snap = facts.snapshot
+        on_call = emergency.on_call_owners(found, snap.teams)
+        bots = records.written_by_bot(snap.record_writer, facts.identity, snap.bot_login)
+        previous = recorded_membership(snap.existing_record, assessed.record_path) if bots else []
+        observed = membership.observe(previous, on_call.teams, facts.now)
+        verdict = evaluate(
+            ApprovalInput(
+                tier="medium",  # one approval from an owner: here, the on-call teams
+                pr=facts.pr,
+                commits=snap.commits,
+                reviews=snap.reviews,
+                comments=(),  # `/cab reject` and `/cab conditions` are the owning team's to give
+                owners=on_call,
+                reviewable_shas=reviewable_shas(
+                    facts.pr, snap.commits, snap.reviews, snap.reviewed_diffs, pack.change_id, "Decision"
+                ),
+                bot=None,
+                bot_name=facts.identity.name,
+                requester=pack.requester,
+                member_since=membership.member_since(observed),
+            )
+        )
+        assert pack.emergency is not None
+        if verdict.status != "approved":
+            note = f"emergency {pack.emergency.incident}: or {verdict.summary} (on call)"
+            return cls(pack, found, None, observed, [note])
+        approvers = ", ".join(f"@{a.review.user.login}" for a in verdict.approvals)
+        summary = f"emergency change for {pack.emergency.incident}: approved by on-call {approvers}"
+        decided = replace(verdict, status="emergency", summary=summary)
+        return cls(pack, found, decided, observed, [])
+
+    def with_membership(self, observed: list[TeamMembership]) -> list[TeamMembership]:
+        """The owning teams' snapshot and the on-call teams' that it lacks, kept in one record."""
+        known = {m.team for m in observed}
+        return [*observed, *(m for m in self.observed if m.team not in known)]
+
+    def reference(self, now: dt.datetime) -> EmergencyRef:
+        assert self.found is not None
+        return emergency.reference(self.pack, self.found, now)
+
+
+def retro_issue(record: Decision, path: str) -> Issue:
+    """The retro-review issue an emergency merge opens: what the CAB must do, and by when."""
+    assert record.emergency is not None
+    due = record.emergency.retro_due.isoformat()
+    number = record.pull_request.number if record.pull_request else None
+    where = f"#{number}" if number else "its pull request"
+    body = "\n".join(
+        [
+            emergency.RETRO_MARKER.format(change_id=record.change_id),
+            f"Emergency change `{record.change_id}` (incident {record.emergency.incident}) was merged "
+            f"with an on-call approval; its decision is `{path}`.",
+            "",
+            f"A CAB member who neither wrote nor approved it reviews it and comments `/cab retro-approve` "
+            f"on {where} by **{due}**; `cab audit` reports it as `emergency.retro-overdue` after that.",
+        ]
+    )
+    return Issue(
+        emergency.RETRO_MARKER.format(change_id=record.change_id),
+        f"CAB retro-review: emergency change {record.change_id} (due {due[:10]})",
+        body,
+    )
+
+
+def not_standard(standard: StandardVerdict) -> list[str]:
+    """The comment's lines for a pack whose template did not apply: it takes the normal route."""
+    return [f"standard change `{standard.name}` does not apply: {r}" for r in standard.reasons] + [
+        "so this change takes the normal route below"
+    ]
+
+
+def _plan_standard(
+    facts: _Facts,
+    assessed: _Assessed,
+    evidence: Loaded[EvidencePack],
+    scored: render.ScoredPack,
+    standard: StandardVerdict,
+) -> Plan:
+    """A pack that meets the approved template it names: decided `standard`, merged without review,
+    its record naming the template's blob at the base so that the audit can judge it again."""
+    pack, risk, path = evidence.model, assessed.risk, assessed.record_path
+    assert risk is not None
+    assert standard.ref is not None
+    verdict = ApprovalResult("standard", f"standard change: meets the approved template {standard.ref.path}")
+    previous = facts.snapshot.previous
+    raw = _reusable(facts, "standard", previous, [], path) or records.render(
+        records.build(
+            evidence=evidence,
+            evidence_path=facts.target.path,
+            risk=risk,
+            outcome="standard",
+            rationale=verdict.summary,
+            decided_at=facts.now,
+            decided_by=facts.identity.name,
+            previous=previous,
+            pull_request=facts.pull_request_ref(),
+            standard_change=standard.ref,
+        )
+    )
+    final: Decision = records.parse(raw, path).model
+    trailers = of_decision(final, records.record_sha256(raw, path), path)
+    subject = f"cab: standard {pack.change_id} ({risk.tier}, {risk.score})"
+    record = RecordCommit({path: raw, **facts.stale(path)}, subject)
+    comment = decision_comment(scored, verdict, [], None)
     deciding = _deciding(verdict, comment, record, trailers, final.rationale, path)
     return replace(deciding, label=f"risk:{risk.tier}", tier=risk.tier, score=risk.score)
 

@@ -58,6 +58,24 @@ RULES: dict[str, str] = {
     "trailers.mismatch": "a merge trailer disagrees with the decision record",
     "record.not-added": "the record named by the trailers is not added by the merge",
     "record.unparseable": "the decision record cannot be parsed or breaks the schema",
+    "emergency.not-allowed": (
+        "an `emergency` decision the emergency policy at its base does not allow: no approved policy, "
+        "a pack that declares no emergency, or a record whose incident, on-call teams, policy blob or "
+        "retro-review due date differ from what the policy gives"
+    ),
+    "emergency.retro-overdue": (
+        "an emergency change whose CAB retro-review (`/cab retro-approve`) was not given within the "
+        "policy's retro_review_days, as of the audit's time"
+    ),
+    "emergency.retro-not-allowed": (
+        "a retro-approval by someone who may not give it (not in the CAB team, or the change's author, "
+        "requester or on-call approver), or of a decision that is not an emergency at its base"
+    ),
+    "standard.not-met": (
+        "a `standard` decision whose pack does not meet its template as the decision's base held it, "
+        "whose template was not there or not brought by an approved policy decision, or whose record "
+        "names another template or blob"
+    ),
     "record.misplaced": "the record's path disagrees with its content (id, tier or month)",
     "record.not-final": "a merged record is still pending or lacks its decision time",
     "evidence.missing": "the evidence named by the record is absent at the deciding commit",

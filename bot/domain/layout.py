@@ -26,6 +26,10 @@ GOVERNED_DIRS = ("evidence", "exceptions", "decisions", "risk-model")
 GOVERNED_NAMES = (*GOVERNED_DIRS, "policy")
 # The keys that may sign the bot's commits (kind Signers), read at each decision's base commit.
 SIGNERS_PATH = "policy/signers.yaml"
+# Pre-approved change templates (kind StandardChange) and the emergency rules (kind EmergencyPolicy),
+# read at each decision's base commit like the signers.
+STANDARD_CHANGES_DIR = "policy/standard-changes"
+EMERGENCY_POLICY_PATH = "policy/emergency.yaml"
 # The freeze calendar (kind FreezeCalendar): blackout windows, read at each decision's base commit.
 FREEZE_PATH = "policy/freeze.yaml"
 _LOOKALIKE_STEPS = 3  # small-capital D -> Cherokee small A (confusable) -> Cherokee A (case) -> D
@@ -37,12 +41,21 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "Decision": re.compile(rf"^decisions/(?P<tier>low|medium|high)/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "ExceptionDecision": re.compile(rf"^decisions/exceptions/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "PolicyDecision": re.compile(rf"^decisions/policy/{_MONTH}/(?P<id>{_ID})\.yaml$"),
+    "RetroApproval": re.compile(rf"^decisions/retro/{_MONTH}/(?P<id>{_ID})\.yaml$"),
     "RiskModel": re.compile(r"^risk-model/v(?P<id>[0-9]+\.[0-9]+)\.yaml$"),
 }
 _DOCS = re.compile(r"^(?:evidence|exceptions|decisions|risk-model)/README\.md$")
 
-Kind = Literal["EvidencePack", "Exception", "Decision", "ExceptionDecision", "PolicyDecision", "RiskModel"]
-RECORD_KINDS = ("Decision", "ExceptionDecision", "PolicyDecision")
+Kind = Literal[
+    "EvidencePack",
+    "Exception",
+    "Decision",
+    "ExceptionDecision",
+    "PolicyDecision",
+    "RetroApproval",
+    "RiskModel",
+]
+RECORD_KINDS = ("Decision", "ExceptionDecision", "PolicyDecision", "RetroApproval")
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,10 @@ def attachment_of(path: str) -> tuple[str, str] | None:
     return (match["month"], match["id"]) if match else None
 
 
+def standard_change_path(name: str) -> str:
+    return f"{STANDARD_CHANGES_DIR}/{name}.yaml"
+
+
 def decision_path(change_id: str, tier: str, month: str) -> str:
     return f"decisions/{tier}/{month}/{change_id}.yaml"
 
@@ -130,6 +147,11 @@ def exception_decision_path(exception_id: str, month: str) -> str:
 
 def policy_decision_path(decision_id: str, month: str) -> str:
     return f"decisions/policy/{month}/{decision_id}.yaml"
+
+
+def retro_approval_path(change_id: str, month: str) -> str:
+    """The CAB's retroactive approval of an emergency change: the month of the change's evidence."""
+    return f"decisions/retro/{month}/{change_id}.yaml"
 
 
 def records_of(path: str) -> tuple[str, ...]:

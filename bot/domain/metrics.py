@@ -58,10 +58,15 @@ class Metrics:
     per_month: dict[str, dict[str, int]] = field(default_factory=dict)  # month -> tier -> count
     # changes a later change fixed or rolled back
     failure: ChangeFailure = field(default_factory=lambda: ChangeFailure(0, ()))
+    emergencies: int = 0  # decided `emergency`: one on-call approval, the CAB's review afterwards
 
     @property
     def rejection_rate(self) -> float | None:
         return None if not self.changes else self.rejected / self.changes
+
+    @property
+    def emergency_share(self) -> float | None:
+        return None if not self.changes else self.emergencies / self.changes
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +81,8 @@ class Metrics:
             "rejected": self.rejected,
             "rejection_rate": None if self.rejection_rate is None else round(self.rejection_rate, 4),
             "exceptions_open": self.exceptions_open,
+            "emergencies": self.emergencies,
+            "emergency_share": None if self.emergency_share is None else round(self.emergency_share, 4),
             "unverified": self.unverified,
             "per_month": {m: self.per_month[m] for m in sorted(self.per_month)},
             "change_failure": self.failure.as_dict(),
@@ -90,7 +97,7 @@ def measure(rows: Iterable[Row], now: dt.datetime, since: dt.datetime | None = N
     cab: list[float] = []
     security: list[float] = []
     per_month: dict[str, dict[str, int]] = {}
-    changes = rejected = unverified = 0
+    changes = rejected = unverified = emergencies = 0
     open_exceptions: set[str] = set()
     closed: set[str] = set()
     window: list[Row] = []
@@ -109,6 +116,7 @@ def measure(rows: Iterable[Row], now: dt.datetime, since: dt.datetime | None = N
             by_tier[row.tier] += 1
         by_outcome[row.outcome] = by_outcome.get(row.outcome, 0) + 1
         rejected += row.outcome == "rejected"
+        emergencies += row.outcome == "emergency"
         if row.decided_at is not None:
             month = per_month.setdefault(
                 row.decided_at.astimezone(dt.UTC).strftime("%Y-%m"), dict.fromkeys(TIERS, 0)
@@ -119,7 +127,7 @@ def measure(rows: Iterable[Row], now: dt.datetime, since: dt.datetime | None = N
             continue
         if row.decided_at is not None:
             lead.append(_hours(row.decided_at - row.submitted_at))
-        if row.approvers and row.tier in ("medium", "high"):
+        if row.approvers and row.tier in ("medium", "high") and row.outcome != "emergency":  # on call
             first = min(a.approved_at for a in row.approvers)
             (cab if row.tier == "medium" else security).append(_hours(first - row.submitted_at))
     return Metrics(
@@ -136,6 +144,7 @@ def measure(rows: Iterable[Row], now: dt.datetime, since: dt.datetime | None = N
         unverified=unverified,
         per_month=per_month,
         failure=change_failure(window),
+        emergencies=emergencies,
     )
 
 
@@ -167,6 +176,7 @@ def _spread(s: Spread) -> str:
 
 def summary_rows(m: Metrics) -> list[tuple[str, str]]:
     rate = "-" if m.rejection_rate is None else f"{m.rejection_rate:.0%}"
+    share = "-" if m.emergency_share is None else f"{m.emergency_share:.0%}"
     return [
         ("changes decided", str(m.changes)),
         ("by tier (low / medium / high)", " / ".join(str(m.by_tier[t]) for t in TIERS)),
@@ -176,6 +186,7 @@ def summary_rows(m: Metrics) -> list[tuple[str, str]]:
         ("waiting for security, high (p50 / p90)", _spread(m.waiting_for_security)),
         ("rejection rate", f"{rate} ({m.rejected} rejected)"),
         *_failure_rows(m.failure),
+        ("emergency share", f"{share} ({m.emergencies} emergency)"),
         (f"exceptions open at {_iso(m.now)}", str(m.exceptions_open)),
         ("decisions that failed re-verification", str(m.unverified)),
     ]

@@ -18,6 +18,9 @@ SCHEMA_FILES = {
     "PolicyDecision": "policy-decision.schema.json",
     "Signers": "signers.schema.json",
     "History": "history.schema.json",
+    "StandardChange": "standard-change.schema.json",
+    "EmergencyPolicy": "emergency-policy.schema.json",
+    "RetroApproval": "retro-approval.schema.json",
     "FreezeCalendar": "freeze-calendar.schema.json",
     "ChangePlan": "change-plan.schema.json",
 }

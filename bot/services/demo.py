@@ -17,7 +17,12 @@ the attested example's artifact:
    resubmitted change is approved;
 4. the CAB adopts a freeze calendar (`policy/freeze.yaml`, a policy change: CAB and security
    approve), and a payments patch approved during its month-end window waits "frozen until" the
-   window's end; the first scheduled run after it merges the change.
+   window's end; the first scheduled run after it merges the change;
+5. the CAB and security approve the change types in one policy change: a standard-change
+   template for payments patches and the on-call list for emergencies;
+6. the next payments patch names the template and is merged as `standard` without review;
+7. a login outage: an emergency fix (high risk, no exception) merges with one on-call approval, the
+   bot opens the retro-review issue, and another CAB member retro-approves it afterwards.
 """
 
 from __future__ import annotations
@@ -44,6 +49,15 @@ DECLARED = "evidence/2026-11/payments-api-7.4.2.yaml"
 HIGH = "evidence/2026-11/edge-proxy-hotfix.yaml"
 HIGH_AGAIN = "evidence/2026-11/edge-proxy-hotfix-r2.yaml"
 EXCEPTION = "exceptions/2026-11/edge-proxy-nghttp2.yaml"
+TEMPLATE = "policy/standard-changes/payments-patch.yaml"
+EMERGENCY_POLICY = "policy/emergency.yaml"
+STANDARD = "evidence/2026-11/payments-api-7.4.4.yaml"
+IDENTITY = "evidence/2026-11/identity-gateway-3.0.0.yaml"
+EMERGENCY = "evidence/2026-11/identity-gateway-3.0.1.yaml"
+INCIDENT = (
+    b"emergency:\n  incident: INC-2026-1124\n"
+    b"  justification: Logins fail for every customer since the 3.0.0 certificate rotation.\n"
+)
 FREEZE = "policy/freeze.yaml"
 FROZEN = "evidence/2026-11/payments-api-7.4.3.yaml"
 # Inside, then just after, the calendar's `payments-month-end` window (08:00-20:00 Berlin time).
@@ -180,6 +194,44 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
     for caught in catch_up(forge, sync, done=[], now=clock(), identity=identity):
         said = session.BotAnswer(caught.result, "").line() if caught.result else f"failed: {caught.error}"
         step("   " + said)
+
+    step("5. The change types, approved once: a standard-change template and the on-call list")
+    types = {TEMPLATE: _example(TEMPLATE), EMERGENCY_POLICY: _example(EMERGENCY_POLICY)}
+    template = session.submit_files(forge, TEMPLATE, types, "alice-eng")
+    step(f"@alice-eng opens #{template} with {TEMPLATE} and {EMERGENCY_POLICY}")
+    do_sync(template)
+    session.review(forge, template, "dana-cab", "approve")
+    session.review(forge, template, "sec-sam", "approve")
+    step("@dana-cab (CAB) and @sec-sam (security) approve them, as every policy change needs")
+    do_sync(template)
+
+    step("6. A standard change: the next payments patch names the template")
+    patch = (
+        _example(DECLARED)
+        .replace(b"change_id: payments-api-7.4.2", b"change_id: payments-api-7.4.4")
+        .replace(b'version: "7.4.2"', b'version: "7.4.4"')
+        + b"standard_change: payments-patch\n"
+    )
+    standard = submit(STANDARD, "alice-eng", patch)
+    do_sync(standard)
+
+    step("7. An emergency: logins fail; the fix cannot wait for the CAB")
+    fix = (
+        _example(IDENTITY)
+        .replace(b"change_id: identity-gateway-3.0.0", b"change_id: identity-gateway-3.0.1")
+        .replace(b'version: "3.0.0"', b'version: "3.0.1"')
+        + INCIDENT
+    )
+    urgent = submit(EMERGENCY, "alice-eng", fix)
+    do_sync(urgent)
+    session.review(forge, urgent, "bob-cab", "approve")
+    step("@bob-cab (on call) approves")
+    do_sync(urgent)
+    [issue] = [i for i in forge.issues() if "retro-review" in i["title"]]
+    step(f"the bot opened issue #{issue['number']}: {issue['title']}")
+    session.comment(forge, urgent, "dana-cab", "Reviewed with the incident report.\n/cab retro-approve")
+    step("@dana-cab (CAB) comments `/cab retro-approve` on the merged pull request")
+    do_sync(urgent)
 
     forge.git.run("reset", "--hard", "--quiet")  # show main's files in the work tree
     report.decisions = decided(forge._blobs, "main")

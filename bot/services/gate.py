@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # types only: the models cost the gate's start-up time
     from bot.domain.models import Decision, EvidencePack
 
 DECISION_TIERS = ("low", "medium", "high")
+# Outcomes whose own rule the full path re-checks (bot.services.queries.change_type_problems).
+RECHECKED_OUTCOMES = ("standard", "emergency")
 SignedCheck = Callable[[Arrival], "str | None"]  # why a policy merge is not signed as trusted, or None
 
 
@@ -274,6 +276,8 @@ def verify_light(
         if len(paths) != 1:
             return None
         record = gate_record.read(_data(blobs, tip, paths[0]))
+        if record is not None and record.outcome in RECHECKED_OUTCOMES:
+            return None  # the full path judges the pack against its change type again
         came = arrival(blobs, tip, paths[0])
         if record is None or came is None or provenance(came, paths[0], bot) is not None:
             return None

@@ -190,7 +190,32 @@ def verify_change(
     held = _frozen(blobs, arrival, record, pack)
     if held is not None:
         return held
-    return verify(record, None if evidence is None else evidence.sha256, now)
+    verdict = verify(record, None if evidence is None else evidence.sha256, now)
+    if verdict.ok and raw is not None:
+        problems = change_type_problems(blobs, tip, arrival.commit.parents[0], record, raw)
+        if problems:
+            return Verdict(False, f"{record.change_id} is {record.outcome}, but " + "; ".join(problems))
+    return verdict
+
+
+def change_type_problems(blobs: GitBlobs, tip: str, base: str, record: Decision, raw: bytes) -> list[str]:
+    """What the audit would find wrong with a standard or an emergency decision, judged at its base
+    with the same rules (attachments and signature checked as the bot checked them)."""
+    from bot.services import evidence_proof
+    from bot.services.audit.change_types_check import emergency_problems, standard_problems
+    from bot.services.signature import SIGNERS_PATH
+
+    pack: EvidencePack = documents.parse(raw, record.evidence.path, EvidencePack).model
+    if record.outcome == "emergency" or record.emergency is not None:
+        return emergency_problems(blobs, base, record, pack)
+    if record.outcome != "standard" and record.standard_change is None:
+        return []
+    proof = evidence_proof.prove(
+        pack,
+        lambda path: blobs.read_file(tip, path),
+        lambda: evidence_proof.signers_from(blobs.read_file(base, SIGNERS_PATH)),
+    )
+    return standard_problems(blobs, base, record, pack, proof.signature)
 
 
 def table(entries: list[Entry]) -> str:

@@ -155,8 +155,9 @@ def review(forge: SandboxForge, number: int, login: str, verdict: Verdict) -> No
 
 
 def comment(forge: SandboxForge, number: int, login: str, text: str) -> None:
+    """A comment, on an open or a merged pull request (`/cab retro-approve` is said on a merged one)."""
     forge.add_user(login)
-    _open(forge, number)
+    _known(forge, number)
     forge.comment(number, login, text)
 
 

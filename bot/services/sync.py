@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.adapters.forge.interface import BaseMovedError, Forge, NotARegularFile
-from bot.domain import base_branch
+from bot.domain import base_branch, documents
 from bot.domain.comments import MARKER
 from bot.domain.decision_plan import (
     Plan,
@@ -27,10 +27,10 @@ from bot.domain.decision_plan import (
     triage,
     unidentified,
 )
-from bot.domain.errors import Problem
+from bot.domain.errors import InputError, Problem
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import is_governed
-from bot.domain.models import Signers
+from bot.domain.models import EvidencePack, Signers
 from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
 from bot.domain.signature_proof import EvidenceProof
@@ -73,6 +73,20 @@ def sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) 
 def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity) -> SyncResult:
     pr = forge.pull_request(number)
     if pr.state != "open":
+        from bot.services.retro_review import retro_sync  # a merged emergency change's retro-review
+
+        retro = retro_sync(forge, pr, now=now, identity=identity) if pr.state == "merged" else None
+        if retro is not None:
+            outcome = "retro-approved" if retro.status == "merged" else None
+            return SyncResult(
+                number,
+                retro.status,
+                retro.summary,
+                outcome=outcome,
+                record_path=retro.record_path,
+                head_sha=retro.head_sha,
+                merge_sha=retro.merge_sha,
+            )
         return SyncResult(number, "closed", f"pull request #{number} is {pr.state}; nothing to do")
     files = tuple(forge.changed_files(number))
     target = triage(files)
@@ -84,6 +98,7 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
     kept = [f.path for f in files if f.status != "removed"]  # whose records say if it is decided
     base = base_branch.load(forge, forge.branch_head(pr.base_ref), kept)
     document = governed.get(target.path)  # the target is one of the governed files just read
+    base = with_change_types(forge, base, target, document)
     proof = _proof(forge, pr, base, target, document)
     needs = reading(target, document, base, proof)
     if needs.reviews and identity.unset:
@@ -107,6 +122,25 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
     # its record yet (asked before the record is committed, so a crash in between asks again)
     asking = needs.team_slugs if decided.status == "pending" and snapshot.existing_record is None else ()
     return apply(forge, pr, decided, review_teams=asking, base=base.sha)
+
+
+def with_change_types(
+    forge: Forge, base: base_branch.BaseBranch, target: Target, document: bytes | None
+) -> base_branch.BaseBranch:
+    """The base with the standard-change template the pack names and the emergency policy, when
+    it names one or declares an emergency (read only then: most packs cost no extra request)."""
+    if target.kind != "change" or document is None:
+        return base
+    try:
+        pack = documents.parse(document, target.path, EvidencePack).model
+    except InputError:
+        return base  # the plan refuses it, with the problems
+    if pack.standard_change is None and pack.emergency is None:
+        return base
+    template, emergency = base_branch.change_type_files(
+        forge, base.sha, pack.standard_change, pack.emergency is not None
+    )
+    return replace(base, standard_template=template, emergency_policy=emergency)
 
 
 def _proof(
@@ -215,6 +249,8 @@ def apply(
     merged = None
     if decided.merge is not None:
         merged = forge.merge(pr.number, head, decided.merge.subject, decided.merge.message, base=base)
+        if decided.issue is not None:  # an emergency change: the CAB's retro-review
+            forge.upsert_issue(decided.issue.marker, decided.issue.title, decided.issue.body)
     return SyncResult(
         pr.number,
         decided.status,

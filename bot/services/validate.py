@@ -10,11 +10,32 @@ from bot.adapters import files
 from bot.domain import layout
 from bot.domain.errors import InputError, Problem
 from bot.domain.layout import GOVERNED_DIRS, attachment_of, classify, is_documentation
-from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord, RiskModel
+from bot.domain.models import (
+    Decision,
+    EvidencePack,
+    ExceptionDecision,
+    ExceptionRecord,
+    PolicyDecision,
+    RetroApproval,
+    RiskModel,
+)
 from bot.domain.placement import placement_problems
 
-_EXPECTED_KIND: dict[str, type[EvidencePack | ExceptionRecord | Decision | ExceptionDecision | RiskModel]] = {
+_EXPECTED_KIND: dict[
+    str,
+    type[
+        EvidencePack
+        | ExceptionRecord
+        | Decision
+        | ExceptionDecision
+        | PolicyDecision
+        | RetroApproval
+        | RiskModel
+    ],
+] = {
     "ExceptionDecision": ExceptionDecision,
+    "PolicyDecision": PolicyDecision,
+    "RetroApproval": RetroApproval,
     "EvidencePack": EvidencePack,
     "Exception": ExceptionRecord,
     "Decision": Decision,

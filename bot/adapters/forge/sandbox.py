@@ -368,7 +368,9 @@ class SandboxForge:
         )
 
     def _merge_base(self, pr: PullRequest) -> str:
-        return self.git.run("merge-base", pr.base_sha, pr.head_sha).stdout.strip()
+        # a merged PR's files stay what they were against the base it merged into, as on GitHub
+        merged_into = self._pr_record(self._load(), pr.number).get("merged_base")
+        return self.git.run("merge-base", merged_into or pr.base_sha, pr.head_sha).stdout.strip()
 
     def commits(self, number: int) -> Sequence[Commit]:
         pr = self.pull_request(number)
@@ -613,6 +615,29 @@ class SandboxForge:
             self.record_push(sha, self.bot.login)
         return sha
 
+    def ensure_branch(self, branch: str, from_sha: str) -> str:
+        """The branch's head, creating the branch at `from_sha` if it does not exist yet (as GitHub's)."""
+        current = self._head(branch)
+        if current is not None:
+            return current
+        self._move(branch, from_sha, None)
+        return from_sha
+
+    def commit_to_branch(
+        self, branch: str, expected_head: str, files: Mapping[str, bytes | None], message: str
+    ) -> str:
+        """Commit to a branch of the bot's own as the bot, signed (as GitHub's createCommitOnBranch)."""
+        current = self._head(branch)
+        if current != expected_head:
+            raise HeadMovedError(f"{branch}: head is {str(current)[:7]}, expected {expected_head[:7]}")
+        sha, _ = self._write_commit(
+            expected_head, files, message, self.identity.name, self.identity.email, sign=True
+        )
+        if sha != expected_head:
+            self._move(branch, sha, expected_head)
+            self.record_push(sha, self.bot.login)
+        return sha
+
     def merge(self, number: int, sha: str, title: str, message: str, *, base: str | None = None) -> str:
         pr = self.pull_request(number)
         if pr.state != "open":
@@ -637,7 +662,7 @@ class SandboxForge:
         state = self._load()
         for record in state["prs"]:
             if record["number"] == number:
-                record["state"], record["merged_head"] = "merged", sha
+                record["state"], record["merged_head"], record["merged_base"] = "merged", sha, pr.base_sha
         self._save(state)
         return merge_sha
 

@@ -23,7 +23,7 @@ from bot.domain.outcomes import FINAL_OUTCOMES as FINAL_OUTCOMES
 from bot.domain.patterns import EVIDENCE_PATH_PATTERN, SCORE_PATTERN
 
 Tier = Literal["low", "medium", "high"]
-Outcome = Literal["pending", "auto_approved", "approved", "conditional", "rejected"]
+Outcome = Literal["pending", "auto_approved", "standard", "emergency", "approved", "conditional", "rejected"]
 ScoreText = Annotated[str, Field(pattern=SCORE_PATTERN)]
 
 
@@ -101,6 +101,25 @@ class PullRequestRef(CabModel):
     author: Login
 
 
+class StandardChangeRef(CabModel):
+    """The template a `standard` decision met, as it was at the decision's base: the audit and the
+    gate read that blob there and judge the pack against it again."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
+    path: Annotated[str, Field(pattern=r"^policy/standard-changes/[a-z0-9][a-z0-9._-]{2,63}\.yaml$")]
+    blob: GitSha
+
+
+class EmergencyRef(CabModel):
+    """An `emergency` decision: the incident, the policy it was approved under (its blob at the base)
+    and when the CAB's retroactive review falls due."""
+
+    incident: Name
+    policy_blob: GitSha
+    on_call: list[TeamSlug] = Field(min_length=1)
+    retro_due: UtcTime
+
+
 class Decision(CabModel):
     api_version: Literal["cab/v1"] = Field(alias="apiVersion")
     kind: Literal["Decision"]
@@ -118,3 +137,5 @@ class Decision(CabModel):
     pull_request: PullRequestRef | None = None
     previous: Sha256 | None = None
     membership: list[TeamMembership] = Field(default_factory=list)
+    standard_change: StandardChangeRef | None = None
+    emergency: EmergencyRef | None = None

@@ -7,7 +7,7 @@ missing rollback plan, SBOM or signature as risk instead of refusing the pack.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -192,6 +192,13 @@ class Link(CabModel):
     url: Url
 
 
+class Emergency(CabModel):
+    """Why this change cannot wait for the CAB: the incident it answers (`bot.domain.rules.emergency`)."""
+
+    incident: Name
+    justification: Text
+
+
 class EvidencePack(CabModel):
     """One change's evidence; the file name is its change id."""
 
@@ -217,6 +224,9 @@ class EvidencePack(CabModel):
     policy: PolicyResult | None = None
     exceptions: list[ChangeId] = Field(default_factory=list, max_length=20)
     links: list[Link] = Field(default_factory=list, max_length=50)
+    # A standard-change template under policy/standard-changes/ this change claims to meet.
+    standard_change: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")] | None = None
+    emergency: Emergency | None = None
     # earlier changes this one repairs (fix forward) or reverts: they count as failed changes
     fixes: list[ChangeId] = Field(default_factory=list, max_length=20)
     rolls_back: ChangeId | None = None

@@ -35,7 +35,7 @@ from bot.domain.outcomes import outcome_allowed as outcome_allowed
 from bot.domain.pull_request import Comment, Commit, PullRequest, Review, Team, User
 from bot.domain.rules import authorship, commands, membership
 
-Status = Literal["auto_approved", "approved", "conditional", "rejected", "pending"]
+Status = Literal["auto_approved", "standard", "emergency", "approved", "conditional", "rejected", "pending"]
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
 
 
@@ -288,7 +288,8 @@ def _command(data: ApprovalInput, judged: Judged) -> _Commands:
             continue
         read = commands.read(comment.body)
         for command in read.commands:
-            found = (command.verb, command.text, comment)
+            if command.verb != "retro-approve":  # said of a merged emergency change, not of this one
+                found = (command.verb, command.text, comment)
         ignored += [f"@{comment.user.login}'s {i.describe()}: not a command" for i in read.ignored]
     return _Commands(found, tuple(ignored))
 

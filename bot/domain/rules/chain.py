@@ -18,6 +18,7 @@ def record_sha256_of_merge(message: str, parent_count: int) -> str | None:
         trailers.from_message(message)
         or trailers.exception_from_message(message)
         or trailers.policy_from_message(message)
+        or trailers.retro_from_message(message)
     )
     return found.record_sha256 if found is not None else None
 

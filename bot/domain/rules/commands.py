@@ -1,4 +1,6 @@
-"""`/cab reject` and `/cab conditions`: only lines the commenter wrote as their own text. Pure.
+"""`/cab reject`, `/cab conditions` and `/cab retro-approve` (the CAB's review of an emergency
+change after it merged, `bot.domain.rules.emergency`): only lines the commenter wrote as their own
+text. Pure.
 
 A comment is Markdown, and what GitHub shows as code or as a quote is not something its author
 said: a CAB member quoting someone's `/cab reject …`, or showing in a code block how to reject, must
@@ -19,10 +21,10 @@ from typing import Literal
 
 from markdown_it import MarkdownIt
 
-Verb = Literal["reject", "conditions"]
-_COMMAND = re.compile(r"^/cab[ \t]+(reject|conditions)\b[ \t]*(.*)$")
+Verb = Literal["reject", "conditions", "retro-approve"]
+_COMMAND = re.compile(r"^/cab[ \t]+(reject|conditions|retro-approve)\b[ \t]*(.*)$")
 # A line that would read as a command once blanks and quote markers are taken away.
-_LOOKS_LIKE = re.compile(r"^[ \t>]*/cab[ \t]+(reject|conditions)\b")
+_LOOKS_LIKE = re.compile(r"^[ \t>]*/cab[ \t]+(reject|conditions|retro-approve)\b")
 
 WHY_QUOTE = "is quoted (a `>` block quote), not the commenter's own words"
 WHY_FENCE = "is inside a fenced code block"

@@ -39,10 +39,10 @@ class InForce:
 
 def exempt(pack: EvidencePack) -> bool:
     """Whether a change merges even during a freeze: the one place the bot (`freeze_hold`), the
-    audit and `cab verify` ask. None is yet; emergency changes (issue 16: `emergency:` on the
-    pack) will be."""
-    del pack
-    return False
+    audit and `cab verify` ask. Emergency changes do (issue 16: `emergency:` on the pack)."""
+    from bot.domain.rules.emergency import is_emergency  # its policy reading: only when asked
+
+    return is_emergency(pack)
 
 
 def components(pack: EvidencePack) -> list[str]:

@@ -12,14 +12,23 @@ from bot.domain import documents
 from bot.domain.documents import Loaded
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import RECORD_KINDS, classify, decision_path, exception_decision_path
-from bot.domain.models import Decision, EvidencePack, ExceptionDecision, ExceptionRecord, PolicyDecision
+from bot.domain.models import (
+    Decision,
+    EvidencePack,
+    ExceptionDecision,
+    ExceptionRecord,
+    PolicyDecision,
+    RetroApproval,
+)
 from bot.domain.models.decision import (
     Approval,
+    EmergencyRef,
     EvidenceRef,
     ExceptionRef,
     Outcome,
     PullRequestRef,
     RiskAssessment,
+    StandardChangeRef,
     TeamMembership,
 )
 from bot.domain.models.policy_decision import PolicyPath
@@ -29,8 +38,8 @@ from bot.domain.rules import policy_changes
 HEADER = "# Written by CAB Bot. Do not edit: the audit verifies this record against git history.\n"
 
 
-RecordKind = Literal["Decision", "ExceptionDecision", "PolicyDecision"]
-AnyRecord = Decision | ExceptionDecision | PolicyDecision
+RecordKind = Literal["Decision", "ExceptionDecision", "PolicyDecision", "RetroApproval"]
+AnyRecord = Decision | ExceptionDecision | PolicyDecision | RetroApproval
 
 
 def is_own_record(path: str, record_id: str, kind: RecordKind | None = None) -> bool:
@@ -83,6 +92,8 @@ def build(
     pull_request: PullRequestRef | None = None,
     previous: str | None = None,
     membership: Sequence[TeamMembership] = (),
+    standard_change: StandardChangeRef | None = None,
+    emergency: EmergencyRef | None = None,
 ) -> Decision:
     pack = evidence.model
     return Decision.model_validate(
@@ -106,6 +117,8 @@ def build(
             "pull_request": pull_request,
             "previous": previous,
             "membership": list(membership),
+            "standard_change": standard_change,
+            "emergency": emergency,
         },
         strict=False,  # nested models are passed as instances; the result is re-validated on read
     )

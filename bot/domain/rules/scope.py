@@ -96,7 +96,7 @@ def classify_changes(files: Sequence[ChangedFile]) -> Scope:
                 refusals.append(f"{path}: exceptions may not be deleted; they expire")
             else:
                 exceptions.append(path)
-        elif kind.kind in ("Decision", "ExceptionDecision", "PolicyDecision"):
+        elif kind.kind in ("Decision", "ExceptionDecision", "PolicyDecision", "RetroApproval"):
             records.append(path)
         elif change.status != "added":  # a risk model
             refusals.append(

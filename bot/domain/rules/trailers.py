@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # types only: the deployment gate reads trailers without loading pydantic
-    from bot.domain.models import Decision, ExceptionDecision, PolicyDecision
+    from bot.domain.models import Decision, ExceptionDecision, PolicyDecision, RetroApproval
 
 _TRAILER = re.compile(r"^(Cab-[A-Za-z0-9-]+): (.+)$")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
@@ -113,7 +113,29 @@ class PolicyTrailers:
         return out
 
 
-AnyTrailers = DecisionTrailers | ExceptionTrailers | PolicyTrailers
+@dataclass(frozen=True)
+class RetroTrailers:
+    """Trailers of the merge that records the CAB's retro-approval of an emergency change."""
+
+    decision: str  # "retro-approved"
+    retro: str  # the emergency change's id
+    record: str
+    record_sha256: str
+    previous: str
+    approved_by: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        out = [f"Cab-Decision: {self.decision}", f"Cab-Retro-Approval: {self.retro}"]
+        out += [f"Cab-Approved-By: {who}" for who in self.approved_by]
+        out += [
+            f"Cab-Record: {self.record}",
+            f"Cab-Record-Sha256: {self.record_sha256}",
+            f"Cab-Previous: {self.previous}",
+        ]
+        return out
+
+
+AnyTrailers = DecisionTrailers | ExceptionTrailers | PolicyTrailers | RetroTrailers
 
 
 def merge_message(subject: str, rationale: str, trailers: AnyTrailers) -> str:
@@ -274,6 +296,36 @@ def policy_from_message(message: str) -> PolicyTrailers | None:
     )
 
 
+_RETRO_REQUIRED = ("Cab-Decision", "Cab-Retro-Approval", "Cab-Record", "Cab-Record-Sha256", "Cab-Previous")
+
+
+def retro_from_message(message: str) -> RetroTrailers | None:
+    """The retro-approval trailers of a merge message, or None if they are incomplete or doubled."""
+    found = parse(message)
+    if not all(len(found.get(key, [])) == 1 for key in _RETRO_REQUIRED):
+        return None
+    return RetroTrailers(
+        decision=found["Cab-Decision"][0],
+        retro=found["Cab-Retro-Approval"][0],
+        record=found["Cab-Record"][0],
+        record_sha256=found["Cab-Record-Sha256"][0],
+        previous=found["Cab-Previous"][0],
+        approved_by=tuple(found.get("Cab-Approved-By", [])),
+    )
+
+
+def of_retro_approval(record: RetroApproval, record_sha256: str, path: str) -> RetroTrailers:
+    """The trailers a retro-approval's merge carries."""
+    return RetroTrailers(
+        decision="retro-approved",
+        retro=record.change_id,
+        record=path,
+        record_sha256=record_sha256,
+        previous=record.previous or "none",
+        approved_by=tuple(f"{a.login} ({a.user_id})" for a in record.approvals),
+    )
+
+
 _KEYS = {
     "decision": "Cab-Decision",
     "change": "Cab-Change",
@@ -293,6 +345,7 @@ _KEYS = {
     "policy": "Cab-Policy-Decision",
     "paths_sha256": "Cab-Policy-Paths-Sha256",
     "paths": "Cab-Policy-Path",
+    "retro": "Cab-Retro-Approval",
 }
 
 

@@ -106,6 +106,9 @@ def audit(
             out.stats.add_exception(result.approved_exception)
         if result.row is not None:
             out.stats.add_row(result.row)
+        if result.retro_approval is not None:
+            change_id, when = result.retro_approval
+            out.stats.retro_approvals[change_id] = when
         if result.link is not None:
             out.has_decisions = True
             if newer is None:

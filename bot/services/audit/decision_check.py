@@ -25,6 +25,12 @@ from bot.domain.rules.trailers import DecisionTrailers, differences, from_messag
 from bot.domain.signature_proof import UNPROVEN, EvidenceProof, SignatureCheck
 from bot.services import evidence_proof
 from bot.services.attachments import attachment_paths
+from bot.services.audit.change_types_check import (
+    StoreBlobs,
+    approving_owners,
+    emergency_problems,
+    standard_problems,
+)
 from bot.services.audit.exception_decision_check import ExceptionDecisionCheck, approved_exception, locate
 from bot.services.audit.freeze_check import freeze_findings
 from bot.services.audit.merge_check import (
@@ -43,7 +49,11 @@ from bot.services.audit.merge_check import (
 )
 from bot.services.audit.merge_check import load as _load
 from bot.services.audit.policy_decision_check import PolicyDecisionCheck, decides_a_policy
+from bot.services.audit.retro_approval_check import RetroApprovalCheck, decides_a_retro
 from bot.services.signature import SIGNERS_PATH
+
+# Outcomes whose own rule replaces the tier's approval rule (bot.services.audit.change_types_check).
+UNREVIEWED_OUTCOMES = frozenset({"standard"})
 
 __all__ = ["ChainLink", "CommitResult", "DecisionSummary", "Memo", "check_decision", "is_decision_candidate"]
 
@@ -72,6 +82,12 @@ class DecisionCheck(MergeCheck):
         reviewed = self.review_structure(record.change_id, record_path)
         self._approvals(record, record_path, evidence, base_tree, reviewed)
         uses = self._exceptions(record, evidence, base_tree, proof.signature)
+        if evidence is not None:
+            blobs = StoreBlobs(self.store)
+            for problem in standard_problems(blobs, base, record, evidence, proof.signature):
+                self.find("standard.not-met", record_path, problem)
+            for problem in emergency_problems(blobs, base, record, evidence):
+                self.find("emergency.not-allowed", record_path, problem)
         for rule, path, message in freeze_findings(self.store, self.memo, base_tree, record, evidence):
             self.find(rule, path, message)
         self.result.decision = DecisionSummary(
@@ -247,17 +263,18 @@ class DecisionCheck(MergeCheck):
             bot=self.bot,
             pr_author=record.pull_request.author if record.pull_request else None,
             requester=pack.requester if pack else None,
-            owners=self.owners(base_tree, record_path) if record.approvals else [],
+            owners=approving_owners(record, self.owners(base_tree, record_path)) if record.approvals else [],
             reviewable=reviewed,
             document_sha256=record.evidence.sha256,
             document="change",
             membership=record.membership,
         )
         counted = self.count_approvals(record.approvals, ctx, record_path)
-        if outcome in APPROVING_OUTCOMES:
+        rule_tier = "medium" if outcome == "emergency" else tier  # one on-call approval, whatever the tier
+        if outcome in APPROVING_OUTCOMES and outcome not in UNREVIEWED_OUTCOMES:
             owning = owning_teams(ctx.owners)
             exception_ids = [e.id for e in record.exceptions]
-            for rule, needed in unmet(tier, counted, owning, exception_ids):
+            for rule, needed in unmet(rule_tier, counted, owning, exception_ids):
                 where = record.evidence.path if rule == "exception.missing" else record_path
                 self.find(rule, where, f"{outcome} at tier {tier} without {needed}")
 
@@ -359,6 +376,8 @@ def check_decision(
     """The checks of a decision merge: a policy, an exception or a change decision."""
     if decides_a_policy(entry, header):
         return PolicyDecisionCheck(entry, header, store, bot, memo).run()
+    if decides_a_retro(entry, header):
+        return RetroApprovalCheck(entry, header, store, bot, memo).run()
     if _decides_an_exception(entry, header):
         return ExceptionDecisionCheck(entry, header, store, bot, memo).run()
     return DecisionCheck(entry, header, store, bot, memo).run()

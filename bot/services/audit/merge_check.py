@@ -216,6 +216,7 @@ class DecisionRow:
     pull_request: int | None
     decided_at: str | None  # ISO 8601, UTC
     lead_hours: float | None = None  # evidence submission to decision
+    retro_due: str | None = None  # an emergency change: when its CAB retro-review falls due (ISO, UTC)
 
 
 def decision_row(
@@ -241,6 +242,7 @@ def decision_row(
         )
     lead = (decided - submitted_at).total_seconds() / 3600 if decided and submitted_at else None
     uses = tuple(e.id for e in record.exceptions)
+    due = record.emergency.retro_due.astimezone(dt.UTC) if record.emergency else None
     return DecisionRow(
         "change",
         record.change_id,
@@ -253,6 +255,7 @@ def decision_row(
         number,
         when,
         lead,
+        due.isoformat().replace("+00:00", "Z") if due else None,
     )
 
 
@@ -271,6 +274,7 @@ class CommitResult:
     link: ChainLink | None = None
     accounted: set[str] = field(default_factory=set)  # governed paths this decision explains
     policy_accounted: set[str] = field(default_factory=set)  # paths an approved policy decision brought
+    retro_approval: tuple[str, str] | None = None  # (emergency change id, retro-approved at ISO)
 
 
 class Memo:

@@ -20,6 +20,7 @@ from bot.services.audit import known_tips
 from bot.services.audit.auditor import UNKNOWN, AuditResult, audit
 from bot.services.audit.history_check import TipPolicy, read_policy, start_not_found
 from bot.services.audit.ranges import audit_in_parallel
+from bot.services.audit.retro_overdue import overdue_findings
 from bot.services.audit.stats import Stats
 
 if TYPE_CHECKING:  # the online module imports the GitHub client: only loaded for --online
@@ -82,6 +83,7 @@ def run(options: AuditOptions) -> AuditReport:
         else:
             report = _cached_run(repo, head, options, tip)
         report.findings[:0] = tip.findings
+        report.findings += overdue_findings(report.stats, options.now or dt.datetime.now(dt.UTC))
         report.findings += _anchor_findings(repo, head, options.anchor)
         _known_tip(repo, head, options, report)
         if options.online is not None:

@@ -37,6 +37,8 @@ class Stats:
     exceptions: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (from, to) ISO
     exception_decisions: int = 0
     rows: list[DecisionRow] = field(default_factory=list)  # newest decision merge first
+    # emergency change id -> when the CAB retro-approved it (ISO), for `emergency.retro-overdue`
+    retro_approvals: dict[str, str] = field(default_factory=dict)
 
     def add(self, decision: DecisionSummary) -> None:
         self.decisions += 1
@@ -75,6 +77,7 @@ class Stats:
         for name, count in other.lead_time.items():
             self.lead_time[name] = self.lead_time.get(name, 0) + count
         self.exceptions.update(other.exceptions)
+        self.retro_approvals.update(other.retro_approvals)
 
     def exceptions_active(self) -> dict[str, int]:
         """Per month (of the decision months and exception spans), how many exceptions were active."""
@@ -97,6 +100,7 @@ class Stats:
             "exceptions_active_per_month": self.exceptions_active(),
             "exception_decisions": self.exception_decisions,
             "table": [asdict(row) for row in self.rows],
+            "retro_approvals": dict(sorted(self.retro_approvals.items())),
         }
 
     @classmethod
@@ -110,6 +114,7 @@ class Stats:
             exceptions={k: (v["from"], v["to"]) for k, v in data["exceptions"].items()},
             exception_decisions=int(data["exception_decisions"]),
             rows=[_row(item) for item in data["table"]],
+            retro_approvals=dict(data.get("retro_approvals", {})),  # absent in older caches
         )
 
 

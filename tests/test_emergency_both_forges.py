@@ -1,0 +1,159 @@
+"""Emergency changes (issue 16), on the sandbox forge and on the GitHub forge.
+
+`policy/emergency.yaml` lands through a policy decision; a pack that declares an emergency then
+merges with one approval from an on-call team, whatever its tier, and the bot opens a retro-review
+issue. Every scenario audits clean afterwards (the audit's time is the scenario's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.domain import documents
+from bot.domain.comments import MARKER
+from bot.domain.models import RetroApproval
+from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab, record_of
+from tests.builders import dump_yaml, emergency_policy, freeze_window
+from tests.freeze_scenarios import adopt_freeze
+from tests.sandbox import HIGH, LOW, MEDIUM
+
+POLICY = "policy/emergency.yaml"
+INCIDENT = b"emergency:\n  incident: INC-4711\n  justification: Checkout is down for every EU customer.\n"
+
+
+@pytest.fixture(params=FORGES)
+def cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
+    for made in make_cab(request.param, tmp_path):
+        yield made
+        assert_audits_clean(made, tmp_path / "audit.txt")
+
+
+def land_policy(cab: Cab, **fields: Any) -> None:
+    """The emergency policy, approved by CAB and security as a policy change."""
+    number = cab.submit(POLICY, content=dump_yaml(emergency_policy(**fields)).encode())
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    cab.review(number, "sec-sam")
+    assert cab.sync(number).outcome == "approved"
+
+
+def declaring(cab: Cab, path: str) -> bytes:
+    return cab.example(path) + INCIDENT
+
+
+def bot_comment(cab: Cab, number: int) -> str:
+    [found] = [body for body in cab.comments(number) if MARKER in body]
+    return found
+
+
+def test_a_high_risk_emergency_merges_with_one_on_call_approval_and_no_exception(cab: Cab) -> None:
+    land_policy(cab)
+    number = cab.submit(HIGH, content=declaring(cab, HIGH))
+    assert cab.sync(number).status == "pending"
+    cab.review(number, "carol-cab")
+    result = cab.sync(number)
+    assert (result.status, result.outcome, result.tier) == ("merged", "emergency", "high")
+    assert result.record_path is not None
+    record = record_of(cab, result.record_path)
+    assert record.emergency is not None and record.emergency.incident == "INC-4711"
+    assert record.emergency.retro_due == record.decided_at + dt.timedelta(days=5)
+    assert [a.login for a in record.approvals] == ["carol-cab"]
+
+
+def test_an_emergency_merge_opens_the_retro_review_issue(cab: Cab) -> None:
+    land_policy(cab)
+    number = cab.submit(HIGH, content=declaring(cab, HIGH))
+    cab.sync(number)
+    cab.review(number, "carol-cab")
+    cab.sync(number)
+    [(_, title, body)] = [i for i in cab.issues() if "retro-review" in i[1]]
+    assert title.startswith("CAB retro-review: emergency change edge-proxy-hotfix")
+    assert "/cab retro-approve" in body and f"#{number}" in body
+
+
+def test_an_approval_from_someone_not_on_call_does_not_merge_an_emergency(cab: Cab) -> None:
+    land_policy(cab, on_call=["@example/security"])
+    number = cab.submit(HIGH, content=declaring(cab, HIGH))
+    cab.sync(number)
+    cab.review(number, "carol-cab")
+    result = cab.sync(number)
+    assert result.status == "pending"
+    assert "emergency INC-4711: or needs 1 approval from @example/security" in bot_comment(cab, number)
+
+
+def test_without_an_emergency_policy_an_emergency_takes_the_normal_route(cab: Cab) -> None:
+    number = cab.submit(MEDIUM, content=declaring(cab, MEDIUM))
+    assert cab.sync(number).status == "pending"
+    assert "emergency route unavailable: no policy/emergency.yaml on the base branch" in bot_comment(
+        cab, number
+    )
+    cab.review(number, "bob-cab")
+    assert cab.sync(number).outcome == "approved"
+
+
+def merged_emergency(cab: Cab, **policy: Any) -> int:
+    """An emergency change merged with carol-cab's on-call approval; its PR number."""
+    land_policy(cab, **policy)
+    number = cab.submit(HIGH, content=declaring(cab, HIGH))
+    cab.sync(number)
+    cab.review(number, "carol-cab")
+    assert cab.sync(number).outcome == "emergency"
+    return number
+
+
+def test_a_cab_members_retro_approval_lands_as_its_own_bot_decision(cab: Cab) -> None:
+    number = merged_emergency(cab)
+    cab.comment(
+        number, "bob-cab", "Reviewed the hotfix and the incident report.\n/cab retro-approve looks right"
+    )
+    result = cab.sync(number)
+    assert (result.status, result.outcome) == ("merged", "retro-approved")
+    assert result.record_path == "decisions/retro/2026-11/edge-proxy-hotfix.yaml"
+    raw = cab.main_file(result.record_path)
+    assert raw is not None
+    record = documents.parse(raw, result.record_path, RetroApproval).model
+    assert [a.login for a in record.approvals] == ["bob-cab"]
+    assert "Cab-Retro-Approval: edge-proxy-hotfix" in cab.main_message()
+    [(_, title, _body)] = [i for i in cab.issues() if "retro-review" in i[1]]
+    assert title.endswith("(done)")
+
+
+def test_the_on_call_approver_may_not_retro_approve_their_own_emergency(cab: Cab) -> None:
+    number = merged_emergency(cab)
+    cab.comment(number, "carol-cab", "/cab retro-approve")
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert "@carol-cab approved the emergency change" in result.summary
+    assert cab.main_file("decisions/retro/2026-11/edge-proxy-hotfix.yaml") is None
+
+
+def test_someone_outside_the_cab_may_not_retro_approve(cab: Cab) -> None:
+    number = merged_emergency(cab)
+    cab.comment(number, "sec-sam", "/cab retro-approve")
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert "@sec-sam is not in @example/cab" in result.summary
+
+
+def test_a_retro_approval_is_recorded_once(cab: Cab) -> None:
+    number = merged_emergency(cab)
+    cab.comment(number, "bob-cab", "/cab retro-approve")
+    assert cab.sync(number).status == "merged"
+    assert cab.sync(number).status == "closed"
+
+
+def test_an_emergency_merges_during_a_freeze_that_holds_other_changes(cab: Cab) -> None:
+    land_policy(cab)
+    adopt_freeze(cab, freeze_window())  # every component
+    cab.clock.now = dt.datetime(2026, 11, 20, 11, 30, tzinfo=dt.UTC)  # inside the window (11:00-17:00 UTC)
+    number = cab.submit(HIGH, content=declaring(cab, HIGH))
+    cab.sync(number)
+    cab.review(number, "carol-cab")
+    assert cab.sync(number).outcome == "emergency"
+    held = cab.sync(cab.submit(LOW))
+    assert held.status == "pending" and "frozen until" in held.summary
