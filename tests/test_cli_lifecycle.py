@@ -252,3 +252,13 @@ def test_init_writes_the_review_relay_exactly_as_this_repository_runs_it(tmp_pat
     relay = ".github/workflows/cab-review-relay.yml"
     assert (tmp_path / relay).read_bytes() == (root / relay).read_bytes()
     assert "your-org/cab-bot@" in (tmp_path / ".github/workflows/cab.yml").read_text()
+
+
+def test_demo_prints_the_agenda_and_the_metrics_at_the_storys_end(demo_repo: tuple[Path, str]) -> None:
+    _, out = demo_repo
+    agenda = out[out.index("cab agenda (the CAB's next meeting") : out.index("cab metrics:")]
+    assert "## CAB agenda, 2026-11-30 23:01 UTC" in agenda
+    assert "### Retro-reviews overdue: 0 (of 0 awaiting the CAB)" in agenda
+    assert "| 2026-11-30 21:02 UTC | `payments-api-7.4.4` | change | medium | standard |" in agenda
+    metrics = out[out.index("cab metrics:") :]
+    assert "emergency share                                14% (1 emergency)" in metrics

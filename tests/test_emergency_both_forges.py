@@ -157,3 +157,40 @@ def test_an_emergency_merges_during_a_freeze_that_holds_other_changes(cab: Cab) 
     assert cab.sync(number).outcome == "emergency"
     held = cab.sync(cab.submit(LOW))
     assert held.status == "pending" and "frozen until" in held.summary
+
+
+# -- the agenda lists the retro-reviews the CAB still owes ----------------------------------------
+
+
+def agenda_retro(cab: Cab, now: dt.datetime) -> tuple[Any, ...]:
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.services.agenda import build
+
+    return build(GitBlobs.open(cab.repository()), "main", now).retro
+
+
+def emergency_record(cab: Cab) -> Any:
+    return record_of(cab, "decisions/high/2026-11/edge-proxy-hotfix.yaml")
+
+
+def test_the_agenda_lists_an_emergency_awaiting_its_retro_review_and_when_it_is_overdue(cab: Cab) -> None:
+    merged_emergency(cab)
+    record = emergency_record(cab)
+    due = record.emergency.retro_due
+    [waiting] = agenda_retro(cab, due - dt.timedelta(hours=1))
+    assert (waiting.change_id, waiting.incident, waiting.due, waiting.why_overdue) == (
+        "edge-proxy-hotfix",
+        "INC-4711",
+        due,
+        None,
+    )
+    [late] = agenda_retro(cab, due + dt.timedelta(hours=1))
+    assert late.why_overdue == f"no retro-approval; it was due {due.isoformat()}"
+
+
+def test_a_retro_approved_emergency_leaves_the_agenda(cab: Cab) -> None:
+    number = merged_emergency(cab)
+    record = emergency_record(cab)
+    cab.comment(number, "bob-cab", "/cab retro-approve")
+    assert cab.sync(number).outcome == "retro-approved"
+    assert agenda_retro(cab, record.emergency.retro_due + dt.timedelta(days=1)) == ()

@@ -22,7 +22,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Print the CAB meeting's agenda as Markdown: pending medium and high changes (oldest first, "
         "from the PR branches this clone has fetched), their rollout conflicts and the changes a "
-        "freeze window holds, exceptions expiring soon or expired, and the decisions of the last "
+        "freeze window holds, emergency changes awaiting their retro-review, exceptions expiring soon or "
+        "expired, and the decisions of the last "
         "--days days on REF."
     )
     parser.add_argument("--at", type=times.utc_time, metavar="TIME", help="the meeting's time (default: now)")

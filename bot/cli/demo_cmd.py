@@ -13,8 +13,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         "Create a CAB repository with a sandbox forge in DIR (default: a new temporary "
         "directory), take the example changes through it (low auto-approved; medium approved "
         "after a stale approval; high rejected, then approved after an exception; a standard change; "
-        "an emergency change and its retro-approval) and print the decisions and the git log with "
-        "their trailers. Needs no network and no GitHub account."
+        "an emergency change and its retro-approval) and print the decisions, the git log with "
+        "their trailers, the CAB agenda and the metrics. Needs no network and no GitHub account."
     )
     parser.add_argument("directory", nargs="?", type=Path, metavar="DIR")
     parser.set_defaults(handler=handle)
@@ -34,5 +34,9 @@ def handle(args: argparse.Namespace) -> int:
     print(queries.table(report.decisions))
     print("\ngit log --first-parent --merges main (with trailers):\n")
     print(report.log.rstrip())
+    print("\ncab agenda (the CAB's next meeting, at the story's end):\n")
+    print(report.agenda.rstrip())
+    print("\ncab metrics:\n")
+    print(report.metrics.rstrip())
     print(f"\nExplore it: cd {directory} && git log --graph --format='%h %an %s' --all")
     return 0

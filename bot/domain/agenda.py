@@ -37,6 +37,16 @@ class Frozen:
 
 
 @dataclass(frozen=True)
+class RetroDue:
+    """An emergency change the CAB has not yet retro-approved (bot.domain.rules.emergency)."""
+
+    change_id: str
+    incident: str
+    due: dt.datetime
+    why_overdue: str | None  # rules.emergency.retro_overdue at the meeting's time; None: not yet due
+
+
+@dataclass(frozen=True)
 class Decided:
     ident: str
     kind: str  # change | exception
@@ -55,6 +65,7 @@ class Agenda:
     decided: tuple[Decided, ...]
     conflicts: tuple[tuple[Planned, Conflict], ...] = ()  # bot.domain.rules.rollout_conflicts.pairs
     frozen: tuple[Frozen, ...] = ()
+    retro: tuple[RetroDue, ...] = ()
 
     def for_cab(self) -> list[Waiting]:
         return _oldest_first(w for w in self.waiting if w.tier == "medium")
@@ -115,6 +126,15 @@ def markdown(agenda: Agenda) -> str:
     lines += [
         f"- `{f.change_id}` ({f.tier}, `{f.branch}`): {_escape(f.reason)}"
         for f in sorted(agenda.frozen, key=lambda f: f.change_id)
+    ] or ["None."]
+    lines.append("")
+    overdue = [r for r in agenda.retro if r.why_overdue is not None]
+    lines += [f"### Retro-reviews overdue: {len(overdue)} (of {len(agenda.retro)} awaiting the CAB)", ""]
+    lines += [
+        f"- `{r.change_id}` (emergency for {_escape(r.incident)}): due {_when(r.due)}"
+        + (" — **overdue**" if r.why_overdue is not None else "")
+        + "; `/cab retro-approve` on its pull request"
+        for r in sorted(agenda.retro, key=lambda r: (r.due, r.change_id))
     ] or ["None."]
     lines.append("")
     lines += [f"### Exceptions expiring soon: {len(agenda.expiring)}", ""]

@@ -33,8 +33,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from bot.domain.agenda import markdown as agenda_markdown
 from bot.domain.errors import UsageError
 from bot.domain.identity import BotIdentity
+from bot.domain.metrics import text as metrics_text
+from bot.services import agenda, metrics
 from bot.services import sandbox_session as session
 from bot.services.catch_up import catch_up
 from bot.services.queries import Entry, decided
@@ -80,6 +83,8 @@ class DemoReport:
     steps: list[str] = field(default_factory=list)
     decisions: list[Entry] = field(default_factory=list)
     log: str = ""
+    agenda: str = ""  # `cab agenda` at the story's end, Markdown
+    metrics: str = ""  # `cab metrics` at the story's end, text
 
 
 def _example(path: str) -> bytes:
@@ -235,6 +240,8 @@ def run(directory: Path, identity: BotIdentity, say: Callable[[str], None] = lam
 
     forge.git.run("reset", "--hard", "--quiet")  # show main's files in the work tree
     report.decisions = decided(forge._blobs, "main")
+    report.agenda = agenda_markdown(agenda.build(forge._blobs, "main", clock.now))
+    report.metrics = metrics_text(metrics.run(directory, identity, clock.now, "main"))
     report.log = forge.git.run(
         "log",
         "--first-parent",

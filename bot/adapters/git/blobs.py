@@ -225,6 +225,18 @@ class GitBlobs:
             found.append((sha, tuple(parents), paths))
         return found
 
+    def files_containing(self, sha: str, directory: str, text: str) -> list[str]:
+        """Paths under `directory` at `sha` whose content holds `text` (a fixed string, one line),
+        from one `git grep`: the index git already is, instead of reading every blob here."""
+        if not SHA.match(sha):
+            raise RepositoryError(f"{sha!r} is not a resolved commit id")
+        done = self.git.run(
+            "grep", "-l", "-z", "-F", "-e", text, sha, "--", f"{directory.rstrip('/')}/", check=False
+        )
+        if done.returncode not in (0, 1):  # 1: nothing found
+            raise RepositoryError(f"git grep failed: {done.stderr.strip()}")
+        return [name.removeprefix(f"{sha}:") for name in done.stdout.split("\0") if name]
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """Whether `ancestor` is `descendant` or reachable from it (`git merge-base --is-ancestor`)."""
         for rev in (ancestor, descendant):
