@@ -26,6 +26,19 @@ GOVERNED_DIRS = ("evidence", "exceptions", "decisions", "risk-model")
 GOVERNED_NAMES = (*GOVERNED_DIRS, "policy")
 # The keys that may sign the bot's commits (kind Signers), read at each decision's base commit.
 SIGNERS_PATH = "policy/signers.yaml"
+# Paths whose change the audit flags when no policy decision accounts for it, and which the
+# deployment gate requires accounted for before a decision's base (issue 12); at the PR every
+# path outside the allow-lists is a policy change, these and all others alike (rules.scope).
+POLICY_PREFIXES = (
+    ".github/",
+    "bot/",
+    "policy/",
+    "risk-model/",
+    "pyproject.toml",
+    "action.yml",
+    "CODEOWNERS",
+    "docs/CODEOWNERS",
+)
 # Pre-approved change templates (kind StandardChange) and the emergency rules (kind EmergencyPolicy),
 # read at each decision's base commit like the signers.
 STANDARD_CHANGES_DIR = "policy/standard-changes"

@@ -22,12 +22,11 @@ from bot.domain.canonical import content_sha256
 from bot.domain.errors import InputError
 from bot.domain.git_objects import LogEntry
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import FREEZE_PATH, SIGNERS_PATH, classify
+from bot.domain.layout import FREEZE_PATH, POLICY_PREFIXES, SIGNERS_PATH, classify
 from bot.domain.patterns import CHANGE_ID_PATTERN
 from bot.domain.rules import gate_history, gate_record
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
 from bot.domain.rules.history import HISTORY_PATH, STRICT, HistoryPolicy, policy_unaccounted
-from bot.domain.rules.scope import POLICY_PREFIXES
 from bot.domain.strict_yaml import load_bytes
 
 if TYPE_CHECKING:  # types only: the models cost the gate's start-up time

@@ -76,7 +76,7 @@ def unaccounted(entry: LogEntry, header: CommitHeader, bot: BotIdentity, policy:
 def policy_unaccounted(
     entry: LogEntry, header: CommitHeader, bot: BotIdentity, policy: HistoryPolicy
 ) -> str | None:
-    """Why a first-parent commit that changed the CAB's policy (`scope.POLICY_PREFIXES`) cannot
+    """Why a first-parent commit that changed the CAB's policy (`layout.POLICY_PREFIXES`) cannot
     stand behind a later decision, or None: only a commit policy accepts, or the bot's merge of
     a policy decision, may change the rules a decision was judged by. The gate asks this of every
     such commit before a decision's base, so a pushed CODEOWNERS fails the changes decided under it.

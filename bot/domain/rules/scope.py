@@ -15,21 +15,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.layout import attachment_of, classify, is_documentation, is_governed, lookalike, shown
-from bot.domain.pull_request import ChangedFile
-
-# Paths whose change the audit flags when no policy decision accounts for it (issue 12); at the PR
-# every path outside the allow-lists is a policy change, these and all others alike.
-POLICY_PREFIXES = (
-    ".github/",
-    "bot/",
-    "policy/",
-    "risk-model/",
-    "pyproject.toml",
-    "action.yml",
-    "CODEOWNERS",
-    "docs/CODEOWNERS",
+from bot.domain.layout import (
+    POLICY_PREFIXES,
+    attachment_of,
+    classify,
+    is_documentation,
+    is_governed,
+    lookalike,
+    shown,
 )
+from bot.domain.pull_request import ChangedFile
 
 
 @dataclass(frozen=True)
