@@ -200,9 +200,15 @@ def git_trailers(message: str, key: str) -> list[str]:
     return [value for name, value in entries if name.lower() == key.lower()]
 
 
+def _complete(message: str, required: Sequence[str]) -> dict[str, list[str]] | None:
+    """The message's trailers when each `required` key is there exactly once, else None: the one
+    completeness rule of every kind of decision merge."""
+    found = parse(message)
+    return found if all(len(found.get(key, [])) == 1 for key in required) else None
+
+
 def from_message(message: str) -> DecisionTrailers | None:
     """The decision trailers of a merge message, or None if it carries no complete decision."""
-    found = parse(message)
     required = (
         "Cab-Decision",
         "Cab-Change",
@@ -214,7 +220,8 @@ def from_message(message: str) -> DecisionTrailers | None:
         "Cab-Record-Sha256",
         "Cab-Previous",
     )
-    if not all(len(found.get(key, [])) == 1 for key in required):
+    found = _complete(message, required)
+    if found is None:
         return None
 
     def one(key: str) -> str:
@@ -254,8 +261,8 @@ _EXCEPTION_REQUIRED = (
 
 def exception_from_message(message: str) -> ExceptionTrailers | None:
     """The exception-decision trailers of a merge message, or None if they are incomplete or doubled."""
-    found = parse(message)
-    if not all(len(found.get(key, [])) == 1 for key in _EXCEPTION_REQUIRED):
+    found = _complete(message, _EXCEPTION_REQUIRED)
+    if found is None:
         return None
     return ExceptionTrailers(
         decision=found["Cab-Decision"][0],
@@ -281,8 +288,8 @@ _POLICY_REQUIRED = (
 
 def policy_from_message(message: str) -> PolicyTrailers | None:
     """The policy-decision trailers of a merge message, or None if they are incomplete or doubled."""
-    found = parse(message)
-    if not all(len(found.get(key, [])) == 1 for key in _POLICY_REQUIRED):
+    found = _complete(message, _POLICY_REQUIRED)
+    if found is None:
         return None
     return PolicyTrailers(
         decision=found["Cab-Decision"][0],
@@ -301,8 +308,8 @@ _RETRO_REQUIRED = ("Cab-Decision", "Cab-Retro-Approval", "Cab-Record", "Cab-Reco
 
 def retro_from_message(message: str) -> RetroTrailers | None:
     """The retro-approval trailers of a merge message, or None if they are incomplete or doubled."""
-    found = parse(message)
-    if not all(len(found.get(key, [])) == 1 for key in _RETRO_REQUIRED):
+    found = _complete(message, _RETRO_REQUIRED)
+    if found is None:
         return None
     return RetroTrailers(
         decision=found["Cab-Decision"][0],
