@@ -102,6 +102,22 @@ def test_the_sandbox_signs_every_bot_commit_and_keeps_its_private_key_out_of_the
     assert audit_repo(root).findings == []
 
 
+def test_the_sandbox_signs_without_openssh_on_the_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh machine may lack `ssh-keygen`: the sandbox then signs through its in-process stand-in
+    (bot.adapters.git.ssh_sign_program), and the history still audits clean."""
+    import bot.adapters.forge.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    cab = make_cab_repo(tmp_path / "repo")
+    cab.sync(cab.submit(LOW))
+    assert (cab.forge.git.git_dir() / "cab-ssh-sign").is_file()
+    for rev in ("main", "main^2"):
+        assert _header(cab.forge.path, rev).signature is not None, rev
+    assert audit_repo(cab.forge.path).findings == []
+
+
 def test_the_fake_github_signs_what_github_makes_with_its_web_flow_stand_in(tmp_path: Path) -> None:
     made = both_forges.make_cab("github", tmp_path)
     cab = next(made)

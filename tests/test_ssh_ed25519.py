@@ -139,3 +139,29 @@ def test_a_signature_by_a_key_policy_does_not_list_is_unknown(tmp_path: Path) ->
     keys = TrustedKeys([ssh_signer(EMAIL)])
     found = keys.verify(_commit(_sign(stranger_ssh_key(), PAYLOAD, tmp_path), PAYLOAD))
     assert found.status == "unknown-key"
+
+
+# -- signing where OpenSSH's client is missing (bot.adapters.git.ssh_sign_program) ---------------
+
+
+def test_a_signature_made_in_process_verifies_as_ssh_keygen_and_sshsig_say(tmp_path: Path) -> None:
+    armored = ssh_ed25519.sign(PAYLOAD, bot_ssh_key().read_bytes(), b"git")
+    assert _keygen_verifies(bot_ssh_key(), PAYLOAD, armored, tmp_path)
+    assert not isinstance(sshsig.sshsig.do_check_signature(PAYLOAD, armored, "git"), Exception)
+    assert _lean_verifies(PAYLOAD, armored)
+
+
+def test_the_stand_in_writes_the_signature_where_git_reads_it(tmp_path: Path) -> None:
+    from bot.adapters.git.ssh_sign_program import main
+
+    message = tmp_path / "buffer"
+    message.write_bytes(PAYLOAD)
+    assert main(["-Y", "sign", "-n", "git", "-f", str(bot_ssh_key()), str(message)]) == 0
+    assert _keygen_verifies(bot_ssh_key(), PAYLOAD, (tmp_path / "buffer.sig").read_bytes(), tmp_path)
+
+
+def test_the_stand_in_refuses_what_it_does_not_do(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.adapters.git.ssh_sign_program import main
+
+    assert main(["-Y", "verify", "-n", "git", "-f", "allowed", "-s", "x.sig"]) == 2
+    assert "only `-Y sign -n NS -f KEY FILE`" in capsys.readouterr().err

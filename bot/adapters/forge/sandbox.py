@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -119,9 +121,11 @@ class SandboxForge:
         return {SIGNERS_PATH: signers_yaml([signer]).encode()}
 
     def _signed(self, *args: str) -> tuple[str, ...]:
-        """A git command that signs what it commits with the sandbox key (ssh-keygen -Y sign)."""
-        key = str(self.signing_key())
-        return ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", *args[:1], "-S", *args[1:])
+        """A git command that signs what it commits with the sandbox key (ssh-keygen -Y sign, or
+        where OpenSSH's client is missing, bot.adapters.git.ssh_sign_program)."""
+        key = self.signing_key()
+        program = () if shutil.which("ssh-keygen") else ("-c", f"gpg.ssh.program={ssh_sign_program(key)}")
+        return ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", *program, *args[:1], "-S", *args[1:])
 
     def _load(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self._state_path.read_text())
@@ -705,6 +709,17 @@ class SandboxForge:
         """Open PRs, newest first (the sandbox keeps no update times)."""
         numbers = [int(r["number"]) for r in self._load()["prs"] if r["state"] == "open"]
         return sorted(numbers, reverse=True)[:limit]
+
+
+def ssh_sign_program(key: Path) -> Path:
+    """An executable beside the key that runs bot.adapters.git.ssh_sign_program with this Python
+    (git runs `gpg.ssh.program` as one program, without a shell); written once."""
+    launcher = key.with_name("cab-ssh-sign")
+    if not launcher.exists():
+        body = "from bot.adapters.git.ssh_sign_program import main\nraise SystemExit(main())\n"
+        launcher.write_text(f"#!{sys.executable}\n{body}")
+        launcher.chmod(0o755)
+    return launcher
 
 
 def new_signing_key(path: Path, comment: str) -> None:

@@ -112,6 +112,37 @@ def public_key_wire(line: str) -> bytes | None:
     return wire
 
 
+def _wire(*fields: bytes) -> bytes:
+    return b"".join(struct.pack(">I", len(f)) + f for f in fields)
+
+
+def _signed_data(payload: bytes, namespace: bytes, hash_algo: bytes) -> bytes:
+    """What an SSHSIG signature signs (PROTOCOL.sshsig): the preamble, namespace and hash of the payload."""
+    return _MAGIC + _wire(namespace, b"", hash_algo, HASHES[hash_algo](payload).digest())
+
+
+def sign(payload: bytes, private_key: bytes, namespace: bytes) -> bytes:
+    """The armored SSHSIG signature `ssh-keygen -Y sign -n NAMESPACE` makes of `payload` with an
+    unencrypted OpenSSH ed25519 private key (SHA-512, as ssh-keygen's default). The signature is
+    cryptography's Ed25519; only the envelope, the inverse of `envelope`, is written here."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = serialization.load_ssh_private_key(private_key, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("only ed25519 keys are signed with here")
+    raw_public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    signature = key.sign(_signed_data(payload, namespace, b"sha512"))
+    blob = (
+        _MAGIC
+        + struct.pack(">I", _VERSION)
+        + _wire(_wire(ED25519, raw_public), namespace, b"", b"sha512", _wire(ED25519, signature))
+    )
+    text = binascii.b2a_base64(blob, newline=False).decode("ascii")
+    lines = [text[i : i + 70] for i in range(0, len(text), 70)]  # ssh-keygen's line width
+    return "\n".join([_BEGIN, *lines, _END, ""]).encode("ascii")
+
+
 def verify(found: Envelope, payload: bytes, namespace: bytes) -> str | None:
     """None when `found`, made with its ed25519 key, signs `payload` in `namespace`; else why not."""
     from nacl.bindings import crypto_sign_open
@@ -131,8 +162,7 @@ def verify(found: Envelope, payload: bytes, namespace: bytes) -> str | None:
     if name != ED25519 or len(raw_key) != 32 or algorithm != ED25519 or len(raw_signature) != 64:
         shown = algorithm.decode("ascii", "replace"), name.decode("ascii", "replace")
         return f"a {shown[0]} signature from a {shown[1]} key"
-    fields = (namespace, b"", found.hash_algo, digest(payload).digest())
-    signed = _MAGIC + b"".join(struct.pack(">I", len(f)) + f for f in fields)
+    signed = _signed_data(payload, namespace, found.hash_algo)
     try:
         crypto_sign_open(raw_signature + signed, raw_key)
     except (BadSignatureError, NaclValueError):
