@@ -56,3 +56,24 @@ def test_every_command_registers_a_handler(name: str) -> None:
 
 def test_schema_help_lists_the_kinds_the_schemas_module_knows() -> None:
     assert tuple(SCHEMA_FILES) == schema_cmd.KINDS
+
+
+def test_building_a_commands_parser_imports_no_shutil() -> None:
+    """argparse imports shutil (and bz2, lzma) for the terminal width unless told it."""
+    assert "shutil" not in _modules_after("import bot.cli\nbot.cli.build_parser(['verify', 'x'])")
+
+
+@pytest.mark.parametrize("columns", ["60", "132"])
+def test_help_wraps_at_the_width_argparse_would_use(columns: str) -> None:
+    env = {"COLUMNS": columns, "PATH": "/usr/bin:/bin"}
+    ours = subprocess.run(
+        [sys.executable, "-m", "bot", "verify", "--help"], capture_output=True, text=True, check=True, env=env
+    )
+    probe = (
+        "import argparse, bot.cli\n"  # argparse's own width: shutil.get_terminal_size()
+        "bot.cli._Formatter.__init__ = argparse.HelpFormatter.__init__\n"
+        "bot.cli.main(['verify', '--help'])"
+    )
+    plain = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    assert ours.stdout == plain.stdout
+    assert max(len(line) for line in ours.stdout.splitlines()) <= int(columns)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import sshsig
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.git import ssh_ed25519
 from bot.adapters.git.signatures import TrustedKeys
@@ -165,3 +167,26 @@ def test_the_stand_in_refuses_what_it_does_not_do(capsys: pytest.CaptureFixture[
 
     assert main(["-Y", "verify", "-n", "git", "-f", "allowed", "-s", "x.sig"]) == 2
     assert "only `-Y sign -n NS -f KEY FILE`" in capsys.readouterr().err
+
+
+@settings(max_examples=60, deadline=None)
+@given(message=st.binary(max_size=200), flip=st.integers(min_value=-1, max_value=95))
+def test_libsodium_called_directly_agrees_with_pynacls_wrapper(message: bytes, flip: int) -> None:
+    """The gate calls libsodium through nacl._sodium; nacl.bindings.crypto_sign_open is the
+    reference for every signature, whether honest or with one byte of signature or key altered."""
+    from nacl.bindings import crypto_sign_open
+    from nacl.exceptions import BadSignatureError
+    from nacl.signing import SigningKey
+
+    key = SigningKey(bytes(range(32)))
+    signature, public = bytearray(key.sign(message).signature), bytearray(key.verify_key.encode())
+    if 0 <= flip < 64:
+        signature[flip] ^= 0x01
+    elif flip >= 64:
+        public[flip - 64] ^= 0x01
+    try:
+        crypto_sign_open(bytes(signature) + message, bytes(public))
+        expected = True
+    except BadSignatureError:
+        expected = False
+    assert ssh_ed25519.signature_matches(bytes(signature), message, bytes(public)) is expected

@@ -5,7 +5,10 @@ the deployment gate's start, which the gate pays in every pipeline) and checks e
 OpenSSL, about 120 µs a signature here against libsodium's 55 µs (the audit of 10,000 decisions
 checks 20,000 of them). What is hand-written is only the envelope, a fixed sequence of SSH wire
 strings (PROTOCOL.sshsig, as ssh-keygen's sshsig.c reads it); the cryptography is libsodium's
-`crypto_sign_open`, through PyNaCl, the Python Cryptographic Authority's binding. Every other key
+`crypto_sign_open`, through PyNaCl, the Python Cryptographic Authority's binding. It is called
+through PyNaCl's compiled cffi module (`nacl._sodium`) rather than `nacl.bindings`, which loads
+a wrapper for every primitive libsodium has (about 10 ms of the gate's start); the call is the
+one `nacl.bindings.crypto_sign_open` makes, and the tests hold the two alike. Every other key
 type (RSA) is still checked by `sshsig` (bot.adapters.git.signatures), and
 `tests/test_ssh_ed25519.py` holds this reading to `sshsig`'s and to `ssh-keygen -Y verify`'s.
 
@@ -19,6 +22,7 @@ import binascii
 import hashlib
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 ED25519 = b"ssh-ed25519"
 _MAGIC = b"SSHSIG"
@@ -143,12 +147,33 @@ def sign(payload: bytes, private_key: bytes, namespace: bytes) -> bytes:
     return "\n".join([_BEGIN, *lines, _END, ""]).encode("ascii")
 
 
+def _libsodium() -> tuple[Any, Any]:
+    """PyNaCl's cffi module for libsodium, initialised once as `nacl.bindings` does on import."""
+    from nacl._sodium import ffi, lib
+
+    ffi.init_once(_sodium_init, "libsodium")  # the key nacl.bindings.sodium_core uses
+    return ffi, lib
+
+
+def _sodium_init() -> None:
+    from nacl._sodium import lib
+
+    if lib.sodium_init() == -1:
+        raise RuntimeError("libsodium could not be initialised")
+
+
+def signature_matches(raw_signature: bytes, signed: bytes, raw_key: bytes) -> bool:
+    """libsodium's ed25519 check (`crypto_sign_open`) of a 64-byte signature over `signed` with a
+    32-byte public key."""
+    ffi, lib = _libsodium()
+    message = raw_signature + signed
+    opened = ffi.new("unsigned char[]", len(message))
+    opened_len = ffi.new("unsigned long long *")
+    return bool(lib.crypto_sign_open(opened, opened_len, message, len(message), raw_key) == 0)
+
+
 def verify(found: Envelope, payload: bytes, namespace: bytes) -> str | None:
     """None when `found`, made with its ed25519 key, signs `payload` in `namespace`; else why not."""
-    from nacl.bindings import crypto_sign_open
-    from nacl.exceptions import BadSignatureError
-    from nacl.exceptions import ValueError as NaclValueError
-
     if found.namespace != namespace:
         return f"namespace {found.namespace.decode('ascii', 'replace')!r}, not {namespace.decode()!r}"
     digest = HASHES.get(found.hash_algo)
@@ -162,9 +187,6 @@ def verify(found: Envelope, payload: bytes, namespace: bytes) -> str | None:
     if name != ED25519 or len(raw_key) != 32 or algorithm != ED25519 or len(raw_signature) != 64:
         shown = algorithm.decode("ascii", "replace"), name.decode("ascii", "replace")
         return f"a {shown[0]} signature from a {shown[1]} key"
-    signed = _signed_data(payload, namespace, found.hash_algo)
-    try:
-        crypto_sign_open(raw_signature + signed, raw_key)
-    except (BadSignatureError, NaclValueError):
+    if not signature_matches(raw_signature, _signed_data(payload, namespace, found.hash_algo), raw_key):
         return "the signature does not match"
     return None
