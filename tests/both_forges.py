@@ -492,28 +492,55 @@ def make_cab(kind: str, tmp_path: Path) -> Iterator[Cab]:
         yield GitHubCab(gf.FakeGitHub(rsps), Clock())
 
 
-def assert_audits_clean(cab: Cab, report: Path) -> None:
-    """What an auditor sees afterwards: `cab audit` finds nothing on main, and `cab verify` passes
-    every change main records as approved (at the scenario's time, as a deployment then would)."""
-    from bot.adapters.git.blobs import GitBlobs
+def _audit(cab: Cab, report: Path) -> int:
+    """`cab audit` of main as an auditor runs it, at the scenario's time; its exit code."""
     from bot.cli import main
-    from bot.domain.models.decision import APPROVING_OUTCOMES
-    from bot.services.queries import decided, verify_change
 
-    repo = cab.repository()
     with pytest.MonkeyPatch.context() as env:  # the audit checks decisions against the bot's identity
         env.setenv("CAB_BOT_NAME", cab.identity.name)
         env.setenv("CAB_BOT_EMAIL", cab.identity.email)
         at = cab.clock.now.isoformat()  # overdue retro-reviews are judged at the scenario's time
-        code = main(
-            ["audit", "--repo", str(repo), "--ref", MAIN, "--at", at, "--format", "text", "-o", str(report)]
+        return main(
+            [
+                "audit",
+                "--repo",
+                str(cab.repository()),
+                "--ref",
+                MAIN,
+                "--at",
+                at,
+                "--format",
+                "text",
+                "-o",
+                str(report),
+            ]
         )
+
+
+def assert_audits_clean(cab: Cab, report: Path) -> None:
+    """What an auditor sees afterwards: `cab audit` finds nothing on main, and `cab verify` passes
+    every change main records as approved (at the scenario's time, as a deployment then would)."""
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.domain.models.decision import APPROVING_OUTCOMES
+    from bot.services.queries import decided, verify_change
+
+    code = _audit(cab, report)
     assert code == 0, f"cab audit exited {code} on the {type(cab).__name__} history:\n{report.read_text()}"
-    blobs = GitBlobs.open(repo)
+    blobs = GitBlobs.open(cab.repository())
     for entry in decided(blobs, MAIN):
         if entry.kind == "change" and entry.outcome in APPROVING_OUTCOMES:
             verdict = verify_change(blobs, MAIN, entry.id, cab.clock.now, cab.identity)
             assert verdict.ok, f"cab verify {entry.id}: {verdict.reason}"
+
+
+def assert_audit_finds(cab: Cab, report: Path, codes: list[str]) -> None:
+    from bot.domain.findings import RULES
+
+    """`cab audit` of main reports exactly these findings (by code), for a scenario that makes them."""
+    code = _audit(cab, report)
+    text = report.read_text()
+    found = [line.split()[0] for line in text.splitlines() if line and line.split()[0] in RULES]
+    assert (code, found) == (1, codes), text
 
 
 def record_of(cab: Cab, path: str) -> Any:

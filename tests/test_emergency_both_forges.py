@@ -17,7 +17,7 @@ import pytest
 from bot.domain import documents
 from bot.domain.comments import MARKER
 from bot.domain.models import RetroApproval
-from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab, record_of
+from tests.both_forges import FORGES, Cab, assert_audit_finds, assert_audits_clean, make_cab, record_of
 from tests.builders import dump_yaml, emergency_policy, freeze_window
 from tests.freeze_scenarios import adopt_freeze
 from tests.sandbox import HIGH, LOW, MEDIUM
@@ -194,3 +194,58 @@ def test_a_retro_approved_emergency_leaves_the_agenda(cab: Cab) -> None:
     cab.comment(number, "bob-cab", "/cab retro-approve")
     assert cab.sync(number).outcome == "retro-approved"
     assert agenda_retro(cab, record.emergency.retro_due + dt.timedelta(days=1)) == ()
+
+
+# -- the deployment gate: an emergency stays approved only while its retro-review is not overdue ----
+
+
+def gate(cab: Cab, at: dt.datetime) -> tuple[bool, str]:
+    """`cab verify edge-proxy-hotfix --at AT` on main, as the scenario's bot identity."""
+    from bot.adapters.git.blobs import GitBlobs
+    from bot.services.queries import verify_change
+
+    verdict = verify_change(GitBlobs.open(cab.repository()), "main", "edge-proxy-hotfix", at, cab.identity)
+    return verdict.ok, verdict.reason
+
+
+def test_the_gate_passes_an_emergency_until_its_retro_review_falls_due(cab: Cab) -> None:
+    merged_emergency(cab)
+    due = emergency_record(cab).emergency.retro_due
+    assert gate(cab, due - dt.timedelta(hours=1)) == (True, "edge-proxy-hotfix emergency (risk 86.50, high)")
+
+
+def test_the_gate_refuses_an_emergency_whose_retro_review_is_overdue(cab: Cab) -> None:
+    merged_emergency(cab)
+    due = emergency_record(cab).emergency.retro_due
+    assert gate(cab, due + dt.timedelta(hours=1)) == (
+        False,
+        "edge-proxy-hotfix is an emergency change whose CAB retro-review is overdue: "
+        f"no retro-approval; it was due {due.isoformat()}",
+    )
+
+
+def test_the_gate_passes_a_retro_approved_emergency_after_its_due_time(cab: Cab) -> None:
+    number = merged_emergency(cab)
+    due = emergency_record(cab).emergency.retro_due
+    cab.comment(number, "bob-cab", "/cab retro-approve")
+    assert cab.sync(number).outcome == "retro-approved"
+    assert gate(cab, due + dt.timedelta(days=30))[0] is True
+
+
+@pytest.fixture(params=FORGES)
+def late_cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
+    """A scenario whose retro-review comes late: the audit must report exactly that."""
+    for made in make_cab(request.param, tmp_path):
+        yield made
+        assert_audit_finds(made, tmp_path / "audit.txt", ["emergency.retro-overdue"])
+
+
+def test_a_late_retro_approval_approves_the_emergency_from_when_it_was_given(late_cab: Cab) -> None:
+    cab = late_cab
+    number = merged_emergency(cab)
+    due = emergency_record(cab).emergency.retro_due
+    cab.clock.now = due + dt.timedelta(days=2)
+    cab.comment(number, "bob-cab", "/cab retro-approve")
+    assert cab.sync(number).outcome == "retro-approved"
+    assert gate(cab, due + dt.timedelta(days=1))[0] is False  # overdue then; the audit reports the lateness
+    assert gate(cab, due + dt.timedelta(days=3))[0] is True

@@ -243,6 +243,60 @@ def frozen(blobs: GitBlobs, arrival: Arrival, record: Decision, pack: EvidencePa
     return None if broken is None else Verdict(False, f"{broken[1]} ({broken[0]})")
 
 
+def retro_late(
+    blobs: GitBlobs, tip: str, path: str, record: Decision, now: dt.datetime, bot: BotIdentity
+) -> Verdict | None:
+    """A refusal when `record` is an emergency change whose CAB retro-review is overdue at `now`
+    (the audit's `emergency.retro-overdue`, `rules.emergency.retro_overdue`), else None. Only a
+    retro-approval the bot's signed merge brought to the branch, for this decision, by `now`,
+    counts. A late one still approves the change: its lateness is the audit's finding."""
+    from bot.domain.rules.emergency import retro_overdue
+
+    if record.emergency is None:
+        return None
+    approved_at, not_counted = _retro_approved_at(blobs, tip, path, record.change_id, bot)
+    if approved_at is not None and approved_at <= now:
+        return None
+    why = retro_overdue(record.emergency.retro_due, None, now)
+    if why is None:
+        return None
+    return Verdict(
+        False,
+        f"{record.change_id} is an emergency change whose CAB retro-review is overdue: {why}{not_counted}",
+    )
+
+
+def _retro_approved_at(
+    blobs: GitBlobs, tip: str, path: str, change_id: str, bot: BotIdentity
+) -> tuple[dt.datetime | None, str]:
+    """When the CAB retro-approved the decision at `path`, and, when a record is there but does
+    not count, why not (to append to the refusal)."""
+    from bot.domain import documents
+    from bot.domain.models import RetroApproval
+
+    found = [
+        p
+        for p in blobs.files_named(tip, "decisions/retro", f"{change_id}.yaml")
+        if (governed := classify(p)) is not None and governed.kind == "RetroApproval"
+    ]
+    if not found:
+        return None, ""
+    if len(found) > 1:
+        return None, f" ({len(found)} retro-approval records: {', '.join(found)})"
+    came = arrival(blobs, tip, found[0])
+    refused = provenance(came, found[0], bot) or unsigned(blobs, came)
+    if refused is not None:
+        return None, f" ({refused.reason})"
+    raw = blobs.read_file(tip, found[0])
+    try:
+        retro = documents.parse(raw or b"", found[0], RetroApproval).model
+    except InputError as exc:
+        return None, f" ({found[0]} cannot be read: {exc})"
+    if retro.decision.path != path:
+        return None, f" ({found[0]} approves {retro.decision.path}, not {path})"
+    return retro.decided_at, ""
+
+
 def _plain_data(raw: bytes, path: str) -> object | None:
     """The YAML's data for a light reading; None when the strict loader refuses it."""
     try:

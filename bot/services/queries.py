@@ -23,6 +23,7 @@ from bot.services.gate import arrival as _arrival
 from bot.services.gate import frozen as _frozen
 from bot.services.gate import pinned_ref as _pinned_ref
 from bot.services.gate import record_paths as _record_paths
+from bot.services.gate import retro_late as _retro_late
 from bot.services.gate import ungoverned as _ungoverned
 from bot.services.gate import unsigned as _unsigned
 
@@ -195,7 +196,8 @@ def verify_change(
         problems = change_type_problems(blobs, tip, arrival.commit.parents[0], record, raw)
         if problems:
             return Verdict(False, f"{record.change_id} is {record.outcome}, but " + "; ".join(problems))
-    return verdict
+    late = _retro_late(blobs, tip, path, record, now, bot) if verdict.ok else None
+    return late or verdict
 
 
 def change_type_problems(blobs: GitBlobs, tip: str, base: str, record: Decision, raw: bytes) -> list[str]:
