@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from bot.domain.rules.exception_status import ExceptionStatus
 from bot.domain.rules.rollout_conflicts import Conflict, Planned
 
+POLICY = "policy"  # the `tier` of a waiting policy change (`Waiting`): it has none of its own
+
 
 @dataclass(frozen=True)
 class Waiting:
@@ -73,6 +75,10 @@ class Agenda:
     def for_security(self) -> list[Waiting]:
         return _oldest_first(w for w in self.waiting if w.tier == "high")
 
+    def for_both(self) -> list[Waiting]:
+        """Policy changes: the CAB and security decide them together."""
+        return sorted((w for w in self.waiting if w.tier == POLICY), key=lambda w: w.change_id)
+
 
 def _oldest_first(items: Iterable[Waiting]) -> list[Waiting]:
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -115,6 +121,10 @@ def markdown(agenda: Agenda) -> str:
         else:
             lines.append("Nothing waiting.")
         lines.append("")
+    policy = agenda.for_both()
+    lines += [f"### Policy changes waiting for the CAB and security: {len(policy)}", ""]
+    lines += [f"- `{w.change_id}` (`{w.branch}`): {_escape(w.title)}" for w in policy] or ["Nothing waiting."]
+    lines.append("")
     lines += [f"### Rollout conflicts: {len(agenda.conflicts)}", ""]
     lines += [
         f"- `{mine.change_id}` (`{mine.where}`) and `{clash.other.change_id}` (`{clash.other.where}`) "

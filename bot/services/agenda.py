@@ -9,11 +9,11 @@ from collections.abc import Sequence
 
 from bot.adapters.git.blobs import GitBlobs
 from bot.domain import documents
-from bot.domain.agenda import Agenda, Decided, Frozen, RetroDue, Waiting
+from bot.domain.agenda import POLICY, Agenda, Decided, Frozen, RetroDue, Waiting
 from bot.domain.base_branch import Blobs, exception_states, freeze_calendar
 from bot.domain.errors import CabError
 from bot.domain.layout import classify, retro_approval_path
-from bot.domain.models import Decision, EvidencePack, ExceptionDecision
+from bot.domain.models import Decision, EvidencePack, ExceptionDecision, PolicyDecision
 from bot.domain.rules import emergency
 from bot.domain.rules.exception_status import statuses
 from bot.domain.rules.freeze import components, hold
@@ -26,6 +26,8 @@ def pending(blobs: Blobs, sha: str, path: str, branch: str, packs: Packs | None 
     """The change a pending record at `sha` waits for, or None if `path` holds no pending record;
     with `packs`, its pack is kept there too (freeze windows and rollout conflicts read it)."""
     governed = classify(path)
+    if governed is not None and governed.kind == "PolicyDecision":
+        return _pending_policy(blobs, sha, path, branch)
     if governed is None or governed.kind != "Decision":
         return None
     try:
@@ -45,6 +47,20 @@ def pending(blobs: Blobs, sha: str, path: str, branch: str, packs: Packs | None 
     except CabError:
         pass
     return Waiting(record.change_id, record.risk.tier, record.risk.score, title, submitted, branch)
+
+
+def _pending_policy(blobs: Blobs, sha: str, path: str, branch: str) -> Waiting | None:
+    """A policy change waiting for CAB and security: the bot's pending PolicyDecision record on its
+    branch. Its "title" is what it changes; it has no score (policy is decided by both teams)."""
+    try:
+        record = documents.parse(blobs.read_file(sha, path) or b"", path, PolicyDecision).model
+    except CabError:
+        return None
+    if record.outcome != "pending":
+        return None
+    changed = [p.path for p in record.paths]
+    what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    return Waiting(record.id, POLICY, "-", f"changes {what}", None, branch)
 
 
 def _waiting(blobs: GitBlobs, base: str, packs: Packs | None = None) -> list[Waiting]:
