@@ -16,11 +16,18 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.adapters.environment import bot_identity
     from bot.adapters.git.blobs import GitBlobs
-    from bot.domain.rules import records
-    from bot.services.queries import find_record
+    from bot.services.show_light import shown
 
-    path, record = find_record(GitBlobs.open(args.repo), args.ref, args.change_id)
-    print(f"# {path}")
-    print(records.render(record).decode("utf-8"), end="")
+    blobs = GitBlobs.open(args.repo)
+    found = shown(blobs, args.ref, args.change_id, bot_identity())
+    if found is None:  # not provably the bot's own bytes: read with the models, which say what is wrong
+        from bot.domain.rules import records
+        from bot.services.queries import find_record
+
+        path, record = find_record(blobs, args.ref, args.change_id)
+        found = path, records.render(record).decode("utf-8")
+    print(f"# {found[0]}")
+    print(found[1], end="")
     return 0

@@ -191,11 +191,11 @@ def ungoverned(blobs: GitBlobs, tip: str, arrival: Arrival | None, bot: BotIdent
     except (InputError, NotAFile) as exc:
         return Verdict(False, f"{HISTORY_PATH} on the default branch cannot be read, so none stands: {exc}")
 
-    def signed(came: Arrival) -> str | None:
+    def why_unsigned(came: Arrival) -> str | None:
         refused = unsigned(blobs, came)
         return None if refused is None else refused.reason.removeprefix(f"{came.path}: ")
 
-    return _policy_changes(blobs, arrival, policy, bot, signed)
+    return _policy_changes(blobs, arrival, policy, bot, why_unsigned)
 
 
 def _governed(blobs: GitBlobs, tip: str, arrival: Arrival, bot: BotIdentity) -> bool:
@@ -204,12 +204,12 @@ def _governed(blobs: GitBlobs, tip: str, arrival: Arrival, bot: BotIdentity) -> 
     if policy is None:
         return False
     verdict = _policy_changes(
-        blobs, arrival, policy, bot, lambda came: None if _signed(blobs, came) else "not signed as trusted"
+        blobs, arrival, policy, bot, lambda came: None if signed(blobs, came) else "not signed as trusted"
     )
     return verdict is None
 
 
-def _signed(blobs: GitBlobs, arrival: Arrival) -> bool:
+def signed(blobs: GitBlobs, arrival: Arrival) -> bool:
     """The light path's `unsigned(...) is None`: False also when the policy does not read lightly."""
     from bot.adapters.git.signatures import light_trusted_keys  # no pydantic
 
@@ -334,7 +334,7 @@ def verify_light(
         came = arrival(blobs, tip, paths[0])
         if record is None or came is None or provenance(came, paths[0], bot) is not None:
             return None
-        if not _signed(blobs, came) or not _governed(blobs, tip, came, bot):
+        if not signed(blobs, came) or not _governed(blobs, tip, came, bot):
             return None
         if calendar_at_base(blobs, came) is not None:
             return None  # a freeze calendar: the full path checks the decision against it
