@@ -27,29 +27,16 @@ import responses
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.adapters.forge.interface import Forge
 from bot.services.sync import sync
 from tests import github_fake as gf
 from tests.both_forges import GitHubCab
-from tests.sandbox import BOT, HIGH, LOW, MEDIUM, Clock
+from tests.sandbox import HIGH, LOW, MEDIUM, Clock
 
 TARGETS = {"open+score+label+comment": 8, "decide+merge": 6}
-FORGE_METHODS = (
-    "pull_request",
-    "commits",
-    "changed_files",
-    "reviews",
-    "comments",
-    "team",
-    "read_file",
-    "list_files",
-    "diff_paths",
-    "branch_head",
-    "latest_decision_sha256",
-    "set_risk_label",
-    "upsert_comment",
-    "set_status",
-    "commit_files",
-    "merge",
+# Every method of the Forge protocol, so a call a new method sends is attributed, not lost.
+FORGE_METHODS = tuple(
+    name for name, value in vars(Forge).items() if callable(value) and not name.startswith("_")
 )
 
 
@@ -77,7 +64,7 @@ def describe_call(request: Any) -> str:
 
 
 def counted_sync(cab: GitHubCab, rsps: responses.RequestsMock, number: int) -> tuple[Run, str]:
-    forge = gf.make_forge(identity=BOT)
+    forge = cab.forge()  # a new one per run, as each Action job has, with the bot's login and identity
     run = Run()
     active: list[str] = []
 
@@ -100,7 +87,7 @@ def counted_sync(cab: GitHubCab, rsps: responses.RequestsMock, number: int) -> t
     for name in FORGE_METHODS:
         setattr(forge, name, wrap(name, getattr(forge, name)))
     before = len(rsps.calls)
-    result = sync(forge, number, now=cab.clock(), identity=BOT)
+    result = sync(forge, number, now=cab.clock(), identity=cab.identity)
     assert len(rsps.calls) - before == len(run.calls), "a call outside the Forge methods"
     return run, result.status
 
