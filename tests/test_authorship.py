@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot.domain.models.decision import Approval
+from bot.domain.models.decision import Approval, ChangeAuthor
 from bot.domain.pull_request import Comment, Push, User
 from bot.domain.rules import authorship, membership
 from bot.domain.rules.approval import evaluate
@@ -163,29 +163,51 @@ def test_a_sync_that_sees_the_same_members_keeps_the_snapshot_unchanged() -> Non
     assert membership.observe(first, [CAB], LATER) == first
 
 
-def test_the_audit_finds_a_recorded_approval_older_than_the_recorded_membership() -> None:
-    reviewed = "a" * 40
-    snapshot_ = membership.observe([], [CAB], LATER)
-    approval = Approval(
+REVIEWED = "a" * 40
+
+
+def _bobs_approval() -> Approval:
+    return Approval(
         login="bob-cab",
         user_id=BOB.id,
         team="example/cab",
         team_id=CAB.id,
         team_members=["bob-cab", "carol-cab"],
         review_id=1,
-        reviewed_sha=reviewed,
+        reviewed_sha=REVIEWED,
         evidence_sha256="e" * 64,
         approved_at=T,
     )
-    ctx = ApprovalContext(
-        bot=BOT_IDENTITY,
-        pr_author="alice-eng",
-        requester="alice-eng",
-        owners=["@example/cab"],
-        reviewable={reviewed},
-        document_sha256="e" * 64,
-        membership=snapshot_,
-    )
+
+
+def _context(**fields: object) -> ApprovalContext:
+    defaults: dict[str, object] = {
+        "bot": BOT_IDENTITY,
+        "pr_author": "alice-eng",
+        "requester": "alice-eng",
+        "owners": ["@example/cab"],
+        "reviewable": {REVIEWED},
+        "document_sha256": "e" * 64,
+    }
+    return ApprovalContext(**{**defaults, **fields})  # type: ignore[arg-type]
+
+
+def test_the_audit_finds_a_recorded_approval_by_an_account_the_record_names_an_author() -> None:
+    authors = [ChangeAuthor(user_id=BOB.id, why="is the pusher of commit abc1234")]
+    problems = approval_problems(_bobs_approval(), _context(authors=authors))
+    assert problems == [
+        ("approval.self", "@bob-cab is the pusher of commit abc1234; nobody approves their own change")
+    ]
+
+
+def test_the_audit_counts_a_recorded_approval_by_nobody_the_record_names_an_author() -> None:
+    authors = [ChangeAuthor(user_id=CAROL.id, why="is the pusher of commit abc1234")]
+    assert approval_problems(_bobs_approval(), _context(authors=authors)) == []
+
+
+def test_the_audit_finds_a_recorded_approval_older_than_the_recorded_membership() -> None:
+    approval = _bobs_approval()
+    ctx = _context(membership=membership.observe([], [CAB], LATER))
     assert [rule for rule, _ in approval_problems(approval, ctx)] == ["approval.before-membership"]
     assert approval_problems(approval.model_copy(update={"approved_at": LATER}), ctx) == []
 

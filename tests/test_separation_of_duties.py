@@ -114,6 +114,19 @@ def test_a_pusher_stays_an_author_after_the_author_pushes_on_top(cab: Cab) -> No
     assert any("@carol-cab is the pusher of commit" in reason for reason in result.not_counted)
 
 
+def test_the_decision_records_everyone_who_wrote_the_change(cab: Cab) -> None:
+    """The record keeps who the bot judged the approvals against, the pusher included, so the audit
+    judges the recorded approvals against the same accounts."""
+    number = _submitted(cab)
+    alice = ("alice-eng", cab.email("alice-eng"))
+    cab.push_as(number, {NOTES: NOTE}, pusher="carol-cab", identity=alice)
+    cab.review(number, "bob-cab")
+    assert cab.sync(number).outcome == "approved"
+    authors = {author.user_id: author.why for author in record_of(cab, MEDIUM_RECORD).authors}
+    assert authors[cab.user_id("alice-eng")] == "is the PR author"
+    assert authors[cab.user_id("carol-cab")].startswith("is the pusher of commit ")
+
+
 # -- membership at the time of the review ------------------------------------------------------
 
 

@@ -624,6 +624,7 @@ def _plan_change(facts: _Facts, assessed: _Assessed, evidence: Loaded[EvidencePa
                 previous=previous,
                 pull_request=facts.pull_request_ref(),
                 membership=observed,
+                authors=verdict.authors,
                 emergency=urgent.reference(facts.now) if urgent and verdict.status == "emergency" else None,
             )
         )
@@ -832,6 +833,7 @@ def _plan_exception(facts: _Facts, assessed: _Assessed, exception: Loaded[Except
             previous=previous,
             pull_request=facts.pull_request_ref(),
             membership=observed,
+            authors=verdict.authors,
         )
     )
     trailers = of_exception_decision(

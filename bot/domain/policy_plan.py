@@ -38,7 +38,7 @@ from bot.domain.layout import FREEZE_PATH, policy_decision_path
 from bot.domain.models.decision import Approval, TeamMembership
 from bot.domain.models.policy_decision import PolicyPath
 from bot.domain.rules import codeowners_access, membership, policy_changes, records
-from bot.domain.rules.approval import ApprovalInput, evaluate
+from bot.domain.rules.approval import ApprovalInput, ApprovalResult, evaluate
 from bot.domain.rules.trailers import of_policy_decision
 
 POLICY_TIER = "policy"
@@ -140,7 +140,7 @@ def plan_policy(facts: _Facts, blobs: Mapping[str, bytes | None]) -> Plan:
             return waiting
         return replace(waiting, summary=why, check="failure", check_description=why[:140])
     outcome: Literal["approved", "rejected"] = "rejected" if verdict.status == "rejected" else "approved"
-    raw = _final(facts, verdict.summary, outcome, paths, approvals_of(verdict, paths_sha), path, observed)
+    raw = _final(facts, verdict, outcome, paths, approvals_of(verdict, paths_sha), path, observed)
     final = records.parse_policy_decision(raw, path).model
     trailers = of_policy_decision(final, records.record_sha256(raw, path), path)
     subject = f"cab: policy change {decision_id} {outcome}"
@@ -153,7 +153,7 @@ def plan_policy(facts: _Facts, blobs: Mapping[str, bytes | None]) -> Plan:
 
 def _final(
     facts: _Facts,
-    rationale: str,
+    verdict: ApprovalResult,
     outcome: Literal["approved", "rejected"],
     paths: list[PolicyPath],
     approvals: list[Approval],
@@ -168,13 +168,14 @@ def _final(
             decision_id=policy_changes.decision_id(facts.pr.number),
             paths=paths,
             outcome=outcome,
-            rationale=rationale,
+            rationale=verdict.summary,
             approvals=approvals,
             decided_at=facts.now,
             decided_by=facts.identity.name,
             previous=facts.snapshot.previous,
             pull_request=facts.pull_request_ref(),
             membership=observed,
+            authors=verdict.authors,
         )
     )
 

@@ -75,6 +75,15 @@ class Approval(CabModel):
     approved_at: UtcTime
 
 
+class ChangeAuthor(CabModel):
+    """An account that wrote the change, as the bot judged the approvals (`rules.authorship`: a
+    commit's author or committer, a co-author, whoever pushed a commit, the PR author): its
+    approval would be an approval of its own work. Records written before this field have none."""
+
+    user_id: Annotated[int, Field(ge=1)]
+    why: Text
+
+
 class Member(CabModel):
     login: Login
     user_id: Annotated[int, Field(ge=1)]
@@ -137,5 +146,6 @@ class Decision(CabModel):
     pull_request: PullRequestRef | None = None
     previous: Sha256 | None = None
     membership: list[TeamMembership] = Field(default_factory=list)
+    authors: list[ChangeAuthor] = Field(default_factory=list)
     standard_change: StandardChangeRef | None = None
     emergency: EmergencyRef | None = None

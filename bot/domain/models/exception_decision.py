@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from bot.domain.models.base import CabModel, ChangeId, Login, Sha256, Text, UtcTime
-from bot.domain.models.decision import Approval, PullRequestRef, TeamMembership
+from bot.domain.models.decision import Approval, ChangeAuthor, PullRequestRef, TeamMembership
 
 
 class ExceptionFileRef(CabModel):
@@ -29,3 +29,4 @@ class ExceptionDecision(CabModel):
     pull_request: PullRequestRef | None = None
     previous: Sha256 | None = None
     membership: list[TeamMembership] = Field(default_factory=list)
+    authors: list[ChangeAuthor] = Field(default_factory=list)  # as on a change's record

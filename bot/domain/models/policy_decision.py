@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from bot.domain.models.base import CabModel, ChangeId, GitSha, Login, Sha256, Text, UtcTime
-from bot.domain.models.decision import Approval, PullRequestRef, TeamMembership
+from bot.domain.models.decision import Approval, ChangeAuthor, PullRequestRef, TeamMembership
 
 # Printable ASCII, relative (git itself refuses `..` segments): the bot refuses every other path.
 PolicyPathText = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"^[!-.0-~][ -~]*$")]
@@ -41,3 +41,4 @@ class PolicyDecision(CabModel):
     previous: Sha256 | None = None
     # the owning teams' members as the syncs saw them, as on a change's record (`rules.membership`)
     membership: list[TeamMembership] = Field(default_factory=list)
+    authors: list[ChangeAuthor] = Field(default_factory=list)  # as on a change's record

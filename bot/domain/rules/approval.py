@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.domain.outcomes import OUTCOMES_BY_TIER as OUTCOMES_BY_TIER
@@ -201,6 +201,9 @@ class ApprovalResult:
     rejection: str | None = None
     decided_by_comment: Comment | None = None
     ignored_commands: tuple[str, ...] = ()  # owners' command-looking lines that are not commands, and why
+    # The accounts that wrote the change (account id, why), whose approval would be their own
+    # (`rules.authorship`): the record keeps them, so the audit judges approvals against them too.
+    authors: tuple[tuple[int, str], ...] = ()
 
     @property
     def decided(self) -> bool:
@@ -391,6 +394,11 @@ def evaluate(data: ApprovalInput) -> ApprovalResult:
         )
 
     wrote = _authorship(data)
+    authors = tuple(sorted(wrote.conflicted.items()))
+    return replace(_judged_result(data, wrote), authors=authors)
+
+
+def _judged_result(data: ApprovalInput, wrote: authorship.Authorship) -> ApprovalResult:
     judged = _judged(data, wrote)
     tally = _tally(data, judged)
     read = _command(data, judged)

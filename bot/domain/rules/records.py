@@ -22,6 +22,7 @@ from bot.domain.models import (
 )
 from bot.domain.models.decision import (
     Approval,
+    ChangeAuthor,
     EmergencyRef,
     EvidenceRef,
     ExceptionRef,
@@ -92,6 +93,7 @@ def build(
     pull_request: PullRequestRef | None = None,
     previous: str | None = None,
     membership: Sequence[TeamMembership] = (),
+    authors: Sequence[tuple[int, str]] = (),
     standard_change: StandardChangeRef | None = None,
     emergency: EmergencyRef | None = None,
 ) -> Decision:
@@ -117,6 +119,7 @@ def build(
             "pull_request": pull_request,
             "previous": previous,
             "membership": list(membership),
+            "authors": _authors(authors),
             "standard_change": standard_change,
             "emergency": emergency,
         },
@@ -140,6 +143,7 @@ def build_exception(
     pull_request: PullRequestRef | None = None,
     previous: str | None = None,
     membership: Sequence[TeamMembership] = (),
+    authors: Sequence[tuple[int, str]] = (),
 ) -> ExceptionDecision:
     return ExceptionDecision.model_validate(
         {
@@ -156,6 +160,7 @@ def build_exception(
             "pull_request": pull_request,
             "previous": previous,
             "membership": list(membership),
+            "authors": _authors(authors),
         },
         strict=False,
     )
@@ -173,6 +178,7 @@ def build_policy(
     pull_request: PullRequestRef | None = None,
     previous: str | None = None,
     membership: Sequence[TeamMembership] = (),
+    authors: Sequence[tuple[int, str]] = (),
 ) -> PolicyDecision:
     return PolicyDecision.model_validate(
         {
@@ -189,9 +195,15 @@ def build_policy(
             "pull_request": pull_request,
             "previous": previous,
             "membership": list(membership),
+            "authors": _authors(authors),
         },
         strict=False,
     )
+
+
+def _authors(authors: Sequence[tuple[int, str]]) -> list[ChangeAuthor]:
+    """The accounts that wrote the change, as `rules.approval` judged them (id, why), for a record."""
+    return [ChangeAuthor(user_id=user_id, why=why[:4000]) for user_id, why in authors]
 
 
 def _plain(value: Any) -> Any:

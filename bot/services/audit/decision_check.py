@@ -268,6 +268,7 @@ class DecisionCheck(MergeCheck):
             document_sha256=record.evidence.sha256,
             document="change",
             membership=record.membership,
+            authors=record.authors,
         )
         counted = self.count_approvals(record.approvals, ctx, record_path)
         rule_tier = "medium" if outcome == "emergency" else tier  # one on-call approval, whatever the tier

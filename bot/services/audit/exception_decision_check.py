@@ -111,6 +111,7 @@ class ExceptionDecisionCheck(MergeCheck):
             document_sha256=record.exception.sha256,
             document="exception",
             membership=record.membership,
+            authors=record.authors,
         )
         counted = self.count_approvals(record.approvals, ctx, record_path)
         if record.outcome == "approved":

@@ -22,7 +22,7 @@ from bot.domain.git_objects import REGULAR_FILE, Change, CommitHeader, LogEntry,
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import SIGNERS_PATH, GovernedPath, classify
 from bot.domain.models import Decision, ExceptionDecision
-from bot.domain.models.decision import Approval, TeamMembership
+from bot.domain.models.decision import Approval, ChangeAuthor, TeamMembership
 from bot.domain.placement import placement_problems
 from bot.domain.pull_request import Team, User
 from bot.domain.rules import codeowners, membership, records
@@ -123,6 +123,7 @@ class ApprovalContext:
     document_sha256: str
     document: str = "evidence"
     membership: Sequence[TeamMembership] = ()  # the record's membership snapshot (none in old records)
+    authors: Sequence[ChangeAuthor] = ()  # the accounts the bot found wrote the change (none in old records)
 
 
 def approval_problems(approval: Approval, ctx: ApprovalContext) -> list[tuple[str, str]]:
@@ -171,6 +172,7 @@ def _judged(approval: Approval, ctx: ApprovalContext) -> Judged:
         owners=Owners(teams=teams),
         head_sha=approval.reviewed_sha,
         reviewable=ctx.reviewable,
+        conflicted_ids={author.user_id: author.why for author in ctx.authors},
         conflicted_logins=conflicted,
         bot_name=ctx.bot.name,
         member_since=membership.member_since(ctx.membership, approval.team) if ctx.membership else None,

@@ -141,6 +141,7 @@ class PolicyDecisionCheck(MergeCheck):
             document_sha256=record.paths_sha256,
             document="paths",
             membership=record.membership,
+            authors=record.authors,
         )
         team_approvers: dict[str, set[str]] = {}
         counted = 0
