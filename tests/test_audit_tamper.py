@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -154,7 +153,7 @@ def auto_approved_above_low(b: RepoBuilder) -> dict[str, str]:
 
 def trailers_disagree_with_record(b: RepoBuilder) -> dict[str, str]:
     b.base()
-    b.decide("identity-gw-1", "medium", Tweak(trailers=lambda t: replace(t, risk_score="10.00", tier="low")))
+    b.decide("identity-gw-1", "medium", Tweak(trailers=lambda t: t._replace(risk_score="10.00", tier="low")))
     return {}
 
 
@@ -228,7 +227,7 @@ def score_tampered_in_record_and_trailers(b: RepoBuilder) -> dict[str, str]:
     b.decide(
         "identity-gw-1",
         "medium",
-        Tweak(record=lower, trailers=lambda t: replace(t, risk_score="60.00")),  # type: ignore[arg-type]
+        Tweak(record=lower, trailers=lambda t: t._replace(risk_score="60.00")),
     )
     return {}
 
@@ -356,7 +355,7 @@ def exception_trailers_disagree(b: RepoBuilder) -> dict[str, str]:
     b.approve_exception(
         "edge-nghttp2",
         ["edge-proxy-1"],
-        tweak=ExceptionTweak(trailers=lambda t: replace(t, expires_at="2027-06-01T00:00:00+00:00")),
+        tweak=ExceptionTweak(trailers=lambda t: t._replace(expires_at="2027-06-01T00:00:00+00:00")),
     )
     return {}
 

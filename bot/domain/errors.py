@@ -6,7 +6,7 @@ Every error carries a message a human can act on. `InputError` is for documents 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class CabError(Exception):
@@ -18,8 +18,7 @@ class CabError(Exception):
         return str(self)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with an input document, located for an editor."""
 
     source: str

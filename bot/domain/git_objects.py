@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 REGULAR_FILE = "100644"
 TREE = "40000"
 
 
-@dataclass(frozen=True)
-class Ident:
+class Ident(NamedTuple):
     name: str
     email: str
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One line of `git log --raw`: a path changed between a commit and its first parent."""
 
     status: str  # A, M, D, R, T, C (rename/copy scores stripped)
@@ -35,8 +32,7 @@ class Change:
     new_oid: str
 
 
-@dataclass(frozen=True)
-class LogEntry:
+class LogEntry(NamedTuple):
     """A commit on the first-parent chain with its changes against its first parent."""
 
     sha: str
@@ -44,8 +40,7 @@ class LogEntry:
     changes: tuple[Change, ...]
 
 
-@dataclass(frozen=True)
-class CommitSignature:
+class CommitSignature(NamedTuple):
     """A commit's `gpgsig` header (armored, OpenPGP or SSH) and the bytes it signs: the commit
     object without its signature headers, exactly what `git verify-commit` checks."""
 
@@ -53,8 +48,7 @@ class CommitSignature:
     payload: bytes
 
 
-@dataclass(frozen=True)
-class CommitHeader:
+class CommitHeader(NamedTuple):
     sha: str
     tree: str
     parents: tuple[str, ...]

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bot.domain.patterns import CHANGE_ID_PATTERN
 
@@ -71,8 +70,7 @@ Kind = Literal[
 RECORD_KINDS = ("Decision", "ExceptionDecision", "PolicyDecision", "RetroApproval")
 
 
-@dataclass(frozen=True)
-class GovernedPath:
+class GovernedPath(NamedTuple):
     kind: Kind
     id: str
     month: str | None

@@ -13,8 +13,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -28,8 +27,7 @@ except ImportError:  # pragma: no cover - libyaml ships in PyYAML's wheels
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Bounds on a document, checked while parsing; defaults suit hand-written evidence."""
 
     max_bytes: int = 1024 * 1024
@@ -42,15 +40,25 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-@dataclass
 class Document:
-    """A parsed document and where each value stood in the source."""
+    """A parsed document and where each value stood in the source. A plain class, not a
+    dataclass: `cab verify` reads YAML too, and the dataclasses module costs its start-up."""
 
-    source: str
-    data: Any
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    raw_scalars: dict[Path, str] = field(default_factory=dict)
+    __slots__ = ("data", "key_positions", "positions", "raw_scalars", "source")
+
+    def __init__(
+        self,
+        source: str,
+        data: Any,
+        positions: dict[Path, tuple[int, int]] | None = None,
+        key_positions: dict[Path, tuple[int, int]] | None = None,
+        raw_scalars: dict[Path, str] | None = None,
+    ) -> None:
+        self.source = source
+        self.data = data
+        self.positions: dict[Path, tuple[int, int]] = {} if positions is None else positions
+        self.key_positions: dict[Path, tuple[int, int]] = {} if key_positions is None else key_positions
+        self.raw_scalars: dict[Path, str] = {} if raw_scalars is None else raw_scalars
 
     def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Line/column of the deepest known prefix of `path` (1-based)."""

@@ -17,10 +17,9 @@ import subprocess
 import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Generic, TypeVar
+from typing import IO, Generic, NamedTuple, TypeVar
 
 from bot.domain.errors import CabError
 from bot.domain.git_objects import CommitHeader, CommitSignature, Ident, TreeEntry
@@ -66,8 +65,7 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     returncode: int
     stdout: str
     stderr: str

@@ -27,7 +27,6 @@ import binascii
 import hashlib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.adapters.git import ssh_ed25519
@@ -47,11 +46,13 @@ _SSH = b"-----BEGIN SSH SIGNATURE-----"
 _PGP = b"-----BEGIN PGP SIGNATURE-----"
 
 
-@dataclass
 class _Cert:
-    cert: pysequoia.Cert
-    keys: frozenset[str]  # fingerprints and key ids of the primary key and every subkey, lower-case
-    signers: list[CommitSigner] = field(default_factory=list)
+    __slots__ = ("cert", "keys", "signers")
+
+    def __init__(self, cert: pysequoia.Cert, keys: frozenset[str]) -> None:
+        self.cert = cert
+        self.keys = keys  # fingerprints and key ids of the primary key and every subkey, lower-case
+        self.signers: list[CommitSigner] = []
 
 
 class TrustedKeys:

@@ -21,8 +21,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import struct
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ED25519 = b"ssh-ed25519"
 _MAGIC = b"SSHSIG"
@@ -32,8 +31,7 @@ _END = "-----END SSH SIGNATURE-----"
 HASHES = {b"sha256": hashlib.sha256, b"sha512": hashlib.sha512}  # what ssh-keygen -Y verify accepts
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(NamedTuple):
     """The fields of an SSHSIG blob; `public_key` and `signature` in SSH wire encoding."""
 
     public_key: bytes

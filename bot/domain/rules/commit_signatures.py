@@ -12,8 +12,7 @@ deployment gate share it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from bot.domain.git_objects import CommitHeader
 
@@ -45,8 +44,7 @@ INVALID = "signature.invalid"  # a policy key's signature that does not verify (
 Status = Literal["unsigned", "verified", "invalid", "unknown-key", "no-policy"]
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(NamedTuple):
     """What the cryptography found: `keys` are the policy entries whose key made a good signature
     over the commit ("verified"); `detail` names the key seen or why nothing could be checked."""
 

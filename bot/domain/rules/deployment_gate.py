@@ -9,8 +9,7 @@ from `bot.domain.rules.bot_commits`, the audit's rule.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from bot.domain.git_objects import CommitHeader
 from bot.domain.identity import BotIdentity
@@ -55,14 +54,12 @@ if TYPE_CHECKING:  # types only: defining Protocol classes costs the gate's star
         def conditions(self) -> Sequence[str]: ...
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     ok: bool
     reason: str
 
 
-@dataclass(frozen=True)
-class Arrival:
+class Arrival(NamedTuple):
     """How the record reached the branch tip: the newest first-parent commit that changed it."""
 
     path: str

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.domain.outcomes import OUTCOMES, TIERS
 from bot.domain.patterns import CHANGE_ID_PATTERN, EVIDENCE_PATH_PATTERN, SCORE_PATTERN, SHA256_PATTERN
@@ -23,26 +22,22 @@ _MAX_TEXT = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
-class Risk:
+class Risk(NamedTuple):
     tier: str
     score: str
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     path: str
     sha256: str
 
 
-@dataclass(frozen=True)
-class ExceptionRef:
+class ExceptionRef(NamedTuple):
     id: str
     expires_at: dt.datetime
 
 
-@dataclass(frozen=True)
-class GateRecord:
+class GateRecord(NamedTuple):
     change_id: str
     outcome: str
     risk: Risk

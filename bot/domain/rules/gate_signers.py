@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.domain.patterns import NAME_PATTERN, PRINCIPAL_PATTERN, SIGNER_IDENTITY_PATTERN, URL_PATTERN
 
@@ -29,8 +28,7 @@ _URL, _IDENTITY = re.compile(URL_PATTERN), re.compile(SIGNER_IDENTITY_PATTERN)
 _MAX_COMMITS, _MAX_ARTIFACTS, _MAX_PRINCIPALS = 50, 200, 20
 
 
-@dataclass(frozen=True)
-class Signer:
+class Signer(NamedTuple):
     """One commit key, with the fields of the `CommitSigner` model that the signature rule reads."""
 
     name: str

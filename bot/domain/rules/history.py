@@ -12,8 +12,7 @@ deployment gate ask it, so a stronger proof (a verified signature) plugs in here
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot.domain.git_objects import CommitHeader, LogEntry
 from bot.domain.identity import BotIdentity
@@ -42,8 +41,7 @@ def bot_decision_merge(entry: LogEntry, header: CommitHeader, bot: BotIdentity) 
     return len(entry.parents) == 2 and is_decision_candidate(entry, header) and made_by_bot(header, bot)
 
 
-@dataclass(frozen=True)
-class HistoryPolicy:
+class HistoryPolicy(NamedTuple):
     """What the audited tip's `policy/history.yaml` says; the default is the strictest reading."""
 
     start: str | None = None  # None: the root commit of the first-parent line

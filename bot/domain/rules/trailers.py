@@ -9,8 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # types only: the deployment gate reads trailers without loading pydantic
     from bot.domain.models import Decision, ExceptionDecision, PolicyDecision, RetroApproval
@@ -19,8 +18,7 @@ _TRAILER = re.compile(r"^(Cab-[A-Za-z0-9-]+): (.+)$")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
-@dataclass(frozen=True)
-class DecisionTrailers:
+class DecisionTrailers(NamedTuple):
     decision: str
     change: str
     tier: str
@@ -55,8 +53,7 @@ class DecisionTrailers:
         return out
 
 
-@dataclass(frozen=True)
-class ExceptionTrailers:
+class ExceptionTrailers(NamedTuple):
     """Trailers of the merge that approves (or rejects) an accepted-risk exception."""
 
     decision: str
@@ -84,8 +81,7 @@ class ExceptionTrailers:
         return out
 
 
-@dataclass(frozen=True)
-class PolicyTrailers:
+class PolicyTrailers(NamedTuple):
     """Trailers of the merge that decides a policy change: every path it brings, with its blob."""
 
     decision: str
@@ -113,8 +109,7 @@ class PolicyTrailers:
         return out
 
 
-@dataclass(frozen=True)
-class RetroTrailers:
+class RetroTrailers(NamedTuple):
     """Trailers of the merge that records the CAB's retro-approval of an emergency change."""
 
     decision: str  # "retro-approved"
@@ -409,9 +404,9 @@ def of_policy_decision(record: PolicyDecision, record_sha256: str, path: str) ->
 def differences(said: AnyTrailers, expected: AnyTrailers) -> list[tuple[str, object, object]]:
     """(trailer key, what the message says, what the record implies) for each trailer that differs."""
     out = []
-    for item in fields(said):
-        have, want = getattr(said, item.name), getattr(expected, item.name)
+    for name in said._fields:
+        have, want = getattr(said, name), getattr(expected, name)
         if have != want:
             as_list = isinstance(have, tuple)
-            out.append((_KEYS[item.name], list(have) if as_list else have, list(want) if as_list else want))
+            out.append((_KEYS[name], list(have) if as_list else have, list(want) if as_list else want))
     return out

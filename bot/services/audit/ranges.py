@@ -10,7 +10,7 @@ newest range last, so findings come out in the same order as from one pass.
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -69,7 +69,7 @@ def _policies(parts: list[Range], first_parents: list[str], history: HistoryPoli
         return [history] * len(parts)
     at = first_parents.index(history.start)
     older = [first_parents.index(part.head) > at for part in parts]
-    return [replace(history, start=p.head) if o else history for p, o in zip(parts, older, strict=True)]
+    return [history._replace(start=p.head) if o else history for p, o in zip(parts, older, strict=True)]
 
 
 def merge(results: list[AuditResult]) -> AuditResult:
