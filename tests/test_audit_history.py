@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.git import object_store
 from bot.adapters.git import process as pipes
 from bot.adapters.git.object_store import AuditRefused, GitRepository
 from bot.cli import main
@@ -150,6 +151,42 @@ def test_prefetched_objects_are_served_and_missing_ones_stay_missing(honest: Rep
         assert repo.commit(head).sha == head
         with pytest.raises(KeyError):
             repo.blob("ab" * 20)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_the_one_pass_read_in_chunks_gives_every_commit_once_newest_first(
+    honest: RepoBuilder, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    head = honest.head()
+    with GitRepository(honest.root) as repo:
+        whole = list(repo.first_parent_log(head))
+    monkeypatch.setattr(object_store, "LOG_CHUNK", chunk)
+    with GitRepository(honest.root) as repo:
+        assert list(repo.first_parent_log(head)) == whole
+
+
+def test_the_one_pass_read_in_chunks_stops_where_it_is_told(
+    honest: RepoBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = honest.head()
+    with GitRepository(honest.root) as repo:
+        whole = list(repo.first_parent_log(head))
+    monkeypatch.setattr(object_store, "LOG_CHUNK", 2)
+    with GitRepository(honest.root) as repo:
+        assert list(repo.first_parent_log(head, stop=whole[3].sha)) == whole[:3]
+
+
+def test_an_audit_read_in_chunks_finds_what_one_read_finds(
+    honest: RepoBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    honest.write(f"evidence/{MONTH}/payments-api-1.yaml", "edited after its decision\n")
+    honest.commit("tamper", who=OUTSIDER)
+    honest.decide("payments-api-9", "low")
+    whole = audit_repo(honest.root)
+    monkeypatch.setattr(object_store, "LOG_CHUNK", 2)
+    chunked = audit_repo(honest.root)
+    assert whole.findings != []
+    assert (chunked.commits, chunked.findings) == (whole.commits, whole.findings)
 
 
 # -- the object store: pipelined reads and git's own diffs ---------------------------------------

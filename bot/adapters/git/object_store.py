@@ -24,6 +24,8 @@ from bot.domain.strict_yaml import DEFAULT_LIMITS
 __all__ = ["AuditRefused", "GitRepository", "parse_commit", "parse_tree"]
 
 _MARK = "\x01"
+# Commits per `git log` of the one pass over history (`first_parent_log`): what bounds its memory.
+LOG_CHUNK = 10_000
 V = TypeVar("V")
 
 
@@ -97,16 +99,31 @@ class GitRepository:
     # -- the one pass over history ----------------------------------------------------------
 
     def first_parent_log(self, head: str, stop: str | None = None) -> Iterator[LogEntry]:
-        """Commits on head's first-parent chain (newest first) with their changes vs first parent."""
+        """Commits on head's first-parent chain (newest first) with their changes vs first parent.
+
+        Read in runs of `LOG_CHUNK` commits, each by a `git log` of its own that starts at the
+        first parent of the last commit the one before it gave: a single log keeps every commit
+        it walked in memory (about 2 KiB each; 211 MiB at 100,000 decisions), a run of them never
+        holds more than one chunk's."""
         for sha in (head, stop):
             if sha is not None and not _SHA.match(sha):
                 raise AuditRefused(f"{sha!r} is not a resolved commit id")
-        revs = [head] + ([f"^{stop}"] if stop else [])
+        start: str | None = head
+        while start is not None:
+            count, last = 0, None
+            for last in self._log_chunk(start, stop):
+                count += 1
+                yield last
+            more = last is not None and count == LOG_CHUNK and bool(last.parents)
+            start = last.parents[0] if more and last is not None else None
+
+    def _log_chunk(self, start: str, stop: str | None) -> Iterator[LogEntry]:
+        revs = [start] + ([f"^{stop}"] if stop else [])
         command = [
             "-c", "core.quotePath=false", "-c", "diff.renameLimit=0", "-c", "log.showSignature=false",
             "log", "--first-parent", "--diff-merges=first-parent", "--raw", "--no-abbrev", "-M",
             "--root", "--no-color", "--no-ext-diff", "--no-textconv", f"--format={_MARK}%H %P",
-            *revs, "--",
+            f"--max-count={LOG_CHUNK}", *revs, "--",
         ]  # fmt: skip
         with self._git.stream(*command) as proc:
             assert proc.stdout is not None
