@@ -266,6 +266,16 @@ def test_a_change_decided_after_an_exception_decision_links_to_its_record(cab: C
     assert record_of(cab, LOW_RECORD).previous == records.record_sha256(exception_record)
 
 
+def test_an_exception_decision_records_who_wrote_the_exception(cab: Cab) -> None:
+    cab.approve_exception(requester="alice-eng")
+    raw = cab.main_file(EXCEPTION_RECORD)
+    assert raw is not None
+    authors = {
+        a.user_id: a.why for a in records.parse_exception_decision(raw, EXCEPTION_RECORD).model.authors
+    }
+    assert authors[cab.user_id("alice-eng")] == "is the PR author"
+
+
 def test_rerun_after_a_crash_between_record_commit_and_merge_converges(cab: Cab) -> None:
     number = cab.submit(MEDIUM)
     cab.sync(number)

@@ -100,6 +100,16 @@ def test_cab_and_security_approval_merges_a_chained_policy_decision_with_trailer
     assert trailers.paths == (f"{CODEOWNERS} {policy_changes.git_blob_id(content)}",)
 
 
+def test_a_policy_decision_records_who_wrote_the_change(cab: Cab) -> None:
+    number = cab.submit(CODEOWNERS, content=widened_codeowners(cab))
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    cab.review(number, "sec-sam")
+    assert cab.sync(number).outcome == "approved"
+    authors = {a.user_id: a.why for a in policy_record(cab, record_path(number)).authors}
+    assert authors[cab.user_id("alice-eng")] == "is the PR author"
+
+
 def test_the_pr_authors_own_approval_never_counts_for_a_policy_change(cab: Cab) -> None:
     number = cab.submit(CODEOWNERS, content=widened_codeowners(cab), author="bob-cab")
     cab.sync(number)
