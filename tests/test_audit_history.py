@@ -280,6 +280,48 @@ def test_many_requests_in_flight_are_each_answered_with_their_own_object(
         assert len(repo.commit_changes(b.head())) == 700
 
 
+def _one_file_commits(tmp_path: Path, count: int) -> tuple[RepoBuilder, list[str]]:
+    b = RepoBuilder(tmp_path / "one-file-commits")
+    b.commit("root", who=OUTSIDER)
+    heads = []
+    for n in range(count):
+        b.write(f"f/{n}.txt", f"file {n}\n")
+        heads.append(b.commit(f"add {n}", who=OUTSIDER))
+    return b, heads
+
+
+def _paths(repo: GitRepository, sha: str) -> list[str]:
+    return [c.path for c in repo.commit_changes(sha)]
+
+
+def test_a_renewed_diff_process_answers_each_commit_with_its_own_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`git diff-tree --stdin` is replaced after LOG_CHUNK answers (it keeps every commit it
+    parsed); here after every second one."""
+    b, heads = _one_file_commits(tmp_path, 7)
+    monkeypatch.setattr(object_store, "LOG_CHUNK", 2)
+    with GitRepository(b.root) as repo:
+        answers, processes = [], set()
+        for h in heads:
+            answers.append(_paths(repo, h))
+            processes.add(repo._diffs()._process.pid)  # the process is what is renewed
+    assert answers == [[f"f/{n}.txt"] for n in range(7)]
+    assert len(processes) == 4  # answers 1-2, 3-4, 5-6, 7
+
+
+def test_answers_owed_when_the_diff_process_is_renewed_are_read_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b, heads = _one_file_commits(tmp_path, 6)
+    monkeypatch.setattr(object_store, "LOG_CHUNK", 2)
+    with GitRepository(b.root) as repo:
+        repo.prefetch([], changes_of=heads[:3])
+        assert (_paths(repo, heads[0]), _paths(repo, heads[1])) == (["f/0.txt"], ["f/1.txt"])
+        repo.prefetch([], changes_of=heads[3:])  # two answered: renewed, with heads[2]'s answer owed
+        assert [_paths(repo, h) for h in reversed(heads)] == [[f"f/{n}.txt"] for n in reversed(range(6))]
+
+
 def test_an_oversized_blob_is_cut_at_the_limit_and_the_next_answers_stay_in_step(tmp_path: Path) -> None:
     b = RepoBuilder(tmp_path / "big")
     b.write("big.yaml", b"x" * (3 * DEFAULT_LIMITS.max_bytes))

@@ -24,7 +24,8 @@ from bot.domain.strict_yaml import DEFAULT_LIMITS
 __all__ = ["AuditRefused", "GitRepository", "parse_commit", "parse_tree"]
 
 _MARK = "\x01"
-# Commits per `git log` of the one pass over history (`first_parent_log`): what bounds its memory.
+# Commits per `git log` of the one pass over history (`first_parent_log`), and per `git diff-tree`
+# process: each keeps every commit it has parsed, so this is what bounds their memory.
 LOG_CHUNK = 10_000
 V = TypeVar("V")
 
@@ -156,6 +157,8 @@ class GitRepository:
                 lambda a: 200 * len(a or ()),
                 AuditRefused,
                 sentinel=True,
+                renew=lambda: self._git.process(*command),
+                renew_after=LOG_CHUNK,
             )
         return self._diff_tree
 

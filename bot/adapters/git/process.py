@@ -244,6 +244,10 @@ class Pipe(Generic[A]):
     up to a bound) the answers of earlier requests first. Outstanding requests are bounded too, so
     neither side can fill a pipe the other is not draining. The process ends with `close`, or when
     the pipe is garbage-collected.
+
+    With `renew`, the process is replaced by a new one (`renew()`) after `renew_after` answers:
+    `git diff-tree --stdin` keeps every commit it has parsed, so over a whole history one process
+    would grow with it.
     """
 
     def __init__(
@@ -253,23 +257,42 @@ class Pipe(Generic[A]):
         weigh: Callable[[A], int],
         failure: Failure,
         sentinel: bool = False,
+        renew: Callable[[], subprocess.Popen[bytes]] | None = None,
+        renew_after: int = 0,
     ):
-        assert process.stdin is not None
-        assert process.stdout is not None
-        self._process, self._stdin, self._answer = process, process.stdin, answer
-        self._reader = Reader(process.stdout, failure)
+        self._answer, self._failure = answer, failure
         self._sentinel = sentinel  # diff-tree echoes a non-id line: it ends each answer
         self._pending: deque[str] = deque()
         self._asked: set[str] = set()
         self._ready: OrderedDict[str, A] = OrderedDict()
         self._weigh = weigh
         self._weight = 0  # of the answers in `_ready`, in bytes
+        self._renew, self._renew_after = renew, renew_after
+        self._start(process)
+
+    def _start(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        self._process, self._stdin = process, process.stdin
+        self._reader = Reader(process.stdout, self._failure)
+        self._answered = 0  # by this process
         self._finalizer = weakref.finalize(self, _end, process)
+
+    def _renewed(self) -> None:
+        """A new process once this one has answered `renew_after` requests: every answer it owes
+        is read first (and kept, as any answer is), so no request is lost or asked twice."""
+        if self._renew is None or self._answered < self._renew_after:
+            return
+        while self._pending:
+            self._receive()
+        self._finalizer()
+        self._start(self._renew())
 
     def ask(self, requests: Iterable[str]) -> None:
         fresh = [r for r in requests if r not in self._asked and r not in self._ready]
         if not fresh:
             return
+        self._renewed()
         while len(self._pending) + len(fresh) > _IN_FLIGHT and self._pending:
             self._receive()
         suffix = b"\n.\n" if self._sentinel else b"\n"
@@ -282,6 +305,7 @@ class Pipe(Generic[A]):
         request = self._pending.popleft()
         self._asked.discard(request)
         answer = self._answer(self._reader, request)
+        self._answered += 1
         self._ready[request] = answer
         self._weight += self._weigh(answer)
         while (len(self._ready) > _READY or self._weight > _READY_BYTES) and len(self._ready) > 1:
