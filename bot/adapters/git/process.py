@@ -279,8 +279,8 @@ class Pipe(Generic[A]):
         self._finalizer = weakref.finalize(self, _end, process)
 
     def _renewed(self) -> None:
-        """A new process once this one has answered `renew_after` requests: every answer it owes
-        is read first (and kept, as any answer is), so no request is lost or asked twice."""
+        """A new process once this one has answered `renew_after` requests. Every answer it still
+        owes is read first, into the answers kept for `get`, so none is lost."""
         if self._renew is None or self._answered < self._renew_after:
             return
         while self._pending:
