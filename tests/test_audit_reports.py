@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli import main
 from bot.domain.findings import RULES, Finding
+from bot.domain.outcomes import OUTCOMES
 from bot.services.audit import report_html, report_json, report_markdown, report_text
 from bot.services.audit.merge_check import DecisionRow
 from bot.services.audit.service import AuditReport
@@ -88,6 +89,11 @@ def test_lead_time_buckets_are_charted_in_time_order() -> None:
 def test_the_y_axis_has_ticks_from_zero_to_a_round_maximum() -> None:
     assert report_html._ticks(7) == [0, 2, 4, 6, 8]
     assert report_html._ticks(57) == [0, 20, 40, 60]
+
+
+def test_every_outcome_has_a_colour_of_its_own() -> None:
+    assert set(report_html.OUTCOME_COLOURS) == set(OUTCOMES)
+    assert len(set(report_html.OUTCOME_COLOURS.values())) == len(OUTCOMES)
 
 
 def test_approved_and_rejected_are_separate_series_with_separate_colours() -> None:

@@ -21,10 +21,12 @@ from bot.services.audit.stats import LEAD_TIME_BUCKETS, SCORE_BINS
 
 TIER_COLOURS = {"low": "#4caf50", "medium": "#ff9800", "high": "#e53935"}
 # Outcomes, approving ones in greens, a refusal in red: never one colour for both.
-OUTCOME_COLOURS = {
+OUTCOME_COLOURS = {  # one of its own for every outcome (tests/test_audit_reports.py)
     "auto_approved": "#81c784",
+    "standard": "#1565c0",
     "approved": "#2e7d32",
     "conditional": "#00897b",
+    "emergency": "#f9a825",
     "rejected": "#c62828",
     "pending": "#9e9e9e",
 }
