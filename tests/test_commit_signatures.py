@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -107,14 +108,27 @@ def test_the_sandbox_signs_without_openssh_on_the_machine(
 ) -> None:
     """A fresh machine may lack `ssh-keygen`: the sandbox then signs through its in-process stand-in
     (bot.adapters.git.ssh_sign_program), and the history still audits clean."""
-    import bot.adapters.forge.sandbox as sandbox
-
-    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    only_git = tmp_path / "bin"
+    only_git.mkdir()
+    (only_git / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    monkeypatch.setenv("PATH", str(only_git))
     cab = make_cab_repo(tmp_path / "repo")
     cab.sync(cab.submit(LOW))
     assert (cab.forge.git.git_dir() / "cab-ssh-sign").is_file()
     for rev in ("main", "main^2"):
         assert _header(cab.forge.path, rev).signature is not None, rev
+    assert audit_repo(cab.forge.path).findings == []
+
+
+def test_the_sandbox_signs_where_ssh_keygen_cannot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An OpenSSH older than 8.2 has no `ssh-keygen -Y sign`; the sandbox does not need it."""
+    old = tmp_path / "old-openssh"
+    old.mkdir()
+    (old / "ssh-keygen").write_text('#!/bin/sh\necho "ssh-keygen: illegal option -- Y" >&2\nexit 1\n')
+    (old / "ssh-keygen").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{old}{os.pathsep}{os.environ['PATH']}")
+    cab = make_cab_repo(tmp_path / "repo")
+    cab.sync(cab.submit(LOW))
     assert audit_repo(cab.forge.path).findings == []
 
 

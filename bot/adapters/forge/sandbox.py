@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -121,11 +120,22 @@ class SandboxForge:
         return {SIGNERS_PATH: signers_yaml([signer]).encode()}
 
     def _signed(self, *args: str) -> tuple[str, ...]:
-        """A git command that signs what it commits with the sandbox key (ssh-keygen -Y sign, or
-        where OpenSSH's client is missing, bot.adapters.git.ssh_sign_program)."""
+        """A git command that signs what it commits with the sandbox key, through
+        bot.adapters.git.ssh_sign_program rather than the machine's `ssh-keygen -Y sign`: that one
+        may be missing, or too old to sign (OpenSSH before 8.2), and the sandbox made its key itself."""
         key = self.signing_key()
-        program = () if shutil.which("ssh-keygen") else ("-c", f"gpg.ssh.program={ssh_sign_program(key)}")
-        return ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", *program, *args[:1], "-S", *args[1:])
+        program = f"gpg.ssh.program={ssh_sign_program(key)}"
+        return (
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            f"user.signingkey={key}",
+            "-c",
+            program,
+            *args[:1],
+            "-S",
+            *args[1:],
+        )
 
     def _load(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self._state_path.read_text())

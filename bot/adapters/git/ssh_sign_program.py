@@ -1,9 +1,9 @@
-"""`gpg.ssh.program` for machines without OpenSSH's client: what git asks of `ssh-keygen -Y sign`.
+"""`gpg.ssh.program` for the sandbox forge: what git asks of `ssh-keygen -Y sign`, done in process.
 
 git signs a commit with `gpg.format=ssh` by running `<program> -Y sign -n git -f KEYFILE FILE` and
-reading the armored signature from `FILE.sig`. The sandbox forge points git here only when
-`ssh-keygen` is not on the PATH (a fresh, slim machine), so `cab demo` and the sandbox sign their
-commits everywhere; the signature is the one `bot.adapters.git.ssh_ed25519.sign` makes, which
+reading the armored signature from `FILE.sig`. The sandbox forge always points git here, so
+`cab demo` and the sandbox sign their commits on machines without OpenSSH's client or with one
+too old to sign (before 8.2); the signature is the one `bot.adapters.git.ssh_ed25519.sign` makes, which
 `ssh-keygen -Y verify` accepts (tests/test_ssh_ed25519.py).
 """
 
