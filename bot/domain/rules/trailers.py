@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:  # types only: the deployment gate reads trailers without loading pydantic
     from bot.domain.models import Decision, ExceptionDecision, PolicyDecision, RetroApproval
@@ -33,24 +32,7 @@ class DecisionTrailers(NamedTuple):
     correlation_id: str | None = None
 
     def lines(self) -> list[str]:
-        out = [
-            f"Cab-Decision: {self.decision}",
-            f"Cab-Change: {self.change}",
-            f"Cab-Tier: {self.tier}",
-            f"Cab-Risk-Score: {self.risk_score}",
-            f"Cab-Evidence-Sha256: {self.evidence_sha256}",
-            f"Cab-Model: {self.model}",
-        ]
-        out += [f"Cab-Approved-By: {who}" for who in self.approved_by]
-        out += [f"Cab-Exception: {exc}" for exc in self.exceptions]
-        if self.correlation_id:
-            out.append(f"Cab-Correlation-Id: {self.correlation_id}")
-        out += [
-            f"Cab-Record: {self.record}",
-            f"Cab-Record-Sha256: {self.record_sha256}",
-            f"Cab-Previous: {self.previous}",
-        ]
-        return out
+        return _lines(self)
 
 
 class ExceptionTrailers(NamedTuple):
@@ -66,19 +48,7 @@ class ExceptionTrailers(NamedTuple):
     approved_by: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        out = [
-            f"Cab-Decision: {self.decision}",
-            f"Cab-Exception-Decision: {self.exception}",
-            f"Cab-Exception-Sha256: {self.exception_sha256}",
-            f"Cab-Expires-At: {self.expires_at}",
-        ]
-        out += [f"Cab-Approved-By: {who}" for who in self.approved_by]
-        out += [
-            f"Cab-Record: {self.record}",
-            f"Cab-Record-Sha256: {self.record_sha256}",
-            f"Cab-Previous: {self.previous}",
-        ]
-        return out
+        return _lines(self)
 
 
 class PolicyTrailers(NamedTuple):
@@ -94,19 +64,7 @@ class PolicyTrailers(NamedTuple):
     approved_by: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        out = [
-            f"Cab-Decision: {self.decision}",
-            f"Cab-Policy-Decision: {self.policy}",
-            f"Cab-Policy-Paths-Sha256: {self.paths_sha256}",
-        ]
-        out += [f"Cab-Policy-Path: {item}" for item in self.paths]
-        out += [f"Cab-Approved-By: {who}" for who in self.approved_by]
-        out += [
-            f"Cab-Record: {self.record}",
-            f"Cab-Record-Sha256: {self.record_sha256}",
-            f"Cab-Previous: {self.previous}",
-        ]
-        return out
+        return _lines(self)
 
 
 class RetroTrailers(NamedTuple):
@@ -120,17 +78,81 @@ class RetroTrailers(NamedTuple):
     approved_by: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        out = [f"Cab-Decision: {self.decision}", f"Cab-Retro-Approval: {self.retro}"]
-        out += [f"Cab-Approved-By: {who}" for who in self.approved_by]
-        out += [
-            f"Cab-Record: {self.record}",
-            f"Cab-Record-Sha256: {self.record_sha256}",
-            f"Cab-Previous: {self.previous}",
-        ]
-        return out
+        return _lines(self)
 
 
 AnyTrailers = DecisionTrailers | ExceptionTrailers | PolicyTrailers | RetroTrailers
+T = TypeVar("T", DecisionTrailers, ExceptionTrailers, PolicyTrailers, RetroTrailers)
+
+_ONE, _MANY, _OPTIONAL = "one", "many", "optional"
+_CHAIN = (  # every kind ends with its record and the hash chain
+    ("record", "Cab-Record", _ONE),
+    ("record_sha256", "Cab-Record-Sha256", _ONE),
+    ("previous", "Cab-Previous", _ONE),
+)
+_APPROVED = ("approved_by", "Cab-Approved-By", _MANY)
+# Each kind's trailers in the order a merge message carries them: (field, key, how many). A key
+# that is `one` must appear exactly once for the message to count as that kind of decision.
+_SPECS: dict[type, tuple[tuple[str, str, str], ...]] = {
+    DecisionTrailers: (
+        ("decision", "Cab-Decision", _ONE),
+        ("change", "Cab-Change", _ONE),
+        ("tier", "Cab-Tier", _ONE),
+        ("risk_score", "Cab-Risk-Score", _ONE),
+        ("evidence_sha256", "Cab-Evidence-Sha256", _ONE),
+        ("model", "Cab-Model", _ONE),
+        _APPROVED,
+        ("exceptions", "Cab-Exception", _MANY),
+        ("correlation_id", "Cab-Correlation-Id", _OPTIONAL),
+        *_CHAIN,
+    ),
+    ExceptionTrailers: (
+        ("decision", "Cab-Decision", _ONE),
+        ("exception", "Cab-Exception-Decision", _ONE),
+        ("exception_sha256", "Cab-Exception-Sha256", _ONE),
+        ("expires_at", "Cab-Expires-At", _ONE),
+        _APPROVED,
+        *_CHAIN,
+    ),
+    PolicyTrailers: (
+        ("decision", "Cab-Decision", _ONE),
+        ("policy", "Cab-Policy-Decision", _ONE),
+        ("paths_sha256", "Cab-Policy-Paths-Sha256", _ONE),
+        ("paths", "Cab-Policy-Path", _MANY),
+        _APPROVED,
+        *_CHAIN,
+    ),
+    RetroTrailers: (
+        ("decision", "Cab-Decision", _ONE),
+        ("retro", "Cab-Retro-Approval", _ONE),
+        _APPROVED,
+        *_CHAIN,
+    ),
+}
+
+
+def _lines(trailers: AnyTrailers) -> list[str]:
+    out = []
+    for field, key, count in _SPECS[type(trailers)]:
+        value = getattr(trailers, field)
+        if count == _MANY:
+            out += [f"{key}: {item}" for item in value]
+        elif value or count == _ONE:
+            out.append(f"{key}: {value}")
+    return out
+
+
+def _read(kind: type[T], message: str) -> T | None:
+    """The trailers of `kind` in a merge message, or None unless each key it needs once is there
+    exactly once: the one completeness rule of every kind of decision merge."""
+    found = parse(message)
+    values: dict[str, Any] = {}  # each field as its spec reads it
+    for field, key, count in _SPECS[kind]:
+        got = found.get(key, [])
+        if count == _ONE and len(got) != 1:
+            return None
+        values[field] = tuple(got) if count == _MANY else got[0] if got else None
+    return kind(**values)
 
 
 def merge_message(subject: str, rationale: str, trailers: AnyTrailers) -> str:
@@ -195,125 +217,24 @@ def git_trailers(message: str, key: str) -> list[str]:
     return [value for name, value in entries if name.lower() == key.lower()]
 
 
-def _complete(message: str, required: Sequence[str]) -> dict[str, list[str]] | None:
-    """The message's trailers when each `required` key is there exactly once, else None: the one
-    completeness rule of every kind of decision merge."""
-    found = parse(message)
-    return found if all(len(found.get(key, [])) == 1 for key in required) else None
-
-
 def from_message(message: str) -> DecisionTrailers | None:
     """The decision trailers of a merge message, or None if it carries no complete decision."""
-    required = (
-        "Cab-Decision",
-        "Cab-Change",
-        "Cab-Tier",
-        "Cab-Risk-Score",
-        "Cab-Evidence-Sha256",
-        "Cab-Model",
-        "Cab-Record",
-        "Cab-Record-Sha256",
-        "Cab-Previous",
-    )
-    found = _complete(message, required)
-    if found is None:
-        return None
-
-    def one(key: str) -> str:
-        return found[key][0]
-
-    def many(key: str) -> tuple[str, ...]:
-        values: Sequence[str] = found.get(key, [])
-        return tuple(values)
-
-    correlation = found.get("Cab-Correlation-Id")
-    return DecisionTrailers(
-        decision=one("Cab-Decision"),
-        change=one("Cab-Change"),
-        tier=one("Cab-Tier"),
-        risk_score=one("Cab-Risk-Score"),
-        evidence_sha256=one("Cab-Evidence-Sha256"),
-        model=one("Cab-Model"),
-        record=one("Cab-Record"),
-        record_sha256=one("Cab-Record-Sha256"),
-        previous=one("Cab-Previous"),
-        approved_by=many("Cab-Approved-By"),
-        exceptions=many("Cab-Exception"),
-        correlation_id=correlation[0] if correlation else None,
-    )
-
-
-_EXCEPTION_REQUIRED = (
-    "Cab-Decision",
-    "Cab-Exception-Decision",
-    "Cab-Exception-Sha256",
-    "Cab-Expires-At",
-    "Cab-Record",
-    "Cab-Record-Sha256",
-    "Cab-Previous",
-)
+    return _read(DecisionTrailers, message)
 
 
 def exception_from_message(message: str) -> ExceptionTrailers | None:
     """The exception-decision trailers of a merge message, or None if they are incomplete or doubled."""
-    found = _complete(message, _EXCEPTION_REQUIRED)
-    if found is None:
-        return None
-    return ExceptionTrailers(
-        decision=found["Cab-Decision"][0],
-        exception=found["Cab-Exception-Decision"][0],
-        exception_sha256=found["Cab-Exception-Sha256"][0],
-        expires_at=found["Cab-Expires-At"][0],
-        record=found["Cab-Record"][0],
-        record_sha256=found["Cab-Record-Sha256"][0],
-        previous=found["Cab-Previous"][0],
-        approved_by=tuple(found.get("Cab-Approved-By", [])),
-    )
-
-
-_POLICY_REQUIRED = (
-    "Cab-Decision",
-    "Cab-Policy-Decision",
-    "Cab-Policy-Paths-Sha256",
-    "Cab-Record",
-    "Cab-Record-Sha256",
-    "Cab-Previous",
-)
+    return _read(ExceptionTrailers, message)
 
 
 def policy_from_message(message: str) -> PolicyTrailers | None:
     """The policy-decision trailers of a merge message, or None if they are incomplete or doubled."""
-    found = _complete(message, _POLICY_REQUIRED)
-    if found is None:
-        return None
-    return PolicyTrailers(
-        decision=found["Cab-Decision"][0],
-        policy=found["Cab-Policy-Decision"][0],
-        paths_sha256=found["Cab-Policy-Paths-Sha256"][0],
-        record=found["Cab-Record"][0],
-        record_sha256=found["Cab-Record-Sha256"][0],
-        previous=found["Cab-Previous"][0],
-        paths=tuple(found.get("Cab-Policy-Path", [])),
-        approved_by=tuple(found.get("Cab-Approved-By", [])),
-    )
-
-
-_RETRO_REQUIRED = ("Cab-Decision", "Cab-Retro-Approval", "Cab-Record", "Cab-Record-Sha256", "Cab-Previous")
+    return _read(PolicyTrailers, message)
 
 
 def retro_from_message(message: str) -> RetroTrailers | None:
     """The retro-approval trailers of a merge message, or None if they are incomplete or doubled."""
-    found = _complete(message, _RETRO_REQUIRED)
-    if found is None:
-        return None
-    return RetroTrailers(
-        decision=found["Cab-Decision"][0],
-        retro=found["Cab-Retro-Approval"][0],
-        record=found["Cab-Record"][0],
-        record_sha256=found["Cab-Record-Sha256"][0],
-        previous=found["Cab-Previous"][0],
-        approved_by=tuple(found.get("Cab-Approved-By", [])),
-    )
+    return _read(RetroTrailers, message)
 
 
 def of_retro_approval(record: RetroApproval, record_sha256: str, path: str) -> RetroTrailers:
