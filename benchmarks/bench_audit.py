@@ -317,7 +317,8 @@ def audit_seconds(repo: Path, use_cache: bool) -> tuple[float, int, int]:
 _MEASURE = """
 import json, resource, sys
 from bot.cli import main
-code = main(["audit", "--repo", sys.argv[1], "--no-cache", "--format", "json", "-o", sys.argv[2]])
+argv = ["audit", "--repo", sys.argv[1], "--no-cache", "--jobs", "1", "--format", "json"]
+code = main([*argv, "-o", sys.argv[2]])
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:  # the high-water mark of this process's own memory since exec
     with open("/proc/self/status") as status:

@@ -10,7 +10,8 @@ bench_scale's (`--keep`, reused when built). Reported per command: median wall a
 each one's ratio to its floor:
 
 - `cab verify ID`, `cab show ID` (newest and oldest change): `python -c pass` + one `git cat-file`;
-- `cab audit --no-cache`: bench_scale's audit floor (git's reads of the same objects, libyaml events).
+- `cab audit --no-cache --jobs 1`: bench_scale's audit floor (git's reads of the same objects,
+  libyaml events).
 
 Bytecode is cached (PYTHONDONTWRITEBYTECODE unset, PYTHONPYCACHEPREFIX at a fresh folder, warmed by
 one untimed round), as for an installed wheel; see docs/performance.md.
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         groups = [(start_up, floors, args.rounds)]
         if not args.no_audit:
-            audit = [*cab, "audit", *at, "--ref", "main", "--no-cache", "-o", os.devnull]
+            audit = [*cab, "audit", *at, "--ref", "main", "--no-cache", "--jobs", "1", "-o", os.devnull]
             floor = [
                 sys.executable,
                 str(ROOT / "benchmarks" / "bench_scale.py"),
@@ -101,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
                 "audit",
                 str(repo),
             ]
-            groups.append(({"cab audit --no-cache": audit}, {"audit floor": floor}, args.audit_rounds))
+            groups.append(
+                ({"cab audit --no-cache --jobs 1": audit}, {"audit floor": floor}, args.audit_rounds)
+            )
         samples = measure(groups, envs, floor_env, Path(scratch))
     print(f"\n{args.size:,} decisions; medians; load average now {os.getloadavg()}; {os.cpu_count()} cores")
     print(report(groups, samples))

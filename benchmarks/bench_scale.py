@@ -13,7 +13,7 @@ included:
   in one `cat-file --batch`), parsed to libyaml's events;
 - `cab verify ID`, `cab show ID` (newest and oldest): `python -c pass` + one `git cat-file`;
 - `cab validate`: a Python process that reads the same files and parses them to libyaml's events;
-- `cab audit --no-cache` (and `--jobs J`): a Python process running `git log --first-parent
+- `cab audit --no-cache --jobs 1` (and `--jobs J`): a Python process running `git log --first-parent
   --name-status`, every evidence and decision blob in one `cat-file --batch`, libyaml events.
 
 Memory is measured in a separate, untimed run per command: the command runs under a small
@@ -279,7 +279,10 @@ def cases(repo: Path, decisions: int, jobs: int) -> list[Case]:
         out.append(Case(f"cab show ({label})", [*cab, "show", change_id, *at], [py, cat], 2.0))
     out.append(Case("cab validate", [*cab, "validate", *at], [[*me, "validate", str(repo)]], 2.0))
     audit = [*cab, "audit", *at, "--ref", "main", "--no-cache", "-o", os.devnull]
-    out.append(Case("cab audit --no-cache", audit, [[*me, "audit", str(repo)]], 2.0))
+    # one process against the one-process floor; the default (`--jobs auto`) would use the cores
+    out.append(
+        Case("cab audit --no-cache --jobs 1", [*audit, "--jobs", "1"], [[*me, "audit", str(repo)]], 2.0)
+    )
     if jobs > 1:
         out.append(Case(f"cab audit --no-cache --jobs {jobs}", [*audit, "--jobs", str(jobs)],
                         [[*me, "audit", str(repo)]], 2.0))  # fmt: skip

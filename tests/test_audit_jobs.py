@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.environment import bot_identity
-from bot.services.audit import ranges
+from bot.adapters.environment import bot_identity, usable_cores
+from bot.cli import audit_cmd, main
+from bot.services.audit import ranges, service
 from bot.services.audit.service import AuditOptions, AuditReport, run
 from tests.builders import dump_yaml, history_policy
 from tests.repo_builder import OUTSIDER, RepoBuilder, Tweak, honest_history
@@ -72,3 +74,40 @@ def test_ranges_older_than_the_history_start_need_no_decision_as_in_one_pass(tmp
     every_commit_its_own_range = audit_with(builder.root, one.commits)
     assert builder.head() in [f.commit for f in one.findings if f.rule == "history.unaccounted"]
     assert every_commit_its_own_range.findings == one.findings
+
+
+# --- how many by default ---------------------------------------------------------------------
+
+
+def test_auto_uses_the_usable_cores_up_to_the_cap() -> None:
+    assert [audit_cmd.jobs_for("auto", cores) for cores in (1, 2, 16)] == [1, 2, audit_cmd.MAX_AUTO_JOBS]
+
+
+def test_a_number_of_jobs_is_taken_as_given_whatever_the_cores() -> None:
+    assert audit_cmd.jobs_for(8, 2) == 8
+
+
+def test_the_usable_cores_are_the_affinity_not_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {3}, raising=False)
+    assert usable_cores() == 1
+
+
+def test_cab_audit_asks_for_a_process_per_usable_core_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builder = RepoBuilder(tmp_path / "repo")
+    honest_history(builder)
+    asked: list[int] = []
+    real = ranges.audit_in_parallel
+    monkeypatch.setattr(service, "audit_in_parallel", lambda *a, **k: asked.append(a[3]) or real(*a, **k))
+    monkeypatch.setattr("bot.adapters.environment.usable_cores", lambda: 3)
+    assert main(["audit", "--no-cache", "--repo", str(builder.root)]) == 0
+    assert main(["audit", "--no-cache", "--jobs", "1", "--repo", str(builder.root)]) == 0
+    assert asked == [3]  # the second ran in one process, without the ranges
+
+
+def test_jobs_refuses_what_is_neither_a_number_nor_auto(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "--jobs", "all", "--repo", str(tmp_path)]) == 2
+    assert "'all' is not a whole number from 1 to 64, nor auto" in capsys.readouterr().err

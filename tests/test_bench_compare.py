@@ -18,6 +18,6 @@ def test_the_compare_benchmark_prints_each_command_before_and_after_against_its_
     argv = ["--baseline", str(ROOT), "--size", "4", "--pending", "1", "--rounds", "1", "--audit-rounds", "1"]
     assert bench_compare.main([*argv, "--keep", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for command in ("cab verify (newest)", "cab show (oldest)", "cab audit --no-cache"):
+    for command in ("cab verify (newest)", "cab show (oldest)", "cab audit --no-cache --jobs 1"):
         assert f"| `{command}` |" in out
     assert "floor part `git cat-file`" in out

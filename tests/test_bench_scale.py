@@ -17,7 +17,7 @@ def test_the_scale_benchmark_prints_every_command_with_floor_growth_and_memory(
     argv = ["--sizes", "3,6", "--pending", "2", "--rounds", "1", "--jobs", "2", "--packs", "10"]
     assert bench_scale.main([*argv, "--keep", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for command in (*COMMANDS, "cab audit --no-cache", "cab audit --no-cache --jobs 2"):
+    for command in (*COMMANDS, "cab audit --no-cache --jobs 1", "cab audit --no-cache --jobs 2"):
         assert f"| `{command}` |" in out
     assert "growth 3→6" in out
     assert "validate+score, in-process" in out

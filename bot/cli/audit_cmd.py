@@ -1,5 +1,5 @@
 """`cab audit [--since REV] [--anchor SHA] [--print-anchor] [--format text|json|markdown|html]
-[-o FILE] [--at TIME] [--online [--github OWNER/NAME]] [--repo PATH]`."""
+[-o FILE] [--at TIME] [--jobs N|auto] [--online [--github OWNER/NAME]] [--repo PATH]`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from bot.services.audit.service import AuditReport
 
 FORMATS = ("text", "json", "markdown", "html")
+AUTO_JOBS = "auto"
+MAX_AUTO_JOBS = 4  # each process and its git children hold ~60-140 MiB on a 100k history
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -55,9 +57,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs",
         type=_jobs,
-        default=1,
+        default=AUTO_JOBS,
         metavar="N",
-        help="audit the whole history with N processes, one range of it each (default: 1)",
+        help="audit the whole history with N processes, one range of it each; 'auto' (the default) "
+        f"uses the cores this process may run on, at most {MAX_AUTO_JOBS}",
     )
     parser.add_argument(
         "--online",
@@ -73,7 +76,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from bot.adapters.environment import bot_identity
+    from bot.adapters.environment import bot_identity, usable_cores
     from bot.services.audit import report_html, report_json, report_markdown, report_text
     from bot.services.audit.service import AuditOptions, run
 
@@ -89,7 +92,7 @@ def handle(args: argparse.Namespace) -> int:
             anchor=args.anchor,
             use_cache=not args.no_cache,
             online=online,
-            jobs=args.jobs,
+            jobs=jobs_for(args.jobs, usable_cores()),
             now=args.at,
         )
     )
@@ -162,8 +165,15 @@ def _github_repository(flag: str | None, environ: Mapping[str, str]) -> str:
     return value
 
 
-def _jobs(text: str) -> int:
-    """--jobs N: a whole number from 1 to 64 (argparse makes a refusal a usage error, exit 2)."""
+def _jobs(text: str) -> int | str:
+    """--jobs N: a whole number from 1 to 64, or auto (argparse makes a refusal a usage error, exit 2)."""
+    if text == AUTO_JOBS:
+        return text
     if not text.isdigit() or not 1 <= int(text) <= 64:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64, nor auto")
     return int(text)
+
+
+def jobs_for(value: int | str, cores: int) -> int:
+    """The processes `--jobs` asks for on a machine where this process may use `cores` cores."""
+    return min(cores, MAX_AUTO_JOBS) if value == AUTO_JOBS else int(value)
