@@ -76,6 +76,20 @@ def test_ranges_older_than_the_history_start_need_no_decision_as_in_one_pass(tmp
     assert every_commit_its_own_range.findings == one.findings
 
 
+@pytest.mark.usefixtures("tiny_ranges")
+def test_spawned_workers_find_what_forked_ones_find(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the workers are spawned (macOS), all they are given and return crosses a pipe."""
+    builder = RepoBuilder(tmp_path / "repo")
+    honest_history(builder)
+    builder.decide("payments-api-2", "low", Tweak(previous=None))
+    forked = audit_with(builder.root, 2)
+    monkeypatch.setattr(ranges, "START_METHOD", "spawn")
+    spawned = audit_with(builder.root, 2)
+    assert {f.rule for f in forked.findings} == {"chain.broken"}
+    assert spawned.findings == forked.findings
+    assert spawned.stats.as_dict() == forked.stats.as_dict()
+
+
 # --- how many by default ---------------------------------------------------------------------
 
 

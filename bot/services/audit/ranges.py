@@ -9,6 +9,7 @@ newest range last, so findings come out in the same order as from one pass.
 
 from __future__ import annotations
 
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -22,6 +23,10 @@ from bot.services.audit.decision_check import Memo
 from bot.services.audit.stats import Stats
 
 MIN_RANGE = 500  # first-parent commits; below this a second process costs more than it saves
+# Linux forks, so the workers inherit the loaded modules instead of importing them again; macOS
+# spawns, since a process that has touched its system frameworks (a proxy lookup of `--online`)
+# may crash in a forked child.
+START_METHOD = "fork" if sys.platform == "linux" else "spawn"
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,7 @@ def audit_in_parallel(
     if len(parts) == 1:
         return audit(repo.first_parent_log(head), repo, bot, chain_start=None, history=history)
     policies = _policies(parts, first_parents, history)
-    # fork: the workers inherit the loaded modules instead of importing them again
-    with ProcessPoolExecutor(len(parts), mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(len(parts), mp_context=get_context(START_METHOD)) as pool:
         work = zip(parts, policies, strict=True)
         futures = [pool.submit(_audit_range, repo.root, part, bot, policy) for part, policy in work]
         merged = merge([future.result() for future in futures])
