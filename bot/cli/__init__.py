@@ -125,4 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
+    _escape_what_the_terminal_cannot_show()
     sys.exit(main())
+
+
+def _escape_what_the_terminal_cannot_show() -> None:
+    """Text a console cannot encode (ASCII, Latin-1) is written escaped (`→` as `\\u2192`), as
+    Python already does for stderr, instead of ending the command with a traceback halfway."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")

@@ -20,6 +20,8 @@ def writing(command: str, hint: str) -> Iterator[None]:
     """Run the body; an `OSError` becomes `cab COMMAND: cannot write PATH: reason; HINT` (exit 2)."""
     try:
         yield
+    except BrokenPipeError:
+        raise  # the reader of the output went away (`| head`): not a path's fault
     except OSError as exc:
         where = "" if exc.filename is None else f" {exc.filename}"
         reason = "a file is in the way of a directory" if exc.errno in _NOT_A_DIRECTORY else exc.strerror
