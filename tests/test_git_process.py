@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from bot.adapters.forge.sandbox import SandboxForge
 from bot.adapters.git.blobs import GitBlobs, RepositoryError
-from bot.adapters.git.process import Git
+from bot.adapters.git.process import Git, Pipe
 from tests.repo_builder import RepoBuilder
 from tests.sandbox import BOT, Clock
 
@@ -60,3 +61,34 @@ def test_a_failed_command_raises_the_callers_error_with_gits_message(repo: RepoB
 def test_a_sandbox_in_a_directory_that_is_no_repository_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RepositoryError, match="not a git repository"):
         SandboxForge(tmp_path, BOT, Clock())
+
+
+@pytest.mark.parametrize("kind", ["with commits", "empty", "bare"])
+def test_a_repository_is_recognised_whatever_it_holds(tmp_path: Path, repo: RepoBuilder, kind: str) -> None:
+    root = repo.root
+    if kind != "with commits":
+        root = tmp_path / kind
+        subprocess.run(["git", "init", "-q", *(["--bare"] if kind == "bare" else []), str(root)], check=True)
+    assert Git(root, RepositoryError).is_repository()
+
+
+@pytest.mark.parametrize("where", ["a plain directory", "a missing directory"])
+def test_a_directory_without_a_repository_is_told_apart(tmp_path: Path, where: str) -> None:
+    root = tmp_path / "plain"
+    if where == "a plain directory":
+        root.mkdir()
+    assert not Git(root, RepositoryError).is_repository()
+
+
+def test_a_request_to_a_git_that_has_ended_raises_the_callers_error_not_a_broken_pipe(tmp_path: Path) -> None:
+    ended = subprocess.Popen(
+        ["git", "-C", str(tmp_path), "cat-file", "--batch"],  # no repository: it ends at once
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    ended.wait()
+    pipe = Pipe(ended, lambda reader, _request: reader.until(b"\n"), len, RepositoryError)
+    with pytest.raises(RepositoryError, match="git stopped answering"):
+        pipe.ask(["0" * 40])
+    pipe.close()  # and ending it afterwards raises nothing either

@@ -121,7 +121,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return 0
+        if _reader_gone(sys.stdout):
+            return 0  # `cab demo | head`: whoever read the output has what they wanted
+        # any other pipe (to a git process) is a fault, and a gate must not pass on one
+        print(
+            "cab: a pipe to a git process broke before the work was done; nothing was decided",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _reader_gone(stream: Any) -> bool:
+    """Whether `stream` is a pipe whose reading end is closed: poll reports an error on the
+    writing end (POLLERR on Linux, POLLHUP elsewhere). Where that cannot be told: False."""
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(stream.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def run() -> None:

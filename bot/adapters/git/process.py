@@ -10,6 +10,7 @@ ids before use, and `--end-of-options` or `--` keeps any input from being read a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -25,6 +26,7 @@ from bot.domain.errors import CabError
 from bot.domain.git_objects import CommitHeader, CommitSignature, Ident, TreeEntry
 
 SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+_NO_OBJECT = "0" * 40  # the null id: `cat-file` answers "missing" (a SHA-256 repository: no such prefix)
 A = TypeVar("A")
 _IN_FLIGHT = 256  # requests written but not yet answered: < 64 KiB, so a write never blocks
 _READY = 2048  # answers read ahead and not yet used, at most
@@ -130,7 +132,16 @@ class Git:
     # -- revisions ---------------------------------------------------------------------------
 
     def is_repository(self) -> bool:
-        return self.run("rev-parse", "--git-dir", check=False).returncode == 0
+        """Whether git finds a repository at the root. Asked of the `cat-file --batch` process
+        every read goes through anyway (one request: an id no object has), not of a `rev-parse`
+        of its own: outside a repository that process ends before it answers. The gate starts
+        in every deployment, and a git process of its own costs it about 2 ms."""
+        try:
+            self.objects().get(_NO_OBJECT)
+        except CabError:
+            self.close()
+            return False
+        return True
 
     def git_dir(self) -> Path:
         return Path(self.run("rev-parse", "--absolute-git-dir").stdout.strip())
@@ -296,8 +307,11 @@ class Pipe(Generic[A]):
         while len(self._pending) + len(fresh) > _IN_FLIGHT and self._pending:
             self._receive()
         suffix = b"\n.\n" if self._sentinel else b"\n"
-        self._stdin.write(b"".join(r.encode() + suffix for r in fresh))
-        self._stdin.flush()
+        try:
+            self._stdin.write(b"".join(r.encode() + suffix for r in fresh))
+            self._stdin.flush()
+        except OSError:  # git has ended (a broken pipe): the answers will not come
+            raise self._failure("git stopped answering object requests") from None
         self._pending.extend(fresh)
         self._asked.update(fresh)
 
@@ -329,7 +343,8 @@ def _end(process: subprocess.Popen[bytes]) -> None:
     """Close a long-lived process's pipes (it exits at end of input) and reap it."""
     for stream in (process.stdin, process.stdout):
         if stream is not None:
-            stream.close()
+            with contextlib.suppress(OSError):  # requests still buffered for a git that has ended
+                stream.close()
     process.wait()
 
 
