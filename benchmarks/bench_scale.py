@@ -5,7 +5,8 @@ builder: N decided changes on `main` (one lifecycle-shaped PR each) plus --pendi
 a commit-graph (what `git gc` / `git maintenance` leave; without one, deep first-parent walks are
 slower), and a checked-out work tree (what `cab validate` reads). Then, in interleaved rounds (one
 of each case per round, so the machine's noise hits all alike), times end to end, process start
-included:
+included, with `cab` installed as users install it (this checkout's wheel in a virtualenv of its
+own, whose interpreter runs every floor; benchmarks/installed.py):
 
 - `cab --help`: `python -c pass`;
 - `cab status` (pending + the 50 newest decided): `python -c pass` + git's reads of the same
@@ -44,6 +45,10 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchmarks.installed import Installed
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -160,11 +165,6 @@ def prepare(base: Path, decisions: int, pending: int) -> Path:
 # --- running ---------------------------------------------------------------------------------------
 
 
-def cab_command() -> list[str]:
-    script = Path(sys.executable).with_name("cab")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-
-
 def _wall(argv: list[str], expect: int | None = 0) -> float:
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
@@ -258,9 +258,10 @@ class Case:
         return statistics.median(self.floors)
 
 
-def cases(repo: Path, decisions: int, jobs: int) -> list[Case]:
-    cab, py = cab_command(), [sys.executable, "-c", "pass"]
-    me = [sys.executable, str(Path(__file__).resolve()), "--floor"]
+def cases(repo: Path, decisions: int, jobs: int, installed: Installed) -> list[Case]:
+    python = str(installed.python)  # the wheel's virtualenv: cab and every floor start alike
+    cab, py = [str(installed.cab)], [python, "-c", "pass"]
+    me = [python, str(Path(__file__).resolve()), "--floor"]
     newest, oldest = f"change-{decisions - 1:06d}", "change-000000"
 
     def record(change_id: str) -> str:
@@ -289,8 +290,8 @@ def cases(repo: Path, decisions: int, jobs: int) -> list[Case]:
     return out
 
 
-def run_size(repo: Path, decisions: int, rounds: int, jobs: int) -> list[Case]:
-    measured = cases(repo, decisions, jobs)
+def run_size(repo: Path, decisions: int, rounds: int, jobs: int, installed: Installed) -> list[Case]:
+    measured = cases(repo, decisions, jobs, installed)
     for case in measured:  # untimed: warms the page cache and bytecode, and measures memory
         case.rss_mib, case.git_mib = peak_rss(case.argv)
         for part in case.floor:
@@ -366,17 +367,21 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="cab-bench-scale-") as scratch:
         base = args.keep or Path(scratch)
+        sys.path.insert(0, str(ROOT))
+        from benchmarks.installed import install
+
+        installed = install(Path(scratch) / "installed")
         results = {}
         for n in sizes:
             repo = prepare(base, n, args.pending)
             rounds = args.large_rounds if args.large_rounds and n >= 50_000 else args.rounds
-            results[n] = run_size(repo, n, rounds, args.jobs)
+            results[n] = run_size(repo, n, rounds, args.jobs, installed)
             print(f"measured {n:,} decisions ({rounds} rounds)", flush=True)
             print(report({n: results[n]}, None), flush=True)  # so that a long run keeps what it has
             if args.json:
                 args.json.write_text(json.dumps({str(k): [asdict(c) for c in v] for k, v in results.items()}))
     score = score_ratio(args.packs, max(args.rounds, 3)) if args.packs else None
-    print(f"\n{os.cpu_count()} cores, {sys.executable}, medians of interleaved rounds\n")
+    print(f"\n{os.cpu_count()} cores, this checkout's wheel, medians of interleaved rounds\n")
     print(report(results, score))
     if args.json:
         payload = {str(n): [asdict(c) for c in cs] for n, cs in results.items()}

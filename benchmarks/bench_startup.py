@@ -1,9 +1,12 @@
 """How long `cab` takes to start where people wait, against Python's own start, in one run.
 
 Times, in interleaved rounds (one of each per round, so a noisy moment hits all three alike):
-  1. `python -c pass` with this interpreter (the floor: interpreter, site, the editable finder);
+  1. `python -c pass` (the floor: the interpreter and its site);
   2. `cab --help`;
   3. `cab verify <id>` in a small CAB repository made by `cab demo` (the deployment gate);
+with `cab` installed as users install it: this checkout's wheel in a virtualenv of its own, whose
+interpreter gives the floor (benchmarks/installed.py says why the development virtualenv's
+editable install would flatter every ratio),
 and prints each median and its ratio to the floor, for wall time and for CPU time (the command's
 and its git processes'; on a loaded machine the wall time mostly measures the wait for a core).
 Target: both wall ratios <= 3 on an idle machine.
@@ -13,7 +16,7 @@ every module and measures the compiler, not the program. By default this benchma
 points PYTHONPYCACHEPREFIX at a fresh temporary folder, warmed by one untimed round: what a user
 with an installed wheel (compiled on install) sees. `--no-bytecode` measures the other case.
 
-    python benchmarks/bench_startup.py [--rounds 15] [--no-bytecode]
+    python benchmarks/bench_startup.py [--rounds 15] [--no-bytecode] [--cab COMMAND]
 """
 
 from __future__ import annotations
@@ -31,12 +34,6 @@ from pathlib import Path
 
 TARGET = 3.0
 CHANGE = "payments-api-7.4.2"  # approved in `cab demo`'s repository
-
-
-def cab_command() -> list[str]:
-    """The installed console script next to this interpreter, else `python -m bot`."""
-    script = Path(sys.executable).with_name("cab")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
 
 
 def _cpu() -> float:
@@ -74,19 +71,26 @@ def main() -> None:
     parser.add_argument(
         "--cab",
         metavar="COMMAND",
-        help="the cab to measure, e.g. 'python -m bot' with PYTHONPATH at another checkout "
-        "(default: the console script next to this interpreter)",
+        help="the cab to measure beside this interpreter's `python -c pass`, e.g. 'python -m bot' "
+        "with PYTHONPATH at another checkout (default: this checkout's wheel, installed)",
     )
     args = parser.parse_args()
-    cab = args.cab.split() if args.cab else cab_command()
     with tempfile.TemporaryDirectory(prefix="cab-bench-startup-") as tmp:
         root = Path(tmp)
+        if args.cab:
+            python, cab = Path(sys.executable), args.cab.split()
+        else:
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+            from benchmarks.installed import install
+
+            installed = install(root / "installed")
+            python, cab = installed.python, [str(installed.cab)]
         cache = None if args.no_bytecode else root / "pycache"
         env = environment(cache)
         demo = root / "demo" / "cab-repo"
         subprocess.run([*cab, "demo", str(demo)], env=env, stdout=subprocess.DEVNULL, check=True)
         cases = {
-            "python -c pass": ([sys.executable, "-c", "pass"], 0),
+            "python -c pass": ([str(python), "-c", "pass"], 0),
             "cab --help": ([*cab, "--help"], 0),
             f"cab verify {CHANGE}": ([*cab, "verify", CHANGE, "--repo", str(demo)], 0),
         }
@@ -98,7 +102,7 @@ def main() -> None:
                 times[name].append(timed(argv, env, expect))
         shutil.rmtree(demo.parent, ignore_errors=True)
     bytecode = "PYTHONDONTWRITEBYTECODE=1 (recompiled every start)" if args.no_bytecode else "cached .pyc"
-    print(f"{args.rounds} interleaved rounds, {bytecode}, {sys.executable}, load {os.getloadavg()[0]:.1f}")
+    print(f"{args.rounds} interleaved rounds, {bytecode}, {' '.join(cab)}, load {os.getloadavg()[0]:.1f}")
     floor = [statistics.median(s[i] for s in times["python -c pass"]) for i in (0, 1)]
     worst = 0.0
     for name, samples in times.items():

@@ -10,11 +10,13 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
 
 from bot import __version__
-from bot.domain.errors import CabError
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `cab --help` imports no typing (about 2 ms)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 # Each command: its module under bot.cli and the line `cab --help` shows. Only the module of the
 # command being run is imported, and its handler imports the services when it runs, so
@@ -115,9 +117,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return int(args.handler(args))
-    except CabError as exc:
-        print(exc.diagnostics(), file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -129,6 +128,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    except Exception as exc:
+        from bot.domain.errors import CabError  # here, not at start: `cab --help` needs no error tree
+
+        if not isinstance(exc, CabError):
+            raise
+        print(exc.diagnostics(), file=sys.stderr)
+        return exc.exit_code
 
 
 def _reader_gone(stream: Any) -> bool:
