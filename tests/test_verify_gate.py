@@ -7,6 +7,7 @@ saying why, where before the gate passed it.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,25 @@ def test_an_anchor_that_is_no_commit_id_is_a_usage_error(
 ) -> None:
     assert main(["verify", "payments-api-1", "--repo", str(honest.root), "--anchor", "main~1"]) == 2
     assert "is not a commit id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("depth", ["1", "3"])
+def test_a_shallow_clone_is_refused_rather_than_judged(
+    honest: RepoBuilder, tmp_path: Path, depth: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shallow = tmp_path / "shallow"
+    clone = ["git", "clone", "-q", "--depth", depth, f"file://{honest.root}", str(shallow)]
+    subprocess.run(clone, check=True, capture_output=True)
+    code, line = verify_line(shallow, "identity-gw-1", capsys=capsys)  # passes in the full clone
+    assert code == 2
+    assert "is a shallow clone" in line and "git fetch --unshallow" in line and "fetch-depth: 0" in line
+
+
+def test_show_in_a_shallow_clone_still_prints_the_record(
+    honest: RepoBuilder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shallow = tmp_path / "shallow"
+    clone = ["git", "clone", "-q", "--depth", "1", f"file://{honest.root}", str(shallow)]
+    subprocess.run(clone, check=True, capture_output=True)
+    assert main(["show", "identity-gw-1", "--repo", str(shallow)]) == 0
+    assert "change_id: identity-gw-1" in capsys.readouterr().out

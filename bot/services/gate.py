@@ -66,6 +66,7 @@ def arrival(blobs: GitBlobs, tip: str, path: str) -> Arrival | None:
 
 def pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict | None]:
     """The tip to check, and a refusal when `ref` is not the default branch and that was not allowed."""
+    whole_history(blobs)
     tip = blobs.commit_id(ref)
     if tip is None:
         raise RepositoryError(f"unknown revision {ref!r}")
@@ -84,6 +85,18 @@ def pinned_ref(blobs: GitBlobs, ref: str, allow_ref: bool) -> tuple[str, Verdict
         f"--ref {ref} ({tip[:12]}) is not {where}; the gate checks only the default branch "
         "(pass --allow-ref to check another ref)",
     )
+
+
+def whole_history(blobs: GitBlobs) -> None:
+    """Refuse a shallow clone (exit 2): its first-parent line ends early, so a policy change just
+    past the cut would go unseen and the gate would pass what a full clone refuses. Deployment
+    pipelines meet this first: `actions/checkout` fetches one commit unless told otherwise."""
+    if blobs.is_shallow():
+        raise RepositoryError(
+            f"{blobs.git.root}: is a shallow clone, and the gate needs the whole history to tell where a "
+            "decision came from and what changed the policy before it; fetch it (`git fetch --unshallow`, "
+            "or `fetch-depth: 0` for actions/checkout) and run cab verify again"
+        )
 
 
 def _policy_at_base(blobs: GitBlobs, arrival: Arrival) -> tuple[str, bytes | None]:

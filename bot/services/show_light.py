@@ -11,7 +11,7 @@ on a branch to an edited one, is left to the full path, which says what is wrong
 
 from __future__ import annotations
 
-from bot.adapters.git.blobs import GitBlobs, NotAFile
+from bot.adapters.git.blobs import GitBlobs, MissingCommit, NotAFile
 from bot.domain.errors import InputError
 from bot.domain.identity import BotIdentity
 from bot.domain.rules.deployment_gate import provenance
@@ -31,5 +31,5 @@ def shown(blobs: GitBlobs, ref: str, change_id: str, bot: BotIdentity) -> tuple[
             return None
         raw = blobs.read_file(tip, paths[0], plain=True)
         return None if raw is None else (paths[0], raw.decode("utf-8"))
-    except (InputError, NotAFile, UnicodeDecodeError):
-        return None
+    except (InputError, NotAFile, MissingCommit, UnicodeDecodeError):
+        return None  # (a shallow clone: how it arrived cannot be proven here, the record still shows)

@@ -37,6 +37,17 @@ class NotAFile(RepositoryError):
         self.why = why
 
 
+class MissingCommit(RepositoryError):
+    """A commit the history names is not in the clone (shallow, partial or damaged)."""
+
+    def __init__(self, sha: str) -> None:
+        super().__init__(
+            f"commit {sha[:12]} is not in this clone (a shallow or partial clone, or a damaged one); "
+            "fetch the whole history (`git fetch --unshallow`) or check it (`git fsck`)"
+        )
+        self.sha = sha
+
+
 class GitBlobs:
     """Files of a repository at a commit, read through git's object database."""
 
@@ -272,8 +283,11 @@ class GitBlobs:
         return [f"{directory}/{m}/{name}" for m, r in zip(months, requests, strict=True) if pipe.get(r)]
 
     def commit(self, sha: str) -> CommitHeader:
-        """The parsed commit a full object id names."""
-        return parse_commit(sha, self.git.read_object(sha, "commit"))
+        """The parsed commit a full object id names; MissingCommit when the clone lacks it."""
+        try:
+            return parse_commit(sha, self.git.read_object(sha, "commit"))
+        except KeyError:
+            raise MissingCommit(sha) from None
 
     def _back(self, tip: str, steps: int, path: str) -> bytes | None:
         """The blob at `path` in the commit `steps` first parents behind `tip`, or None."""
