@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.repo_builder import RepoBuilder
+from tests.repo_builder import OUTSIDER, RepoBuilder, honest_history
 
 
 def _demo(directory: Path, **env: str) -> subprocess.Popen[bytes]:
@@ -51,3 +51,47 @@ def test_a_pipe_to_git_that_breaks_fails_the_gate_instead_of_passing_it(
     monkeypatch.setattr("bot.services.gate.verify_light", git_went_away)
     assert main(["verify", "payments-api-7.4.2", "--repo", str(repo.root)]) == 2
     assert "nothing was decided" in capsys.readouterr().err
+
+
+def _verify_into(stdout: int, repo: Path, change_id: str) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAB_BOT_")}
+    command = [sys.executable, "-m", "bot", "verify", change_id, "--repo", str(repo)]
+    return subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, env=env, check=False)
+
+
+@pytest.fixture
+def refused(tmp_path: Path) -> RepoBuilder:
+    """A history where `payments-api-9` is refused: its record was pushed, not merged by the bot."""
+    builder = RepoBuilder(tmp_path / "repo")
+    honest_history(builder)
+    builder.write_record("payments-api-9", "low", "auto_approved")
+    builder.commit("Add payments-api-9", who=OUTSIDER)
+    return builder
+
+
+def test_a_refusal_whose_reader_has_gone_still_exits_1(refused: RepoBuilder) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as a pipeline step that exits before reading (`cab verify X | true`)
+    try:
+        done = _verify_into(write_end, refused.root, "payments-api-9")
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert b"Traceback" not in done.stderr
+
+
+def test_an_approval_whose_reader_has_gone_still_exits_0(refused: RepoBuilder) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        assert _verify_into(write_end, refused.root, "identity-gw-1").returncode == 0
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_an_approval_that_cannot_be_written_is_no_success(refused: RepoBuilder) -> None:
+    with open("/dev/full", "wb") as full:  # every write: "No space left on device"
+        done = _verify_into(full.fileno(), refused.root, "identity-gw-1")
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == "cab: could not write the output: No space left on device"

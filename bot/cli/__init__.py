@@ -119,10 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        if _reader_gone(sys.stdout):
-            return 0  # `cab demo | head`: whoever read the output has what they wanted
-        # any other pipe (to a git process) is a fault, and a gate must not pass on one
+    except BrokenPipeError:  # not stdout's (bot.cli.output guards it): a pipe to a git process
         print(
             "cab: a pipe to a git process broke before the work was done; nothing was decided",
             file=sys.stderr,
@@ -137,22 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
 
 
-def _reader_gone(stream: Any) -> bool:
-    """Whether `stream` is a pipe whose reading end is closed: poll reports an error on the
-    writing end (POLLERR on Linux, POLLHUP elsewhere). Where that cannot be told: False."""
-    try:
-        import select
-
-        poller = select.poll()
-        poller.register(stream.fileno(), select.POLLOUT)
-        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
 def run() -> None:
+    from bot.cli.output import exit_code, guard_stdout
+
     _escape_what_the_terminal_cannot_show()
-    sys.exit(main())
+    guarded = guard_stdout()  # a reader that goes away never turns a refusal into a success
+    sys.exit(exit_code(main(), guarded))
 
 
 def _escape_what_the_terminal_cannot_show() -> None:
