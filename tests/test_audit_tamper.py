@@ -23,6 +23,7 @@ from tests.repo_builder import (
     evidence_text,
     honest_history,
 )
+from tests.signing_keys import signers_file, ssh_signer, stranger_ssh_key
 
 Scenario = Callable[[RepoBuilder], dict[str, str]]  # builds history, returns audit options
 
@@ -385,6 +386,17 @@ def policy_change_decided_below_high(b: RepoBuilder) -> dict[str, str]:
     return {}
 
 
+def signing_key_pushed_and_accepted_afterwards(b: RepoBuilder) -> dict[str, str]:
+    honest_history(b)
+    both = signers_file(ssh_signer(b.bot.email), ssh_signer(b.bot.email, stranger_ssh_key(), name="x"))
+    b.write("policy/signers.yaml", both)
+    pushed = b.commit("Rotate the bot's key", who=OUTSIDER)
+    b.write("policy/history.yaml", dump_yaml({"apiVersion": "cab/v1", "kind": "History",
+                                              "bootstrap": [{"commit": pushed, "reason": "key rotation"}]}))  # fmt: skip
+    b.commit("Accept the rotation", who=OUTSIDER)
+    return {}
+
+
 def policy_override_without_a_policy_change(b: RepoBuilder) -> dict[str, str]:
     b.base()
 
@@ -466,6 +478,7 @@ SCENARIOS: list[tuple[Scenario, str]] = [
     (exception_record_hash_forged, "exception-decision.hash-mismatch"),
     (exception_decision_dropped_from_chain, "chain.broken"),
     (policy_change_decided_below_high, "policy.undecided-change"),
+    (signing_key_pushed_and_accepted_afterwards, "policy.signers-undecided"),
     (policy_override_without_a_policy_change, "score.override-unjustified"),
     (model_floor_claimed_that_the_model_does_not_raise, "score.mismatch"),
     (change_merged_during_a_freeze_window, "freeze.merged-in-window"),

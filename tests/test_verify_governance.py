@@ -5,6 +5,8 @@ for one change: it exits 1 when a commit before the decision's base changed the 
 (CODEOWNERS, the risk model, `policy/`, workflows, the bot's code) and is neither accepted by
 `policy/history.yaml` nor the bot's signed merge of an approved policy decision. Changes decided
 before such a commit still pass: the rules they were judged by were the decided ones.
+Who signs for the bot (`policy/signers.yaml`) is stricter: after its first version, only the
+bot's signed merge of an approved policy decision may change it, accepted or not, start or not.
 Each attack is a real git history (tests.repo_builder).
 """
 
@@ -16,10 +18,11 @@ import pytest
 
 from bot.domain.git_objects import CommitHeader, Ident, LogEntry
 from bot.domain.identity import BotIdentity
-from bot.domain.rules.history import HistoryPolicy, policy_unaccounted
-from bot.domain.rules.trailers import PolicyTrailers
+from bot.domain.rules.history import HistoryPolicy, policy_unaccounted, signers_unaccounted
+from bot.domain.rules.trailers import PolicyTrailers, merge_message
 from tests.audit_helpers import verify_line
 from tests.repo_builder import CAB, CODEOWNERS, OUTSIDER, SECURITY, RepoBuilder, Tweak, honest_history
+from tests.signing_keys import signers_file, ssh_signer, stranger_ssh_key
 
 
 @pytest.fixture(autouse=True)
@@ -126,6 +129,82 @@ def test_an_unreadable_history_policy_fails_closed(
     assert "policy/history.yaml on the default branch cannot be read, so none stands" in line
 
 
+# -- who signs for the bot: policy/signers.yaml changes by approved policy decisions only -------
+
+
+def merge_policy_by_hand(builder: RepoBuilder, files: dict[str, str | bytes], key: Path) -> str:
+    """A policy decision merge built with plain git under the bot's name, signed with `key`: the
+    shape the gate checks (trailers naming every path, two commits by the bot, both signed)."""
+    builder.git("checkout", "-q", "-b", f"pr/policy-{builder.tick(1).timestamp():.0f}", "main")
+    for path, content in files.items():
+        builder.write(path, content)
+    builder.commit("cab: approved pr-99", who=builder.bot, key=key)
+    blobs = tuple(f"{path} {builder.git('rev-parse', f'HEAD:{path}')}" for path in files)
+    branch = builder.git("rev-parse", "--abbrev-ref", "HEAD")
+    builder.git("checkout", "-q", "main")
+    builder.git("merge", "-q", "--no-ff", "--no-commit", branch, who=builder.bot)
+    record = "decisions/policy/2026-11/pr-99.yaml"
+    trailers = PolicyTrailers(
+        "approved", "pr-99", "0" * 64, record, "0" * 64, builder.previous or "none", blobs
+    )
+    message = merge_message("cab: approved pr-99 (policy)", "by hand", trailers)
+    builder.git("commit", "-q", "-m", message, who=builder.bot, when=builder.tick(1), key=key)
+    return builder.head()
+
+
+def trust_a_strangers_key(builder: RepoBuilder) -> str:
+    """A direct push that adds a second key for the bot's e-mail: the stranger's."""
+    both = signers_file(
+        ssh_signer(builder.bot.email), ssh_signer(builder.bot.email, stranger_ssh_key(), name="x")
+    )
+    return push(builder, "policy/signers.yaml", both.decode())
+
+
+def test_a_key_pushed_then_accepted_by_a_merge_it_signed_signs_no_decision(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pushed = trust_a_strangers_key(honest)
+    accept = (
+        f"apiVersion: cab/v1\nkind: History\nbootstrap:\n  - commit: {pushed}\n    reason: key rotation\n"
+    )
+    merge_policy_by_hand(honest, {"policy/history.yaml": accept}, stranger_ssh_key())
+    forged = honest.decide(
+        "evil-1", "low", Tweak(merge_key=stranger_ssh_key(), record_key=stranger_ssh_key())
+    )
+    code, line = verify(honest, "evil-1", capsys)
+    assert code == 1
+    assert line == (
+        f"not approved: {forged.record_path} is checked with the keys of policy/signers.yaml, which commit "
+        f"{pushed[:12]} changed: not the bot's decision merge, and only an approved policy decision may "
+        "change policy/signers.yaml (not a push, even one policy/history.yaml accepts)"
+    )
+
+
+def test_a_key_pushed_before_a_start_moved_past_it_signs_no_decision(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pushed = trust_a_strangers_key(honest)
+    moved = f"apiVersion: cab/v1\nkind: History\nstart: {pushed}\n"
+    merge_policy_by_hand(honest, {"policy/history.yaml": moved}, stranger_ssh_key())
+    honest.decide("evil-1", "low", Tweak(merge_key=stranger_ssh_key(), record_key=stranger_ssh_key()))
+    code, line = verify(honest, "evil-1", capsys)
+    assert code == 1
+    assert f"which commit {pushed[:12]} changed: not the bot's decision merge" in line
+
+
+def test_a_key_an_approved_policy_decision_added_signs_later_decisions(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    both = signers_file(
+        ssh_signer(honest.bot.email), ssh_signer(honest.bot.email, stranger_ssh_key(), name="x")
+    )
+    merge_policy_by_hand(
+        honest, {"policy/signers.yaml": both}, honest.signing_key(honest.bot, "bot") or Path()
+    )
+    honest.decide("payments-api-2", "low", Tweak(merge_key=stranger_ssh_key(), record_key=stranger_ssh_key()))
+    assert verify(honest, "payments-api-2", capsys)[0] == 0
+
+
 # -- the rule itself: which policy-changing commits are accounted for ----------------------------
 
 BOT = BotIdentity("cab-bot", "cab-bot@example.com")
@@ -159,3 +238,23 @@ def test_a_commit_that_history_policy_accepts_is_accounted_for() -> None:
     accepted = HistoryPolicy(accepted=frozenset({entry.sha}))
     assert policy_unaccounted(entry, header, BOT, accepted) is None
     assert policy_unaccounted(entry, header, BOT, HistoryPolicy()) is not None
+
+
+def test_only_an_approved_policy_decision_naming_the_signers_may_change_them() -> None:
+    def naming(outcome: str, *paths: str) -> str:
+        trailers = PolicyTrailers(outcome, "pr-7", "e" * 64, "decisions/policy/2026-11/pr-7.yaml", "f" * 64,
+                                  "0" * 64, paths)  # fmt: skip
+        return "Decide pr-7\n\n" + "\n".join(trailers.lines()) + "\n"
+
+    assert signers_unaccounted(*merge(naming("approved", "policy/signers.yaml 1234")), BOT) is None
+    assert signers_unaccounted(*merge(naming("approved", "policy/freeze.yaml 1234")), BOT) == (
+        "policy decision pr-7 does not name policy/signers.yaml"
+    )
+    assert signers_unaccounted(*merge(naming("rejected", "policy/signers.yaml 1234")), BOT) == (
+        "policy decision pr-7 was rejected"
+    )
+
+
+def test_a_commit_that_history_policy_accepts_still_may_not_change_the_signers() -> None:
+    entry, header = merge("Hand-made merge\n")
+    assert signers_unaccounted(entry, header, BOT) is not None  # acceptance is not asked at all

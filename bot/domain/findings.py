@@ -101,6 +101,10 @@ RULES: dict[str, str] = {
         "a policy path (CODEOWNERS, workflows, policy/, the bot's code, pyproject.toml) changed in a commit "
         "that is no approved policy decision"
     ),
+    "policy.signers-undecided": (
+        "policy/signers.yaml (who signs for the bot) changed after its first version in a commit that is no "
+        "approved policy decision: a commit policy/history.yaml accepts, or one before the start, included"
+    ),
     "policy.undecided-model": (
         "a risk-model version was merged without an approved policy decision (the bot never scores with it)"
     ),

@@ -26,7 +26,13 @@ from bot.domain.layout import FREEZE_PATH, POLICY_PREFIXES, SIGNERS_PATH, classi
 from bot.domain.patterns import CHANGE_ID_PATTERN
 from bot.domain.rules import gate_history, gate_record
 from bot.domain.rules.deployment_gate import Arrival, Verdict, provenance, verify
-from bot.domain.rules.history import HISTORY_PATH, STRICT, HistoryPolicy, policy_unaccounted
+from bot.domain.rules.history import (
+    HISTORY_PATH,
+    STRICT,
+    HistoryPolicy,
+    policy_unaccounted,
+    signers_unaccounted,
+)
 from bot.domain.strict_yaml import load_bytes
 
 if TYPE_CHECKING:  # types only: the models cost the gate's start-up time
@@ -181,7 +187,8 @@ def _policy_changes(
     approval, whatever the audit says later."""
     base = arrival.commit.parents[0]
     stop = policy.start if policy.start and blobs.on_first_parent_line(base, policy.start) else None
-    for sha, parents, paths in blobs.first_parents_touching(base, POLICY_PREFIXES, stop):
+    walk = blobs.first_parents_touching(base, POLICY_PREFIXES, stop)
+    for sha, parents, paths in walk:
         header = blobs.commit(sha)
         why = policy_unaccounted(LogEntry(sha, parents, ()), header, bot, policy)
         if why is None and len(parents) == 2 and sha not in policy.accepted:
@@ -191,6 +198,35 @@ def _policy_changes(
             return Verdict(
                 False,
                 f"{arrival.path} was decided under policy that commit {sha[:12]} changed ({changed}): {why}",
+            )
+    changes = [(sha, parents) for sha, parents, paths in walk if SIGNERS_PATH in paths]
+    if stop is not None:  # the start is only as trustworthy as the signed commits that wrote it
+        changes += [(sha, parents) for sha, parents, _ in blobs.first_parents_touching(stop, (SIGNERS_PATH,))]
+    return _signers_unproven(blobs, arrival, changes, bot, signed)
+
+
+def _signers_unproven(
+    blobs: GitBlobs,
+    arrival: Arrival,
+    changes: list[tuple[str, tuple[str, ...]]],
+    bot: BotIdentity,
+    signed: SignedCheck,
+) -> Verdict | None:
+    """None when `policy/signers.yaml` at the decision's base came to be as policy allows: its
+    first version (laid out when CAB Bot was set up: the root of trust), then approved policy
+    decisions only, each signed by keys the version before it trusts (`signers_unaccounted`);
+    else the refusal. `changes`: every first-parent commit that changed the file, newest first,
+    back to its first version (the last), whatever the recorded start says."""
+    for sha, parents in changes[:-1]:
+        header = blobs.commit(sha)
+        why = signers_unaccounted(LogEntry(sha, parents, ()), header, bot)
+        if why is None:
+            why = signed(Arrival(f"policy merge {sha[:12]}", header, False, blobs.commit(parents[1])))
+        if why is not None:
+            return Verdict(
+                False,
+                f"{arrival.path} is checked with the keys of {SIGNERS_PATH}, which commit {sha[:12]} "
+                f"changed: {why}",
             )
     return None
 

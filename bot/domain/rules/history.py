@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from bot.domain.git_objects import CommitHeader, LogEntry
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import RECORD_KINDS, classify
+from bot.domain.layout import RECORD_KINDS, SIGNERS_PATH, classify
 from bot.domain.rules.bot_commits import made_by_bot
 from bot.domain.rules.trailers import parse, policy_from_message
 
@@ -87,4 +87,27 @@ def policy_unaccounted(
         return "a bot decision merge that changed the CAB's policy without being a policy decision"
     if trailers.decision != "approved":
         return f"policy decision {trailers.policy} was {trailers.decision}, yet its merge changed policy"
+    return None
+
+
+def signers_unaccounted(entry: LogEntry, header: CommitHeader, bot: BotIdentity) -> str | None:
+    """Why a first-parent commit that changed `policy/signers.yaml` (after its first version)
+    cannot stand as a change of who signs for the bot, or None: only the bot's merge of an
+    approved policy decision that names the file may make one. A commit `policy/history.yaml`
+    accepts may not, and neither may one before the recorded start: both are vouched for only by
+    later signed commits, and a key that such a commit brought would vouch for itself (a key
+    pushed, then a merge signed with it that accepts the push, or moves the start past it).
+    Signatures are checked beside it, with the keys of the version before."""
+    if not bot_decision_merge(entry, header, bot):
+        return (
+            f"not the bot's decision merge, and only an approved policy decision may change {SIGNERS_PATH} "
+            f"(not a push, even one {HISTORY_PATH} accepts)"
+        )
+    trailers = policy_from_message(header.message)
+    if trailers is None:
+        return "a bot decision merge that is no policy decision"
+    if trailers.decision != "approved":
+        return f"policy decision {trailers.policy} was {trailers.decision}"
+    if not any(path.split(" ", 1)[0] == SIGNERS_PATH for path in trailers.paths):
+        return f"policy decision {trailers.policy} does not name {SIGNERS_PATH}"
     return None

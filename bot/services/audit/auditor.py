@@ -15,9 +15,9 @@ from itertools import islice
 from bot.domain.findings import Finding
 from bot.domain.git_objects import TREE, LogEntry, ObjectStore
 from bot.domain.identity import BotIdentity
-from bot.domain.layout import RECORD_KINDS, classify
+from bot.domain.layout import RECORD_KINDS, SIGNERS_PATH, classify
 from bot.domain.rules import chain
-from bot.domain.rules.history import STRICT, HistoryPolicy, unaccounted
+from bot.domain.rules.history import STRICT, HistoryPolicy, signers_unaccounted, unaccounted
 from bot.services.audit.decision_check import (
     ChainLink,
     CommitResult,
@@ -66,7 +66,20 @@ def check_commit(entry: LogEntry, store: ObjectStore, bot: BotIdentity, memo: Me
         finding = change_findings(entry, change)
         if finding is not None:
             result.findings.append(finding)
+    result.findings += _signers_changed(entry, store, bot)
     return result
+
+
+def _signers_changed(entry: LogEntry, store: ObjectStore, bot: BotIdentity) -> list[Finding]:
+    """A change of who signs for the bot after the file's first version (anything but its
+    addition) that is no approved policy decision: on every first-parent commit, accepted or
+    before the start alike (`history.signers_unaccounted` says why)."""
+    touched = any(
+        SIGNERS_PATH in (c.path, c.old_path) and not (c.status == "A" and c.path == SIGNERS_PATH)
+        for c in entry.changes
+    )
+    why = signers_unaccounted(entry, store.commit(entry.sha), bot) if touched and entry.parents else None
+    return [] if why is None else [Finding("policy.signers-undecided", entry.sha, SIGNERS_PATH, why)]
 
 
 def audit(
