@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: every command passes here, `cab --help` too
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 
 class GuardedOutput:
