@@ -397,6 +397,26 @@ def signing_key_pushed_and_accepted_afterwards(b: RepoBuilder) -> dict[str, str]
     return {}
 
 
+def signing_key_pushed_before_a_start_moved_past_it(b: RepoBuilder) -> dict[str, str]:
+    honest_history(b)
+    both = signers_file(ssh_signer(b.bot.email), ssh_signer(b.bot.email, stranger_ssh_key(), name="x"))
+    b.write("policy/signers.yaml", both)
+    pushed = b.commit("Rotate the bot's key", who=OUTSIDER)
+    b.write("policy/history.yaml", dump_yaml({"apiVersion": "cab/v1", "kind": "History", "start": pushed}))
+    b.commit("Start governance here", who=OUTSIDER)
+    return {}
+
+
+def signers_deleted_and_restored(b: RepoBuilder) -> dict[str, str]:
+    honest_history(b)
+    first = b.read("policy/signers.yaml")
+    b.git("rm", "-q", "policy/signers.yaml")
+    b.commit("Drop the signers", who=OUTSIDER)
+    b.write("policy/signers.yaml", first)  # a "first version" again, by hand
+    b.commit("Restore the signers", who=OUTSIDER)
+    return {}
+
+
 def policy_override_without_a_policy_change(b: RepoBuilder) -> dict[str, str]:
     b.base()
 
@@ -479,6 +499,8 @@ SCENARIOS: list[tuple[Scenario, str]] = [
     (exception_decision_dropped_from_chain, "chain.broken"),
     (policy_change_decided_below_high, "policy.undecided-change"),
     (signing_key_pushed_and_accepted_afterwards, "policy.signers-undecided"),
+    (signing_key_pushed_before_a_start_moved_past_it, "policy.signers-undecided"),
+    (signers_deleted_and_restored, "policy.signers-undecided"),
     (policy_override_without_a_policy_change, "score.override-unjustified"),
     (model_floor_claimed_that_the_model_does_not_raise, "score.mismatch"),
     (change_merged_during_a_freeze_window, "freeze.merged-in-window"),

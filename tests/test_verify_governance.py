@@ -192,6 +192,25 @@ def test_a_key_pushed_before_a_start_moved_past_it_signs_no_decision(
     assert f"which commit {pushed[:12]} changed: not the bot's decision merge" in line
 
 
+def test_signers_deleted_and_restored_by_hand_sign_nothing_even_when_accepted(
+    honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = honest.read("policy/signers.yaml")
+    honest.git("rm", "-q", "policy/signers.yaml")
+    dropped = honest.commit("Drop the signers", who=OUTSIDER)
+    honest.write("policy/signers.yaml", first)  # a "first version" again, by hand
+    restored = honest.commit("Restore the signers", who=OUTSIDER)
+    bootstrap = "".join(f"  - commit: {sha}\n    reason: by mistake\n" for sha in (dropped, restored))
+    accept = f"apiVersion: cab/v1\nkind: History\nbootstrap:\n{bootstrap}"
+    merge_policy_by_hand(
+        honest, {"policy/history.yaml": accept}, honest.signing_key(honest.bot, "bot") or Path()
+    )
+    honest.decide("payments-api-2", "low")
+    code, line = verify(honest, "payments-api-2", capsys)
+    assert code == 1
+    assert f"which commit {restored[:12]} changed: not the bot's decision merge" in line
+
+
 def test_a_key_an_approved_policy_decision_added_signs_later_decisions(
     honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
 ) -> None:
