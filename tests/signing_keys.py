@@ -86,3 +86,8 @@ def web_flow_signer() -> CommitSigner:
 
 def signers_file(*signers: CommitSigner) -> bytes:
     return signers_yaml(list(signers)).encode()
+
+
+def signers_with_a_strangers_key(email: str) -> bytes:
+    """`policy/signers.yaml` trusting the bot's test key and, for the same e-mail, the stranger's."""
+    return signers_file(ssh_signer(email), ssh_signer(email, stranger_ssh_key(), name="stranger"))

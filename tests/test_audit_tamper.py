@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.layout import FREEZE_PATH
 from tests.audit_helpers import audit_repo, rules_of
-from tests.builders import dump_yaml, freeze_calendar, freeze_window
+from tests.builders import dump_yaml, freeze_calendar, freeze_window, history_policy
 from tests.repo_builder import (
     CAB,
     CODEOWNERS,
@@ -23,7 +23,7 @@ from tests.repo_builder import (
     evidence_text,
     honest_history,
 )
-from tests.signing_keys import signers_file, ssh_signer, stranger_ssh_key
+from tests.signing_keys import signers_with_a_strangers_key
 
 Scenario = Callable[[RepoBuilder], dict[str, str]]  # builds history, returns audit options
 
@@ -386,23 +386,22 @@ def policy_change_decided_below_high(b: RepoBuilder) -> dict[str, str]:
     return {}
 
 
-def signing_key_pushed_and_accepted_afterwards(b: RepoBuilder) -> dict[str, str]:
+def _strangers_key_pushed(b: RepoBuilder) -> str:
     honest_history(b)
-    both = signers_file(ssh_signer(b.bot.email), ssh_signer(b.bot.email, stranger_ssh_key(), name="x"))
-    b.write("policy/signers.yaml", both)
-    pushed = b.commit("Rotate the bot's key", who=OUTSIDER)
-    b.write("policy/history.yaml", dump_yaml({"apiVersion": "cab/v1", "kind": "History",
-                                              "bootstrap": [{"commit": pushed, "reason": "key rotation"}]}))  # fmt: skip
+    b.write("policy/signers.yaml", signers_with_a_strangers_key(b.bot.email))
+    return b.commit("Rotate the bot's key", who=OUTSIDER)
+
+
+def signing_key_pushed_and_accepted_afterwards(b: RepoBuilder) -> dict[str, str]:
+    pushed = _strangers_key_pushed(b)
+    b.write("policy/history.yaml", dump_yaml(history_policy(accepted={pushed: "key rotation"})))
     b.commit("Accept the rotation", who=OUTSIDER)
     return {}
 
 
 def signing_key_pushed_before_a_start_moved_past_it(b: RepoBuilder) -> dict[str, str]:
-    honest_history(b)
-    both = signers_file(ssh_signer(b.bot.email), ssh_signer(b.bot.email, stranger_ssh_key(), name="x"))
-    b.write("policy/signers.yaml", both)
-    pushed = b.commit("Rotate the bot's key", who=OUTSIDER)
-    b.write("policy/history.yaml", dump_yaml({"apiVersion": "cab/v1", "kind": "History", "start": pushed}))
+    pushed = _strangers_key_pushed(b)
+    b.write("policy/history.yaml", dump_yaml(history_policy(start=pushed)))
     b.commit("Start governance here", who=OUTSIDER)
     return {}
 

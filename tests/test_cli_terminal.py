@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,24 +70,24 @@ def refused(tmp_path: Path) -> RepoBuilder:
     return builder
 
 
-def test_a_refusal_whose_reader_has_gone_still_exits_1(refused: RepoBuilder) -> None:
+@pytest.fixture
+def gone_reader() -> Iterator[int]:
+    """The writing end of a pipe whose reader has gone, as a pipeline step that exits before
+    reading (`cab verify X | true`)."""
     read_end, write_end = os.pipe()
-    os.close(read_end)  # as a pipeline step that exits before reading (`cab verify X | true`)
-    try:
-        done = _verify_into(write_end, refused.root, "payments-api-9")
-    finally:
-        os.close(write_end)
+    os.close(read_end)
+    yield write_end
+    os.close(write_end)
+
+
+def test_a_refusal_whose_reader_has_gone_still_exits_1(refused: RepoBuilder, gone_reader: int) -> None:
+    done = _verify_into(gone_reader, refused.root, "payments-api-9")
     assert done.returncode == 1
     assert b"Traceback" not in done.stderr
 
 
-def test_an_approval_whose_reader_has_gone_still_exits_0(refused: RepoBuilder) -> None:
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    try:
-        assert _verify_into(write_end, refused.root, "identity-gw-1").returncode == 0
-    finally:
-        os.close(write_end)
+def test_an_approval_whose_reader_has_gone_still_exits_0(refused: RepoBuilder, gone_reader: int) -> None:
+    assert _verify_into(gone_reader, refused.root, "identity-gw-1").returncode == 0
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")

@@ -21,8 +21,9 @@ from bot.domain.identity import BotIdentity
 from bot.domain.rules.history import HistoryPolicy, policy_unaccounted, signers_unaccounted
 from bot.domain.rules.trailers import PolicyTrailers, merge_message
 from tests.audit_helpers import verify_line
+from tests.builders import dump_yaml, history_policy
 from tests.repo_builder import CAB, CODEOWNERS, OUTSIDER, SECURITY, RepoBuilder, Tweak, honest_history
-from tests.signing_keys import signers_file, ssh_signer, stranger_ssh_key
+from tests.signing_keys import bot_ssh_key, signers_with_a_strangers_key, stranger_ssh_key
 
 
 @pytest.fixture(autouse=True)
@@ -154,23 +155,20 @@ def merge_policy_by_hand(builder: RepoBuilder, files: dict[str, str | bytes], ke
 
 def trust_a_strangers_key(builder: RepoBuilder) -> str:
     """A direct push that adds a second key for the bot's e-mail: the stranger's."""
-    both = signers_file(
-        ssh_signer(builder.bot.email), ssh_signer(builder.bot.email, stranger_ssh_key(), name="x")
-    )
-    return push(builder, "policy/signers.yaml", both.decode())
+    return push(builder, "policy/signers.yaml", signers_with_a_strangers_key(builder.bot.email).decode())
+
+
+def signed_by_the_stranger() -> Tweak:
+    return Tweak(merge_key=stranger_ssh_key(), record_key=stranger_ssh_key())
 
 
 def test_a_key_pushed_then_accepted_by_a_merge_it_signed_signs_no_decision(
     honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pushed = trust_a_strangers_key(honest)
-    accept = (
-        f"apiVersion: cab/v1\nkind: History\nbootstrap:\n  - commit: {pushed}\n    reason: key rotation\n"
-    )
+    accept = dump_yaml(history_policy(accepted={pushed: "key rotation"}))
     merge_policy_by_hand(honest, {"policy/history.yaml": accept}, stranger_ssh_key())
-    forged = honest.decide(
-        "evil-1", "low", Tweak(merge_key=stranger_ssh_key(), record_key=stranger_ssh_key())
-    )
+    forged = honest.decide("evil-1", "low", signed_by_the_stranger())
     code, line = verify(honest, "evil-1", capsys)
     assert code == 1
     assert line == (
@@ -184,9 +182,9 @@ def test_a_key_pushed_before_a_start_moved_past_it_signs_no_decision(
     honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pushed = trust_a_strangers_key(honest)
-    moved = f"apiVersion: cab/v1\nkind: History\nstart: {pushed}\n"
+    moved = dump_yaml(history_policy(start=pushed))
     merge_policy_by_hand(honest, {"policy/history.yaml": moved}, stranger_ssh_key())
-    honest.decide("evil-1", "low", Tweak(merge_key=stranger_ssh_key(), record_key=stranger_ssh_key()))
+    honest.decide("evil-1", "low", signed_by_the_stranger())
     code, line = verify(honest, "evil-1", capsys)
     assert code == 1
     assert f"which commit {pushed[:12]} changed: not the bot's decision merge" in line
@@ -200,11 +198,8 @@ def test_signers_deleted_and_restored_by_hand_sign_nothing_even_when_accepted(
     dropped = honest.commit("Drop the signers", who=OUTSIDER)
     honest.write("policy/signers.yaml", first)  # a "first version" again, by hand
     restored = honest.commit("Restore the signers", who=OUTSIDER)
-    bootstrap = "".join(f"  - commit: {sha}\n    reason: by mistake\n" for sha in (dropped, restored))
-    accept = f"apiVersion: cab/v1\nkind: History\nbootstrap:\n{bootstrap}"
-    merge_policy_by_hand(
-        honest, {"policy/history.yaml": accept}, honest.signing_key(honest.bot, "bot") or Path()
-    )
+    accept = dump_yaml(history_policy(accepted={dropped: "by mistake", restored: "by mistake"}))
+    merge_policy_by_hand(honest, {"policy/history.yaml": accept}, bot_ssh_key())
     honest.decide("payments-api-2", "low")
     code, line = verify(honest, "payments-api-2", capsys)
     assert code == 1
@@ -214,13 +209,9 @@ def test_signers_deleted_and_restored_by_hand_sign_nothing_even_when_accepted(
 def test_a_key_an_approved_policy_decision_added_signs_later_decisions(
     honest: RepoBuilder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    both = signers_file(
-        ssh_signer(honest.bot.email), ssh_signer(honest.bot.email, stranger_ssh_key(), name="x")
-    )
-    merge_policy_by_hand(
-        honest, {"policy/signers.yaml": both}, honest.signing_key(honest.bot, "bot") or Path()
-    )
-    honest.decide("payments-api-2", "low", Tweak(merge_key=stranger_ssh_key(), record_key=stranger_ssh_key()))
+    both = signers_with_a_strangers_key(honest.bot.email)
+    merge_policy_by_hand(honest, {"policy/signers.yaml": both}, bot_ssh_key())
+    honest.decide("payments-api-2", "low", signed_by_the_stranger())
     assert verify(honest, "payments-api-2", capsys)[0] == 0
 
 
@@ -236,9 +227,9 @@ def merge(message: str, sha: str = "c" * 40) -> tuple[LogEntry, CommitHeader]:
     return LogEntry(sha, PARENTS, ()), header
 
 
-def policy_merge(outcome: str) -> str:
+def policy_merge(outcome: str, *paths: str) -> str:
     trailers = PolicyTrailers(
-        outcome, "pr-7", "e" * 64, "decisions/policy/2026-11/pr-7.yaml", "f" * 64, "0" * 64
+        outcome, "pr-7", "e" * 64, "decisions/policy/2026-11/pr-7.yaml", "f" * 64, "0" * 64, paths
     )
     return "Decide pr-7\n\n" + "\n".join(trailers.lines()) + "\n"
 
@@ -260,16 +251,11 @@ def test_a_commit_that_history_policy_accepts_is_accounted_for() -> None:
 
 
 def test_only_an_approved_policy_decision_naming_the_signers_may_change_them() -> None:
-    def naming(outcome: str, *paths: str) -> str:
-        trailers = PolicyTrailers(outcome, "pr-7", "e" * 64, "decisions/policy/2026-11/pr-7.yaml", "f" * 64,
-                                  "0" * 64, paths)  # fmt: skip
-        return "Decide pr-7\n\n" + "\n".join(trailers.lines()) + "\n"
-
-    assert signers_unaccounted(*merge(naming("approved", "policy/signers.yaml 1234")), BOT) is None
-    assert signers_unaccounted(*merge(naming("approved", "policy/freeze.yaml 1234")), BOT) == (
+    assert signers_unaccounted(*merge(policy_merge("approved", "policy/signers.yaml 1234")), BOT) is None
+    assert signers_unaccounted(*merge(policy_merge("approved", "policy/freeze.yaml 1234")), BOT) == (
         "policy decision pr-7 does not name policy/signers.yaml"
     )
-    assert signers_unaccounted(*merge(naming("rejected", "policy/signers.yaml 1234")), BOT) == (
+    assert signers_unaccounted(*merge(policy_merge("rejected", "policy/signers.yaml 1234")), BOT) == (
         "policy decision pr-7 was rejected"
     )
 

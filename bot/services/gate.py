@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.domain.canonical import content_sha256
 from bot.domain.errors import InputError
-from bot.domain.git_objects import LogEntry
+from bot.domain.git_objects import CommitHeader, LogEntry
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import FREEZE_PATH, POLICY_PREFIXES, SIGNERS_PATH, classify
 from bot.domain.patterns import CHANGE_ID_PATTERN
@@ -192,7 +192,7 @@ def _policy_changes(
         header = blobs.commit(sha)
         why = policy_unaccounted(LogEntry(sha, parents, ()), header, bot, policy)
         if why is None and len(parents) == 2 and sha not in policy.accepted:
-            why = signed(Arrival(f"policy merge {sha[:12]}", header, False, blobs.commit(parents[1])))
+            why = signed(_policy_merge(blobs, header))
         if why is not None:
             changed = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
             return Verdict(
@@ -203,6 +203,11 @@ def _policy_changes(
     if stop is not None:  # the start is only as trustworthy as the signed commits that wrote it
         changes += [(sha, parents) for sha, parents, _ in blobs.first_parents_touching(stop, (SIGNERS_PATH,))]
     return _signers_unproven(blobs, arrival, changes, bot, signed)
+
+
+def _policy_merge(blobs: GitBlobs, header: CommitHeader) -> Arrival:
+    """A policy merge on the first-parent line, with its final-record commit, for `signed`."""
+    return Arrival(f"policy merge {header.sha[:12]}", header, False, blobs.commit(header.parents[1]))
 
 
 def _signers_unproven(
@@ -221,7 +226,7 @@ def _signers_unproven(
         header = blobs.commit(sha)
         why = signers_unaccounted(LogEntry(sha, parents, ()), header, bot)
         if why is None:
-            why = signed(Arrival(f"policy merge {sha[:12]}", header, False, blobs.commit(parents[1])))
+            why = signed(_policy_merge(blobs, header))
         if why is not None:
             return Verdict(
                 False,

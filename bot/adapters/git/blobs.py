@@ -54,6 +54,7 @@ class GitBlobs:
     def __init__(self, git: Git) -> None:
         self.git = git
         self._trees: OrderedDict[str, _Tree] = OrderedDict()
+        self._shallow: bool | None = None
 
     @classmethod
     def open(cls, path: Path) -> GitBlobs:
@@ -68,7 +69,9 @@ class GitBlobs:
     def is_shallow(self) -> bool:
         """A shallow clone (`actions/checkout`'s default depth of 1) ends its history early: a log
         walk over it stops silently at the cut, so callers that need the history refuse it."""
-        return self.git.run("rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+        if self._shallow is None:  # asked once: the gate's light and full paths both ask
+            self._shallow = self.git.run("rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+        return self._shallow
 
     def resolve(self, ref: str) -> str:
         sha = self.git.object_id(ref)
