@@ -58,6 +58,18 @@ class Cab(Protocol):
 
     def push(self, number: int, files: dict[str, bytes | None], author: str = "alice-eng") -> str: ...
 
+    def push_main(
+        self, files: dict[str, bytes | None], author: str = "alice-eng", message: str = "hotfix"
+    ) -> str:
+        """`author` pushes one commit straight to main, as a person with write access can where
+        the branch rule lets them (an admin, a rule not yet set up)."""
+        ...
+
+    def push_forged_decision_merge(self, files: dict[str, bytes | None], message: str) -> str:
+        """A merge onto main made with plain git, shaped and named as the bot's decision merge
+        (its author, committer and `message`) but unsigned: what anyone can type and push."""
+        ...
+
     def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
         """A push of one tree entry that is no plain file: a symlink (120000, `content` its target),
         an executable (100755) or a submodule (160000, `content` the commit sha)."""
@@ -188,6 +200,21 @@ def commit_entry(
 
 
 class SandboxCab(CabRepo):
+    def push_main(
+        self, files: dict[str, bytes | None], author: str = "alice-eng", message: str = "hotfix"
+    ) -> str:
+        return self.forge.push(MAIN, files, author=author, message=message)
+
+    def push_forged_decision_merge(self, files: dict[str, bytes | None], message: str) -> str:
+        git, main = self.forge.git, self.forge.branch_head(MAIN)
+        side, _ = self.forge._write_commit(main, files, "side", "alice-eng", self.email("alice-eng"))
+        tree = git.object_id(side, "tree")
+        assert tree is not None
+        env = self.forge._commit_env(BOT.name, BOT.email)
+        sha = git.run("commit-tree", tree, "-p", main, "-p", side, "-m", message, env=env).stdout.strip()
+        self.forge._move(MAIN, sha, main)
+        return sha
+
     def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
         pr = self.forge.pull_request(number)
         who = (author, f"{author}@users.noreply.sandbox")
@@ -355,6 +382,20 @@ class GitHubCab:
 
     def push(self, number: int, files: dict[str, bytes | None], author: str = "alice-eng") -> str:
         return self.fake.push(self.fake.prs[number]["branch"], files, self.people[author])
+
+    def push_main(
+        self, files: dict[str, bytes | None], author: str = "alice-eng", message: str = "hotfix"
+    ) -> str:
+        return self.fake.push(MAIN, files, self.people[author], message)
+
+    def push_forged_decision_merge(self, files: dict[str, bytes | None], message: str) -> str:
+        main = self.fake.refs[MAIN]
+        side = self.fake.commit_tree(
+            self.fake._changed(main, files), [main], "side", self.people["alice-eng"]
+        )
+        sha = self.fake.api_commit(self.fake._changed(main, files), [main, side], message, signed=False)
+        self.fake.refs[MAIN] = sha
+        return sha
 
     def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
         branch = self.fake.prs[number]["branch"]

@@ -191,6 +191,10 @@ class GitStore:
             raise AssertionError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
 
+    def raw_commit(self, oid: str) -> bytes:
+        """The commit object's bytes, signature header included (KeyError: no such commit)."""
+        return self._read("commit", oid)
+
     def _cat(self, *args: str) -> bytes:
         done = subprocess.run(
             ["git", "--git-dir", str(self.root), "cat-file", *args], capture_output=True, env=_git_env()

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import responses
 
+from bot.adapters.git.process import parse_commit
 from bot.domain.identity import BotIdentity
 from tests.git_store import GitStore, Person
 from tests.github_payloads import (
@@ -627,6 +628,8 @@ class FakeGitHub:
                 elif entry.get("sha") is None:
                     files.pop(entry["path"], None)
             return self._reply(method, path, 201, self._tree_listing(self.git.tree(files), True))
+        if method == "GET" and (g := m(r"/git/commits/([0-9a-f]{40})", rel)):
+            return self._reply(method, path, 200, self._git_commit(g[1]))
         if method == "POST" and rel == "/git/commits":
             new = self.api_commit(
                 self.git.files(body["tree"]), body["parents"], body["message"], signed=False
@@ -636,6 +639,22 @@ class FakeGitHub:
             answer.update(author=_git_person(made.author), committer=_git_person(made.committer))
             return self._reply(method, path, 201, answer)
         return None
+
+    def _git_commit(self, sha: str) -> dict[str, Any]:
+        """`GET .../git/commits/{sha}`: the commit's fields and, when it is signed, GitHub's
+        `verification`: the armored signature and the raw commit without it, verbatim."""
+        made = self.git.commit_object(sha)
+        header = parse_commit(sha, self.git.raw_commit(sha))
+        answer = git_commit(sha, made.tree, list(made.parents), made.message, self.repo)
+        answer.update(author=_git_person(made.author), committer=_git_person(made.committer))
+        if header.signature is not None:
+            answer["verification"] = {
+                "verified": True,
+                "reason": "valid",
+                "signature": header.signature.armored.decode(),
+                "payload": header.signature.payload.decode(),
+            }
+        return answer
 
     def _tree_listing(self, at: str, recursive: bool) -> dict[str, Any]:
         """`GET .../git/trees/{sha}` of a tree or commit: the real tree's entries and shas."""

@@ -9,9 +9,11 @@ import base64
 import re
 from typing import TYPE_CHECKING, Any
 
+from bot.adapters.git.process import parse_commit
 from tests.git_store import TreeItem
 from tests.github_payloads import actor, comment_node, git_user, review_node
 from tests.github_schema import GitHubError, connection, execute
+from tests.signing_keys import GITHUB_EMAIL
 
 if TYPE_CHECKING:
     from tests.github_fake import FakeGitHub
@@ -231,14 +233,38 @@ class _Commit:
     def message(self, _info: Any) -> str:
         return self.git.message
 
-    def _person(self, name: str, email: str) -> dict[str, Any]:
-        return {"email": email, "name": name, "user": git_user(self.fake.emails.get(email.lower()))}
+    def _person(self, name: str, email: str, date: str | None = None) -> dict[str, Any]:
+        user = git_user(self.fake.emails.get(email.lower()))
+        return {"email": email, "name": name, "user": user, "date": date}
 
     def author(self, _info: Any) -> dict[str, Any]:
         return self._person(self.git.author.name, self.git.author.email)
 
     def committer(self, _info: Any) -> dict[str, Any]:
-        return self._person(self.git.committer.name, self.git.committer.email)
+        header = parse_commit(self.sha, self.fake.git.raw_commit(self.sha))
+        when = None if header.committed_at is None else header.committed_at.isoformat()
+        return self._person(self.git.committer.name, self.git.committer.email, when)
+
+    def signature(self, _info: Any) -> dict[str, Any] | None:
+        """GitHub's `GitSignature` of a signed commit: the armored signature and the raw commit
+        without it, verbatim, typed by the armor; GitHub vouches only for its own web-flow key."""
+        signed = parse_commit(self.sha, self.fake.git.raw_commit(self.sha)).signature
+        if signed is None:
+            return None
+        armored = signed.armored.decode()
+        kind = "SshSignature" if "SSH SIGNATURE" in armored else "GpgSignature" if "PGP" in armored else None
+        web_flow = kind == "GpgSignature" and self.git.committer.email == GITHUB_EMAIL
+        return {
+            "__typename": kind or "UnknownSignature",
+            "payload": signed.payload.decode(),
+            "signature": armored.rstrip("\n"),
+            "email": self.git.committer.email,
+            "isValid": web_flow,
+            "state": "VALID" if web_flow else "UNKNOWN_KEY",
+            "signer": None,
+            "verifiedAt": None,
+            "wasSignedByGitHub": web_flow,
+        }
 
     def authors(self, _info: Any, **page: Any) -> dict[str, Any]:
         """The author, then each `Co-authored-by: Name <email>` of the message, as GitHub lists them."""

@@ -201,6 +201,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("POST", re.compile(rf"^{R}/git/trees$"), lambda: _extra("git-tree")),
     ("GET", re.compile(rf"^{R}/git/blobs/[0-9a-f]{{40}}$"), lambda: _extra("blob")),
     ("POST", re.compile(rf"^{R}/git/blobs$"), lambda: _extra("short-blob")),
+    ("GET", re.compile(rf"^{R}/git/commits/[0-9a-f]{{40}}$"), lambda: _extra("git-commit")),
     ("POST", re.compile(rf"^{R}/git/commits$"), lambda: _extra("git-commit")),
     ("GET", re.compile(rf"^{R}/commits$"), lambda: _array(_extra("commit"))),
     ("GET", re.compile(rf"^{R}/compare/[^/]+\.\.\.[^/]+$"), lambda: _extra("commit-comparison")),

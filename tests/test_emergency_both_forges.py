@@ -140,6 +140,25 @@ def test_someone_outside_the_cab_may_not_retro_approve(cab: Cab) -> None:
     assert "@sec-sam is not in @example/cab" in result.summary
 
 
+@pytest.fixture(params=FORGES)
+def pushed_cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
+    """A scenario with a direct push to main: the audit must report exactly that push."""
+    for made in make_cab(request.param, tmp_path):
+        yield made
+        assert_audit_finds(made, tmp_path / "audit.txt", ["history.unaccounted"])
+
+
+def test_a_retro_approval_on_top_of_a_direct_push_is_held_with_nothing_recorded(pushed_cab: Cab) -> None:
+    cab = pushed_cab
+    number = merged_emergency(cab)
+    pushed = cab.push_main({"docs/runbook.md": b"# Runbook\n"})
+    cab.comment(number, "bob-cab", "/cab retro-approve")
+    result = cab.sync(number)
+    assert result.status == "refused"
+    assert f"main is held, so the bot records no decision on it: its tip {pushed[:12]}" in result.summary
+    assert cab.main_file("decisions/retro/2026-11/edge-proxy-hotfix.yaml") is None
+
+
 def test_a_retro_approval_is_recorded_once(cab: Cab) -> None:
     number = merged_emergency(cab)
     cab.comment(number, "bob-cab", "/cab retro-approve")

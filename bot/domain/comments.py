@@ -107,6 +107,24 @@ def problems_comment(title: str, problems: Sequence[Problem | str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def held_comment(comment: str, branch: str, why: str) -> str:
+    """The plan's own comment, with why its decision is not recorded: the base branch's tip."""
+    lines = [
+        comment.rstrip("\n"),
+        "",
+        f"⏸️ **Held: no decision is recorded while `{_escape(branch)}` has a commit nobody accounts for**",
+        "",
+        f"- `{_escape(why)}`",
+        "",
+        "Every commit on the default branch must be the bot's decision merge or be listed in "
+        "`policy/history.yaml`. The bot decides nothing on top of one that is not: its merge would stand "
+        "behind rules the CAB never approved. Revert the commit through a pull request, or accept it in a "
+        "policy change to `policy/history.yaml` (approved by CAB and security, like any policy change); "
+        "then the bot re-checks.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def policy_change_comment(
     decision_id: str, paths: Sequence[tuple[str, str | None]], policy: ApprovalResult
 ) -> str:

@@ -19,7 +19,7 @@ from typing import Literal
 
 from bot.domain import documents, render
 from bot.domain.base_branch import BaseBranch
-from bot.domain.comments import MARKER, decision_comment, exception_comment, problems_comment
+from bot.domain.comments import MARKER, decision_comment, exception_comment, held_comment, problems_comment
 from bot.domain.documents import Loaded
 from bot.domain.errors import InputError, Problem
 from bot.domain.identity import BotIdentity
@@ -174,6 +174,26 @@ def unidentified(unset: Sequence[str]) -> Plan:
         comment=problems_comment(title, reasons),
         check="pending",
         check_description=title,
+    )
+
+
+def held(plan: Plan, branch: str, why: str) -> Plan:
+    """A plan that would merge, held because `branch`'s tip is not accounted for
+    (`rules.history.tip_unaccounted`): nothing is committed or merged, the check waits, and the
+    comment says why, so the decision is taken as soon as the branch is accounted for again."""
+    title = f"held: {branch} has a commit nobody accounts for"
+    return replace(
+        plan,
+        status="pending",
+        summary=f"{title}: {why}",
+        comment=held_comment(plan.comment, branch, why),
+        check="pending",
+        check_description=title[:140],
+        record=None,
+        record_path=None,
+        merge=None,
+        issue=None,
+        outcome="pending",
     )
 
 
@@ -857,6 +877,7 @@ __all__ = [
     "assess_risk",
     "exception_refusals",
     "freeze_hold",
+    "held",
     "irregular_files",
     "owners",
     "plan",

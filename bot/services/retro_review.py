@@ -23,6 +23,7 @@ from bot.domain.models import EvidencePack
 from bot.domain.pull_request import PullRequest, Team
 from bot.domain.rules import records
 from bot.domain.rules.codeowners import first_found, owners_for, team_slugs
+from bot.services import base_tip
 
 COMMAND = "/cab retro-approve"
 
@@ -85,6 +86,11 @@ def retro_sync(
     if isinstance(planned, list):
         forge.upsert_comment(pr.number, retro_plan.RETRO_COMMENT_MARKER, retro_plan.refusal_comment(planned))
         return RetroResult("refused", "retro-approval not recorded: " + "; ".join(planned))
+    held = base_tip.untrusted_tip(forge, main, identity)
+    if held is not None:  # the bot lays its merge only on an accounted tip, as `sync` does
+        why = f"{pr.base_ref} is held, so the bot records no decision on it: {held}"
+        forge.upsert_comment(pr.number, retro_plan.RETRO_COMMENT_MARKER, retro_plan.refusal_comment([why]))
+        return RetroResult("refused", f"retro-approval not recorded: {why}")
     start = branching.ensure_branch(planned.branch, main)
     head = branching.commit_to_branch(planned.branch, start, {planned.path: planned.raw}, planned.subject)
     body = f"The CAB's retro-approval of emergency change `{record.change_id}` (#{pr.number})."

@@ -9,7 +9,7 @@ and exactly that head merged. Running it again with nothing changed changes noth
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -22,6 +22,7 @@ from bot.domain.decision_plan import (
     Snapshot,
     Target,
     approved_shas_to_diff,
+    held,
     irregular_files,
     reading,
     triage,
@@ -34,7 +35,7 @@ from bot.domain.models import EvidencePack, Signers
 from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
 from bot.domain.signature_proof import EvidenceProof
-from bot.services import evidence_proof, model_what_if, owner_access
+from bot.services import base_tip, evidence_proof, model_what_if, owner_access
 from bot.services.rollouts import open_rollouts
 from bot.services.signature import SIGNERS_PATH
 
@@ -113,6 +114,9 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
         access = owner_access.for_change(forge, files, governed)  # the CODEOWNERS it brings: usable?
         snapshot = replace(snapshot, blobs=governed, base_blobs=restore, owner_access=access)
     decided = decide(target, snapshot, base, now, identity)
+    if decided.merge is not None:  # lay a decision merge only on a tip that is accounted for
+        accepting = snapshot.blobs if target.kind == "policy" else None
+        decided = on_accounted_tip(forge, pr.base_ref, base.sha, decided, identity, accepting)
     if decided.merge is not None:  # a final record links to the newest one on the base: read it now
         snapshot = replace(snapshot, previous=forge.latest_decision_sha256(base.sha))
         decided = decide(target, snapshot, base, now, identity)
@@ -122,6 +126,24 @@ def _sync(forge: Forge, number: int, *, now: dt.datetime, identity: BotIdentity)
     # its record yet (asked before the record is committed, so a crash in between asks again)
     asking = needs.team_slugs if decided.status == "pending" and snapshot.existing_record is None else ()
     return apply(forge, pr, decided, review_teams=asking, base=base.sha)
+
+
+def on_accounted_tip(
+    forge: Forge,
+    branch: str,
+    tip: str,
+    decided: Plan,
+    identity: BotIdentity,
+    policy_files: Mapping[str, bytes | None] | None = None,
+) -> Plan:
+    """`decided`, or held when `tip` is not accounted for (`base_tip.untrusted_tip`). The one way
+    through is an approved policy change (`policy_files`: its files at the head) whose
+    `policy/history.yaml` accepts that tip."""
+    why = base_tip.untrusted_tip(forge, tip, identity)
+    if why is None:
+        return decided
+    accepting = policy_files is not None and base_tip.accepted_by(policy_files, tip)
+    return decided if accepting and decided.outcome == "approved" else held(decided, branch, why)
 
 
 def with_change_types(

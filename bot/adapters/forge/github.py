@@ -24,6 +24,7 @@ from bot.adapters.forge.github_reads import GitHubReads
 from bot.adapters.forge.github_writes import ISSUE_LABEL, GitHubWrites
 from bot.adapters.forge.interface import ForgeError
 from bot.adapters.forge.retry import TIMEOUT, ForgeRetry
+from bot.domain.git_objects import CommitHeader
 from bot.domain.identity import BotIdentity
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
 
@@ -122,6 +123,9 @@ class GitHubForge:
 
     def last_commit(self, sha: str, path: str) -> Commit | None:
         return self.reads.last_commit(sha, path)
+
+    def commit_header(self, sha: str) -> CommitHeader:
+        return self.reads.commit_header(sha)
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
         return self.reads.list_files(sha, directory)

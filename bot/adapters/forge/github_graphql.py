@@ -3,8 +3,9 @@
 REST needs a call per resource (PR, files, reviews, commits, comments, statuses, tree, each blob,
 each team, the base history). GraphQL answers all of them in one request, so a sync reads:
 1. `SNAPSHOT`: the PR with its files, reviews, commits, comments, labels and head status, plus the
-   base branch's policy (risk models, CODEOWNERS, exceptions and their decisions) and the first
-   page of its history (for the hash chain);
+   base branch's policy (risk models, CODEOWNERS, exceptions and their decisions, history policy),
+   the first page of its history (for the hash chain), and its tip as signed with the signers
+   file before it (may the bot merge onto that tip? `services.base_tip`);
 2. `head_query(...)`: the governed files the PR changes, at its head, the records those files can
    have, at the base (is the change decided already?), and the members of every team the base
    CODEOWNERS names; built once the first answer says which.
@@ -25,7 +26,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.layout import SIGNERS_PATH
 from bot.domain.pull_request import ChangedFile, Commit, FileStatus, Review, User
+from bot.domain.rules.history import HISTORY_PATH
 
 MODE_TREE = 0o040000
 
@@ -50,6 +53,7 @@ BASE_DIRS = (
     ("exceptionDecisions", "decisions/exceptions", 2, True),
     ("policyDecisions", "decisions/policy", 2, True),
     ("freeze", "policy/freeze.yaml", 0, True),
+    ("historyPolicy", HISTORY_PATH, 0, True),
 )
 PAGE = 100  # GitHub's largest page; a list with more falls back to REST pages
 HEAD_FILES_MAX = 50  # governed files read at a PR head in one query; a PR with more is refused anyway
@@ -59,6 +63,15 @@ _BASE_DIRS = "\n".join(
     f'            {alias}: file(path: "{path}") {{ {entry_selection(levels, text=text)} }}'
     for alias, path, levels, text in BASE_DIRS
 )
+
+# The base tip as GitHub signed it (or not), and the signers file its signature is checked with.
+_TIP = f"""\
+            message author {{ name email }} committer {{ name email date }}
+            signature {{ payload signature }}
+            parents(first: 3) {{ nodes {{ oid }} }}
+            firstParent: parents(first: 1) {{
+              nodes {{ oid signers: file(path: "{SIGNERS_PATH}") {{ {entry_selection(0, text=True)} }} }}
+            }}"""
 
 SNAPSHOT = (
     """
@@ -101,6 +114,9 @@ query CabSnapshot($owner: String!, $name: String!, $number: Int!) {
         target {
           oid
           ... on Commit {
+"""
+    + _TIP
+    + """
             history(first: 100) {
               pageInfo { hasNextPage }
               nodes { oid message parents(first: 2) { nodes { oid } } author { email user { login } } }

@@ -22,8 +22,9 @@ from github.GithubException import GithubException
 from bot.adapters.forge import github_graphql as gql
 from bot.adapters.forge.github_client import PER_PAGE, GitHubClient, error_message, graphql_error_message
 from bot.adapters.forge.interface import ForgeError, NotARegularFile
-from bot.adapters.git.process import Git
-from bot.domain.layout import classify, is_governed, records_of
+from bot.adapters.git.process import Git, parse_commit
+from bot.domain.git_objects import CommitHeader, CommitSignature, Ident
+from bot.domain.layout import SIGNERS_PATH, classify, is_governed, records_of
 from bot.domain.pull_request import (
     ChangedFile,
     Comment,
@@ -107,6 +108,7 @@ class GitHubReads:
         self._listed: dict[str, set[str]] = {}  # commit sha -> paths known to be listed completely
         self._heads: dict[str, str] = {}  # branch -> head sha, as the snapshot saw it
         self._history: dict[str, tuple[list[tuple[str, list[str], str, str | None]], bool]] = {}
+        self._headers: dict[str, CommitHeader] = {}
         self._teams: dict[str, Team | None] = {}
         self._team_refusals: dict[str, str] = {}  # teams the token may not read, with GitHub's words
         self._permissions: dict[str, str | None] = {}  # login -> permission on the repository
@@ -207,6 +209,12 @@ class GitHubReads:
         self._history[base] = (gql.history(history["nodes"]), not history["pageInfo"]["hasNextPage"])
         for alias, path, _levels, _text in gql.BASE_DIRS:
             self._remember_tree(base, path, target.get(alias))
+        if "parents" in target:  # the tip, and the signers file its signature is checked with
+            parents = [str(p["oid"]) for p in target["parents"]["nodes"] or () if p]
+            self._headers[base] = _header(base, target, target.get("signature"), parents)
+            for node in target["firstParent"]["nodes"] or ():
+                if node:
+                    self._remember_tree(str(node["oid"]), SIGNERS_PATH, node.get("signers"))
 
     def _remember_tree(self, sha: str, path: str, entry: Mapping[str, Any] | None) -> None:
         listed = self._listed.setdefault(sha, set())
@@ -610,6 +618,14 @@ class GitHubReads:
             parents=tuple(str(p["sha"]) for p in item["parents"]) if "parents" in item else None,
         )
 
+    def commit_header(self, sha: str) -> CommitHeader:
+        """The base tip from the snapshot, else `GET /git/commits/{sha}`."""
+        if sha in self._headers:
+            return self._headers[sha]
+        _, data = self.client.call("GET", f"{self.client.repo}/git/commits/{sha}", f"read commit {sha[:12]}")
+        parents = [str(p["sha"]) for p in data.get("parents") or ()]
+        return _header(sha, data, data.get("verification"), parents)
+
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
         directory = directory.strip("/")
         if not self._listed_whole(sha, directory):
@@ -724,3 +740,27 @@ def changed_files_from_git(repo: Path, base_sha: str, head_sha: str) -> list[Cha
 
 
 __all__ = ["GitHubReads", "NoSuchCommit", "changed_files_from_git"]
+
+
+def _header(
+    sha: str, fields: Mapping[str, Any], signature: Mapping[str, Any] | None, parents: list[str]
+) -> CommitHeader:
+    """A commit as GitHub describes it (REST `git/commits` or GraphQL `Commit`). A signed one is
+    read from its signature's payload (the raw commit without its `gpgsig` header, verbatim) with
+    the armored signature, so the audit's keys check it here as they do in a clone; an unsigned
+    one is built from its fields, which are all a signature would have vouched for."""
+    payload, armored = (signature or {}).get("payload"), (signature or {}).get("signature")
+    if payload and armored:
+        body = str(payload).encode()
+        text = str(armored) if str(armored).endswith("\n") else f"{armored}\n"
+        return parse_commit(sha, body)._replace(signature=CommitSignature(text.encode(), body))
+    author, committer = fields.get("author") or {}, fields.get("committer") or {}
+    return CommitHeader(
+        sha,
+        str((fields.get("tree") or {}).get("sha") or ""),
+        tuple(parents),
+        Ident(str(author.get("name") or ""), str(author.get("email") or "")),
+        Ident(str(committer.get("name") or ""), str(committer.get("email") or "")),
+        str(fields.get("message") or ""),
+        gql.time(committer["date"]) if committer.get("date") else None,
+    )

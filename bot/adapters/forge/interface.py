@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
 from bot.domain.errors import CabError
+from bot.domain.git_objects import CommitHeader
 from bot.domain.pull_request import ChangedFile, Comment, Commit, PullRequest, Review, Team
 
 
@@ -91,6 +92,11 @@ class Forge(Protocol):
 
     def last_commit(self, sha: str, path: str) -> Commit | None:
         """The newest commit reachable from `sha` that changed `path`: who wrote what is there."""
+        ...
+
+    def commit_header(self, sha: str) -> CommitHeader:
+        """The commit as git stores it: parents, author, committer, message, and its signature with
+        the bytes it signs, so the bot checks a tip with the audit's own rule and keys."""
         ...
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:

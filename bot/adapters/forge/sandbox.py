@@ -31,6 +31,7 @@ from typing import Any, Literal
 from bot.adapters.forge.interface import BaseMovedError, ForgeError, HeadMovedError, NotARegularFile
 from bot.adapters.git.blobs import GitBlobs, NotAFile, RepositoryError
 from bot.adapters.git.process import Git
+from bot.domain.git_objects import CommitHeader
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import SIGNERS_PATH, is_governed
 from bot.domain.models.signers import CommitSigner, signers_yaml
@@ -530,6 +531,12 @@ class SandboxForge:
             message,
             parents=tuple(parents.split()),
         )
+
+    def commit_header(self, sha: str) -> CommitHeader:
+        try:
+            return self._blobs.commit(sha)
+        except RepositoryError as exc:
+            raise ForgeError(str(exc)) from None
 
     def list_files(self, sha: str, directory: str) -> Sequence[str]:
         return self._blobs.list_files(sha, directory)

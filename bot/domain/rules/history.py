@@ -111,3 +111,27 @@ def signers_unaccounted(entry: LogEntry, header: CommitHeader, bot: BotIdentity)
     if not any(path.split(" ", 1)[0] == SIGNERS_PATH for path in trailers.paths):
         return f"policy decision {trailers.policy} does not name {SIGNERS_PATH}"
     return None
+
+
+def tip_unaccounted(
+    header: CommitHeader, bot: BotIdentity, policy: HistoryPolicy, unsigned: str | None
+) -> str | None:
+    """Why the bot must not lay a decision merge on the default branch's tip, or None. The bot
+    only ever merges onto an accounted tip, so every first-parent commit stays accounted, decision
+    after decision: deciding on top of a push nobody decided (a CODEOWNERS handing a tier to
+    another team, say) would put the bot's signature behind rules the CAB never approved, and
+    bury the push below a commit that looks accounted. `policy`: `policy/history.yaml` at the tip;
+    `unsigned`: why the tip's signature is not trusted for the bot (None: it is), asked only of a
+    commit that is otherwise the bot's decision merge."""
+    if not header.parents or header.sha == policy.start or header.sha in policy.accepted:
+        return None
+    why = unaccounted(LogEntry(header.sha, header.parents, ()), header, bot, policy)
+    if why is None and unsigned is not None:
+        why = f"a decision merge whose signature is not trusted for the bot: {unsigned}"
+    return None if why is None else f"its tip {header.sha[:12]} is {why}"
+
+
+def accepts(policy: HistoryPolicy, sha: str) -> bool:
+    """Whether a `policy/history.yaml` accounts for commit `sha`: the way out of a held branch is a
+    policy decision whose file accepts the tip (CAB and security approve it like any policy)."""
+    return sha == policy.start or sha in policy.accepted

@@ -1,0 +1,83 @@
+"""Whether the bot may lay a decision merge on the base branch's tip (`history.tip_unaccounted`).
+
+Asked only when a plan merges, through the forge: the tip's commit with its signature (checked
+with the keys of `policy/signers.yaml` at the tip's first parent, as the audit checks every bot
+commit), and `policy/history.yaml` at the tip; on GitHub all three come with the sync's snapshot,
+so the check costs no request. Where the forge merges conditionally on the base (the sandbox), a
+push after the check fails the merge and the next sync asks again. GitHub has no such merge: a
+push in that window lies below the bot's merge, which this check then accepts, and only the audit
+(`rules.history.unaccounted`, every first-parent commit) still reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.adapters.forge.interface import Forge, NotARegularFile
+from bot.adapters.git.signatures import trusted_keys
+from bot.domain import documents
+from bot.domain.errors import InputError
+from bot.domain.git_objects import CommitHeader
+from bot.domain.identity import BotIdentity
+from bot.domain.models.history import History
+from bot.domain.rules.commit_signatures import signature_problem
+from bot.domain.rules.history import HISTORY_PATH, HistoryPolicy, accepts, tip_unaccounted
+from bot.domain.rules.trailers import parse
+from bot.services.signature import SIGNERS_PATH
+
+
+class UnreadablePolicy(ValueError):
+    """`policy/history.yaml` is there but is no history policy: nothing it says can be relied on."""
+
+
+def history_policy(raw: bytes | None, where: str) -> HistoryPolicy:
+    """`policy/history.yaml`'s bytes (None: absent: the strictest reading) as the audit reads them."""
+    if raw is None:
+        return HistoryPolicy()
+    try:
+        return HistoryPolicy.of(documents.parse(raw, f"{where}:{HISTORY_PATH}", History).model)
+    except InputError as exc:
+        raise UnreadablePolicy(f"{HISTORY_PATH} at {where} cannot be read: {exc.problems[0]}") from None
+
+
+def _read(forge: Forge, sha: str, path: str) -> bytes | None:
+    try:
+        return forge.read_file(sha, path)
+    except NotARegularFile as exc:
+        raise UnreadablePolicy(f"{path} at {sha[:12]} {exc.why}") from None
+
+
+def _unsigned(forge: Forge, header: CommitHeader) -> str | None:
+    """Why the tip, shaped as the bot's decision merge, is not signed as the bot's; None: it is."""
+    if "Cab-Decision" not in parse(header.message):
+        return None  # not shaped as a decision merge: `unaccounted` says so first
+    parent = header.parents[0]
+    keys = trusted_keys(_read(forge, parent, SIGNERS_PATH), f"base {parent[:12]}")
+    problem = signature_problem(header, "decision merge", keys.verify(header))
+    return None if problem is None else f"{problem[1]} ({problem[0]})"
+
+
+def untrusted_tip(forge: Forge, tip: str, identity: BotIdentity) -> str | None:
+    """Why the bot must not merge onto `tip`, or None. A policy file it cannot read holds too."""
+    try:
+        policy = history_policy(_read(forge, tip, HISTORY_PATH), tip[:12])
+        header = forge.commit_header(tip)
+        if not header.parents or accepts(policy, tip):
+            return None
+        why = tip_unaccounted(header, identity, policy, _unsigned(forge, header))
+    except UnreadablePolicy as exc:
+        return str(exc)
+    if why is not None and identity.unset:
+        why += f" (this run was not told the bot's identity: {', '.join(identity.unset)})"
+    return why
+
+
+def accepted_by(blobs: Mapping[str, bytes | None], tip: str) -> bool:
+    """Whether a policy change's files (at its head) bring a `policy/history.yaml` that accepts `tip`."""
+    raw = blobs.get(HISTORY_PATH)
+    if raw is None:
+        return False
+    try:
+        return accepts(history_policy(raw, "the pull request's head"), tip)
+    except UnreadablePolicy:
+        return False

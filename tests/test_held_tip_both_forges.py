@@ -1,0 +1,151 @@
+"""The bot decides nothing on top of a commit nobody accounts for (issue 12), on both forges.
+
+Every first-parent commit of main must be the bot's signed decision merge or be listed in
+`policy/history.yaml`. A direct push, or a merge shaped like the bot's but not signed with its
+key, holds every decision that would merge: nothing is committed or merged, the check waits, and
+the comment says why. The way out is a policy change whose `policy/history.yaml` accepts the
+commit, approved by CAB and security like any policy change (or a revert of the push, which is
+itself a push to account for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.domain.comments import MARKER
+from bot.domain.rules.history import HISTORY_PATH
+from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab
+from tests.builders import dump_yaml, history_policy
+from tests.sandbox import LOW, MEDIUM
+
+CODEOWNERS = ".github/CODEOWNERS"
+RUNBOOK = "docs/runbook.md"
+
+
+@pytest.fixture(params=FORGES)
+def cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
+    yield from make_cab(request.param, tmp_path)
+
+
+def bot_comment(cab: Cab, number: int) -> str:
+    [found] = [body for body in cab.comments(number) if MARKER in body]
+    return found
+
+
+def accepting(cab: Cab, sha: str, reason: str = "INC-7: runbook pushed during the outage") -> int:
+    """A policy change whose `policy/history.yaml` accepts commit `sha`."""
+    return cab.submit(HISTORY_PATH, content=dump_yaml(history_policy(accepted={sha: reason})).encode())
+
+
+def approve_policy(cab: Cab, number: int) -> None:
+    cab.sync(number)
+    cab.review(number, "bob-cab")
+    cab.review(number, "sec-sam")
+
+
+def test_a_low_change_on_top_of_a_direct_push_is_held_with_nothing_merged(cab: Cab) -> None:
+    pushed = cab.push_main({RUNBOOK: b"# Runbook\n"})
+    number = cab.submit(LOW)
+    result = cab.sync(number)
+    assert (result.status, result.outcome, result.record_path) == ("pending", "pending", None)
+    assert result.summary.startswith("held: main has a commit nobody accounts for")
+    assert pushed[:12] in result.summary and "a non-merge commit" in result.summary
+    assert cab.pr(number).state == "open"
+    assert cab.status(cab.pr(number).head_sha) == "pending"
+
+
+def test_the_held_comment_names_the_commit_and_the_ways_out(cab: Cab) -> None:
+    pushed = cab.push_main({RUNBOOK: b"# Runbook\n"})
+    number = cab.submit(LOW)
+    cab.sync(number)
+    comment = bot_comment(cab, number)
+    assert "Held: no decision is recorded while `main` has a commit nobody accounts for" in comment
+    assert pushed[:12] in comment
+    assert "Revert the commit through a pull request, or accept it" in comment
+
+
+def test_a_held_sync_writes_nothing_when_run_again(cab: Cab) -> None:
+    cab.push_main({RUNBOOK: b"# Runbook\n"})
+    number = cab.submit(LOW)
+    cab.sync(number)
+    before = cab.writes()
+    assert cab.sync(number).status == "pending"
+    assert cab.writes() == before
+
+
+def test_approvals_on_a_medium_change_do_not_merge_it_over_a_pushed_codeowners(cab: Cab) -> None:
+    """The attack: a pushed CODEOWNERS hands the medium tier to whoever pushed it."""
+    codeowners = cab.main_file(CODEOWNERS)
+    assert codeowners is not None
+    cab.add_team("crew", ["mallory"])
+    number = cab.submit(MEDIUM)
+    cab.sync(number)
+    cab.push_main({CODEOWNERS: codeowners + b"/decisions/medium/ @example/crew\n"}, author="mallory")
+    cab.sync(number)  # the bot first sees the crew as owners: a review counts from then on
+    cab.review(number, "mallory")
+    result = cab.sync(number)
+    assert result.status == "pending" and result.summary.startswith("held:")
+    assert cab.pr(number).state == "open"
+
+
+def test_an_unsigned_merge_shaped_as_the_bots_decision_holds(cab: Cab) -> None:
+    forged = cab.push_forged_decision_merge(
+        {RUNBOOK: b"# Runbook\n"}, "Merge pull request #99\n\nCab-Decision: approved\n"
+    )
+    number = cab.submit(LOW)
+    result = cab.sync(number)
+    assert result.status == "pending"
+    assert f"its tip {forged[:12]} is a decision merge whose signature is not trusted" in result.summary
+
+
+def test_an_unreadable_history_policy_at_the_tip_holds(cab: Cab) -> None:
+    cab.push_main({HISTORY_PATH: b"kind: [History\n"})
+    number = cab.submit(LOW)
+    result = cab.sync(number)
+    assert result.status == "pending"
+    assert f"{HISTORY_PATH} at " in result.summary and "cannot be read" in result.summary
+
+
+def test_a_change_on_a_tip_the_bot_merged_is_decided_as_before(cab: Cab) -> None:
+    first = cab.sync(cab.submit(LOW))
+    assert first.status == "merged"
+    medium = cab.submit(MEDIUM)
+    cab.sync(medium)
+    cab.review(medium, "bob-cab")
+    assert cab.sync(medium).status == "merged"
+
+
+def test_an_approved_policy_change_that_accepts_the_push_merges_and_unblocks(
+    cab: Cab, tmp_path: Path
+) -> None:
+    pushed = cab.push_main({RUNBOOK: b"# Runbook\n"})
+    held = cab.submit(LOW)
+    assert cab.sync(held).status == "pending"
+    policy = accepting(cab, pushed)
+    approve_policy(cab, policy)
+    assert cab.sync(policy).outcome == "approved"
+    assert cab.main_file(HISTORY_PATH) is not None
+    assert cab.sync(held).status == "merged"
+    assert_audits_clean(cab, tmp_path / "audit.txt")
+
+
+def test_a_policy_change_accepting_another_commit_stays_held(cab: Cab) -> None:
+    cab.push_main({RUNBOOK: b"# Runbook\n"})
+    policy = accepting(cab, "0" * 40)
+    approve_policy(cab, policy)
+    result = cab.sync(policy)
+    assert result.status == "pending" and result.summary.startswith("held:")
+
+
+def test_a_rejected_policy_change_accepting_the_push_is_held_too(cab: Cab) -> None:
+    """A rejection is a decision merge like any other: the bot's signature would still bury the push."""
+    pushed = cab.push_main({RUNBOOK: b"# Runbook\n"})
+    policy = accepting(cab, pushed)
+    cab.sync(policy)
+    cab.comment(policy, "sec-sam", "/cab reject the runbook needs review first")
+    result = cab.sync(policy)
+    assert result.status == "pending" and result.summary.startswith("held:")
+    assert cab.pr(policy).state == "open"
