@@ -149,3 +149,28 @@ def test_a_rejected_policy_change_accepting_the_push_is_held_too(cab: Cab) -> No
     result = cab.sync(policy)
     assert result.status == "pending" and result.summary.startswith("held:")
     assert cab.pr(policy).state == "open"
+
+
+def test_accepting_only_the_tip_does_not_bury_the_push_below_it(cab: Cab) -> None:
+    assert cab.sync(cab.submit(LOW)).status == "merged"  # the bot's merge the walk ends at
+    codeowners = cab.main_file(CODEOWNERS)
+    assert codeowners is not None
+    below = cab.push_main({CODEOWNERS: codeowners + b"/decisions/medium/ @example/crew\n"}, author="mallory")
+    tip = cab.push_main({RUNBOOK: b"# Runbook\n"})
+    policy = accepting(cab, tip)
+    approve_policy(cab, policy)
+    result = cab.sync(policy)
+    assert result.status == "pending"
+    assert f"below its accepted tip {tip[:12]}, {below[:12]} is a non-merge commit" in result.summary
+
+
+def test_accepting_every_push_down_to_the_bots_merge_unblocks(cab: Cab, tmp_path: Path) -> None:
+    assert cab.sync(cab.submit(LOW)).status == "merged"
+    first = cab.push_main({RUNBOOK: b"# Runbook\n"})
+    second = cab.push_main({RUNBOOK: b"# Runbook\n\nCall the on-call first.\n"})
+    reasons = {first: "INC-7: runbook", second: "INC-7: runbook, second part"}
+    policy = cab.submit(HISTORY_PATH, content=dump_yaml(history_policy(accepted=reasons)).encode())
+    approve_policy(cab, policy)
+    assert cab.sync(policy).outcome == "approved"
+    assert cab.sync(cab.submit(MEDIUM)).status == "pending"  # decided again: waits for the CAB as usual
+    assert_audits_clean(cab, tmp_path / "audit.txt")

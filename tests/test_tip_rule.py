@@ -6,70 +6,113 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.git_objects import CommitHeader, Ident
-from bot.domain.rules.history import HistoryPolicy, accepts, tip_unaccounted
+from bot.domain.rules.history import ACCEPTED_RUN_MAX, STRICT, HistoryPolicy, tip_unaccounted
 from tests.sandbox import BOT
 
-TIP, BASE, SIDE = "c" * 40, "a" * 40, "b" * 40
 BOTS = Ident(BOT.name, BOT.email)
 ALICE = Ident("alice", "alice@example.com")
 DECISION = "Merge pull request #7\n\nCab-Decision: approved\n"
+ROOT = "0" * 40
+SIDE = "e" * 40
 
 
-def commit(parents: tuple[str, ...], who: Ident = ALICE, message: str = "hotfix") -> CommitHeader:
-    return CommitHeader(TIP, "t" * 40, parents, who, who, message)
+def sha(n: int) -> str:
+    return f"{n:040x}"
+
+
+def line(*commits: tuple[Ident, str, bool]) -> dict[str, CommitHeader]:
+    """A first-parent line above a root, oldest first: (who, message, merge?) per commit."""
+    headers = {ROOT: CommitHeader(ROOT, "t" * 40, (), ALICE, ALICE, "root")}
+    parent = ROOT
+    for n, (who, message, merge) in enumerate(commits, start=1):
+        parents = (parent, SIDE) if merge else (parent,)
+        headers[sha(n)] = CommitHeader(sha(n), "t" * 40, parents, who, who, message)
+        parent = sha(n)
+    return headers
+
+
+PUSH = (ALICE, "hotfix", False)
+BOT_MERGE = (BOTS, DECISION, True)
+
+
+def held(
+    headers: dict[str, CommitHeader],
+    policy: HistoryPolicy = STRICT,
+    unsigned: str | None = None,
+) -> str | None:
+    tip = list(headers)[-1]
+    return tip_unaccounted(tip, headers.__getitem__, BOT, policy, lambda _header: unsigned)
 
 
 def test_a_root_commit_is_accounted_for() -> None:
-    assert tip_unaccounted(commit(()), BOT, HistoryPolicy(), None) is None
+    assert held(line()) is None
 
 
 def test_a_direct_push_is_not_accounted_for_and_named() -> None:
-    why = tip_unaccounted(commit((BASE,)), BOT, HistoryPolicy(), None)
-    assert why is not None and why.startswith(f"its tip {TIP[:12]} is a non-merge commit")
+    why = held(line(BOT_MERGE, PUSH))
+    assert why is not None and why.startswith(f"its tip {sha(2)[:12]} is a non-merge commit")
     assert "alice <alice@example.com>" in why
 
 
-def test_a_push_the_history_policy_accepts_is_accounted_for() -> None:
-    assert tip_unaccounted(commit((BASE,)), BOT, HistoryPolicy(None, frozenset({TIP})), None) is None
-
-
-def test_the_recorded_start_is_accounted_for() -> None:
-    assert tip_unaccounted(commit((BASE,)), BOT, HistoryPolicy(TIP), None) is None
-
-
 def test_the_bots_signed_decision_merge_is_accounted_for() -> None:
-    assert tip_unaccounted(commit((BASE, SIDE), BOTS, DECISION), BOT, HistoryPolicy(), None) is None
+    assert held(line(PUSH, BOT_MERGE)) is None  # what lies below it, the bot checked when it merged
 
 
 def test_the_bots_decision_merge_with_an_untrusted_signature_is_not() -> None:
-    why = tip_unaccounted(commit((BASE, SIDE), BOTS, DECISION), BOT, HistoryPolicy(), "no signature")
+    why = held(line(BOT_MERGE), unsigned="no signature")
     assert (
         why
-        == f"its tip {TIP[:12]} is a decision merge whose signature is not trusted for the bot: no signature"
+        == f"its tip {sha(1)[:12]} is a decision merge whose signature is not trusted for the bot: no signature"
     )
 
 
 def test_a_decision_merge_by_someone_else_is_not_accounted_for() -> None:
-    why = tip_unaccounted(commit((BASE, SIDE), ALICE, DECISION), BOT, HistoryPolicy(), None)
+    why = held(line((ALICE, DECISION, True)))
     assert why is not None and "a decision merge the bot did not make" in why
 
 
 def test_a_merge_that_is_no_decision_is_not_accounted_for() -> None:
-    why = tip_unaccounted(commit((BASE, SIDE), BOTS, "Merge branch 'x'"), BOT, HistoryPolicy(), None)
+    why = held(line((BOTS, "Merge branch 'x'", True)))
     assert why is not None and "2-parent merge that is no decision" in why
 
 
-shas = st.text(alphabet="0123456789abcdef", min_size=40, max_size=40)
+def test_the_recorded_start_is_accounted_for_with_all_below_it() -> None:
+    assert held(line(PUSH, PUSH), HistoryPolicy(sha(2))) is None
 
 
-@given(sha=shas, start=st.none() | shas, accepted=st.frozensets(shas, max_size=5))
-def test_a_policy_accepts_exactly_its_start_and_its_bootstrap(
-    sha: str, start: str | None, accepted: frozenset[str]
+def test_an_accepted_push_on_the_bots_merge_is_accounted_for() -> None:
+    assert held(line(BOT_MERGE, PUSH), HistoryPolicy(None, frozenset({sha(2)}))) is None
+
+
+def test_accepting_the_tip_does_not_bury_the_push_below_it() -> None:
+    why = held(line(BOT_MERGE, PUSH, PUSH), HistoryPolicy(None, frozenset({sha(3)})))
+    assert why is not None
+    assert why.startswith(f"below its accepted tip {sha(3)[:12]}, {sha(2)[:12]} is a non-merge commit")
+
+
+def test_a_forged_merge_below_an_accepted_push_is_checked_for_its_signature() -> None:
+    why = held(line(BOT_MERGE, PUSH), HistoryPolicy(None, frozenset({sha(2)})), unsigned="no signature")
+    assert why is not None and f"{sha(1)[:12]} is a decision merge whose signature is not trusted" in why
+
+
+def test_the_walk_follows_as_many_accepted_pushes_as_it_may_and_no_more() -> None:
+    def accepted_run(length: int) -> str | None:
+        pushes = frozenset(sha(n) for n in range(2, length + 2))
+        return held(line(BOT_MERGE, *[PUSH] * length), HistoryPolicy(None, pushes))
+
+    assert accepted_run(ACCEPTED_RUN_MAX) is None
+    why = accepted_run(ACCEPTED_RUN_MAX + 1)
+    assert why is not None and "move its `start` past them" in why
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=12), st.data())
+def test_a_line_of_pushes_is_accounted_for_exactly_when_each_push_down_to_the_bots_merge_is_accepted(
+    accepted_flags: list[bool], data: st.DataObject
 ) -> None:
-    assert accepts(HistoryPolicy(start, accepted), sha) == (sha == start or sha in accepted)
-
-
-@given(policy_start=st.none() | shas, accepted=st.frozensets(shas, max_size=5))
-def test_a_tip_a_policy_accepts_is_never_held(policy_start: str | None, accepted: frozenset[str]) -> None:
-    policy = HistoryPolicy(policy_start, accepted | {TIP})
-    assert tip_unaccounted(commit((BASE,)), BOT, policy, "no signature") is None
+    """Above one bot merge, a line of pushes: held unless every push is accepted (or the start)."""
+    headers = line(BOT_MERGE, *[PUSH] * len(accepted_flags))
+    accepted = frozenset(sha(n + 2) for n, flag in enumerate(accepted_flags) if flag)
+    start = data.draw(st.none() | st.sampled_from([sha(n + 2) for n in range(len(accepted_flags))]))
+    above_start = [flag for n, flag in enumerate(accepted_flags) if start is None or int(start, 16) < n + 2]
+    expected_accounted = all(above_start)
+    assert (held(headers, HistoryPolicy(start, accepted)) is None) == expected_accounted

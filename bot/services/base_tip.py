@@ -3,10 +3,13 @@
 Asked only when a plan merges, through the forge: the tip's commit with its signature (checked
 with the keys of `policy/signers.yaml` at the tip's first parent, as the audit checks every bot
 commit), and `policy/history.yaml` at the tip; on GitHub all three come with the sync's snapshot,
-so the check costs no request. Where the forge merges conditionally on the base (the sandbox), a
-push after the check fails the merge and the next sync asks again. GitHub has no such merge: a
-push in that window lies below the bot's merge, which this check then accepts, and only the audit
-(`rules.history.unaccounted`, every first-parent commit) still reports it.
+so the check costs no request. Only a tip that policy accepts sends the walk further down, a
+commit (and, for a merge, its signers file) per step, to the bot's last decision merge.
+
+Where the forge merges conditionally on the base (the sandbox), a push after the check fails the
+merge and the next sync asks again. GitHub has no such merge: a push in that window lies below
+the bot's merge, which this check then accepts, and only the audit (`rules.history.unaccounted`,
+every first-parent commit) still reports it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from bot.domain.git_objects import CommitHeader
 from bot.domain.identity import BotIdentity
 from bot.domain.models.history import History
 from bot.domain.rules.commit_signatures import signature_problem
-from bot.domain.rules.history import HISTORY_PATH, HistoryPolicy, accepts, tip_unaccounted
+from bot.domain.rules.history import HISTORY_PATH, HistoryPolicy, tip_unaccounted
 from bot.domain.rules.trailers import parse
 from bot.services.signature import SIGNERS_PATH
 
@@ -57,14 +60,16 @@ def _unsigned(forge: Forge, header: CommitHeader) -> str | None:
     return None if problem is None else f"{problem[1]} ({problem[0]})"
 
 
+def _walk(forge: Forge, tip: str, identity: BotIdentity, policy: HistoryPolicy) -> str | None:
+    return tip_unaccounted(
+        tip, forge.commit_header, identity, policy, lambda header: _unsigned(forge, header)
+    )
+
+
 def untrusted_tip(forge: Forge, tip: str, identity: BotIdentity) -> str | None:
     """Why the bot must not merge onto `tip`, or None. A policy file it cannot read holds too."""
     try:
-        policy = history_policy(_read(forge, tip, HISTORY_PATH), tip[:12])
-        header = forge.commit_header(tip)
-        if not header.parents or accepts(policy, tip):
-            return None
-        why = tip_unaccounted(header, identity, policy, _unsigned(forge, header))
+        why = _walk(forge, tip, identity, history_policy(_read(forge, tip, HISTORY_PATH), tip[:12]))
     except UnreadablePolicy as exc:
         return str(exc)
     if why is not None and identity.unset:
@@ -72,12 +77,13 @@ def untrusted_tip(forge: Forge, tip: str, identity: BotIdentity) -> str | None:
     return why
 
 
-def accepted_by(blobs: Mapping[str, bytes | None], tip: str) -> bool:
-    """Whether a policy change's files (at its head) bring a `policy/history.yaml` that accepts `tip`."""
-    raw = blobs.get(HISTORY_PATH)
-    if raw is None:
-        return False
+def under_proposed(
+    forge: Forge, blobs: Mapping[str, bytes | None], tip: str, identity: BotIdentity
+) -> str | None:
+    """Why `tip` is still not accounted for under the `policy/history.yaml` a policy change brings
+    (`blobs`: its files at the head, `policy/history.yaml` among them, None if it deletes it), or
+    None: it is, and that decision may merge onto the tip."""
     try:
-        return accepts(history_policy(raw, "the pull request's head"), tip)
-    except UnreadablePolicy:
-        return False
+        return _walk(forge, tip, identity, history_policy(blobs[HISTORY_PATH], "the pull request's head"))
+    except UnreadablePolicy as exc:
+        return str(exc)

@@ -34,6 +34,7 @@ from bot.domain.layout import is_governed
 from bot.domain.models import EvidencePack, Signers
 from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
+from bot.domain.rules.history import HISTORY_PATH
 from bot.domain.signature_proof import EvidenceProof
 from bot.services import base_tip, evidence_proof, model_what_if, owner_access
 from bot.services.rollouts import open_rollouts
@@ -138,12 +139,16 @@ def on_accounted_tip(
 ) -> Plan:
     """`decided`, or held when `tip` is not accounted for (`base_tip.untrusted_tip`). The one way
     through is an approved policy change (`policy_files`: its files at the head) whose
-    `policy/history.yaml` accepts that tip."""
+    `policy/history.yaml` accounts for that tip and every commit below it to the bot's last merge."""
     why = base_tip.untrusted_tip(forge, tip, identity)
     if why is None:
         return decided
-    accepting = policy_files is not None and base_tip.accepted_by(policy_files, tip)
-    return decided if accepting and decided.outcome == "approved" else held(decided, branch, why)
+    if policy_files is None or HISTORY_PATH not in policy_files:
+        return held(decided, branch, why)
+    still = base_tip.under_proposed(forge, policy_files, tip, identity)
+    if still is None:
+        return decided if decided.outcome == "approved" else held(decided, branch, why)
+    return held(decided, branch, f"{why}; under the {HISTORY_PATH} this pull request brings, {still}")
 
 
 def with_change_types(

@@ -12,6 +12,7 @@ deployment gate ask it, so a stronger proof (a verified signature) plugs in here
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from bot.domain.git_objects import CommitHeader, LogEntry
@@ -113,25 +114,38 @@ def signers_unaccounted(entry: LogEntry, header: CommitHeader, bot: BotIdentity)
     return None
 
 
+ACCEPTED_RUN_MAX = 100  # commits accepted in a row below a tip the bot walks before it holds
+
+
 def tip_unaccounted(
-    header: CommitHeader, bot: BotIdentity, policy: HistoryPolicy, unsigned: str | None
+    tip: str,
+    header_of: Callable[[str], CommitHeader],
+    bot: BotIdentity,
+    policy: HistoryPolicy,
+    unsigned: Callable[[CommitHeader], str | None],
 ) -> str | None:
-    """Why the bot must not lay a decision merge on the default branch's tip, or None. The bot
+    """Why the bot must not lay a decision merge on the default branch's `tip`, or None. The bot
     only ever merges onto an accounted tip, so every first-parent commit stays accounted, decision
     after decision: deciding on top of a push nobody decided (a CODEOWNERS handing a tier to
     another team, say) would put the bot's signature behind rules the CAB never approved, and
-    bury the push below a commit that looks accounted. `policy`: `policy/history.yaml` at the tip;
-    `unsigned`: why the tip's signature is not trusted for the bot (None: it is), asked only of a
-    commit that is otherwise the bot's decision merge."""
-    if not header.parents or header.sha == policy.start or header.sha in policy.accepted:
-        return None
-    why = unaccounted(LogEntry(header.sha, header.parents, ()), header, bot, policy)
-    if why is None and unsigned is not None:
-        why = f"a decision merge whose signature is not trusted for the bot: {unsigned}"
-    return None if why is None else f"its tip {header.sha[:12]} is {why}"
-
-
-def accepts(policy: HistoryPolicy, sha: str) -> bool:
-    """Whether a `policy/history.yaml` accounts for commit `sha`: the way out of a held branch is a
-    policy decision whose file accepts the tip (CAB and security approve it like any policy)."""
-    return sha == policy.start or sha in policy.accepted
+    bury the push below a commit that looks accounted. So a tip that `policy` (`policy/history.yaml`
+    at the tip, or a policy change's) accepts is followed down its first parents to the bot's last
+    merge: accepting one harmless push must not bury the one below it. `header_of` reads a commit;
+    `unsigned` says why a commit's signature is not trusted for the bot (None: it is), asked only
+    of one that is otherwise the bot's decision merge."""
+    sha = tip
+    for _ in range(ACCEPTED_RUN_MAX + 1):
+        header = header_of(sha)
+        if not header.parents or header.sha == policy.start:
+            return None
+        if header.sha not in policy.accepted:
+            why = unaccounted(LogEntry(header.sha, header.parents, ()), header, bot, policy)
+            if why is None and (problem := unsigned(header)) is not None:
+                why = f"a decision merge whose signature is not trusted for the bot: {problem}"
+            where = f"its tip {tip[:12]}" if sha == tip else f"below its accepted tip {tip[:12]}, {sha[:12]}"
+            return None if why is None else f"{where} is {why}"
+        sha = header.parents[0]
+    return (
+        f"below its tip {tip[:12]}, more than {ACCEPTED_RUN_MAX} commits in a row are accepted by "
+        f"{HISTORY_PATH} with no decision merge between them: move its `start` past them instead"
+    )
