@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.comments import MARKER
+from bot.domain.layout import SIGNERS_PATH
 from bot.domain.rules.history import HISTORY_PATH
 from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab
 from tests.builders import dump_yaml, history_policy
@@ -174,3 +175,15 @@ def test_accepting_every_push_down_to_the_bots_merge_unblocks(cab: Cab, tmp_path
     assert cab.sync(policy).outcome == "approved"
     assert cab.sync(cab.submit(MEDIUM)).status == "pending"  # decided again: waits for the CAB as usual
     assert_audits_clean(cab, tmp_path / "audit.txt")
+
+
+def test_an_accepted_push_that_changed_the_signers_stays_held(cab: Cab) -> None:
+    """Accepting a push never vouches for a key it brought: only a policy decision may add one."""
+    signers = cab.main_file(SIGNERS_PATH)
+    assert signers is not None
+    pushed = cab.push_main({SIGNERS_PATH: signers + b"# a key of my own goes here\n"}, author="mallory")
+    policy = accepting(cab, pushed)
+    approve_policy(cab, policy)
+    result = cab.sync(policy)
+    assert result.status == "pending"
+    assert f"its tip {pushed[:12]} is accepted by {HISTORY_PATH} but changed {SIGNERS_PATH}" in result.summary

@@ -39,9 +39,12 @@ def held(
     headers: dict[str, CommitHeader],
     policy: HistoryPolicy = STRICT,
     unsigned: str | None = None,
+    signers_changed_by: frozenset[str] = frozenset(),
 ) -> str | None:
     tip = list(headers)[-1]
-    return tip_unaccounted(tip, headers.__getitem__, BOT, policy, lambda _header: unsigned)
+    return tip_unaccounted(
+        tip, headers.__getitem__, BOT, policy, lambda _h: unsigned, lambda h: h.sha in signers_changed_by
+    )
 
 
 def test_a_root_commit_is_accounted_for() -> None:
@@ -93,6 +96,15 @@ def test_accepting_the_tip_does_not_bury_the_push_below_it() -> None:
 def test_a_forged_merge_below_an_accepted_push_is_checked_for_its_signature() -> None:
     why = held(line(BOT_MERGE, PUSH), HistoryPolicy(None, frozenset({sha(2)})), unsigned="no signature")
     assert why is not None and f"{sha(1)[:12]} is a decision merge whose signature is not trusted" in why
+
+
+def test_an_accepted_push_that_changed_the_signers_is_not_accounted_for() -> None:
+    policy = HistoryPolicy(None, frozenset({sha(2), sha(3)}))
+    why = held(line(BOT_MERGE, PUSH, PUSH), policy, signers_changed_by=frozenset({sha(2)}))
+    assert why is not None and why.startswith(
+        f"below its accepted tip {sha(3)[:12]}, {sha(2)[:12]} is accepted"
+    )
+    assert "changed policy/signers.yaml" in why
 
 
 def test_the_walk_follows_as_many_accepted_pushes_as_it_may_and_no_more() -> None:

@@ -4,7 +4,7 @@ Asked only when a plan merges, through the forge: the tip's commit with its sign
 with the keys of `policy/signers.yaml` at the tip's first parent, as the audit checks every bot
 commit), and `policy/history.yaml` at the tip; on GitHub all three come with the sync's snapshot,
 so the check costs no request. Only a tip that policy accepts sends the walk further down, a
-commit (and, for a merge, its signers file) per step, to the bot's last decision merge.
+commit and its signers file per step, to the bot's last decision merge.
 
 Where the forge merges conditionally on the base (the sandbox), a push after the check fails the
 merge and the next sync asks again. GitHub has no such merge: a push in that window lies below
@@ -60,9 +60,18 @@ def _unsigned(forge: Forge, header: CommitHeader) -> str | None:
     return None if problem is None else f"{problem[1]} ({problem[0]})"
 
 
+def _signers_changed(forge: Forge, header: CommitHeader) -> bool:
+    return _read(forge, header.sha, SIGNERS_PATH) != _read(forge, header.parents[0], SIGNERS_PATH)
+
+
 def _walk(forge: Forge, tip: str, identity: BotIdentity, policy: HistoryPolicy) -> str | None:
     return tip_unaccounted(
-        tip, forge.commit_header, identity, policy, lambda header: _unsigned(forge, header)
+        tip,
+        forge.commit_header,
+        identity,
+        policy,
+        lambda header: _unsigned(forge, header),
+        lambda header: _signers_changed(forge, header),
     )
 
 

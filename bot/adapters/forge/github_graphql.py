@@ -54,6 +54,7 @@ BASE_DIRS = (
     ("policyDecisions", "decisions/policy", 2, True),
     ("freeze", "policy/freeze.yaml", 0, True),
     ("historyPolicy", HISTORY_PATH, 0, True),
+    ("signers", SIGNERS_PATH, 0, True),
 )
 PAGE = 100  # GitHub's largest page; a list with more falls back to REST pages
 HEAD_FILES_MAX = 50  # governed files read at a PR head in one query; a PR with more is refused anyway

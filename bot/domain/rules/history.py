@@ -123,6 +123,7 @@ def tip_unaccounted(
     bot: BotIdentity,
     policy: HistoryPolicy,
     unsigned: Callable[[CommitHeader], str | None],
+    signers_changed: Callable[[CommitHeader], bool],
 ) -> str | None:
     """Why the bot must not lay a decision merge on the default branch's `tip`, or None. The bot
     only ever merges onto an accounted tip, so every first-parent commit stays accounted, decision
@@ -130,9 +131,11 @@ def tip_unaccounted(
     another team, say) would put the bot's signature behind rules the CAB never approved, and
     bury the push below a commit that looks accounted. So a tip that `policy` (`policy/history.yaml`
     at the tip, or a policy change's) accepts is followed down its first parents to the bot's last
-    merge: accepting one harmless push must not bury the one below it. `header_of` reads a commit;
-    `unsigned` says why a commit's signature is not trusted for the bot (None: it is), asked only
-    of one that is otherwise the bot's decision merge."""
+    merge: accepting one harmless push must not bury the one below it, nor vouch for a change of
+    who signs for the bot (`signers_unaccounted`: only an approved policy decision may make one).
+    `header_of` reads a commit; `unsigned` says why a commit's signature is not trusted for the
+    bot (None: it is), asked only of one that is otherwise the bot's decision merge;
+    `signers_changed` whether a commit changed `policy/signers.yaml`, asked of accepted ones."""
     sha = tip
     for _ in range(ACCEPTED_RUN_MAX + 1):
         header = header_of(sha)
@@ -142,10 +145,18 @@ def tip_unaccounted(
             why = unaccounted(LogEntry(header.sha, header.parents, ()), header, bot, policy)
             if why is None and (problem := unsigned(header)) is not None:
                 why = f"a decision merge whose signature is not trusted for the bot: {problem}"
-            where = f"its tip {tip[:12]}" if sha == tip else f"below its accepted tip {tip[:12]}, {sha[:12]}"
-            return None if why is None else f"{where} is {why}"
+            return None if why is None else f"{_where(tip, sha)} is {why}"
+        if signers_changed(header):
+            return (
+                f"{_where(tip, sha)} is accepted by {HISTORY_PATH} but changed {SIGNERS_PATH}, which only "
+                "an approved policy decision may change (not a push, even one that is accepted)"
+            )
         sha = header.parents[0]
     return (
         f"below its tip {tip[:12]}, more than {ACCEPTED_RUN_MAX} commits in a row are accepted by "
         f"{HISTORY_PATH} with no decision merge between them: move its `start` past them instead"
     )
+
+
+def _where(tip: str, sha: str) -> str:
+    return f"its tip {tip[:12]}" if sha == tip else f"below its accepted tip {tip[:12]}, {sha[:12]}"
