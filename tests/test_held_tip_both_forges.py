@@ -10,6 +10,7 @@ itself a push to account for).
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import pytest
 from bot.domain.comments import MARKER
 from bot.domain.layout import SIGNERS_PATH
 from bot.domain.rules.history import HISTORY_PATH
-from tests.both_forges import FORGES, Cab, assert_audits_clean, make_cab
+from bot.domain.rules.trailers import checked_base
+from tests.both_forges import FORGES, MAIN, Cab, GitHubCab, assert_audits_clean, make_cab
 from tests.builders import dump_yaml, history_policy
 from tests.sandbox import LOW, MEDIUM
 
@@ -162,7 +164,7 @@ def test_accepting_only_the_tip_does_not_bury_the_push_below_it(cab: Cab) -> Non
     approve_policy(cab, policy)
     result = cab.sync(policy)
     assert result.status == "pending"
-    assert f"below its accepted tip {tip[:12]}, {below[:12]} is a non-merge commit" in result.summary
+    assert f"below its tip {tip[:12]}, {below[:12]} is a non-merge commit" in result.summary
 
 
 def test_accepting_every_push_down_to_the_bots_merge_unblocks(cab: Cab, tmp_path: Path) -> None:
@@ -187,3 +189,40 @@ def test_an_accepted_push_that_changed_the_signers_stays_held(cab: Cab) -> None:
     result = cab.sync(policy)
     assert result.status == "pending"
     assert f"its tip {pushed[:12]} is accepted by {HISTORY_PATH} but changed {SIGNERS_PATH}" in result.summary
+
+
+@pytest.fixture
+def github_cab(tmp_path: Path) -> Iterator[GitHubCab]:
+    for made in make_cab("github", tmp_path):
+        assert isinstance(made, GitHubCab)
+        yield made
+
+
+def test_a_push_that_lands_while_github_merges_holds_the_next_decision(github_cab: GitHubCab) -> None:
+    """GitHub's merge is not conditional on the base: a push between the bot's check and its
+    merge lands below the merge. The merge names the tip it checked, so the next check finds it."""
+    cab, fake = github_cab, github_cab.fake
+    medium = cab.submit(MEDIUM)
+    cab.sync(medium)
+    cab.review(medium, "bob-cab")
+    number = cab.submit(LOW)
+    push = {RUNBOOK: b"# Runbook\n"}
+    fake.interleave["PUT .*/merge$"] = lambda: fake.push(MAIN, push, cab.people["mallory"], "hotfix")
+    assert cab.sync(number).status == "merged"
+    merge = fake.refs[MAIN]
+    pushed = fake.git.commit_object(merge).parents[0]
+    assert checked_base(cab.main_message()) != pushed
+    result = cab.sync(medium)
+    assert result.status == "pending"
+    assert f"below its tip {merge[:12]}, {pushed[:12]} is a non-merge commit" in result.summary
+
+
+def test_every_decision_merge_names_the_tip_the_bot_checked(cab: Cab) -> None:
+    assert cab.sync(cab.submit(LOW)).status == "merged"
+    first_parent = subprocess.run(
+        ["git", "--git-dir", str(cab.repository()), "rev-parse", f"{MAIN}^1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert checked_base(cab.main_message()) == first_parent

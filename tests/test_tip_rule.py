@@ -90,7 +90,7 @@ def test_an_accepted_push_on_the_bots_merge_is_accounted_for() -> None:
 def test_accepting_the_tip_does_not_bury_the_push_below_it() -> None:
     why = held(line(BOT_MERGE, PUSH, PUSH), HistoryPolicy(None, frozenset({sha(3)})))
     assert why is not None
-    assert why.startswith(f"below its accepted tip {sha(3)[:12]}, {sha(2)[:12]} is a non-merge commit")
+    assert why.startswith(f"below its tip {sha(3)[:12]}, {sha(2)[:12]} is a non-merge commit")
 
 
 def test_a_forged_merge_below_an_accepted_push_is_checked_for_its_signature() -> None:
@@ -101,10 +101,29 @@ def test_a_forged_merge_below_an_accepted_push_is_checked_for_its_signature() ->
 def test_an_accepted_push_that_changed_the_signers_is_not_accounted_for() -> None:
     policy = HistoryPolicy(None, frozenset({sha(2), sha(3)}))
     why = held(line(BOT_MERGE, PUSH, PUSH), policy, signers_changed_by=frozenset({sha(2)}))
-    assert why is not None and why.startswith(
-        f"below its accepted tip {sha(3)[:12]}, {sha(2)[:12]} is accepted"
-    )
+    assert why is not None and why.startswith(f"below its tip {sha(3)[:12]}, {sha(2)[:12]} is accepted")
     assert "changed policy/signers.yaml" in why
+
+
+def merged_onto(checked: str) -> tuple[Ident, str, bool]:
+    """The bot's decision merge that names the tip it checked (`Cab-Base`)."""
+    return (BOTS, f"{DECISION}Cab-Base: {checked}\n", True)
+
+
+def test_the_bots_merge_onto_the_tip_it_checked_ends_the_walk() -> None:
+    assert held(line(PUSH, BOT_MERGE, merged_onto(sha(2)))) is None
+
+
+def test_the_bots_merge_that_landed_on_a_newer_tip_is_walked_through_to_the_push_between() -> None:
+    """GitHub cannot merge conditionally on the base: a push in the window lies below the merge."""
+    why = held(line(BOT_MERGE, PUSH, merged_onto(sha(1))))
+    assert why is not None and why.startswith(
+        f"below its tip {sha(3)[:12]}, {sha(2)[:12]} is a non-merge commit"
+    )
+
+
+def test_a_merge_that_landed_on_a_newer_tip_of_the_bots_own_is_accounted_for() -> None:
+    assert held(line(BOT_MERGE, BOT_MERGE, merged_onto(sha(1)))) is None
 
 
 def test_the_walk_follows_as_many_accepted_pushes_as_it_may_and_no_more() -> None:

@@ -3,13 +3,14 @@
 Asked only when a plan merges, through the forge: the tip's commit with its signature (checked
 with the keys of `policy/signers.yaml` at the tip's first parent, as the audit checks every bot
 commit), and `policy/history.yaml` at the tip; on GitHub all three come with the sync's snapshot,
-so the check costs no request. Only a tip that policy accepts sends the walk further down, a
-commit and its signers file per step, to the bot's last decision merge.
+so the check costs no request. Only a tip that policy accepts, or the bot's merge that landed
+on another tip than the one it names (`Cab-Base`), sends the walk further down, a commit and its
+signers file per step, to the bot's last decision merge.
 
 Where the forge merges conditionally on the base (the sandbox), a push after the check fails the
 merge and the next sync asks again. GitHub has no such merge: a push in that window lies below
-the bot's merge, which this check then accepts, and only the audit (`rules.history.unaccounted`,
-every first-parent commit) still reports it.
+the bot's merge, whose `Cab-Base` then differs from its first parent, so the next check walks
+through the merge and holds on the push.
 """
 
 from __future__ import annotations

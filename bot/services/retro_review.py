@@ -23,6 +23,7 @@ from bot.domain.models import EvidencePack
 from bot.domain.pull_request import PullRequest, Team
 from bot.domain.rules import records
 from bot.domain.rules.codeowners import first_found, owners_for, team_slugs
+from bot.domain.rules.trailers import with_base
 from bot.services import base_tip
 
 COMMAND = "/cab retro-approve"
@@ -96,7 +97,7 @@ def retro_sync(
     body = f"The CAB's retro-approval of emergency change `{record.change_id}` (#{pr.number})."
     number = forge.open_pull_request(planned.branch, pr.base_ref, planned.subject[:250], body)
     forge.set_status(head, "success", f"retro-approval recorded: {record.change_id}"[:140])  # required check
-    merged = forge.merge(number, head, planned.subject, planned.message, base=main)
+    merged = forge.merge(number, head, planned.subject, with_base(planned.message, main), base=main)
     forge.upsert_comment(pr.number, retro_plan.RETRO_COMMENT_MARKER, planned.comment)
     forge.upsert_issue(planned.issue.marker, planned.issue.title, planned.issue.body)
     return RetroResult("merged", f"{record.change_id} retro-approved", planned.path, head, merged)

@@ -35,6 +35,7 @@ from bot.domain.models import EvidencePack, Signers
 from bot.domain.policy_plan import decide
 from bot.domain.pull_request import ChangedFile, PullRequest
 from bot.domain.rules.history import HISTORY_PATH
+from bot.domain.rules.trailers import with_base
 from bot.domain.signature_proof import EvidenceProof
 from bot.services import base_tip, evidence_proof, model_what_if, owner_access
 from bot.services.rollouts import open_rollouts
@@ -275,7 +276,8 @@ def apply(
     forge.set_status(head, decided.check, decided.check_description)
     merged = None
     if decided.merge is not None:
-        merged = forge.merge(pr.number, head, decided.merge.subject, decided.merge.message, base=base)
+        message = decided.merge.message if base is None else with_base(decided.merge.message, base)
+        merged = forge.merge(pr.number, head, decided.merge.subject, message, base=base)
         if decided.issue is not None:  # an emergency change: the CAB's retro-review
             forge.upsert_issue(decided.issue.marker, decided.issue.title, decided.issue.body)
     return SyncResult(

@@ -19,7 +19,7 @@ from bot.domain.git_objects import CommitHeader, LogEntry
 from bot.domain.identity import BotIdentity
 from bot.domain.layout import RECORD_KINDS, SIGNERS_PATH, classify
 from bot.domain.rules.bot_commits import made_by_bot
-from bot.domain.rules.trailers import parse, policy_from_message
+from bot.domain.rules.trailers import checked_base, parse, policy_from_message
 
 if TYPE_CHECKING:  # types only: the deployment gate reads the policy without loading pydantic
     from bot.domain.models.history import History
@@ -133,6 +133,9 @@ def tip_unaccounted(
     at the tip, or a policy change's) accepts is followed down its first parents to the bot's last
     merge: accepting one harmless push must not bury the one below it, nor vouch for a change of
     who signs for the bot (`signers_unaccounted`: only an approved policy decision may make one).
+    The bot's merge ends the walk when it landed on the tip it checked (its `Cab-Base`, or none:
+    merges made before the trailer); one that landed on a newer tip (GitHub cannot merge
+    conditionally on the base) is walked through, so a push in that window holds the next one.
     `header_of` reads a commit; `unsigned` says why a commit's signature is not trusted for the
     bot (None: it is), asked only of one that is otherwise the bot's decision merge;
     `signers_changed` whether a commit changed `policy/signers.yaml`, asked of accepted ones."""
@@ -145,7 +148,13 @@ def tip_unaccounted(
             why = unaccounted(LogEntry(header.sha, header.parents, ()), header, bot, policy)
             if why is None and (problem := unsigned(header)) is not None:
                 why = f"a decision merge whose signature is not trusted for the bot: {problem}"
-            return None if why is None else f"{_where(tip, sha)} is {why}"
+            if why is not None:
+                return f"{_where(tip, sha)} is {why}"
+            checked = checked_base(header.message)
+            if checked is None or checked == header.parents[0]:
+                return None  # the bot's merge onto the tip it checked: all below was accounted for
+            sha = header.parents[0]  # it landed on a newer tip than it checked: what came between?
+            continue
         if signers_changed(header):
             return (
                 f"{_where(tip, sha)} is accepted by {HISTORY_PATH} but changed {SIGNERS_PATH}, which only "
@@ -159,4 +168,4 @@ def tip_unaccounted(
 
 
 def _where(tip: str, sha: str) -> str:
-    return f"its tip {tip[:12]}" if sha == tip else f"below its accepted tip {tip[:12]}, {sha[:12]}"
+    return f"its tip {tip[:12]}" if sha == tip else f"below its tip {tip[:12]}, {sha[:12]}"

@@ -160,6 +160,22 @@ def merge_message(subject: str, rationale: str, trailers: AnyTrailers) -> str:
     return f"{subject}\n\n{body}\n\n" + "\n".join(trailers.lines()) + "\n"
 
 
+BASE = "Cab-Base"  # the branch tip the bot found accounted for before it merged (`history.tip_unaccounted`)
+
+
+def with_base(message: str, base: str) -> str:
+    """A merge message that also names the base the bot checked. A forge that cannot merge
+    conditionally on it (GitHub) may merge onto a newer tip; the next check then sees the merge's
+    first parent differ from what it names, and walks on below it."""
+    return f"{message.rstrip()}\n{BASE}: {base}\n"
+
+
+def checked_base(message: str) -> str | None:
+    """The `Cab-Base` a merge names, if exactly one (merges made before it was written name none)."""
+    found = parse(message).get(BASE, [])
+    return found[0] if len(found) == 1 else None
+
+
 def parse(message: str) -> dict[str, list[str]]:
     """All `Cab-*` trailers of the message's last paragraph, in order, by key."""
     return {key: list(values) for key, values in _parsed(message)}
