@@ -5,7 +5,8 @@ Every first-parent commit of main must be the bot's signed decision merge or be 
 key, holds every decision that would merge: nothing is committed or merged, the check waits, and
 the comment says why. The way out is a policy change whose `policy/history.yaml` accepts the
 commit, approved by CAB and security like any policy change (or a revert of the push, which is
-itself a push to account for).
+itself a push to account for). An accepted tip is followed down to the bot's last merge, and a
+bot merge that landed on another tip than the one it checked (`Cab-Base`) is walked through.
 """
 
 from __future__ import annotations
