@@ -574,6 +574,20 @@ def assert_audits_clean(cab: Cab, report: Path) -> None:
             assert verdict.ok, f"cab verify {entry.id}: {verdict.reason}"
 
 
+def make_github_cab(tmp_path: Path) -> Iterator[GitHubCab]:
+    """`make_cab("github", ...)`, typed: for scenarios that drive the fake GitHub itself."""
+    for made in make_cab("github", tmp_path):
+        assert isinstance(made, GitHubCab)
+        yield made
+
+
+def make_cab_whose_audit_finds(kind: str, tmp_path: Path, codes: list[str]) -> Iterator[Cab]:
+    """`make_cab`, then `assert_audit_finds(codes)` once the scenario is done."""
+    for made in make_cab(kind, tmp_path):
+        yield made
+        assert_audit_finds(made, tmp_path / "audit.txt", codes)
+
+
 def assert_audit_finds(cab: Cab, report: Path, codes: list[str]) -> None:
     from bot.domain.findings import RULES
 

@@ -16,15 +16,13 @@ from github import Auth
 from bot.adapters.forge.retry import ForgeRetry
 from bot.services.audit.online import GitHubFacts
 from bot.services.audit.service import AuditOptions, AuditReport, run
-from tests.both_forges import MAIN, GitHubCab, make_cab
+from tests.both_forges import MAIN, GitHubCab, make_github_cab
 from tests.sandbox import HIGH, LOW, MEDIUM
 
 
 @pytest.fixture
 def github(tmp_path: Path) -> Iterator[GitHubCab]:
-    for cab in make_cab("github", tmp_path):
-        assert isinstance(cab, GitHubCab)
-        yield cab
+    yield from make_github_cab(tmp_path)
 
 
 def audit_online(cab: GitHubCab) -> AuditReport:

@@ -17,7 +17,14 @@ import pytest
 from bot.domain import documents
 from bot.domain.comments import MARKER
 from bot.domain.models import RetroApproval
-from tests.both_forges import FORGES, Cab, assert_audit_finds, assert_audits_clean, make_cab, record_of
+from tests.both_forges import (
+    FORGES,
+    Cab,
+    assert_audits_clean,
+    make_cab,
+    make_cab_whose_audit_finds,
+    record_of,
+)
 from tests.builders import dump_yaml, emergency_policy, freeze_window
 from tests.freeze_scenarios import adopt_freeze
 from tests.sandbox import HIGH, LOW, MEDIUM
@@ -143,9 +150,7 @@ def test_someone_outside_the_cab_may_not_retro_approve(cab: Cab) -> None:
 @pytest.fixture(params=FORGES)
 def pushed_cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
     """A scenario with a direct push to main: the audit must report exactly that push."""
-    for made in make_cab(request.param, tmp_path):
-        yield made
-        assert_audit_finds(made, tmp_path / "audit.txt", ["history.unaccounted"])
+    yield from make_cab_whose_audit_finds(request.param, tmp_path, ["history.unaccounted"])
 
 
 def test_a_retro_approval_on_top_of_a_direct_push_is_held_with_nothing_recorded(pushed_cab: Cab) -> None:
@@ -254,9 +259,7 @@ def test_the_gate_passes_a_retro_approved_emergency_after_its_due_time(cab: Cab)
 @pytest.fixture(params=FORGES)
 def late_cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
     """A scenario whose retro-review comes late: the audit must report exactly that."""
-    for made in make_cab(request.param, tmp_path):
-        yield made
-        assert_audit_finds(made, tmp_path / "audit.txt", ["emergency.retro-overdue"])
+    yield from make_cab_whose_audit_finds(request.param, tmp_path, ["emergency.retro-overdue"])
 
 
 def test_a_late_retro_approval_approves_the_emergency_from_when_it_was_given(late_cab: Cab) -> None:

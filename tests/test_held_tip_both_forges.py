@@ -21,7 +21,7 @@ from bot.domain.comments import MARKER
 from bot.domain.layout import SIGNERS_PATH
 from bot.domain.rules.history import HISTORY_PATH
 from bot.domain.rules.trailers import checked_base
-from tests.both_forges import FORGES, MAIN, Cab, GitHubCab, assert_audits_clean, make_cab
+from tests.both_forges import FORGES, MAIN, Cab, GitHubCab, assert_audits_clean, make_cab, make_github_cab
 from tests.builders import dump_yaml, history_policy
 from tests.sandbox import LOW, MEDIUM
 
@@ -194,9 +194,7 @@ def test_an_accepted_push_that_changed_the_signers_stays_held(cab: Cab) -> None:
 
 @pytest.fixture
 def github_cab(tmp_path: Path) -> Iterator[GitHubCab]:
-    for made in make_cab("github", tmp_path):
-        assert isinstance(made, GitHubCab)
-        yield made
+    yield from make_github_cab(tmp_path)
 
 
 def test_a_push_that_lands_while_github_merges_holds_the_next_decision(github_cab: GitHubCab) -> None:

@@ -19,13 +19,11 @@ from collections.abc import Mapping
 
 from bot.adapters.forge.interface import Forge, NotARegularFile
 from bot.adapters.git.signatures import trusted_keys
-from bot.domain import documents
 from bot.domain.errors import InputError
 from bot.domain.git_objects import CommitHeader
 from bot.domain.identity import BotIdentity
-from bot.domain.models.history import History
 from bot.domain.rules.commit_signatures import signature_problem
-from bot.domain.rules.history import HISTORY_PATH, HistoryPolicy, tip_unaccounted
+from bot.domain.rules.history import HISTORY_PATH, HistoryPolicy, parse_policy, tip_unaccounted
 from bot.domain.rules.trailers import parse
 from bot.services.signature import SIGNERS_PATH
 
@@ -35,11 +33,9 @@ class UnreadablePolicy(ValueError):
 
 
 def history_policy(raw: bytes | None, where: str) -> HistoryPolicy:
-    """`policy/history.yaml`'s bytes (None: absent: the strictest reading) as the audit reads them."""
-    if raw is None:
-        return HistoryPolicy()
+    """`rules.history.parse_policy`, whose refusal holds the branch with the file's first problem."""
     try:
-        return HistoryPolicy.of(documents.parse(raw, f"{where}:{HISTORY_PATH}", History).model)
+        return parse_policy(raw, where)
     except InputError as exc:
         raise UnreadablePolicy(f"{HISTORY_PATH} at {where} cannot be read: {exc.problems[0]}") from None
 

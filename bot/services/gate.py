@@ -30,6 +30,7 @@ from bot.domain.rules.history import (
     HISTORY_PATH,
     STRICT,
     HistoryPolicy,
+    parse_policy,
     policy_unaccounted,
     signers_unaccounted,
 )
@@ -162,13 +163,7 @@ def signature_verdict(arrival: Arrival, keys: TrustedKeys) -> Verdict | None:
 
 def _history_policy(blobs: GitBlobs, tip: str) -> HistoryPolicy:
     """`policy/history.yaml` at the tip, as the audit reads it; unreadable: refused (fail closed)."""
-    from bot.domain import documents
-    from bot.domain.models.history import History
-
-    raw = blobs.read_file(tip, HISTORY_PATH, plain=True)
-    if raw is None:
-        return STRICT
-    return HistoryPolicy.of(documents.parse(raw, f"{tip[:12]}:{HISTORY_PATH}", History).model)
+    return parse_policy(blobs.read_file(tip, HISTORY_PATH, plain=True), tip[:12])
 
 
 def _light_history_policy(blobs: GitBlobs, tip: str) -> HistoryPolicy | None:

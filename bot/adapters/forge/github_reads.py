@@ -739,9 +739,6 @@ def changed_files_from_git(repo: Path, base_sha: str, head_sha: str) -> list[Cha
     return out
 
 
-__all__ = ["GitHubReads", "NoSuchCommit", "changed_files_from_git"]
-
-
 def _header(
     sha: str, fields: Mapping[str, Any], signature: Mapping[str, Any] | None, parents: list[str]
 ) -> CommitHeader:
@@ -764,3 +761,6 @@ def _header(
         str(fields.get("message") or ""),
         gql.time(committer["date"]) if committer.get("date") else None,
     )
+
+
+__all__ = ["GitHubReads", "NoSuchCommit", "changed_files_from_git"]

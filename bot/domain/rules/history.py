@@ -56,6 +56,18 @@ class HistoryPolicy(NamedTuple):
 STRICT = HistoryPolicy()  # no policy file: start at the root, accept nothing
 
 
+def parse_policy(raw: bytes | None, where: str) -> HistoryPolicy:
+    """`policy/history.yaml`'s bytes at `where` (None: absent, the strictest reading), as the
+    audit, the gate and the bot all read it; InputError when it is no history policy. The model
+    is imported on use: the gate's light path reads the file without pydantic."""
+    if raw is None:
+        return STRICT
+    from bot.domain import documents
+    from bot.domain.models.history import History
+
+    return HistoryPolicy.of(documents.parse(raw, f"{where}:{HISTORY_PATH}", History).model)
+
+
 def unaccounted(entry: LogEntry, header: CommitHeader, bot: BotIdentity, policy: HistoryPolicy) -> str | None:
     """Why a first-parent commit after the start is not accounted for, or None when it is."""
     if not entry.parents or entry.sha in policy.accepted or bot_decision_merge(entry, header, bot):

@@ -11,12 +11,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from bot.domain import documents
 from bot.domain.errors import InputError
 from bot.domain.findings import Finding
 from bot.domain.git_objects import REGULAR_FILE, ObjectStore, lookup
-from bot.domain.models.history import History
-from bot.domain.rules.history import HISTORY_PATH, STRICT, HistoryPolicy
+from bot.domain.rules.history import HISTORY_PATH, STRICT, HistoryPolicy, parse_policy
 from bot.services.audit.merge_check import problems_text
 
 
@@ -42,11 +40,11 @@ def read_policy(store: ObjectStore, head: str) -> TipPolicy:
         finding = Finding("history.policy-unparseable", head, HISTORY_PATH, why)
         return TipPolicy(blob=entry.oid, findings=[finding])
     try:
-        loaded = documents.parse(store.blob(entry.oid), f"{head[:12]}:{HISTORY_PATH}", History)
+        policy = parse_policy(store.blob(entry.oid), head[:12])
     except InputError as exc:
         finding = Finding("history.policy-unparseable", head, HISTORY_PATH, problems_text(exc))
         return TipPolicy(blob=entry.oid, findings=[finding])
-    return TipPolicy(HistoryPolicy.of(loaded.model), entry.oid)
+    return TipPolicy(policy, entry.oid)
 
 
 def start_not_found(head: str, start: str) -> Finding:
