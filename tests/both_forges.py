@@ -70,6 +70,10 @@ class Cab(Protocol):
         (its author, committer and `message`) but unsigned: what anyone can type and push."""
         ...
 
+    def land_on_main(self, sha: str) -> None:
+        """Move main to `sha`, a descendant of it, as GitHub's merge queue lands a group's head."""
+        ...
+
     def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
         """A push of one tree entry that is no plain file: a symlink (120000, `content` its target),
         an executable (100755) or a submodule (160000, `content` the commit sha)."""
@@ -214,6 +218,9 @@ class SandboxCab(CabRepo):
         sha = git.run("commit-tree", tree, "-p", main, "-p", side, "-m", message, env=env).stdout.strip()
         self.forge._move(MAIN, sha, main)
         return sha
+
+    def land_on_main(self, sha: str) -> None:
+        self.forge._move(MAIN, sha, self.forge.branch_head(MAIN))
 
     def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
         pr = self.forge.pull_request(number)
@@ -396,6 +403,9 @@ class GitHubCab:
         sha = self.fake.api_commit(self.fake._changed(main, files), [main, side], message, signed=False)
         self.fake.refs[MAIN] = sha
         return sha
+
+    def land_on_main(self, sha: str) -> None:
+        self.fake.refs[MAIN] = sha
 
     def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
         branch = self.fake.prs[number]["branch"]
@@ -589,9 +599,9 @@ def make_cab_whose_audit_finds(kind: str, tmp_path: Path, codes: list[str]) -> I
 
 
 def assert_audit_finds(cab: Cab, report: Path, codes: list[str]) -> None:
+    """`cab audit` of main reports exactly these findings (by code), for a scenario that makes them."""
     from bot.domain.findings import RULES
 
-    """`cab audit` of main reports exactly these findings (by code), for a scenario that makes them."""
     code = _audit(cab, report)
     text = report.read_text()
     found = [line.split()[0] for line in text.splitlines() if line and line.split()[0] in RULES]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.rules.chain import fork_problems
 from bot.services import action
-from tests.both_forges import FORGES, MAIN, Cab, assert_audits_clean, make_cab
+from tests.both_forges import FORGES, MAIN, Cab, assert_audits_clean, make_cab, make_cab_whose_audit_finds
 from tests.test_contention import submit_medium
 
 WEBHOOKS = Path(__file__).parent / "fixtures" / "github" / "webhooks"
@@ -100,3 +100,29 @@ def test_a_group_whose_two_decisions_name_the_same_previous_fails(cab: Cab) -> N
     report = queue_check(cab, head, base)
     assert (report.exit_code, cab.status(head)) == (1, "failure")
     assert any("the chain forks" in line for line in report.lines)
+
+
+@pytest.fixture(params=FORGES)
+def queued_cab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cab]:
+    yield from make_cab_whose_audit_finds(
+        request.param,
+        tmp_path,
+        ["identity.merge-not-bot", "signature.missing", "trailers.incomplete", "history.unaccounted"],
+    )
+
+
+def test_a_group_the_queue_lands_is_no_decision_merge_so_the_next_change_is_held(queued_cab: Cab) -> None:
+    """The queue makes its own merge commits, with none of the bot's trailers and not signed as
+    the bot's: on main each is a first-parent commit nobody accounts for, which the audit reports
+    and the bot decides nothing on top of (why docs/github-setup.md says not to let the queue land
+    decisions yet)."""
+    cab = queued_cab
+    head, base = merge_group(cab, [decided_but_not_merged(cab, 0)])
+    assert queue_check(cab, head, base).exit_code == 0
+    cab.land_on_main(head)
+    number = submit_medium(cab, 1)
+    cab.review(number, "bob-cab")
+    result = cab.sync(number)
+    assert (result.status, result.outcome, cab.pr(number).state) == ("pending", "pending", "open")
+    assert result.summary.startswith("held: main has a commit nobody accounts for")
+    assert head[:12] in result.summary and "by GitHub <noreply@github.com>" in result.summary
