@@ -71,7 +71,7 @@ class Cab(Protocol):
         ...
 
     def land_on_main(self, sha: str) -> None:
-        """Move main to `sha`, a descendant of it, as GitHub's merge queue lands a group's head."""
+        """Move main to `sha`, a descendant of it, as a push or the merge queue landing a group does."""
         ...
 
     def push_entry(self, number: int, path: str, mode: str, content: bytes, author: str = "alice-eng") -> str:
@@ -216,7 +216,7 @@ class SandboxCab(CabRepo):
         assert tree is not None
         env = self.forge._commit_env(BOT.name, BOT.email)
         sha = git.run("commit-tree", tree, "-p", main, "-p", side, "-m", message, env=env).stdout.strip()
-        self.forge._move(MAIN, sha, main)
+        self.land_on_main(sha)
         return sha
 
     def land_on_main(self, sha: str) -> None:
@@ -401,7 +401,7 @@ class GitHubCab:
             self.fake._changed(main, files), [main], "side", self.people["alice-eng"]
         )
         sha = self.fake.api_commit(self.fake._changed(main, files), [main, side], message, signed=False)
-        self.fake.refs[MAIN] = sha
+        self.land_on_main(sha)
         return sha
 
     def land_on_main(self, sha: str) -> None:
